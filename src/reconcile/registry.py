@@ -1,0 +1,262 @@
+"""Ingest stage: the sources folder and its `sources.yaml` registry → the documents table.
+
+A broken registry is a configuration error: it fails the run before anything
+is written. A bad *document* is not: it is quarantined with its reason and the
+other documents are still reconciled.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .errors import UserError
+from .parse import sniff_format
+
+REGISTRY_NAME = "sources.yaml"
+FORMATS = ("markdown", "text", "html")
+ENTRY_KEYS = {"id", "path", "title", "publisher", "published", "format", "primary"}
+MAX_BYTES = 20 * 1024 * 1024
+DOCUMENT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".html", ".htm"}
+IGNORED_NAMES = {REGISTRY_NAME, ".gitkeep", ".DS_Store"}
+
+
+@dataclass
+class SourceDoc:
+    source_id: str
+    path: Path
+    title: str
+    publisher: str
+    published: dt.date
+    format: str | None
+    primary: bool = False
+    registered: bool = True
+    text: str = ""
+    sha256: str = ""
+    bytes: int = 0
+    status: str = "ok"
+    reason: str = ""
+    missing: list[str] = field(default_factory=list)
+
+    def row(self, root: Path) -> dict:
+        try:
+            shown = str(self.path.relative_to(root))
+        except ValueError:
+            shown = str(self.path)
+        return {"source_id": self.source_id, "path": shown, "title": self.title, "publisher": self.publisher,
+                "published": self.published.isoformat(), "format": self.format, "primary": self.primary,
+                "registered": self.registered, "sha256": self.sha256, "bytes": self.bytes,
+                "status": self.status, "reason": self.reason}
+
+
+def parse_published(value: object) -> dt.date | None:
+    """`2026-02-01`, `2026-02` (first of month) or `2026` (Jan 1); None when unreadable."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def load_registry(sources_dir: Path) -> list[SourceDoc]:
+    """Validated registry entries (files not yet read). Raises UserError on any registry problem."""
+    path = sources_dir / REGISTRY_NAME
+    if not path.exists():
+        return []
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise UserError(f"not valid YAML ({getattr(exc, 'problem', None) or exc})", file=path,
+                        line=mark.line + 1 if mark else None,
+                        hint="check the indentation and quoting; each entry starts with '- id:'") from None
+    except UnicodeDecodeError:
+        raise UserError("not UTF-8 text", file=path, hint="save the registry as UTF-8") from None
+    if root is None:
+        return []
+    entries = _entries_node(root, path)
+    docs: list[SourceDoc] = []
+    seen: dict[str, int] = {}
+    for node in entries.value:
+        doc = _entry(node, path, sources_dir)
+        line = node.start_mark.line + 1
+        if doc.source_id in seen:
+            raise UserError(f"duplicate source id '{doc.source_id}' (first at line {seen[doc.source_id]})",
+                            file=path, line=line, hint="give each source a unique id")
+        seen[doc.source_id] = line
+        docs.append(doc)
+    return docs
+
+
+def _entries_node(root: yaml.Node, path: Path) -> yaml.SequenceNode:
+    if not isinstance(root, yaml.MappingNode):
+        raise UserError("expected a mapping with a 'sources:' list", file=path, line=root.start_mark.line + 1,
+                        hint="start the file with 'sources:' followed by '- id: ...' entries")
+    for key, value in root.value:
+        if key.value == "sources":
+            if isinstance(value, yaml.ScalarNode) and value.value in ("", "~", "null"):
+                return yaml.SequenceNode(tag="tag:yaml.org,2002:seq", value=[])
+            if not isinstance(value, yaml.SequenceNode):
+                raise UserError("'sources' must be a list of entries", file=path, line=value.start_mark.line + 1,
+                                hint="write each entry as '- id: ...'")
+            return value
+        raise UserError(f"unknown top-level key '{key.value}'", file=path, line=key.start_mark.line + 1,
+                        hint="the registry holds only 'sources:'")
+    raise UserError("missing 'sources:'", file=path, line=1, hint="start the file with 'sources:'")
+
+
+def _entry(node: yaml.Node, path: Path, sources_dir: Path) -> SourceDoc:
+    line = node.start_mark.line + 1
+    if not isinstance(node, yaml.MappingNode):
+        raise UserError("each source entry must be a mapping", file=path, line=line,
+                        hint="write it as '- id: ...' with 'path:', 'title:' ... below")
+    values: dict[str, object] = {}
+    lines: dict[str, int] = {}
+    for key, value in node.value:
+        if key.value not in ENTRY_KEYS:
+            raise UserError(f"unknown key '{key.value}' in a source entry", file=path, line=key.start_mark.line + 1,
+                            hint=f"use only: {', '.join(sorted(ENTRY_KEYS))}")
+        values[key.value] = yaml.safe_load(yaml.serialize(value))
+        lines[key.value] = value.start_mark.line + 1
+    for required in ("id", "path"):
+        if not values.get(required):
+            raise UserError(f"source entry has no '{required}'", file=path, line=line,
+                            hint=f"add '{required}:' to the entry")
+    source_id = str(values["id"])
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", source_id):
+        raise UserError(f"source id '{source_id}' has characters other than letters, digits, '.', '_' and '-'",
+                        file=path, line=lines["id"], hint="use a slug such as 'acme-10k-2025'")
+    published = parse_published(values.get("published", "")) if "published" in values else None
+    if "published" in values and published is None:
+        raise UserError(f"bad date '{values['published']}' for 'published'", file=path, line=lines["published"],
+                        hint="write it as YYYY-MM-DD or YYYY-MM")
+    fmt = values.get("format")
+    if fmt is not None and fmt not in FORMATS:
+        raise UserError(f"unknown format '{fmt}'", file=path, line=lines["format"],
+                        hint=f"use one of {', '.join(FORMATS)}, or leave it out to detect it")
+    primary = values.get("primary", False)
+    if not isinstance(primary, bool):
+        raise UserError(f"'primary' must be true or false, not {primary!r}", file=path, line=lines["primary"])
+    doc = SourceDoc(source_id=source_id, path=Path(str(values["path"])), title=str(values.get("title") or source_id),
+                    publisher=str(values.get("publisher") or ""), published=published or dt.date.today(),
+                    format=fmt, primary=primary)
+    doc.missing = [k for k in ("title", "publisher", "published", "format") if k not in values]
+    return doc
+
+
+def discover(sources_dir: Path) -> tuple[list[SourceDoc], list[str]]:
+    """Registry entries plus unregistered files, each read or quarantined; and the warnings to show."""
+    sources_dir = Path(sources_dir)
+    if not sources_dir.is_dir():
+        raise UserError("sources folder not found", file=sources_dir,
+                        hint="pass --sources DIR pointing at a folder of documents")
+    root = sources_dir.resolve()
+    docs = load_registry(sources_dir)
+    warnings: list[str] = []
+    registered_paths = set()
+    for doc in docs:
+        _resolve_registered(doc, root)
+        registered_paths.add(doc.path)
+        if doc.missing and doc.status == "ok":
+            warnings.append(f"{sources_dir / REGISTRY_NAME}: source '{doc.source_id}' has no "
+                            f"{', '.join(doc.missing)}; using defaults")
+    taken = {d.source_id for d in docs}
+    for file in sorted(p for p in root.rglob("*") if p.is_file()):
+        if file in registered_paths or file.name in IGNORED_NAMES or file.name.startswith("."):
+            continue
+        doc = _unregistered(file, root, taken)
+        taken.add(doc.source_id)
+        docs.append(doc)
+        if doc.status == "ok":
+            warnings.append(f"{file}: not in {REGISTRY_NAME}; read as '{doc.source_id}' ({doc.format}) with "
+                            f"no title, publisher or published date (as-of taken from the file's date). "
+                            f"Add an entry to {sources_dir / REGISTRY_NAME} to set them")
+    for doc in docs:
+        if doc.status == "ok":
+            _read(doc)
+    return docs, warnings
+
+
+def _resolve_registered(doc: SourceDoc, root: Path) -> None:
+    raw = doc.path
+    if raw.is_absolute() or ".." in raw.parts:
+        doc.status, doc.reason = "rejected", f"path '{raw}' escapes the sources folder (never read)"
+        return
+    full = (root / raw).resolve()
+    if root not in full.parents:
+        doc.status, doc.reason = "rejected", f"path '{raw}' escapes the sources folder (never read)"
+        return
+    doc.path = full
+    if not full.is_file():
+        doc.status, doc.reason = "rejected", f"file '{raw}' listed in {REGISTRY_NAME} does not exist"
+
+
+def _unregistered(file: Path, root: Path, taken: set[str]) -> SourceDoc:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", file.stem).strip("-.") or "source"
+    source_id, n = stem, 2
+    while source_id in taken:
+        source_id, n = f"{stem}-{n}", n + 1
+    published = dt.datetime.fromtimestamp(file.stat().st_mtime, tz=dt.timezone.utc).date()
+    return SourceDoc(source_id=source_id, path=file, title=file.name, publisher="", published=published,
+                     format=None, registered=False, missing=["title", "publisher", "published", "format"])
+
+
+def _read(doc: SourceDoc) -> None:
+    """Read one document's text, or quarantine it with the reason."""
+    if doc.path.is_symlink() or not doc.path.is_file():
+        doc.status, doc.reason = "rejected", "not a regular file"
+        return
+    size = doc.path.stat().st_size
+    doc.bytes = size
+    if size > MAX_BYTES:
+        doc.status, doc.reason = "rejected", f"too large ({size / 1e6:.1f} MB > {MAX_BYTES / 1e6:.0f} MB limit)"
+        return
+    data = doc.path.read_bytes()
+    doc.sha256 = hashlib.sha256(data).hexdigest()
+    reason = rejection_reason(data)
+    if reason:
+        doc.status, doc.reason = "rejected", reason
+        return
+    doc.text = data.decode("utf-8-sig")
+    fmt = doc.format or sniff_format(doc.path.name, doc.text)
+    if doc.format is None and doc.path.suffix.lower() not in DOCUMENT_SUFFIXES and doc.path.suffix:
+        doc.status, doc.reason = "rejected", f"unknown format '{doc.path.suffix}' (expected .md, .txt or .html)"
+        return
+    if fmt not in FORMATS:
+        doc.status, doc.reason = "rejected", "unknown format (not markdown, text or HTML)"
+        return
+    doc.format = fmt
+
+
+def rejection_reason(data: bytes) -> str:
+    """Why bytes cannot be read as a document, or '' when they can."""
+    if not data.strip():
+        return "empty file"
+    if b"\x00" in data[:8192]:
+        return "binary file (NUL bytes)"
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return f"invalid UTF-8 at byte {exc.start} (line {line})"
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if controls > 0.05 * min(len(text), 8192):
+        return "binary file (control characters)"
+    return ""
+
+
+def documents_frame(docs: list[SourceDoc], root: Path) -> pd.DataFrame:
+    from .schemas import DocumentsSchema, columns_of
+    rows = [d.row(Path(root).resolve()) for d in docs]
+    return pd.DataFrame(rows, columns=columns_of(DocumentsSchema))

@@ -1,0 +1,358 @@
+"""Vocabularies a steward extends: entities (with parents and groups), metrics, events, units.
+
+Loaded from YAML in the vocab folder and validated up front, so a broken file
+fails the run before anything is written, with the file, the line and a fix.
+Matching uses one compiled trie-regex per vocabulary: whole words, longest
+alias first, case-insensitive except for all-caps aliases.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+from .errors import UserError
+
+ENTITY_KINDS = {"company", "division", "product", "project", "cluster", "fund", "person", "group"}
+GRANULARITIES = {"annual", "quarterly", "monthly", "point", "cumulative", "run_rate"}
+VOCAB_FILES = ("entities.yaml", "metrics.yaml", "events.yaml", "units.yaml")
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    kind: str
+    parent: str | None = None
+    fiscal_year_end: int = 12
+    members: tuple[str, ...] = ()  # groups only
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    units: tuple[str, ...]      # unit kinds
+    granularity: str
+    family: str
+    scope: str
+    relational: bool = False
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int
+    end: int
+    text: str
+    name: str                    # canonical name the alias maps to
+
+
+class AliasMatcher:
+    """Finds whole-word aliases in text; the longest alias wins at each position."""
+
+    def __init__(self, aliases: dict[str, str]):
+        self._by_key: dict[str, str] = {}
+        exact, folded = [], []
+        for alias, name in aliases.items():
+            if _is_acronym(alias):
+                exact.append(alias)
+                self._by_key[alias] = name
+            else:
+                folded.append(alias.casefold())
+                self._by_key[alias.casefold()] = name
+        self._exact = _compile_alternation(exact, flags=0)
+        self._folded = _compile_alternation(folded, flags=re.IGNORECASE)
+
+    def find(self, text: str) -> list[Match]:
+        found: list[Match] = []
+        for regex, fold in ((self._exact, False), (self._folded, True)):
+            if regex is None:
+                continue
+            for m in regex.finditer(text):
+                key = m.group(1).casefold() if fold else m.group(1)
+                name = self._by_key.get(key)
+                if name is not None:
+                    found.append(Match(m.start(1), m.end(1), m.group(1), name))
+        return _drop_overlaps(found)
+
+
+def _is_acronym(alias: str) -> bool:
+    letters = [c for c in alias if c.isalpha()]
+    return len(letters) <= 5 and all(c.isupper() for c in letters) and bool(letters)
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """A regex alternation shaped as a trie, so matching cost does not grow with the alias count."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def render(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch != ""]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return render(trie)
+
+
+def _compile_alternation(words: list[str], flags: int) -> re.Pattern | None:
+    if not words:
+        return None
+    # Lookarounds instead of \b: aliases may start or end with punctuation (x.AI, Character.AI).
+    return re.compile(r"(?<![\w])(" + _trie_pattern(sorted(set(words))) + r")(?![\w])", flags)
+
+
+def _drop_overlaps(matches: list[Match]) -> list[Match]:
+    matches.sort(key=lambda m: (m.start, -(m.end - m.start)))
+    kept: list[Match] = []
+    last_end = -1
+    for m in matches:
+        if m.start >= last_end:
+            kept.append(m)
+            last_end = m.end
+    return kept
+
+
+@dataclass
+class Vocabulary:
+    entities: dict[str, Entity]
+    metrics: dict[str, Metric]
+    events: dict[str, tuple[str, ...]]
+    unit_kinds: dict[str, tuple[str, ...]]
+    approx_tolerance: float
+    entity_aliases: dict[str, str] = field(default_factory=dict)
+    metric_aliases: dict[str, str] = field(default_factory=dict)
+    event_aliases: dict[str, str] = field(default_factory=dict)
+    fingerprint: str = ""
+
+    @cached_property
+    def entity_matcher(self) -> AliasMatcher:
+        return AliasMatcher(self.entity_aliases)
+
+    @cached_property
+    def metric_matcher(self) -> AliasMatcher:
+        return AliasMatcher(self.metric_aliases)
+
+    @cached_property
+    def event_matcher(self) -> AliasMatcher:
+        return AliasMatcher(self.event_aliases)
+
+    def ancestors(self, name: str) -> list[str]:
+        chain, seen = [], set()
+        current = self.entities.get(name)
+        while current is not None and current.parent and current.parent not in seen:
+            chain.append(current.parent)
+            seen.add(current.parent)
+            current = self.entities.get(current.parent)
+        return chain
+
+    def related(self, a: str, b: str) -> bool:
+        """Same entity, or one is an ancestor of the other."""
+        return a == b or a in self.ancestors(b) or b in self.ancestors(a)
+
+    def fiscal_year_end(self, name: str | None) -> int:
+        entity = self.entities.get(name or "")
+        return entity.fiscal_year_end if entity else 12
+
+    def unit_kind(self, unit: str) -> str | None:
+        for kind, units in self.unit_kinds.items():
+            if unit in units:
+                return kind
+        return None
+
+    def accepts(self, metric: str, unit: str) -> bool:
+        kinds = self.metrics[metric].units
+        return any(unit in self.unit_kinds.get(kind, ()) for kind in kinds)
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+def load_vocabulary(vocab_dir: Path) -> Vocabulary:
+    """Read and validate all vocabulary files; raise UserError naming file and line on any problem."""
+    vocab_dir = Path(vocab_dir)
+    docs = {name: _load_yaml(vocab_dir / name) for name in VOCAB_FILES}
+    unit_kinds, tolerance = _read_units(docs["units.yaml"], vocab_dir / "units.yaml")
+    entities, entity_aliases = _read_entities(docs["entities.yaml"], vocab_dir / "entities.yaml")
+    metrics, metric_aliases = _read_metrics(docs["metrics.yaml"], vocab_dir / "metrics.yaml", unit_kinds)
+    events, event_aliases = _read_events(docs["events.yaml"], vocab_dir / "events.yaml")
+    digest = hashlib.sha256()
+    for name in VOCAB_FILES:
+        digest.update((vocab_dir / name).read_bytes())
+    return Vocabulary(entities=entities, metrics=metrics, events=events, unit_kinds=unit_kinds,
+                      approx_tolerance=tolerance, entity_aliases=entity_aliases,
+                      metric_aliases=metric_aliases, event_aliases=event_aliases,
+                      fingerprint=digest.hexdigest()[:16])
+
+
+def _load_yaml(path: Path) -> yaml.Node:
+    if not path.is_file():
+        raise UserError("vocabulary file is missing", file=path,
+                        hint=f"restore it from git or point RECONCILE_VOCAB at a folder holding {', '.join(VOCAB_FILES)}")
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise UserError(f"not valid YAML ({getattr(exc, 'problem', exc)})", file=path,
+                        line=mark.line + 1 if mark else None, hint="check the indentation and quoting there") from None
+    except UnicodeDecodeError:
+        raise UserError("not UTF-8 text", file=path, hint="save the file as UTF-8") from None
+    if not isinstance(node, yaml.MappingNode):
+        raise UserError("expected a mapping at the top level", file=path, line=1,
+                        hint="see the comments at the top of the bundled file for the layout")
+    return node
+
+
+def _mapping(node: yaml.Node, path: Path, what: str) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
+    if not isinstance(node, yaml.MappingNode):
+        raise UserError(f"{what} must be a mapping", file=path, line=node.start_mark.line + 1)
+    return node.value
+
+
+def _section(root: yaml.Node, key: str, path: Path, required: bool = True) -> yaml.Node | None:
+    for k, v in _mapping(root, path, "the file"):
+        if k.value == key:
+            return v
+    if required:
+        raise UserError(f"missing the top-level key '{key}'", file=path, line=1,
+                        hint=f"add '{key}:' as in the bundled file")
+    return None
+
+
+def _py(node: yaml.Node):
+    return yaml.safe_load(yaml.serialize(node))
+
+
+def _str_list(node: yaml.Node | None, path: Path, what: str) -> list[tuple[str, int]]:
+    if node is None:
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        raise UserError(f"{what} must be a list", file=path, line=node.start_mark.line + 1, hint="write it as [a, b, c]")
+    out = []
+    for item in node.value:
+        if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
+            raise UserError(f"{what} must hold non-empty strings", file=path, line=item.start_mark.line + 1)
+        out.append((str(item.value).strip(), item.start_mark.line + 1))
+    return out
+
+
+def _add_alias(aliases: dict[str, str], alias: str, name: str, path: Path, line: int, kind: str) -> None:
+    key = alias if _is_acronym(alias) else alias.casefold()
+    owner = aliases.get(key)
+    if owner is not None and owner != name:
+        raise UserError(f"duplicate {kind} alias '{alias}': already maps to '{owner}', here to '{name}'",
+                        file=path, line=line, hint="keep the alias under one entry only")
+    aliases[key] = name
+
+
+def _fields(node: yaml.Node, path: Path, what: str, allowed: set[str]) -> dict[str, yaml.Node]:
+    out = {}
+    for k, v in _mapping(node, path, what):
+        if k.value not in allowed:
+            raise UserError(f"unknown key '{k.value}' in {what}", file=path, line=k.start_mark.line + 1,
+                            hint=f"use only: {', '.join(sorted(allowed))}")
+        out[k.value] = v
+    return out
+
+
+def _read_entities(root: yaml.Node, path: Path) -> tuple[dict[str, Entity], dict[str, str]]:
+    entities: dict[str, Entity] = {}
+    aliases: dict[str, str] = {}
+    parent_lines: dict[str, int] = {}
+    for key, body in _mapping(_section(root, "entities", path), path, "entities"):
+        name = str(key.value).strip()
+        f = _fields(body, path, f"entity '{name}'", {"kind", "parent", "aliases", "fiscal_year_end"})
+        kind = _py(f["kind"]) if "kind" in f else "company"
+        if kind not in ENTITY_KINDS:
+            raise UserError(f"entity '{name}' has unknown kind '{kind}'", file=path, line=f["kind"].start_mark.line + 1,
+                            hint=f"use one of {', '.join(sorted(ENTITY_KINDS))}")
+        fye = _py(f["fiscal_year_end"]) if "fiscal_year_end" in f else 12
+        if not isinstance(fye, int) or not 1 <= fye <= 12:
+            raise UserError(f"entity '{name}' has fiscal_year_end {fye!r}", file=path,
+                            line=f["fiscal_year_end"].start_mark.line + 1, hint="give the month number, 1 to 12")
+        parent = _py(f["parent"]) if "parent" in f else None
+        if parent is not None:
+            parent_lines[name] = f["parent"].start_mark.line + 1
+        entities[name] = Entity(name=name, kind=kind, parent=parent, fiscal_year_end=fye)
+        _add_alias(aliases, name, name, path, key.start_mark.line + 1, "entity")
+        for alias, line in _str_list(f.get("aliases"), path, f"aliases of '{name}'"):
+            _add_alias(aliases, alias, name, path, line, "entity")
+    for name, line in parent_lines.items():
+        if entities[name].parent not in entities:
+            raise UserError(f"entity '{name}' names unknown parent '{entities[name].parent}'", file=path, line=line,
+                            hint="add the parent as an entity, or fix its spelling")
+    groups = _section(root, "groups", path, required=False)
+    if groups is not None:
+        for key, body in _mapping(groups, path, "groups"):
+            name = str(key.value).strip()
+            f = _fields(body, path, f"group '{name}'", {"aliases", "members"})
+            members = [m for m, _ in _str_list(f.get("members"), path, f"members of '{name}'")]
+            for member in members:
+                if member not in entities:
+                    raise UserError(f"group '{name}' names unknown member '{member}'", file=path,
+                                    line=f["members"].start_mark.line + 1, hint="members must be entities")
+            entities[name] = Entity(name=name, kind="group", members=tuple(sorted(members)))
+            _add_alias(aliases, name, name, path, key.start_mark.line + 1, "entity")
+            for alias, line in _str_list(f.get("aliases"), path, f"aliases of '{name}'"):
+                _add_alias(aliases, alias, name, path, line, "entity")
+    return entities, {k: v for k, v in aliases.items()}
+
+
+def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict) -> tuple[dict[str, Metric], dict[str, str]]:
+    metrics: dict[str, Metric] = {}
+    aliases: dict[str, str] = {}
+    allowed = {"unit", "granularity", "family", "scope", "relational", "aliases"}
+    for key, body in _mapping(_section(root, "metrics", path), path, "metrics"):
+        name = str(key.value).strip()
+        f = _fields(body, path, f"metric '{name}'", allowed)
+        units = [u for u, _ in _str_list(f.get("unit"), path, f"unit of '{name}'")]
+        for unit, line in _str_list(f.get("unit"), path, f"unit of '{name}'"):
+            if unit not in unit_kinds:
+                raise UserError(f"metric '{name}' has unknown unit kind '{unit}'", file=path, line=line,
+                                hint=f"use one of {', '.join(sorted(unit_kinds))}, or add it to units.yaml")
+        if not units:
+            raise UserError(f"metric '{name}' has no unit", file=path, line=key.start_mark.line + 1,
+                            hint="add e.g. 'unit: [money]'")
+        granularity = _py(f["granularity"]) if "granularity" in f else "point"
+        if granularity not in GRANULARITIES:
+            raise UserError(f"metric '{name}' has unknown granularity '{granularity}'", file=path,
+                            line=f["granularity"].start_mark.line + 1, hint=f"use one of {', '.join(sorted(GRANULARITIES))}")
+        metrics[name] = Metric(name=name, units=tuple(units), granularity=granularity,
+                               family=str(_py(f["family"])) if "family" in f else name,
+                               scope=str(_py(f["scope"])) if "scope" in f else "total",
+                               relational=bool(_py(f["relational"])) if "relational" in f else False)
+        for alias, line in _str_list(f.get("aliases"), path, f"aliases of '{name}'"):
+            _add_alias(aliases, alias, name, path, line, "metric")
+    return metrics, aliases
+
+
+def _read_events(root: yaml.Node, path: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    events: dict[str, tuple[str, ...]] = {}
+    aliases: dict[str, str] = {}
+    for key, body in _mapping(_section(root, "events", path), path, "events"):
+        name = str(key.value).strip()
+        f = _fields(body, path, f"event '{name}'", {"aliases"})
+        words = _str_list(f.get("aliases"), path, f"aliases of '{name}'")
+        events[name] = tuple(w for w, _ in words)
+        for alias, line in words:
+            _add_alias(aliases, alias, name, path, line, "event")
+    return events, aliases
+
+
+def _read_units(root: yaml.Node, path: Path) -> tuple[dict[str, tuple[str, ...]], float]:
+    kinds = {}
+    for key, body in _mapping(_section(root, "unit_kinds", path), path, "unit_kinds"):
+        kinds[str(key.value)] = tuple(u for u, _ in _str_list(body, path, f"units of '{key.value}'"))
+    tol_node = _section(root, "approx_tolerance", path, required=False)
+    tolerance = _py(tol_node) if tol_node is not None else 0.1
+    if not isinstance(tolerance, (int, float)) or not 0 <= tolerance < 1:
+        raise UserError(f"approx_tolerance must be a fraction between 0 and 1, not {tolerance!r}", file=path,
+                        line=tol_node.start_mark.line + 1 if tol_node is not None else None, hint="e.g. 0.10")
+    return kinds, float(tolerance)
