@@ -1,0 +1,590 @@
+"""Resolve stage: steward decisions + suggestions → conflict status and the golden record.
+
+Pure pandas, no Dagster. Three entry points:
+
+- `apply_decisions(conflicts, decisions, claims=None, documents=None)` sets each
+  conflict's `status` from its latest decision (see `decisions.py` for what
+  "latest" means) and adds the decision and suggestion columns in
+  `DECISION_VIEW_COLUMNS` + `SUGGESTION_COLUMNS`.
+- `suggest(conflict_row, claims, documents)` proposes a resolution with a named
+  rule (`RULES`). A suggestion is only ever shown; it never counts as approval.
+- `golden_record(claims, conflicts, documents)` builds `resolved_claims`: one
+  row per (entity, metric, period[, scope, unit]) with the value, its status,
+  the supporting claim ids and the rule or decision that produced it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import pandas as pd
+
+from reconcile.schemas import ResolvedClaimsSchema, columns_of
+
+# Columns `apply_decisions` adds, describing the conflict's latest decision.
+# For a stale conflict they still show the earlier decision, beside the open status.
+DECISION_VIEW_COLUMNS = [
+    "decision_id", "decision_action", "decided_by", "decided_at", "reason",
+    "decided_value", "decided_low", "decided_high", "decided_claim_id",
+]
+SUGGESTION_COLUMNS = [
+    "suggestion", "suggestion_value", "suggestion_low", "suggestion_high",
+    "suggestion_rule", "suggestion_claim_ids",
+]
+ADDED_COLUMNS = DECISION_VIEW_COLUMNS + SUGGESTION_COLUMNS
+
+RULES = ("interval-intersection", "primary-source", "newest-source", "move-to-metric", "recompute")
+BINDING_KINDS = ("value", "date")      # only these conflicts decide a group's golden value
+LIVE_STATUSES = ("open", "stale")
+GOLDEN_EXTRA_COLUMNS = ["scope", "granularity", "conflict_ids"]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    rule: str                      # one of RULES
+    text: str                      # what to do and why, for a steward
+    claim_ids: tuple[str, ...]     # the claims the suggestion rests on
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    unit: str | None = None
+
+    @property
+    def has_value(self) -> bool:
+        return any(_present(x) for x in (self.value, self.low, self.high))
+
+
+# -- apply_decisions ----------------------------------------------------------------
+
+def apply_decisions(conflicts: pd.DataFrame, decisions: pd.DataFrame,
+                    claims: pd.DataFrame | None = None,
+                    documents: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Conflicts with `status` from their latest decision, plus `ADDED_COLUMNS`.
+
+    latest approve → resolved, dismiss → dismissed, reopen or none → open;
+    an approve/dismiss taken on a different fingerprint → stale (evidence changed).
+    Suggestion columns are filled when `claims` is given, else left empty.
+    """
+    out = conflicts.drop(columns=[c for c in ADDED_COLUMNS if c in conflicts.columns]).copy()
+    latest = _latest_by_conflict(decisions)
+    views = [_decision_view(row, latest.get(row["conflict_id"])) for _, row in out.iterrows()]
+    view = pd.DataFrame(views, index=out.index, columns=["status"] + DECISION_VIEW_COLUMNS)
+    out["status"] = view["status"] if len(out) else pd.Series(dtype=str)
+    for column in DECISION_VIEW_COLUMNS:
+        out[column] = view[column]
+    suggestions = [suggest(row, claims, documents) if claims is not None else None
+                   for _, row in out.iterrows()]
+    for column, values in zip(SUGGESTION_COLUMNS, zip(*[_suggestion_cells(s) for s in suggestions])
+                              if suggestions else [[]] * len(SUGGESTION_COLUMNS)):
+        out[column] = list(values)
+    for column in ("decided_value", "decided_low", "decided_high",
+                   "suggestion_value", "suggestion_low", "suggestion_high"):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+    out["decision_id"] = pd.to_numeric(out["decision_id"], errors="coerce").astype("Int64")
+    return out
+
+
+def orphaned_decisions(conflicts: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+    """Decisions whose conflict is no longer detected: kept and reported, never dropped."""
+    known = set(conflicts["conflict_id"]) if len(conflicts) else set()
+    return decisions[~decisions["conflict_id"].isin(known)].sort_values("id").reset_index(drop=True)
+
+
+def conflict_status(conflict_fingerprint: str, latest: dict[str, Any] | None) -> str:
+    if latest is None or latest["action"] == "reopen":
+        return "open"
+    if str(latest["fingerprint"]) != str(conflict_fingerprint):
+        return "stale"
+    return "resolved" if latest["action"] == "approve" else "dismissed"
+
+
+def _latest_by_conflict(decisions: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    if decisions is None or decisions.empty:
+        return {}
+    ordered = decisions.sort_values("id")
+    return {cid: group.iloc[-1].to_dict() for cid, group in ordered.groupby("conflict_id", sort=False)}
+
+
+def _decision_view(conflict: pd.Series, latest: dict[str, Any] | None) -> list[Any]:
+    status = conflict_status(conflict.get("fingerprint", ""), latest)
+    if latest is None:
+        return [status] + [None] * len(DECISION_VIEW_COLUMNS)
+    return [status, latest["id"], latest["action"], latest["decided_by"], latest["decided_at"],
+            latest["reason"], latest["chosen_value"], latest["chosen_low"], latest["chosen_high"],
+            latest["chosen_claim_id"]]
+
+
+def _suggestion_cells(suggestion: Suggestion | None) -> list[Any]:
+    if suggestion is None:
+        return [None] * len(SUGGESTION_COLUMNS)
+    return [suggestion.text, suggestion.value, suggestion.low, suggestion.high,
+            suggestion.rule, ";".join(suggestion.claim_ids)]
+
+
+# -- suggest -----------------------------------------------------------------------
+
+def suggest(conflict_row: pd.Series | dict[str, Any], claims: pd.DataFrame,
+            documents: pd.DataFrame | None) -> Suggestion | None:
+    """A proposed resolution with its rule name, or None when no rule applies."""
+    involved = claims_of(conflict_row, claims)
+    if involved.empty:
+        return None
+    kind = conflict_row["kind"]
+    if kind in BINDING_KINDS:
+        return (_interval_intersection(involved)
+                or _prefer_primary(involved, documents)
+                or _prefer_newest(involved, documents))
+    if kind in ("category", "period"):
+        return _move_to_metric(involved)
+    if kind == "arithmetic":
+        return _recompute(involved)
+    return None
+
+
+def claims_of(conflict_row: pd.Series | dict[str, Any], claims: pd.DataFrame) -> pd.DataFrame:
+    """The conflict's claims, in the order the conflict lists them."""
+    ids = [c for c in str(conflict_row["claim_ids"]).split(";") if c]
+    indexed = claims.set_index("claim_id", drop=False)
+    return indexed.loc[[c for c in ids if c in indexed.index]].reset_index(drop=True)
+
+
+def _interval_intersection(involved: pd.DataFrame) -> Suggestion | None:
+    """Stated ranges that overlap: every source is satisfied by their intersection."""
+    lows, highs = _bounds(involved)
+    has_range = bool((highs > lows).any())
+    low, high = float(lows.max()), float(highs.min())
+    if len(involved) < 2 or not has_range or low > high:
+        return None
+    value = low if low == high else None
+    stated = " ∩ ".join(str(t) for t in involved["value_text"]) if "value_text" in involved else ""
+    text = (f"the stated intervals overlap ({stated}); every source allows "
+            f"{format_interval(low, high, _unit(involved))}")
+    return Suggestion("interval-intersection", text, tuple(involved["claim_id"]), value, low, high,
+                      _unit(involved))
+
+
+def _prefer_primary(involved: pd.DataFrame, documents: pd.DataFrame | None) -> Suggestion | None:
+    """A registry-marked primary source beats secondary ones."""
+    primary = involved[[_is_primary(s, documents) for s in involved["source_id"]]]
+    if primary.empty or len(primary) == len(involved):
+        return None
+    chosen = _single_value(primary)
+    if chosen is None:
+        chosen = _newest_claim(primary, documents)
+    if chosen is None:
+        return None
+    title = _title(chosen["source_id"], documents)
+    return _claim_suggestion("primary-source", chosen,
+                             f"prefer the primary source {title}: {chosen.get('value_text', '')}")
+
+
+def _prefer_newest(involved: pd.DataFrame, documents: pd.DataFrame | None) -> Suggestion | None:
+    """For a figure that changes over time, the most recently published source wins."""
+    chosen = _newest_claim(involved, documents)
+    if chosen is None:
+        return None
+    published = _published(chosen, documents)
+    title = _title(chosen["source_id"], documents)
+    return _claim_suggestion("newest-source", chosen,
+                             f"take the newest source, {title} ({published}): {chosen.get('value_text', '')}")
+
+
+def _move_to_metric(involved: pd.DataFrame) -> Suggestion | None:
+    """A category/period conflict: file the figure under what its own words measure."""
+    moves, moved = [], []
+    for _, claim in involved.iterrows():
+        changes = []
+        for stated, current in (("stated_metric", "metric"), ("stated_entity", "entity")):
+            if _text(claim.get(stated)) and _text(claim.get(stated)) != _text(claim.get(current)):
+                changes.append(f"{current} {_text(claim.get(current)) or '∅'} → {_text(claim.get(stated))}")
+        granularity, expected = _text(claim.get("granularity")), _text(claim.get("expected_granularity"))
+        if granularity and expected and granularity != expected:
+            changes.append(f"a {granularity} figure, not {expected}: file it under its {granularity} period")
+        if changes:
+            moves.append(f"{claim['claim_id']} ({claim.get('value_text', '')}): " + "; ".join(changes))
+            moved.append(claim["claim_id"])
+    if not moves:
+        return None
+    return Suggestion("move-to-metric", "move " + " | ".join(moves), tuple(moved))
+
+
+def _recompute(involved: pd.DataFrame) -> Suggestion | None:
+    """An arithmetic conflict: recompute the derived figure from its inputs."""
+    if "relation" not in involved:
+        return None
+    derived_rows = involved[involved["relation"].notna()]
+    if derived_rows.empty:
+        return None
+    derived = derived_rows.iloc[0]
+    inputs = involved[involved["claim_id"] != derived["claim_id"]]
+    result = _RECOMPUTERS.get(str(derived["relation"]), lambda d, i: None)(derived, inputs)
+    if result is None:
+        return None
+    (low, value, high), used, how = result
+    unit = _text(derived.get("unit")) or None
+    text = (f"recompute {derived['relation']}: {how} = {format_value(value, unit)}; "
+            f"stated {derived.get('value_text', format_value(derived.get('value'), unit))}")
+    return Suggestion("recompute", text, tuple(used) + (derived["claim_id"],), value, low, high, unit)
+
+
+def _recompute_sum(derived: pd.Series, inputs: pd.DataFrame) -> Any:
+    members = [m for m in _text(derived.get("members")).split(";") if m]
+    parts = inputs[inputs["entity"].isin(members)] if members else inputs
+    if parts.empty or parts["value"].isna().any() or (members and set(parts["entity"]) != set(members)):
+        return None
+    lows, highs = _bounds(parts)
+    how = " + ".join(format_value(v, _text(derived.get("unit"))) for v in parts["value"])
+    return (float(lows.sum()), float(parts["value"].sum()), float(highs.sum())), list(parts["claim_id"]), how
+
+
+def _ratio_inputs(derived: pd.Series, inputs: pd.DataFrame) -> tuple[pd.Series, pd.Series] | None:
+    base_period, period = _text(derived.get("base_period")), _text(derived.get("period"))
+    base = inputs[inputs["period"].astype(str) == base_period]
+    current = inputs[inputs["period"].astype(str) == period]
+    if base.empty or current.empty or base.iloc[0]["value"] in (0, None) or pd.isna(base.iloc[0]["value"]):
+        return None
+    return current.iloc[0], base.iloc[0]
+
+
+def _recompute_ratio(derived: pd.Series, inputs: pd.DataFrame, as_percent_growth: bool) -> Any:
+    pair = _ratio_inputs(derived, inputs)
+    if pair is None or pd.isna(pair[0]["value"]):
+        return None
+    current, base = pair
+    c_low, c_high = _claim_bounds(current)
+    b_low, b_high = _claim_bounds(base)
+    ratios = (c_low / b_high, current["value"] / base["value"], c_high / b_low) if b_low > 0 \
+        else (current["value"] / base["value"],) * 3
+    if as_percent_growth:
+        ratios = tuple((r - 1) * 100 for r in ratios)
+    how = f"{current.get('value_text', current['value'])} vs {base.get('value_text', base['value'])}"
+    return tuple(float(r) for r in ratios), [current["claim_id"], base["claim_id"]], how
+
+
+_PERIODS_PER_YEAR = {"day": 365, "month": 12, "quarter": 4, "half": 2, "year": 1, "fiscal_year": 1}
+
+
+def _recompute_annualised(derived: pd.Series, inputs: pd.DataFrame) -> Any:
+    if "granularity" not in inputs:
+        return None
+    for _, source in inputs[inputs["value"].notna() & inputs["granularity"].notna()].iterrows():
+        factor = _PERIODS_PER_YEAR.get(str(source["granularity"]))
+        if factor:
+            low, high = _claim_bounds(source)
+            how = f"{source.get('value_text', source['value'])} × {factor}"
+            return (low * factor, source["value"] * factor, high * factor), [source["claim_id"]], how
+    return None
+
+
+_RECOMPUTERS = {
+    "sum": _recompute_sum,
+    "growth": lambda d, i: _recompute_ratio(d, i, as_percent_growth=True),
+    "multiple": lambda d, i: _recompute_ratio(d, i, as_percent_growth=False),
+    "annualised": _recompute_annualised,
+}
+
+
+# -- golden record -----------------------------------------------------------------
+
+def golden_record(claims: pd.DataFrame, conflicts: pd.DataFrame,
+                  documents: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per (entity, metric, period), also split by scope and unit so that
+    different counterparties and incomparable units never share a value.
+
+    `conflicts` should come from `apply_decisions` (status and decision columns);
+    without decision columns every conflict counts as open.
+    """
+    columns = columns_of(ResolvedClaimsSchema) + GOLDEN_EXTRA_COLUMNS
+    usable = claims[claims["entity"].notna() & claims["metric"].notna()].copy()
+    if usable.empty:
+        return pd.DataFrame(columns=columns)
+    for column in ("period", "scope", "granularity"):
+        if column not in usable:
+            usable[column] = None
+    by_claim = _conflicts_by_claim(conflicts)
+    rows = []
+    keys = ["entity", "metric", "period", "scope", "unit"]
+    for _, group in usable.groupby(keys, dropna=False, sort=True):
+        touching = _touching(group, by_claim)
+        row = _golden_row(group, touching, claims, documents)
+        row.update(entity=group.iloc[0]["entity"], metric=group.iloc[0]["metric"],
+                   period=_none_if_na(group.iloc[0]["period"]), unit=group.iloc[0]["unit"],
+                   scope=_none_if_na(group.iloc[0]["scope"]),
+                   granularity=";".join(sorted({_text(g) for g in group["granularity"] if _text(g)})) or None,
+                   conflict_ids=";".join(c["conflict_id"] for c in touching) or None)
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in ("value", "value_low", "value_high"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    return frame
+
+
+def _conflicts_by_claim(conflicts: pd.DataFrame | None) -> dict[str, list[dict[str, Any]]]:
+    index: dict[str, list[dict[str, Any]]] = {}
+    if conflicts is None or conflicts.empty:
+        return index
+    for _, conflict in conflicts.sort_values("conflict_id").iterrows():
+        for claim_id in str(conflict["claim_ids"]).split(";"):
+            index.setdefault(claim_id, []).append(conflict.to_dict())
+    return index
+
+
+def _touching(group: pd.DataFrame, by_claim: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for claim_id in group["claim_id"]:
+        for conflict in by_claim.get(claim_id, []):
+            seen.setdefault(conflict["conflict_id"], conflict)
+    return [seen[k] for k in sorted(seen)]
+
+
+def _golden_row(group: pd.DataFrame, touching: list[dict[str, Any]], claims: pd.DataFrame,
+                documents: pd.DataFrame | None) -> dict[str, Any]:
+    binding = [c for c in touching if c["kind"] in BINDING_KINDS]
+    live = [c for c in binding if _status(c) in LIVE_STATUSES]
+    approved = [c for c in binding if _status(c) == "resolved" and _present(c.get("decision_id"))]
+    if live:
+        return _from_live_conflicts(group, live, claims, documents)
+    if approved:
+        return _from_decision(group, max(approved, key=lambda c: c["decision_id"]), claims)
+    return _from_claims(group, documents)
+
+
+def _status(conflict: dict[str, Any]) -> str:
+    status = conflict.get("status")
+    if not _present(status):
+        return "open"
+    # Without decision columns a "resolved" status cannot be explained: treat it as open.
+    if status == "resolved" and "decision_id" not in conflict:
+        return "open"
+    return str(status)
+
+
+def _from_live_conflicts(group: pd.DataFrame, live: list[dict[str, Any]], claims: pd.DataFrame,
+                         documents: pd.DataFrame | None) -> dict[str, Any]:
+    suggestions = [_suggestion_for(c, claims, documents) for c in live]
+    distinct = {(s.value, s.low, s.high) for s in suggestions if s is not None and s.has_value}
+    if all(s is not None and s.has_value for s in suggestions) and len(distinct) == 1:
+        chosen = suggestions[0]
+        return _row("suggested", chosen.value, chosen.low, chosen.high, chosen.claim_ids,
+                    f"suggestion:{chosen.rule}")
+    ids = tuple(group["claim_id"])
+    return _row("open", None, None, None, ids, "conflict:" + ";".join(c["conflict_id"] for c in live))
+
+
+def _suggestion_for(conflict: dict[str, Any], claims: pd.DataFrame,
+                    documents: pd.DataFrame | None) -> Suggestion | None:
+    if _present(conflict.get("suggestion_rule")):
+        return Suggestion(str(conflict["suggestion_rule"]), str(conflict.get("suggestion", "")),
+                          tuple(c for c in str(conflict.get("suggestion_claim_ids") or "").split(";") if c),
+                          _float(conflict.get("suggestion_value")), _float(conflict.get("suggestion_low")),
+                          _float(conflict.get("suggestion_high")))
+    return suggest(conflict, claims, documents)
+
+
+def _from_decision(group: pd.DataFrame, conflict: dict[str, Any], claims: pd.DataFrame) -> dict[str, Any]:
+    value = _float(conflict.get("decided_value"))
+    low = _float(conflict.get("decided_low"))
+    high = _float(conflict.get("decided_high"))
+    low = value if low is None else low
+    high = value if high is None else high
+    chosen_claim = conflict.get("decided_claim_id")
+    if _present(chosen_claim):
+        support = (str(chosen_claim),)
+    else:
+        support = _claims_containing(group, value, low, high) or \
+            tuple(c for c in str(conflict["claim_ids"]).split(";") if c)
+    row = _row("approved", value, low, high, support, f"decision:{int(conflict['decision_id'])}")
+    row.update(decided_by=conflict.get("decided_by"), decided_at=conflict.get("decided_at"),
+               reason=conflict.get("reason"))
+    return row
+
+
+def _claims_containing(group: pd.DataFrame, value: float | None, low: float | None,
+                       high: float | None) -> tuple[str, ...]:
+    """Claims whose stated interval holds the approved figure: the quotes that back it."""
+    target_low = value if value is not None else low
+    target_high = value if value is not None else high
+    if target_low is None or target_high is None:
+        return ()
+    lows, highs = _bounds(group, widen=True)
+    inside = (lows <= target_low) & (target_high <= highs)
+    return tuple(group.loc[inside.values, "claim_id"])
+
+
+def _from_claims(group: pd.DataFrame, documents: pd.DataFrame | None) -> dict[str, Any]:
+    """No live or approved value conflict: single source, agreement, or a plain disagreement."""
+    if len(group) == 1:
+        claim = group.iloc[0]
+        low, high = _claim_bounds(claim)
+        return _row("single-source", _float(claim["value"]), low, high, (claim["claim_id"],), "single-source")
+    lows, highs = _bounds(group, widen=True)
+    if lows.max() <= highs.min():
+        return _agreed(group, documents)
+    chosen = _prefer_primary(group, documents) or _prefer_newest(group, documents)
+    if chosen is not None:
+        return _row("suggested", chosen.value, chosen.low, chosen.high, chosen.claim_ids,
+                    f"suggestion:{chosen.rule}")
+    return _row("open", None, None, None, tuple(group["claim_id"]), "disagreement")
+
+
+def _agreed(group: pd.DataFrame, documents: pd.DataFrame | None) -> dict[str, Any]:
+    values = group["value"].dropna()
+    lows, highs = _bounds(group)
+    low, high = float(lows.max()), float(highs.min())
+    if values.nunique() == 1:
+        value = float(values.iloc[0])
+    elif values.empty:
+        value = None
+    else:   # equal within tolerance: keep the newest source's own figure, nothing averaged
+        newest = _newest_claim(group[group["value"].notna()], documents)
+        value = float(newest["value"]) if newest is not None else float(values.iloc[-1])
+    if low > high or (value is not None and not low <= value <= high):
+        low = high = value
+    return _row("agreed", value, low, high, tuple(group["claim_id"]), "agreement")
+
+
+def _row(status: str, value: float | None, low: float | None, high: float | None,
+         claim_ids: Iterable[str], rule: str) -> dict[str, Any]:
+    return dict(value=value, value_low=low, value_high=high, status=status,
+                claim_ids=";".join(claim_ids), rule=rule, decided_by=None, decided_at=None, reason=None)
+
+
+# -- claim helpers ----------------------------------------------------------------------
+
+def _claim_bounds(claim: pd.Series) -> tuple[float, float]:
+    value = _float(claim.get("value"))
+    low = _float(claim.get("value_low"))
+    high = _float(claim.get("value_high"))
+    low = value if low is None else low
+    high = value if high is None else high
+    return (math.nan if low is None else low), (math.nan if high is None else high)
+
+
+def _bounds(frame: pd.DataFrame, widen: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Each claim's [low, high]; `widen` adds its rounding tolerance on both sides."""
+    pairs = [_claim_bounds(claim) for _, claim in frame.iterrows()]
+    lows = pd.Series([p[0] for p in pairs], index=frame.index, dtype=float)
+    highs = pd.Series([p[1] for p in pairs], index=frame.index, dtype=float)
+    if widen and "tolerance" in frame:
+        tolerance = pd.to_numeric(frame["tolerance"], errors="coerce").fillna(0.0).astype(float)
+        lows, highs = lows - tolerance, highs + tolerance
+    return lows, highs
+
+
+def _single_value(frame: pd.DataFrame) -> pd.Series | None:
+    """The claim to take when every claim in `frame` states the same figure."""
+    lows, highs = _bounds(frame)
+    same = frame["value"].nunique(dropna=False) == 1 and lows.nunique() == 1 and highs.nunique() == 1
+    return frame.iloc[0] if same else None
+
+
+def _newest_claim(frame: pd.DataFrame, documents: pd.DataFrame | None) -> pd.Series | None:
+    """The claim from the latest-published source, when it is unique in what it states."""
+    if frame.empty:
+        return None
+    dates = pd.Series([_published_date(c, documents) for _, c in frame.iterrows()], index=frame.index)
+    if dates.isna().all():
+        return None
+    newest = frame[dates == dates.max()]
+    if newest["value"].nunique(dropna=False) > 1 or len(dates.dropna().unique()) < 2:
+        return None
+    return newest.iloc[0]
+
+
+def _published(claim: pd.Series, documents: pd.DataFrame | None) -> str:
+    stated = _text(claim.get("published"))
+    if stated:
+        return stated
+    document = _document(claim["source_id"], documents)
+    return _text(document.get("published")) if document is not None else ""
+
+
+def _published_date(claim: pd.Series, documents: pd.DataFrame | None) -> pd.Timestamp | None:
+    # "2026-02" means some day in February: compare it by its first day.
+    stamp = pd.to_datetime(_published(claim, documents) or None, errors="coerce")
+    return None if pd.isna(stamp) else stamp
+
+
+def _document(source_id: str, documents: pd.DataFrame | None) -> pd.Series | None:
+    if documents is None or documents.empty:
+        return None
+    match = documents[documents["source_id"] == source_id]
+    return None if match.empty else match.iloc[0]
+
+
+def _is_primary(source_id: str, documents: pd.DataFrame | None) -> bool:
+    document = _document(source_id, documents)
+    if document is None:
+        return False
+    flag = document.get("primary")
+    return flag is True or str(flag).strip().lower() in ("true", "1", "yes")
+
+
+def _title(source_id: str, documents: pd.DataFrame | None) -> str:
+    document = _document(source_id, documents)
+    return f"“{document['title']}”" if document is not None and _text(document.get("title")) else source_id
+
+
+def _claim_suggestion(rule: str, claim: pd.Series, text: str) -> Suggestion:
+    low, high = _claim_bounds(claim)
+    return Suggestion(rule, text, (claim["claim_id"],), _float(claim.get("value")),
+                      None if math.isnan(low) else low, None if math.isnan(high) else high,
+                      _text(claim.get("unit")) or None)
+
+
+def _unit(frame: pd.DataFrame) -> str | None:
+    units = [u for u in frame["unit"].dropna().unique()] if "unit" in frame else []
+    return str(units[0]) if len(units) == 1 else None
+
+
+# -- small value helpers ------------------------------------------------------------------
+
+def _present(value: Any) -> bool:
+    if value is None:
+        return False
+    try:
+        return not bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if _present(value) else None
+
+
+def _text(value: Any) -> str:
+    return str(value).strip() if _present(value) else ""
+
+
+def _none_if_na(value: Any) -> Any:
+    return value if _present(value) else None
+
+
+_SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+
+
+def format_value(value: Any, unit: str | None) -> str:
+    """A figure as a steward reads it: $730B, 1.2B, 38%, 3.5x."""
+    number = _float(value)
+    if number is None:
+        return "—"
+    if math.isinf(number):
+        return "∞" if number > 0 else "-∞"
+    if unit == "percent":
+        return f"{number:g}%"
+    if unit == "multiple":
+        return f"{number:g}x"
+    scaled = next((f"{number / size:.4g}{suffix}" for size, suffix in _SCALES if abs(number) >= size),
+                  f"{number:.4g}")
+    if unit == "USD":
+        return f"-${scaled[1:]}" if scaled.startswith("-") else f"${scaled}"
+    if unit in (None, "", "count"):
+        return scaled
+    return f"{scaled} {unit}"
+
+
+def format_interval(low: Any, high: Any, unit: str | None) -> str:
+    if _float(low) is not None and _float(low) == _float(high):
+        return format_value(low, unit)
+    return f"{format_value(low, unit)}–{format_value(high, unit)}"
