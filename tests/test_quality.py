@@ -117,8 +117,9 @@ def test_value_above_high_is_error(broken_run):
 def test_missing_references_are_errors(broken_run):
     refs = broken_run["references"]
     assert refs.severity == "ERROR"
-    missing = {(row["relation"], row["ref_id"]) for o in refs.failures for row in o.unexpected_rows}
+    missing = {(row["relation"], row["missing_id"]) for o in refs.failures for row in o.unexpected_rows}
     assert missing == {("claims.source_id", "s-unknown"), ("conflicts.claim_ids", "c-00000000dead")}
+    assert sorted(v for o in refs.failures for v in o.unexpected_sample) == ["c-00000000dead", "s-unknown"]
     assert all(o.severity == "critical" for o in refs.failures)
 
 
@@ -161,7 +162,7 @@ def test_missing_column_in_nonempty_frame_is_reported_not_raised():
 
 def test_failures_markdown_lists_unexpected_values(broken_run, valid_run):
     md = failures_markdown(broken_run["references"])
-    assert md.splitlines()[0].startswith("| severity |") and "ref_id=c-00000000dead" in md
+    assert md.splitlines()[0].startswith("| severity |") and "missing_id=c-00000000dead" in md
     assert "value_high >= value" in failures_markdown(broken_run["claims"])
     assert "passed" in failures_markdown(valid_run["claims"])
 

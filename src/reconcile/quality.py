@@ -24,6 +24,7 @@ from reconcile.errors import UserError
 
 SEVERITIES = ("critical", "warning")
 REFERENCES_TABLE = "references"
+RELATION_KEYS = {"name", "from_table", "from_column", "to_table", "to_column"}  # "separator" is optional
 SAMPLE_SIZE = 20  # unexpected values kept per expectation: enough to act on, small enough for metadata
 DATASOURCE = "reconcile"
 DOCS_SITE = "reconcile"
@@ -101,6 +102,9 @@ def _check_spec_shape(spec: Any, path: Path) -> None:
         if severity not in SEVERITIES:
             raise UserError(f"expectation #{i} ({exp['type']}) has severity {severity!r}", file=path,
                             hint=f"use one of {', '.join(SEVERITIES)}")
+    for rel in (spec.get("meta") or {}).get("relations", []):
+        if not isinstance(rel, dict) or not RELATION_KEYS <= rel.keys():
+            raise UserError(f"a relation needs the keys {', '.join(sorted(RELATION_KEYS))}: {rel!r}", file=path)
 
 
 def suite_table(spec: dict) -> str:
@@ -114,13 +118,15 @@ def expectation_severity(exp: dict) -> str:
 # --- derived references frame ----------------------------------------------------------------------
 
 def build_references(tables: dict[str, pd.DataFrame], relations: list[dict]) -> pd.DataFrame:
-    """One row per reference (relation, ref_id, exists): lets a single-table suite check foreign keys."""
+    """One row per reference (relation, ref_id, exists, missing_id): lets a single-table suite check
+    foreign keys. missing_id repeats ref_id only where it does not resolve, so the unexpected values GX
+    reports (and Data Docs show) are the dangling ids, not a bare False."""
     parts = [_relation_rows(tables, rel) for rel in relations
              if rel["from_table"] in tables and rel["to_table"] in tables]
     parts = [p for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame({"relation": pd.Series(dtype=object), "ref_id": pd.Series(dtype=object),
-                             "exists": pd.Series(dtype=bool)})
+                             "exists": pd.Series(dtype=bool), "missing_id": pd.Series(dtype=object)})
     return pd.concat(parts, ignore_index=True)
 
 
@@ -133,8 +139,9 @@ def _relation_rows(tables: dict[str, pd.DataFrame], rel: dict) -> pd.DataFrame:
         refs = refs.str.split(rel["separator"]).explode().str.strip()
     refs = refs[refs != ""]
     known = set(target[rel["to_column"]].dropna().astype(str)) if rel["to_column"] in target.columns else set()
-    return pd.DataFrame({"relation": rel["name"], "ref_id": refs.to_numpy(),
-                         "exists": refs.isin(known).to_numpy(dtype=bool)})
+    exists = refs.isin(known)
+    return pd.DataFrame({"relation": rel["name"], "ref_id": refs.to_numpy(), "exists": exists.to_numpy(dtype=bool),
+                         "missing_id": refs.where(~exists).to_numpy(dtype=object)})
 
 
 def frame_for(spec: dict, tables: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
@@ -229,7 +236,10 @@ def _run_suite(gx, context, spec: dict, frame: pd.DataFrame):
 def validate_tables(tables: dict[str, pd.DataFrame], expectations_dir: Path,
                     docs_dir: Path | None = None) -> list[SuiteResult]:
     """Run every suite whose table is in `tables` in one ephemeral GX context; write Data Docs to
-    `docs_dir` (its index.html) when given. Keys: claims, conflicts, resolved_claims, documents."""
+    `docs_dir` (its index.html) when given. Keys: claims, conflicts, resolved_claims, documents.
+
+    A suite whose table is absent is skipped; a reference relation is checked only when both of its
+    tables are given. GX keeps `docs_dir` in step with this run: pages of earlier runs are removed."""
     specs = load_suite_specs(Path(expectations_dir))
     frames = {name: f for name, spec in specs.items() if (f := frame_for(spec, tables)) is not None}
     if not frames:
