@@ -1,0 +1,711 @@
+"""The conflict report for data stewards, as Markdown and as one self-contained HTML page.
+
+Pure Python + pandas. Both renderers share one view model (`build_report`), so the two
+files always say the same thing. Inputs are the pipeline's tables (see schemas.py):
+
+- documents: DocumentsSchema (source_id, title, publisher, published, status, reason, ...)
+- claims:    ClaimsSchema (claim_id, source_id, location, quote, value, value_low,
+             value_high, unit, qualifier, published, ...)
+- conflicts: ConflictsSchema (conflict_id, kind, severity, entity, metric, period,
+             claim_ids ';'-joined, explanation, status, rule, ...) and, when the resolve
+             stage has run, optionally: decision_action, decided_by, decided_at, reason,
+             decided_value/_low/_high, suggestion, suggestion_rule, suggestion_value/_low/_high
+- resolved:  ResolvedClaimsSchema (golden record; `conflict_ids` used when present)
+- rejected:  source_id, path, reason  (quarantined files)
+- unparsed:  source_id, location, text, reason  (figures that could not be read)
+
+Every string that came from a source is untrusted: HTML escapes it with
+`html.escape(quote=True)` and the page forbids scripts and network with a CSP;
+Markdown backslash-escapes its syntax characters and turns `<`, `>` and `&` into entities.
+Output is deterministic: the same tables (in any row order) give the same bytes.
+"""
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable
+
+import pandas as pd
+
+from reconcile.schemas import CONFLICT_KINDS, CONFLICT_STATUSES, GOLDEN_STATUSES, SEVERITIES
+
+DEFAULT_TITLE = "Reconciliation report"
+
+# ------------------------------------------------------------------ cell values
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Bidi overrides can make a quote read differently from its bytes ("Trojan source").
+_BIDI_CHARS = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _present(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return value.strip() != ""
+    try:
+        return not bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like cells
+        return True
+
+
+def _text(value: Any) -> str:
+    """A cell as clean display text: '' when missing, no control or bidi-override characters."""
+    if not _present(value):
+        return ""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL_CHARS.sub("", text)
+    return _BIDI_CHARS.sub(lambda m: f"<U+{ord(m.group()):04X}>", text).strip()
+
+
+def _float(value: Any) -> float | None:
+    if not _present(value):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+_SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+_CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£"}
+_QUALIFIER_SIGNS = {"approx": "~", "approx_range": "~", "at_least": "≥ ", "at_most": "≤ "}
+
+
+def format_value(value: Any, unit: Any = None) -> str:
+    """A figure as a steward reads it: $730B, 1.2B, 38%, 3.5x, 2 GW."""
+    number, unit = _float(value), _text(unit)
+    if number is None:
+        return _text(value)
+    if math.isinf(number):
+        return "∞" if number > 0 else "-∞"
+    if unit == "percent":
+        return f"{number:g}%"
+    if unit == "multiple":
+        return f"{number:g}x"
+    scaled = next((f"{number / size:.4g}{suffix}" for size, suffix in _SCALES if abs(number) >= size),
+                  f"{number:.4g}")
+    if unit in _CURRENCY_SIGNS:
+        sign, digits = ("-", scaled[1:]) if scaled.startswith("-") else ("", scaled)
+        return f"{sign}{_CURRENCY_SIGNS[unit]}{digits}"
+    return scaled if unit in ("", "count") else f"{scaled} {unit}"
+
+
+def format_figure(value: Any, low: Any = None, high: Any = None, unit: Any = None,
+                  qualifier: Any = None) -> str:
+    """A point, a range or an open bound, with its qualifier (~, ≥, ≤)."""
+    lo, hi = _float(low), _float(high)
+    sign = _QUALIFIER_SIGNS.get(_text(qualifier), "")
+    if _float(value) is not None:
+        return sign + format_value(value, unit)
+    if lo is not None and hi is not None and not (math.isinf(lo) or math.isinf(hi)):
+        if lo == hi:
+            return sign + format_value(lo, unit)
+        return f"{sign}{format_value(lo, unit)}–{format_value(hi, unit)}"
+    if lo is not None and not math.isinf(lo):
+        return "≥ " + format_value(lo, unit)
+    if hi is not None and not math.isinf(hi):
+        return "≤ " + format_value(hi, unit)
+    return ""
+
+
+# ------------------------------------------------------------------ view model
+
+
+@dataclass(frozen=True)
+class ClaimCard:
+    claim_id: str
+    source_id: str
+    source_title: str
+    publisher: str
+    published: str
+    location: str
+    quote: str
+    figure: str
+    found: bool = True
+
+
+@dataclass(frozen=True)
+class Note:
+    """A suggestion or a decision attached to a conflict."""
+    text: str
+    rule: str = ""
+    figure: str = ""
+    by: str = ""
+    at: str = ""
+    action: str = ""
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    conflict_id: str
+    anchor: str
+    kind: str
+    severity: str
+    status: str
+    entity: str
+    metric: str
+    period: str
+    explanation: str
+    rule: str
+    claims: tuple[ClaimCard, ...]
+    suggestion: Note | None
+    decision: Note | None
+    golden: str
+
+    @property
+    def subject(self) -> str:
+        return " / ".join(part for part in (self.entity, self.metric, self.period) if part) or "—"
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    source_id: str
+    title: str
+    publisher: str
+    published: str
+    claims: int
+    primary: bool
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    generated_at: str
+    n_claims: int
+    kind_severity: tuple[tuple[str, tuple[int, ...], int], ...]   # (kind, counts per SEVERITIES, total)
+    severity_totals: tuple[int, ...]
+    by_status: tuple[tuple[str, int], ...]
+    golden_by_status: tuple[tuple[str, int], ...]
+    conflicts: tuple[ConflictView, ...]
+    sources: tuple[SourceRow, ...]
+    rejected: tuple[tuple[str, str, str], ...]                   # (source_id, path, reason)
+    unparsed: tuple[tuple[str, str, str, str, str], ...]         # (source_id, title, location, text, reason)
+
+
+def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
+    if df is None or len(df) == 0:
+        return []
+    return df.to_dict("records")
+
+
+def _rank(value: str, order: Iterable[str]) -> tuple[int, str]:
+    order = list(order)
+    return (order.index(value) if value in order else len(order), value)
+
+
+def _ordered_counts(values: Iterable[str], order: Iterable[str]) -> tuple[tuple[str, int], ...]:
+    """Counts in the schema's order (zeros included), then any unexpected values sorted."""
+    counts = Counter(values)
+    names = list(order) + sorted(set(counts) - set(order))
+    return tuple((name, counts.get(name, 0)) for name in names)
+
+
+def _anchor(conflict_id: str, taken: set[str]) -> str:
+    """An id attribute safe to emit: ids are k-<hex> by contract, but never trust it."""
+    base = re.sub(r"[^A-Za-z0-9_-]", "-", conflict_id) or "conflict"
+    anchor, n = base, 1
+    while anchor in taken:
+        n += 1
+        anchor = f"{base}-{n}"
+    taken.add(anchor)
+    return anchor
+
+
+def _claim_card(claim_id: str, claims: dict[str, dict], documents: dict[str, dict]) -> ClaimCard:
+    claim = claims.get(claim_id)
+    if claim is None:
+        return ClaimCard(claim_id, "", "", "", "", "", "(claim not found in claims table)", "", found=False)
+    source_id = _text(claim.get("source_id"))
+    doc = documents.get(source_id, {})
+    return ClaimCard(
+        claim_id=claim_id,
+        source_id=source_id,
+        source_title=_text(doc.get("title")) or source_id,
+        publisher=_text(doc.get("publisher")),
+        published=_text(doc.get("published")) or _text(claim.get("published")),
+        location=_text(claim.get("location")),
+        quote=_text(claim.get("quote")),
+        figure=format_figure(claim.get("value"), claim.get("value_low"), claim.get("value_high"),
+                             claim.get("unit"), claim.get("qualifier")),
+    )
+
+
+def _conflict_unit(cards_claims: list[dict]) -> str:
+    units = sorted({_text(c.get("unit")) for c in cards_claims if _text(c.get("unit"))})
+    return units[0] if len(units) == 1 else ""
+
+
+def _suggestion(row: dict, unit: str) -> Note | None:
+    text = _text(row.get("suggestion"))
+    figure = format_figure(row.get("suggestion_value"), row.get("suggestion_low"),
+                           row.get("suggestion_high"), unit)
+    if not (text or figure):
+        return None
+    return Note(text=text, rule=_text(row.get("suggestion_rule")), figure=figure)
+
+
+def _decision(row: dict, unit: str) -> Note | None:
+    action, by = _text(row.get("decision_action")), _text(row.get("decided_by"))
+    if not (action or by):
+        return None
+    return Note(text=_text(row.get("reason")), action=action, by=by, at=_text(row.get("decided_at")),
+                figure=format_figure(row.get("decided_value"), row.get("decided_low"),
+                                     row.get("decided_high"), unit))
+
+
+def _golden_for(conflict_id: str, claim_ids: list[str], resolved: list[dict]) -> str:
+    """The golden-record value(s) this conflict decides, as display text."""
+    wanted = set(claim_ids)
+    matches = []
+    for row in resolved:
+        if "conflict_ids" in row and _present(row.get("conflict_ids")):
+            hit = conflict_id in _text(row["conflict_ids"]).split(";")
+        else:
+            hit = bool(wanted & set(_text(row.get("claim_ids")).split(";")))
+        if hit:
+            figure = format_figure(row.get("value"), row.get("value_low"), row.get("value_high"), row.get("unit"))
+            matches.append(f"{figure or '—'} ({_text(row.get('status')) or 'unknown'})")
+    return "; ".join(sorted(set(matches)))
+
+
+def _conflict_views(conflicts: list[dict], claims: dict[str, dict], documents: dict[str, dict],
+                    resolved: list[dict]) -> tuple[ConflictView, ...]:
+    def sort_key(row: dict) -> tuple:
+        return (_rank(_text(row.get("severity")), SEVERITIES), _rank(_text(row.get("kind")), CONFLICT_KINDS),
+                _text(row.get("entity")).casefold(), _text(row.get("metric")).casefold(),
+                _text(row.get("period")), _text(row.get("conflict_id")))
+
+    views, taken = [], set()
+    for row in sorted(conflicts, key=sort_key):
+        conflict_id = _text(row.get("conflict_id"))
+        claim_ids = [c.strip() for c in _text(row.get("claim_ids")).split(";") if c.strip()]
+        unit = _conflict_unit([claims[c] for c in claim_ids if c in claims])
+        views.append(ConflictView(
+            conflict_id=conflict_id, anchor=_anchor(conflict_id, taken),
+            kind=_text(row.get("kind")), severity=_text(row.get("severity")),
+            status=_text(row.get("status")) or "open",
+            entity=_text(row.get("entity")), metric=_text(row.get("metric")), period=_text(row.get("period")),
+            explanation=_text(row.get("explanation")), rule=_text(row.get("rule")),
+            claims=tuple(_claim_card(c, claims, documents) for c in claim_ids),
+            suggestion=_suggestion(row, unit), decision=_decision(row, unit),
+            golden=_golden_for(conflict_id, claim_ids, resolved),
+        ))
+    return tuple(views)
+
+
+def _kind_severity(conflicts: tuple[ConflictView, ...]) -> tuple:
+    pairs = Counter((c.kind, c.severity) for c in conflicts)
+    kinds = [k for k, _ in _ordered_counts((c.kind for c in conflicts), CONFLICT_KINDS)]
+    rows = []
+    for kind in kinds:
+        counts = tuple(pairs.get((kind, sev), 0) for sev in SEVERITIES)
+        rows.append((kind, counts, sum(1 for c in conflicts if c.kind == kind)))
+    return tuple(rows)
+
+
+def _sources(documents: list[dict], claims: list[dict]) -> tuple[SourceRow, ...]:
+    per_source = Counter(_text(c.get("source_id")) for c in claims)
+    read = [d for d in documents if _text(d.get("status")) in ("", "ok")]
+    rows = [SourceRow(source_id=_text(d.get("source_id")), title=_text(d.get("title")),
+                      publisher=_text(d.get("publisher")), published=_text(d.get("published")),
+                      claims=per_source.get(_text(d.get("source_id")), 0),
+                      primary=bool(d.get("primary")) if _present(d.get("primary")) else False)
+            for d in read]
+    return tuple(sorted(rows, key=lambda r: (r.title.casefold(), r.source_id)))
+
+
+def _rejected(rejected: list[dict], documents: list[dict]) -> tuple[tuple[str, str, str], ...]:
+    """Quarantined files from the rejected table and from documents with status 'rejected'."""
+    rows = {(_text(r.get("source_id")), _text(r.get("path"))): _text(r.get("reason")) for r in rejected}
+    for doc in documents:
+        key = (_text(doc.get("source_id")), _text(doc.get("path")))
+        if _text(doc.get("status")) == "rejected" and key not in rows:
+            rows[key] = _text(doc.get("reason"))
+    return tuple(sorted((sid, path, reason) for (sid, path), reason in rows.items()))
+
+
+def _unparsed(unparsed: list[dict], documents: dict[str, dict]) -> tuple:
+    rows = []
+    for row in unparsed:
+        source_id = _text(row.get("source_id"))
+        title = _text(documents.get(source_id, {}).get("title")) or source_id
+        rows.append((source_id, title, _text(row.get("location")), _text(row.get("text")),
+                     _text(row.get("reason"))))
+    return tuple(sorted(rows))
+
+
+def _timestamp(generated_at: str | datetime | None) -> str:
+    if generated_at is None:
+        return ""
+    if isinstance(generated_at, datetime):
+        return generated_at.isoformat(timespec="seconds")
+    return _text(generated_at)
+
+
+def build_report(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
+                 conflicts: pd.DataFrame | None, resolved: pd.DataFrame | None = None,
+                 rejected: pd.DataFrame | None = None, unparsed: pd.DataFrame | None = None, *,
+                 generated_at: str | datetime | None = None, title: str = DEFAULT_TITLE) -> Report:
+    """The report's content, independent of the output format."""
+    doc_rows, claim_rows = _records(documents), _records(claims)
+    docs_by_id = {_text(d.get("source_id")): d for d in doc_rows}
+    claims_by_id = {_text(c.get("claim_id")): c for c in claim_rows}
+    resolved_rows = _records(resolved)
+    views = _conflict_views(_records(conflicts), claims_by_id, docs_by_id, resolved_rows)
+    return Report(
+        title=_text(title) or DEFAULT_TITLE,
+        generated_at=_timestamp(generated_at),
+        n_claims=len(claim_rows),
+        kind_severity=_kind_severity(views),
+        severity_totals=tuple(sum(1 for c in views if c.severity == s) for s in SEVERITIES),
+        by_status=_ordered_counts((c.status for c in views), CONFLICT_STATUSES),
+        golden_by_status=(_ordered_counts((_text(r.get("status")) for r in resolved_rows), GOLDEN_STATUSES)
+                          if resolved is not None else ()),
+        conflicts=views,
+        sources=_sources(doc_rows, claim_rows),
+        rejected=_rejected(_records(rejected), doc_rows),
+        unparsed=_unparsed(_records(unparsed), docs_by_id),
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _headline(report: Report) -> list[str]:
+    """The run summary as short phrases, shared by both formats."""
+    severities = ", ".join(f"{n} {sev}" for sev, n in zip(SEVERITIES, report.severity_totals))
+    return [
+        f"{_plural(len(report.sources), 'source')} read",
+        f"{len(report.rejected)} rejected",
+        _plural(report.n_claims, "claim"),
+        f"{_plural(len(report.conflicts), 'conflict')} ({severities})",
+        f"{_plural(len(report.unparsed), 'unparsed figure')}",
+    ]
+
+
+# ------------------------------------------------------------------ markdown
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!{}])")
+
+
+def md(value: Any) -> str:
+    """Untrusted text made inert in Markdown (inline and in table cells)."""
+    text = _text(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return text.replace("\n", "<br>")
+
+
+def _md_table(header: list[str], rows: Iterable[Iterable[Any]], align: str = "") -> list[str]:
+    """A pipe table; every cell is escaped, so no cell can add a column or a link."""
+    aligns = align or "l" * len(header)
+    rule = ["---:" if a == "r" else "---" for a in aligns]
+    # Headers are ours, so they stay unescaped.
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(rule) + " |"]
+    lines += ["| " + " | ".join(md(cell) if cell != "" else "—" for cell in row) + " |" for row in rows]
+    return lines
+
+
+def _md_summary(report: Report) -> list[str]:
+    lines = ["## Summary", "", "### Conflicts by kind and severity", ""]
+    rows = [(kind, *map(str, counts), str(total)) for kind, counts, total in report.kind_severity]
+    rows.append(("total", *map(str, report.severity_totals), str(len(report.conflicts))))
+    lines += _md_table(["kind", *SEVERITIES, "total"], rows, "l" + "r" * (len(SEVERITIES) + 1))
+    lines += ["", "### Conflicts by status", ""]
+    lines += _md_table(["status", "conflicts"], [(s, str(n)) for s, n in report.by_status], "lr")
+    if report.golden_by_status:
+        lines += ["", "### Golden record by status", ""]
+        lines += _md_table(["status", "rows"], [(s, str(n)) for s, n in report.golden_by_status], "lr")
+    return lines + [""]
+
+
+def _md_contents(report: Report) -> list[str]:
+    lines = ["## Contents", "", "- [Summary](#summary)", "- [Conflicts](#conflicts)"]
+    lines += [f"  - [{md(c.severity)} · {md(c.kind)} · {md(c.subject)} ({md(c.conflict_id)})](#{c.anchor})"
+              for c in report.conflicts]
+    lines += ["- [Sources read](#sources-read)", "- [Rejected sources](#rejected-sources)",
+              "- [Unparsed figures](#unparsed-figures)", ""]
+    return lines
+
+
+def _note_parts(note: Note, escape, figure: str) -> list[str]:
+    """A decision reads "accept by alice on <date> → $300B — <reason>"; a suggestion "<text> → $300B"."""
+    if not (note.action or note.by):
+        return [escape(note.text), figure]
+    who = f"by {escape(note.by) or 'unknown'}" + (f" on {escape(note.at)}" if note.at else "")
+    return [escape(note.action), who, figure, f"— {escape(note.text)}" if note.text else ""]
+
+
+def _md_note(label: str, note: Note) -> str:
+    figure = f"→ **{md(note.figure)}**" if note.figure else ""
+    rule = f"(rule: {md(note.rule)})" if note.rule else ""
+    return " ".join(p for p in [f"**{label}:**", *_note_parts(note, md, figure), rule] if p)
+
+
+def _md_conflict(number: int, c: ConflictView) -> list[str]:
+    lines = [f'<a id="{c.anchor}"></a>', "",
+             f"### {number}. {md(c.severity.upper())} · {md(c.kind)} · {md(c.subject)}", "",
+             f"**{md(c.conflict_id)}** · status **{md(c.status)}**" + (f" · rule {md(c.rule)}" if c.rule else ""),
+             "", f"> {md(c.explanation)}", ""]
+    rows = [(str(i), card.source_title, card.published, card.location, card.quote, card.figure)
+            for i, card in enumerate(c.claims, 1)]
+    lines += _md_table(["#", "source", "date", "location", "quote", "value"], rows, "rlllll")
+    lines.append("")
+    for label, note in (("Suggested", c.suggestion), ("Decision", c.decision)):
+        if note is not None:
+            lines += [_md_note(label, note), ""]
+    if c.golden:
+        lines += [f"**Golden value:** {md(c.golden)}", ""]
+    return lines
+
+
+def _md_sources(report: Report) -> list[str]:
+    lines = ["## Sources read", ""]
+    rows = [(s.title, s.publisher, s.published, str(s.claims), s.source_id + (" (primary)" if s.primary else ""))
+            for s in report.sources]
+    lines += _md_table(["title", "publisher", "published", "claims", "source"], rows, "lllrl") if rows \
+        else ["No sources were read."]
+    lines += ["", "## Rejected sources", ""]
+    lines += _md_table(["source", "path", "reason"], report.rejected) if report.rejected \
+        else ["No source was rejected."]
+    lines += ["", "## Unparsed figures", "", f"{_plural(len(report.unparsed), 'figure')} could not be read.", ""]
+    if report.unparsed:
+        lines += _md_table(["source", "location", "text", "reason"],
+                           [(title, loc, text, reason) for _, title, loc, text, reason in report.unparsed])
+    return lines + [""]
+
+
+def _markdown(report: Report) -> str:
+    lines = [f"# {md(report.title)}", ""]
+    if report.generated_at:
+        lines += [f"Generated {md(report.generated_at)}", ""]
+    lines += [" · ".join(md(p) for p in _headline(report)), ""]
+    lines += _md_contents(report) + _md_summary(report)
+    lines += ["## Conflicts", ""]
+    if not report.conflicts:
+        lines += ["No conflicts found.", ""]
+    for number, conflict in enumerate(report.conflicts, 1):
+        lines += _md_conflict(number, conflict)
+    lines += _md_sources(report)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def render_markdown(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
+                    conflicts: pd.DataFrame | None, resolved: pd.DataFrame | None = None,
+                    rejected: pd.DataFrame | None = None, unparsed: pd.DataFrame | None = None, *,
+                    generated_at: str | datetime | None = None, title: str = DEFAULT_TITLE) -> str:
+    """report.md: the conflict report as Markdown (GitHub-flavoured tables)."""
+    return _markdown(build_report(documents, claims, conflicts, resolved, rejected, unparsed,
+                                  generated_at=generated_at, title=title))
+
+
+# ------------------------------------------------------------------ HTML
+
+
+def esc(value: Any) -> str:
+    """Untrusted text as inert HTML text or attribute value."""
+    return html.escape(_text(value), quote=True)
+
+
+_CSS = """
+:root{--fg:#1d2433;--muted:#5b6474;--bg:#fff;--panel:#f6f7f9;--line:#dfe3ea;--accent:#2456b3;
+--error:#b42318;--error-bg:#fef3f2;--warning:#a15c07;--warning-bg:#fffaeb;--info:#175cd3;--info-bg:#eff8ff}
+@media (prefers-color-scheme:dark){:root{--fg:#e6e9ef;--muted:#a3abba;--bg:#14171c;--panel:#1d2128;
+--line:#323844;--accent:#8ab4ff;--error:#ff8a80;--error-bg:#3a1d1b;--warning:#ffc46b;--warning-bg:#3a2d14;
+--info:#8ab4ff;--info-bg:#172a45}}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.55 system-ui,-apple-system,"Segoe UI",
+Roboto,"Helvetica Neue",Arial,sans-serif}
+.page{max-width:76rem;margin:0 auto;padding:2rem 1.25rem 4rem}
+h1{font-size:1.9rem;line-height:1.2;margin:0 0 .25rem}
+h2{font-size:1.35rem;margin:2.5rem 0 .75rem;padding-bottom:.3rem;border-bottom:1px solid var(--line)}
+h3{font-size:1.1rem;margin:1.25rem 0 .5rem}
+a{color:var(--accent)}
+.muted{color:var(--muted)}
+.tiles{display:flex;flex-wrap:wrap;gap:.75rem;margin:1rem 0}
+.tile{background:var(--panel);border:1px solid var(--line);border-radius:.6rem;padding:.6rem .9rem;min-width:8rem}
+.tile b{display:block;font-size:1.5rem;line-height:1.2}
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:.93rem}
+th,td{border-bottom:1px solid var(--line);padding:.4rem .6rem;text-align:left;vertical-align:top}
+th{background:var(--panel);font-weight:600}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+.counts{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:0 2rem}
+nav.toc{background:var(--panel);border:1px solid var(--line);border-radius:.6rem;padding:.75rem 1.1rem;margin:1.5rem 0}
+nav.toc ol{margin:.25rem 0;padding-left:1.3rem}
+nav.toc li{margin:.1rem 0}
+.badge{display:inline-block;border-radius:999px;padding:0 .55rem;font-size:.78rem;font-weight:600;
+letter-spacing:.02em;border:1px solid currentColor;white-space:nowrap}
+.sev-error{color:var(--error)}.sev-warning{color:var(--warning)}.sev-info{color:var(--info)}
+.status{color:var(--muted)}
+article.conflict{border:1px solid var(--line);border-left:.35rem solid var(--muted);border-radius:.6rem;
+padding:1rem 1.25rem;margin:1.25rem 0;break-inside:avoid-page}
+article.conflict.error{border-left-color:var(--error)}
+article.conflict.warning{border-left-color:var(--warning)}
+article.conflict.info{border-left-color:var(--info)}
+article.conflict h3{margin-top:0}
+.meta{display:flex;flex-wrap:wrap;gap:.4rem .75rem;align-items:center;font-size:.9rem;margin-bottom:.5rem}
+.meta code{font-size:.85rem}
+.explanation{margin:.5rem 0 1rem}
+.claims{display:grid;grid-template-columns:repeat(auto-fit,minmax(17rem,1fr));gap:.9rem}
+.card{background:var(--panel);border:1px solid var(--line);border-radius:.5rem;padding:.75rem .9rem;
+display:flex;flex-direction:column;break-inside:avoid}
+.card .src{font-weight:600}
+.card .where{font-size:.85rem;color:var(--muted)}
+.card blockquote{margin:.6rem 0;padding:.1rem 0 .1rem .75rem;border-left:3px solid var(--line);
+white-space:pre-wrap;overflow-wrap:anywhere}
+.card .figure{margin-top:auto;font-weight:600;font-variant-numeric:tabular-nums}
+.card.missing{border-style:dashed}
+.note{margin:.9rem 0 0;padding:.55rem .8rem;border-radius:.45rem;background:var(--info-bg)}
+.note.decision{background:var(--panel);border:1px solid var(--line)}
+.note.golden{background:transparent;border:1px dashed var(--line)}
+.error-bg{background:var(--error-bg)}
+td.text{white-space:pre-wrap;overflow-wrap:anywhere}
+footer{margin-top:3rem;font-size:.85rem;color:var(--muted)}
+@media print{body{font-size:10.5pt;background:#fff;color:#000}.page{max-width:none;padding:0}
+nav.toc{break-after:page}a{color:inherit;text-decoration:none}
+article.conflict,.card{break-inside:avoid}h2{break-after:avoid}}
+""".strip()
+
+# No scripts, no network, no frames: even a bug in escaping could not run or fetch anything.
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+
+def _html_table(header: list[str], rows: Iterable[Iterable[Any]], numeric: set[int] = frozenset(),
+                text_cols: set[int] = frozenset()) -> str:
+    def cls(i: int) -> str:
+        names = (["n"] if i in numeric else []) + (["text"] if i in text_cols else [])
+        return f' class="{" ".join(names)}"' if names else ""
+
+    head = "".join(f"<th{cls(i)}>{esc(h)}</th>" for i, h in enumerate(header))
+    body = "".join("<tr>" + "".join(f"<td{cls(i)}>{esc(cell) or '—'}</td>" for i, cell in enumerate(row))
+                   + "</tr>\n" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}</tbody></table>"
+
+
+def _badge(text: str, css: str) -> str:
+    return f'<span class="badge {css}">{esc(text)}</span>'
+
+
+def _sev_class(severity: str) -> str:
+    return f"sev-{severity}" if severity in SEVERITIES else "status"
+
+
+def _html_header(report: Report) -> str:
+    tiles = [(len(report.sources), "sources read"), (len(report.rejected), "rejected"),
+             (report.n_claims, "claims"), (len(report.conflicts), "conflicts"),
+             *[(n, sev) for sev, n in zip(SEVERITIES, report.severity_totals)],
+             (len(report.unparsed), "unparsed figures")]
+    stamp = f'<p class="muted">Generated {esc(report.generated_at)}</p>' if report.generated_at else ""
+    tiles_html = "".join(f'<div class="tile {_sev_class(label) if label in SEVERITIES else ""}">'
+                         f"<b>{n}</b>{esc(label)}</div>" for n, label in tiles)
+    return f"<header><h1>{esc(report.title)}</h1>{stamp}<div class=\"tiles\">{tiles_html}</div></header>"
+
+
+def _html_contents(report: Report) -> str:
+    items = "".join(f'<li><a href="#{c.anchor}">{esc(c.subject)}</a> {_badge(c.severity, _sev_class(c.severity))} '
+                    f'<span class="muted">{esc(c.kind)} · {esc(c.status)}</span></li>'
+                    for c in report.conflicts)
+    conflicts = f"<ol>{items}</ol>" if items else ""
+    return ('<nav class="toc" aria-label="Contents"><strong>Contents</strong><ul>'
+            '<li><a href="#summary">Summary</a></li>'
+            f'<li><a href="#conflicts">Conflicts</a>{conflicts}</li>'
+            '<li><a href="#sources-read">Sources read</a></li>'
+            '<li><a href="#rejected-sources">Rejected sources</a></li>'
+            '<li><a href="#unparsed-figures">Unparsed figures</a></li></ul></nav>')
+
+
+def _html_summary(report: Report) -> str:
+    rows = [(kind, *counts, total) for kind, counts, total in report.kind_severity]
+    rows.append(("total", *report.severity_totals, len(report.conflicts)))
+    numeric = set(range(1, len(SEVERITIES) + 2))
+    parts = ['<section id="summary"><h2>Summary</h2><div class="counts">',
+             "<div><h3>Conflicts by kind and severity</h3>",
+             _html_table(["kind", *SEVERITIES, "total"], rows, numeric), "</div>",
+             "<div><h3>Conflicts by status</h3>",
+             _html_table(["status", "conflicts"], report.by_status, {1}), "</div>"]
+    if report.golden_by_status:
+        parts += ["<div><h3>Golden record by status</h3>",
+                  _html_table(["status", "rows"], report.golden_by_status, {1}), "</div>"]
+    return "".join(parts) + "</div></section>"
+
+
+def _html_card(card: ClaimCard) -> str:
+    if not card.found:
+        return (f'<div class="card missing"><div class="src">{esc(card.claim_id)}</div>'
+                f"<blockquote>{esc(card.quote)}</blockquote></div>")
+    where = " · ".join(esc(x) for x in (card.publisher, card.published, card.location) if x)
+    return (f'<div class="card"><div class="src">{esc(card.source_title)}</div>'
+            f'<div class="where">{where}</div>'
+            f"<blockquote>{esc(card.quote)}</blockquote>"
+            f'<div class="figure">{esc(card.figure) or "—"}</div></div>')
+
+
+def _html_note(label: str, note: Note, css: str) -> str:
+    figure = f"→ <b>{esc(note.figure)}</b>" if note.figure else ""
+    rule = f'<span class="muted">(rule: <code>{esc(note.rule)}</code>)</span>' if note.rule else ""
+    parts = [f"<strong>{esc(label)}:</strong>", *_note_parts(note, esc, figure), rule]
+    return f'<p class="note {css}">{" ".join(p for p in parts if p)}</p>'
+
+
+def _html_conflict(number: int, c: ConflictView) -> str:
+    sev = c.severity if c.severity in SEVERITIES else ""
+    meta = (f"{_badge(c.severity, _sev_class(c.severity))} {_badge(c.kind, 'status')} "
+            f"{_badge(c.status, 'status')} <code>{esc(c.conflict_id)}</code>"
+            + (f' <span class="muted">rule <code>{esc(c.rule)}</code></span>' if c.rule else ""))
+    notes = "".join(_html_note(label, note, css) for label, note, css in
+                    (("Suggested", c.suggestion, "suggestion"), ("Decision", c.decision, "decision"))
+                    if note is not None)
+    golden = f'<p class="note golden"><strong>Golden value:</strong> {esc(c.golden)}</p>' if c.golden else ""
+    cards = "".join(_html_card(card) for card in c.claims)
+    return (f'<article class="conflict {sev}" id="{c.anchor}"><h3>{number}. {esc(c.subject)}</h3>'
+            f'<div class="meta">{meta}</div><p class="explanation">{esc(c.explanation)}</p>'
+            f'<div class="claims">{cards}</div>{notes}{golden}</article>\n')
+
+
+def _html_sources(report: Report) -> str:
+    rows = [(s.title, s.publisher, s.published, s.claims, s.source_id + (" (primary)" if s.primary else ""))
+            for s in report.sources]
+    read = _html_table(["title", "publisher", "published", "claims", "source"], rows, {3}) if rows \
+        else "<p>No sources were read.</p>"
+    rejected = _html_table(["source", "path", "reason"], report.rejected, text_cols={2}) if report.rejected \
+        else "<p>No source was rejected.</p>"
+    unparsed_rows = [(title, loc, text, reason) for _, title, loc, text, reason in report.unparsed]
+    unparsed = _html_table(["source", "location", "text", "reason"], unparsed_rows, text_cols={2}) \
+        if unparsed_rows else ""
+    count = f"<p>{_plural(len(report.unparsed), 'figure')} could not be read.</p>"
+    return (f'<section id="sources-read"><h2>Sources read</h2>{read}</section>'
+            f'<section id="rejected-sources"><h2>Rejected sources</h2>{rejected}</section>'
+            f'<section id="unparsed-figures"><h2>Unparsed figures</h2>{count}{unparsed}</section>')
+
+
+def _html(report: Report) -> str:
+    conflicts = "".join(_html_conflict(n, c) for n, c in enumerate(report.conflicts, 1)) \
+        or "<p>No conflicts found.</p>"
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{_CSP}\">\n"
+        "<meta name=\"referrer\" content=\"no-referrer\">\n"
+        f"<title>{esc(report.title)}</title>\n<style>\n{_CSS}\n</style></head>\n"
+        f"<body><div class=\"page\">\n{_html_header(report)}\n{_html_contents(report)}\n"
+        f"{_html_summary(report)}\n"
+        f"<section id=\"conflicts\"><h2>Conflicts</h2>\n{conflicts}</section>\n"
+        f"{_html_sources(report)}\n"
+        f"<footer>{' · '.join(esc(p) for p in _headline(report))}</footer>\n"
+        "</div></body></html>\n"
+    )
+
+
+def render_html(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
+                conflicts: pd.DataFrame | None, resolved: pd.DataFrame | None = None,
+                rejected: pd.DataFrame | None = None, unparsed: pd.DataFrame | None = None, *,
+                generated_at: str | datetime | None = None, title: str = DEFAULT_TITLE) -> str:
+    """report.html: one self-contained page (inline CSS, no scripts, no network)."""
+    return _html(build_report(documents, claims, conflicts, resolved, rejected, unparsed,
+                              generated_at=generated_at, title=title))
