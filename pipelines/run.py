@@ -1,0 +1,96 @@
+"""`reconcile run`: the Dagster job executed in-process, through the same assets `dagster dev` shows."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import dagster as dg
+
+from reconcile import registry
+from reconcile.errors import UserError
+from reconcile.outputs import RunLock
+from reconcile.vocab import load_vocabulary
+
+from .definitions import build_definitions
+from .resources import ReconcileSettings
+
+
+@dataclass
+class RunResult:
+    documents: int
+    rejected: int
+    claims: int
+    conflicts: int
+    by_kind: dict[str, int]
+    by_severity: dict[str, int]
+    report_path: Path
+    out_dir: Path
+    warnings: list[str] = field(default_factory=list)
+    extracted: int = 0
+    cached: int = 0
+
+
+def preflight(settings: ReconcileSettings) -> None:
+    """Configuration errors fail here, before anything is written."""
+    load_vocabulary(Path(settings.vocab_dir))
+    if not settings.sources_path.is_dir():
+        raise UserError("sources folder not found", file=settings.sources_dir,
+                        hint="pass --sources DIR pointing at a folder of documents")
+    registry.load_registry(settings.sources_path)
+    from reconcile.quality import load_suite_specs
+    load_suite_specs(Path(settings.expectations_dir))
+
+
+def run_pipeline(sources_dir: Path, out_dir: Path, progress: Callable[[str], None] | None = None,
+                 home: Path | None = None) -> RunResult:
+    overrides = {"sources_dir": str(sources_dir), "out_dir": str(out_dir)}
+    if home is not None:
+        overrides["home"] = str(home)
+    settings = ReconcileSettings.from_env(**overrides)
+    preflight(settings)
+    warnings: list[str] = []
+
+    def report(message: str) -> None:
+        if message.startswith("warning: "):
+            warnings.append(message[len("warning: "):])
+        if progress:
+            progress(message)
+
+    defs = build_definitions(settings, progress=report)
+    job = defs.resolve_job_def("reconcile")
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    with RunLock(settings.out_path):
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    if not result.success:
+        raise RuntimeError(_failure_message(result))
+    return _summary(result, settings, warnings)
+
+
+def _failure_message(result) -> str:
+    for event in result.all_events:
+        if event.is_step_failure:
+            data = event.step_failure_data
+            cause = data.error.cause if data.error and data.error.cause else data.error
+            return f"step '{event.step_key}' failed: {cause.message.strip() if cause else 'unknown error'}"
+    return "the run failed"
+
+
+def _summary(result, settings: ReconcileSettings, warnings: list[str]) -> RunResult:
+    documents = result.output_for_node("documents")
+    claims = result.output_for_node("claims", "claims")
+    conflicts = result.output_for_node("conflicts")
+    open_ = conflicts[conflicts["status"].isin(["open", "stale"])] if len(conflicts) else conflicts
+    mats = {str(m.asset_key.path[-1]): m for m in result.asset_materializations_for_node("claims")}
+    meta = mats["claims"].metadata if "claims" in mats else {}
+    return RunResult(
+        documents=int((documents["status"] == "ok").sum()),
+        rejected=int((documents["status"] == "rejected").sum()),
+        claims=len(claims), conflicts=len(conflicts),
+        by_kind={k: int(v) for k, v in conflicts["kind"].value_counts().items()} if len(conflicts) else {},
+        by_severity={k: int(v) for k, v in open_["severity"].value_counts().items()} if len(open_) else {},
+        report_path=settings.out_path / "report.html", out_dir=settings.out_path, warnings=warnings,
+        extracted=int(meta["extracted_documents"].value) if "extracted_documents" in meta else 0,
+        cached=int(meta["cached_documents"].value) if "cached_documents" in meta else 0,
+    )

@@ -1,0 +1,438 @@
+"""Detect stage: the claims table → conflicts, through named pandera checks.
+
+`ClaimConflicts` extends the claims schema with one dataframe check per
+conflict kind. Each check marks the claims that break its rule; running the
+schema lazily collects every failure, and the failure cases (claim indices per
+check) are grouped into conflict rows: one conflict per group of disagreeing
+claims, never one per pair.
+
+All checks are vectorised (sort + group-wise cumulative max), so detection
+grows as n log n in the number of claims.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+from pandera.typing.pandas import Series
+
+from .quantities import format_value
+from .schemas import ClaimsSchema, ConflictsSchema, columns_of
+
+SCOPE_ANY = "any"
+
+
+# --- the rules, as pure functions over the claims frame ------------------------------------------
+
+def _widened(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each claim's interval widened by its tolerance (approximation or rounding)."""
+    low, high, tol = df["value_low"], df["value_high"], df["tolerance"].fillna(0.0)
+    lo = low - low.abs() * tol
+    hi = high + high.abs() * tol
+    return lo, hi
+
+
+def interval_clusters(df: pd.DataFrame, key: str) -> pd.Series:
+    """Cluster number of each row within its `key` group: rows whose widened intervals chain-overlap share one."""
+    lo, hi = _widened(df)
+    work = pd.DataFrame({"key": df[key], "lo": lo, "hi": hi}, index=df.index).sort_values(["key", "lo"], kind="mergesort")
+    running_max = work.groupby("key", sort=False)["hi"].cummax()
+    prev_max = running_max.groupby(work["key"], sort=False).shift()
+    starts = (work["lo"] > prev_max).astype(int)
+    clusters = starts.groupby(work["key"], sort=False).cumsum()
+    return clusters.reindex(df.index)
+
+
+def _comparable(df: pd.DataFrame, dates: bool) -> pd.Series:
+    unit_is_date = df["unit"] == "date"
+    return (df["group_key"].notna() & (unit_is_date if dates else ~unit_is_date)
+            & df["value_low"].notna() & df["value_high"].notna())
+
+
+def value_failures(df: pd.DataFrame, dates: bool = False) -> pd.Series:
+    """True where a claim's group splits into intervals that do not overlap."""
+    ok = pd.Series(True, index=df.index)
+    sub = df[_comparable(df, dates)]
+    if sub.empty:
+        return ok
+    clusters = interval_clusters(sub, "group_key")
+    n = clusters.groupby(sub["group_key"]).transform("max")
+    ok.loc[sub.index] = n.eq(0)
+    return ok
+
+
+def category_failures(df: pd.DataFrame) -> pd.Series:
+    """False where a header gives a figure a metric its own words contradict (another scope or sub-entity)."""
+    imposed = df["metric_imposed"].astype(bool) & df["metric"].notna() & (df["qualifier"] != "superseded")
+    other_scope = (df["stated_family"].notna() & (df["stated_family"] == df["metric_family"])
+                   & (df["stated_scope"] != df["metric_scope"]) & (df["stated_scope"] != SCOPE_ANY)
+                   & (df["metric_scope"] != SCOPE_ANY))
+    other_entity = df["stated_entity"].notna() & (df["stated_entity"] != df["entity"])
+    return ~(imposed & (other_scope | other_entity))
+
+
+def period_failures(df: pd.DataFrame) -> pd.Series:
+    """False where a figure's own granularity (e.g. per quarter) differs from its column's (annual)."""
+    both = df["granularity"].notna() & df["expected_granularity"].notna() & df["relation"].isna()
+    compatible = {("annual", "run_rate"), ("run_rate", "annual")}
+    pairs = list(zip(df["granularity"], df["expected_granularity"]))
+    differs = pd.Series([g != e and (g, e) not in compatible for g, e in pairs], index=df.index, dtype=bool)
+    return ~(both & differs & (df["qualifier"] != "superseded"))
+
+
+def arithmetic_failures(df: pd.DataFrame) -> pd.Series:
+    return pd.Series([r is None for r in arithmetic_findings(df)], index=df.index, dtype=bool) \
+        if len(df) else pd.Series(dtype=bool)
+
+
+@dataclass
+class Finding:
+    expected_low: float
+    expected_high: float
+    support: list[str]      # claim ids the expectation was computed from
+    rule: str
+
+
+def arithmetic_findings(df: pd.DataFrame) -> list[Finding | None]:
+    """Per claim: a Finding when a stated total, growth, multiple or annualisation does not follow from its parts."""
+    out: list[Finding | None] = [None] * len(df)
+    if df.empty:
+        return out
+    plain = df[df["relation"].isna() & df["entity"].notna() & df["metric"].notna()
+               & (df["qualifier"] != "superseded") & (df["unit"] != "date")]
+    lo, hi = _widened(plain)
+    plain = plain.assign(_lo=lo, _hi=hi)
+    index = {k: g for k, g in plain.groupby(["entity", "metric", "period", "granularity", "unit"], dropna=False)}
+    rows = df.reset_index(drop=True)
+    candidates = rows.index[(rows["relation"].notna() | rows["members"].notna()) & (rows["qualifier"] != "superseded")]
+    for i in candidates:
+        r = rows.loc[i]
+        finding = _check_relation(r, rows, index) if isinstance(r["relation"], str) else _check_sum(r, index)
+        out[i] = finding
+    return out
+
+
+def _span(group: pd.DataFrame | None) -> tuple[float, float, list[str]] | None:
+    if group is None or group.empty:
+        return None
+    return float(group["_lo"].min()), float(group["_hi"].max()), list(group["claim_id"])
+
+
+def _stated(r: pd.Series) -> tuple[float, float]:
+    tol = r["tolerance"] or 0.0
+    return r["value_low"] - abs(r["value_low"]) * tol, r["value_high"] + abs(r["value_high"]) * tol
+
+
+def _overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def _check_sum(r: pd.Series, index: dict) -> Finding | None:
+    members = [m for m in str(r["members"]).split(";") if m]
+    if len(members) < 2 or r["unit"] == "date":
+        return None
+    total_lo = total_hi = 0.0
+    support: list[str] = []
+    for member in members:
+        span = _span(index.get((member, r["metric"], r["period"], r["granularity"], r["unit"])))
+        if span is None:
+            return None  # a missing part: nothing to check against
+        total_lo, total_hi = total_lo + span[0], total_hi + span[1]
+        support += span[2]
+    if _overlaps(_stated(r), (total_lo, total_hi)):
+        return None
+    return Finding(total_lo, total_hi, support, "sum-of-parts")
+
+
+def _check_relation(r: pd.Series, rows: pd.DataFrame, index: dict) -> Finding | None:
+    key = (r["entity"], r["metric"])
+    if r["relation"] == "annualised":
+        same = rows[(rows["source_id"] == r["source_id"]) & (rows["quote"] == r["quote"])
+                    & (rows["metric"] == r["metric"]) & rows["granularity"].isin(["quarterly", "monthly"])
+                    & rows["relation"].isna()]
+        if same.empty:
+            return None
+        q = same.iloc[0]
+        factor = 4.0 if q["granularity"] == "quarterly" else 12.0
+        qlo, qhi = _stated(q)
+        if _overlaps(_stated(r), (qlo * factor, qhi * factor)):
+            return None
+        return Finding(qlo * factor, qhi * factor, [q["claim_id"]], "annualisation")
+    if not isinstance(r["base_period"], str):
+        return None
+    target = _pick(index, key, r["period"])
+    base = _pick(index, key, r["base_period"])
+    if target is None or base is None or base[0] <= 0:
+        return None
+    ratio = (target[0] / base[1], target[1] / base[0])
+    if r["relation"] == "growth":
+        expected = ((ratio[0] - 1) * 100, (ratio[1] - 1) * 100)
+    else:
+        expected = ratio
+    stated = _stated(r)
+    if r["relation"] == "multiple":
+        stated = (min(stated[0], r["value_low"] - 0.5 * _digit(r)), max(stated[1], r["value_high"] + 0.5 * _digit(r)))
+    if _overlaps(stated, expected):
+        return None
+    return Finding(expected[0], expected[1], target[2] + base[2], f"{r['relation']}-vs-components")
+
+
+def _digit(r: pd.Series) -> float:
+    """The rounding unit of a stated multiple: '2×' may mean 1.5–2.5; '4.7×' means 4.65–4.75."""
+    text = str(r["value_text"])
+    return 0.1 if "." in text else 1.0
+
+
+def _pick(index: dict, key: tuple, period: str) -> tuple[float, float, list[str]] | None:
+    for (entity, metric, p, gran, unit), group in index.items():
+        if (entity, metric) == key and p == period and unit in ("USD", "count") and gran not in ("quarterly", "monthly"):
+            return _span(group.assign())
+    return None
+
+
+# --- the pandera model ---------------------------------------------------------------------------
+
+class ClaimConflicts(ClaimsSchema):
+    """The claims schema plus one named check per conflict kind."""
+
+    @pa.dataframe_check(name="value", description="same entity, metric and period: intervals must overlap")
+    def value_intervals_overlap(cls, df: pd.DataFrame) -> Series[bool]:
+        return value_failures(df)
+
+    @pa.dataframe_check(name="category", description="a figure's own words must not name another scope")
+    def metric_matches_stated_scope(cls, df: pd.DataFrame) -> Series[bool]:
+        return category_failures(df)
+
+    @pa.dataframe_check(name="period", description="a figure's granularity must match its column's")
+    def granularity_matches_column(cls, df: pd.DataFrame) -> Series[bool]:
+        return period_failures(df)
+
+    @pa.dataframe_check(name="date", description="the same event must carry overlapping dates")
+    def event_dates_agree(cls, df: pd.DataFrame) -> Series[bool]:
+        return value_failures(df, dates=True)
+
+    @pa.dataframe_check(name="arithmetic", description="totals, growth and multiples must follow from components")
+    def arithmetic_holds(cls, df: pd.DataFrame) -> Series[bool]:
+        return arithmetic_failures(df)
+
+    class Config:
+        strict = False
+        coerce = True
+
+
+# --- failure cases → conflict rows ---------------------------------------------------------------
+
+def detect_conflicts(claims: pd.DataFrame, documents: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Run the conflict checks lazily and turn their failure cases into conflict rows."""
+    columns = columns_of(ConflictsSchema)
+    if claims.empty:
+        return pd.DataFrame(columns=columns)
+    claims = claims.reset_index(drop=True)
+    failing = failing_rows_by_check(claims)
+    titles = _titles(documents)
+    rows: list[dict] = []
+    rows += _value_conflicts(claims, failing.get("value", []), "value", titles)
+    rows += _value_conflicts(claims, failing.get("date", []), "date", titles)
+    rows += _row_conflicts(claims, failing.get("category", []), "category", titles)
+    rows += _row_conflicts(claims, failing.get("period", []), "period", titles)
+    rows += _arithmetic_conflicts(claims, failing.get("arithmetic", []), titles)
+    frame = pd.DataFrame(rows, columns=columns)
+    frame = frame.drop_duplicates("conflict_id").sort_values(["kind", "entity", "metric", "conflict_id"], na_position="last")
+    return frame.reset_index(drop=True)
+
+
+def failing_rows_by_check(claims: pd.DataFrame) -> dict[str, list[int]]:
+    """Validate lazily; map each conflict check name to the claim indices it failed."""
+    try:
+        ClaimConflicts.validate(claims, lazy=True)
+    except SchemaErrors as errors:
+        cases = errors.failure_cases
+        cases = cases[cases["check"].isin(["value", "category", "period", "date", "arithmetic"])]
+        return {check: sorted(int(i) for i in group["index"].dropna().unique())
+                for check, group in cases.groupby("check")}
+    return {}
+
+
+def _titles(documents: pd.DataFrame | None) -> dict[str, str]:
+    if documents is None or documents.empty:
+        return {}
+    return dict(zip(documents["source_id"], documents["source_id"]))
+
+
+def _conflict_id(kind: str, key: str) -> str:
+    return "k-" + hashlib.sha1(f"{kind}\x1f{key}".encode("utf-8")).hexdigest()[:12]
+
+
+def fingerprint(group: pd.DataFrame) -> str:
+    """Hash of the evidence a decision is made on: claim ids, their values and quotes."""
+    parts = sorted(f"{r.claim_id}|{r.value_low}|{r.value_high}|{r.quote}" for r in group.itertuples())
+    return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def _show(r) -> str:
+    if r.unit == "date":
+        return str(r.value_text)
+    return str(r.value_text).strip()
+
+
+def _cite(r, titles: dict[str, str]) -> str:
+    return f"{_show(r)} in {titles.get(r.source_id, r.source_id)} ({r.location})"
+
+
+def _base_row(kind: str, key: str, group: pd.DataFrame, severity: str, explanation: str, rule: str,
+              entity=None, metric=None, period=None) -> dict:
+    first = group.iloc[0]
+    return {
+        "conflict_id": _conflict_id(kind, key), "kind": kind, "severity": severity,
+        "entity": entity if entity is not None else first["entity"],
+        "metric": metric if metric is not None else first["metric"],
+        "period": period if period is not None else first["period"],
+        "claim_ids": ";".join(sorted(group["claim_id"])), "explanation": explanation, "status": "open",
+        "rule": rule, "source_ids": ";".join(sorted(set(group["source_id"]))), "fingerprint": fingerprint(group),
+    }
+
+
+def _value_conflicts(claims: pd.DataFrame, idx: list[int], kind: str, titles: dict) -> list[dict]:
+    if not idx:
+        return []
+    sub = claims.loc[idx]
+    rows = []
+    for key, group in sub.groupby("group_key"):
+        clusters = interval_clusters(group, "group_key")
+        parts = [group[clusters == c] for c in sorted(clusters.unique())]
+        gap = _relative_gap(parts) if kind == "value" else _days_gap(parts)
+        if kind == "value":
+            severity = "error" if gap >= 0.10 else "warning"
+        else:
+            severity = "error" if gap >= 180 else "warning"
+        sides = " vs ".join("; ".join(_cite(r, titles) for r in part.itertuples()) for part in parts)
+        where = "within one source" if group["source_id"].nunique() == 1 else "across sources"
+        first = group.iloc[0]
+        what = f"{first['entity']} {first['metric']}" + (f" ({first['period']})" if kind == "value" and first["period"] else "")
+        if kind == "value":
+            rule = "intervals-overlap"
+            explanation = (f"{what}: {sides} — {where}, the stated values do not overlap even allowing "
+                           f"{_tol_text(group)} for approximate and rounded figures.")
+        else:
+            rule = "same-event-same-date"
+            explanation = f"{what}: the same event is dated differently {where}: {sides}."
+        rows.append(_base_row(kind, str(key), group, severity, explanation, rule))
+    return rows
+
+
+def _tol_text(group: pd.DataFrame) -> str:
+    tol = float(group["tolerance"].max() or 0.0)
+    return f"±{tol * 100:.0f}%" if tol >= 0.01 else "rounding"
+
+
+def _relative_gap(parts: list[pd.DataFrame]) -> float:
+    highs = [float(p["value_high"].max()) for p in parts]
+    lows = [float(p["value_low"].min()) for p in parts]
+    gaps = []
+    for a in range(len(parts) - 1):
+        hi, lo = highs[a], lows[a + 1]
+        if math.isfinite(hi) and math.isfinite(lo) and hi > 0:
+            gaps.append((lo - hi) / hi)
+    return max(gaps) if gaps else 0.0
+
+
+def _days_gap(parts: list[pd.DataFrame]) -> float:
+    def to_date(x: float):
+        x = int(x)
+        return pd.Timestamp(year=x // 10000, month=max(1, x // 100 % 100), day=max(1, x % 100))
+    gaps = []
+    for a in range(len(parts) - 1):
+        gaps.append((to_date(parts[a + 1]["value_low"].min()) - to_date(parts[a]["value_high"].max())).days)
+    return max(gaps) if gaps else 0.0
+
+
+def _row_conflicts(claims: pd.DataFrame, idx: list[int], kind: str, titles: dict) -> list[dict]:
+    if not idx:
+        return []
+    sub = claims.loc[idx]
+    rows = []
+    if kind == "category":
+        key_cols = ["entity", "metric", "period", "stated_entity", "stated_metric"]
+    else:
+        key_cols = ["entity", "metric", "period", "granularity", "expected_granularity"]
+    for key, group in sub.groupby(key_cols, dropna=False):
+        first = group.iloc[0]
+        cites = "; ".join(_cite(r, titles) for r in group.itertuples())
+        echoes = _echoes(claims, group) if kind == "category" else pd.DataFrame()
+        evidence = pd.concat([group, echoes]) if not echoes.empty else group
+        if kind == "category":
+            named = first["stated_entity"] if isinstance(first["stated_entity"], str) else first["stated_metric"]
+            also = ""
+            if not echoes.empty:
+                e = echoes.iloc[0]
+                also = f" The same figure appears as {e['entity']} {e['metric']} in {titles.get(e['source_id'], e['source_id'])} ({e['location']})."
+            explanation = (f"{first['entity']} {first['metric']}: {cites} is recorded under '{first['metric']}' but its "
+                           f"own words attribute it to '{named}' — a figure of another scope.{also}")
+            rule = "stated-scope-matches-metric"
+        else:
+            explanation = (f"{first['entity']} {first['metric']}: {cites} is a {first['granularity']} figure in a column "
+                           f"of {first['expected_granularity']} figures.")
+            rule = "granularity-matches-column"
+        rows.append(_base_row(kind, "|".join(str(k) for k in key), evidence, "warning", explanation, rule,
+                              entity=first["entity"], metric=first["metric"], period=first["period"]))
+    return rows
+
+
+def _echoes(claims: pd.DataFrame, group: pd.DataFrame) -> pd.DataFrame:
+    """Claims elsewhere that state the same figure under the entity or metric the words name."""
+    first = group.iloc[0]
+    same_value = (claims["value_low"] == first["value_low"]) & (claims["value_high"] == first["value_high"]) \
+        & (claims["unit"] == first["unit"]) & ~claims["claim_id"].isin(group["claim_id"])
+    named = pd.Series(False, index=claims.index)
+    if isinstance(first["stated_entity"], str):
+        named |= claims["entity"] == first["stated_entity"]
+    if isinstance(first["stated_metric"], str):
+        named |= claims["metric"] == first["stated_metric"]
+    return claims[same_value & named]
+
+
+def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int], titles: dict) -> list[dict]:
+    if not idx:
+        return []
+    findings = arithmetic_findings(claims)
+    rows = []
+    by_key: dict[str, list[int]] = {}
+    for i in idx:
+        r = claims.loc[i]
+        key = "|".join(str(r[c]) for c in ("entity", "metric", "period", "relation", "members", "unit"))
+        by_key.setdefault(key, []).append(i)
+    for key, members in by_key.items():
+        stated = claims.loc[members]
+        finding = findings[members[0]]
+        if finding is None:
+            continue
+        support = claims[claims["claim_id"].isin(finding.support)]
+        group = pd.concat([stated, support]).drop_duplicates("claim_id")
+        first = stated.iloc[0]
+        unit = first["unit"]
+        exp = f"{format_value(finding.expected_low, unit)}–{format_value(finding.expected_high, unit)}"
+        what = {"sum-of-parts": f"the sum of its parts ({', '.join(str(first['members']).split(';'))})",
+                "growth-vs-components": f"the figures for {first['period']} and {first['base_period']}",
+                "multiple-vs-components": f"the figures for {first['period']} and {first['base_period']}",
+                "annualisation": "the period figure it is annualised from"}[finding.rule]
+        cites = "; ".join(_cite(r, titles) for r in stated.itertuples())
+        gap = _finding_gap(stated, finding)
+        explanation = (f"{first['entity']} {first['metric']} ({first['period']}): {cites} does not follow from "
+                       f"{what}, which gives {exp}.")
+        rows.append(_base_row("arithmetic", key, group, "error" if gap >= 0.10 else "warning", explanation,
+                              finding.rule, entity=first["entity"], metric=first["metric"], period=first["period"]))
+    return rows
+
+
+def _finding_gap(stated: pd.DataFrame, finding: Finding) -> float:
+    lo, hi = float(stated["value_low"].min()), float(stated["value_high"].max())
+    if hi < finding.expected_low and hi > 0:
+        return (finding.expected_low - hi) / abs(hi)
+    if lo > finding.expected_high and finding.expected_high > 0:
+        return (lo - finding.expected_high) / abs(finding.expected_high)
+    return 0.0

@@ -1,0 +1,198 @@
+"""Normalise stage: figure mentions → the typed claims table.
+
+Turns each mention's quantity into value / value_low / value_high in base
+units, gives undated figures the period their granularity implies at the
+source's as-of date, computes the comparison tolerance, and builds the key
+that groups claims about the same thing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+
+import pandas as pd
+
+from .extract import Mention
+from .quantities import Period
+from .schemas import ClaimsSchema, columns_of
+from .vocab import Vocabulary
+
+TIME_PER = {"quarter": "quarterly", "month": "monthly", "year": "annual"}
+
+
+def claims_frame(mentions: list[Mention], published: dict[str, dt.date], vocab: Vocabulary) -> pd.DataFrame:
+    rows = [_claim_row(m, published[m.source_id], vocab) for m in mentions]
+    rows = _dedupe_ids(rows)
+    columns = columns_of(ClaimsSchema) + EXTRA_COLUMNS
+    frame = pd.DataFrame(rows, columns=columns)
+    for col in ("value", "value_low", "value_high", "tolerance"):
+        frame[col] = frame[col].astype(float)
+    frame["line"] = frame["line"].astype(int)
+    return frame
+
+
+# Columns the detectors use beyond the published contract; they are written to claims.csv too.
+EXTRA_COLUMNS = ["group_key", "metric_family", "metric_scope", "stated_family", "stated_scope", "metric_imposed"]
+
+
+def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
+    metric_def = vocab.metrics.get(m.metric or "")
+    if m.quantity is None:
+        return _date_row(m, published, vocab)
+    q = m.quantity
+    unit = q.unit
+    granularity = m.granularity
+    if q.per and q.per not in TIME_PER:
+        unit = f"{q.unit}/{q.per}"
+    if granularity is None and m.relation is None:
+        granularity = m.expected_granularity if m.expected_granularity not in (None, "run_rate") else None
+        if granularity is None and metric_def is not None:
+            granularity = metric_def.granularity
+    if m.relation == "annualised":
+        granularity = "annual"
+    period = m.period or _default_period(granularity, published)
+    base = m.base_period
+    if base is None and m.relation in ("growth", "multiple") and period is not None and "YoY" in _around(m):
+        base = _previous_year(period)
+    tolerance = _tolerance(q, vocab.approx_tolerance)
+    qualifier = "superseded" if m.superseded else q.qualifier
+    stated = vocab.metrics.get(m.stated_metric or "")
+    row = {
+        "source_id": m.source_id, "location": m.location, "quote": m.quote.strip() or q.text,
+        "entity": m.entity, "metric": m.metric, "period": period.label if period else None,
+        "value": _finite(q.value), "value_low": q.low, "value_high": q.high, "unit": unit, "qualifier": qualifier,
+        "granularity": granularity, "expected_granularity": m.expected_granularity,
+        "period_start": period.start.isoformat() if period else None,
+        "period_end": period.end.isoformat() if period else None,
+        "scope": _scope(m, vocab), "stated_metric": m.stated_metric, "stated_entity": m.stated_entity,
+        "relation": m.relation, "base_period": base.label if base else None,
+        "members": ";".join(m.members) or None, "tolerance": tolerance, "value_text": q.text,
+        "context": m.context, "line": m.line, "published": published.isoformat(),
+        "metric_family": metric_def.family if metric_def else None,
+        "metric_scope": metric_def.scope if metric_def else None,
+        "stated_family": stated.family if stated else None, "stated_scope": stated.scope if stated else None,
+        "metric_imposed": bool(m.metric_imposed),
+    }
+    row["group_key"] = _group_key(row, m, vocab)
+    row["claim_id"] = _claim_id(m, q.text, q.start)
+    return row
+
+
+def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
+    p = m.period
+    low, high = float(_ymd(p.start)), float(_ymd(p.end))
+    row = {
+        "source_id": m.source_id, "location": m.location, "quote": m.quote.strip(), "entity": m.entity,
+        "metric": m.metric, "period": p.label, "value": low if low == high else None, "value_low": low,
+        "value_high": high, "unit": "date", "qualifier": p.relation if p.relation != "in" else "exact",
+        "granularity": "point", "expected_granularity": None, "period_start": p.start.isoformat(),
+        "period_end": p.end.isoformat(), "scope": m.counterparty, "stated_metric": None, "stated_entity": None,
+        "relation": None, "base_period": None, "members": None, "tolerance": 0.0, "value_text": p.text,
+        "context": m.context, "line": m.line, "published": published.isoformat(), "metric_family": "event",
+        "metric_scope": m.event, "stated_family": None, "stated_scope": None, "metric_imposed": False,
+    }
+    parties = sorted({_top(m.entity, vocab)} | {_top(c, vocab) for c in (m.counterparty or "").split(";") if c})
+    row["group_key"] = "|".join(["date", m.metric or "", "+".join(p for p in parties if p)])
+    row["claim_id"] = _claim_id(m, p.text, p.start_offset)
+    return row
+
+
+def _group_key(row: dict, m: Mention, vocab: Vocabulary) -> str | None:
+    """Claims with the same key state the same thing and must agree."""
+    if not row["entity"] or not row["metric"] or row["qualifier"] == "superseded":
+        return None
+    subject = row["entity"]
+    metric_def = vocab.metrics.get(row["metric"])
+    if metric_def is not None and metric_def.relational:
+        parties = sorted({row["entity"], m.counterparty or ""} - {""})
+        subject = "+".join(parties)
+    return "|".join(str(x) for x in (subject, row["metric"], row["period"], row["granularity"], row["unit"],
+                                      row["relation"] or "", row["base_period"] or "",
+                                      (row["scope"] if not (metric_def and metric_def.relational) else "") or ""))
+
+
+def _scope(m: Mention, vocab: Vocabulary) -> str | None:
+    metric_def = vocab.metrics.get(m.metric or "")
+    if metric_def is not None and metric_def.relational and m.counterparty:
+        return m.counterparty
+    return m.scope
+
+
+def _top(name: str | None, vocab: Vocabulary) -> str:
+    if not name:
+        return ""
+    chain = [name] + vocab.ancestors(name)
+    companies = [n for n in chain if vocab.entities.get(n) and vocab.entities[n].kind == "company"]
+    return companies[-1] if companies else chain[-1]
+
+
+def _tolerance(q, approx: float) -> float:
+    """Relative slack: the approximation allowance for '~' figures, else half the last stated digit."""
+    scale = max(abs(x) for x in (q.low, q.high, q.value or 0.0) if math.isfinite(x)) if any(
+        math.isfinite(x) for x in (q.low, q.high)) else 0.0
+    rounding = (q.sig / scale) if scale and q.sig else 0.0
+    allowance = approx if q.qualifier in ("approx", "approx_range") else 0.0
+    return float(max(rounding, allowance))
+
+
+def _default_period(granularity: str | None, published: dt.date) -> Period | None:
+    """An undated figure is as of its source's date: the year, the last full quarter, or the month."""
+    if granularity == "annual":
+        y = published.year
+        return Period("", 0, 0, str(y), dt.date(y, 1, 1), dt.date(y, 12, 31), "year")
+    if granularity == "quarterly":
+        q = (published.month - 1) // 3  # last completed quarter
+        y = published.year if q else published.year - 1
+        q = q or 4
+        start = dt.date(y, 3 * q - 2, 1)
+        end = (dt.date(y + (q == 4), (3 * q) % 12 + 1, 1) - dt.timedelta(days=1))
+        return Period("", 0, 0, f"{y}-Q{q}", start, end, "quarter")
+    if granularity is None:
+        return None
+    start = published.replace(day=1)
+    end = (start.replace(year=start.year + (start.month == 12), month=start.month % 12 + 1) - dt.timedelta(days=1))
+    return Period("", 0, 0, f"{published.year}-{published.month:02d}", start, end, "month")
+
+
+def _previous_year(p: Period) -> Period | None:
+    if p.granularity in ("year", "fiscal_year") and p.label[-4:].isdigit():
+        y = int(p.label[-4:]) - 1
+        label = p.label[:-4] + str(y)
+        return Period("", 0, 0, label, p.start.replace(year=p.start.year - 1), p.end.replace(year=p.end.year - 1),
+                      p.granularity)
+    return None
+
+
+def _around(m: Mention) -> str:
+    q = m.quantity
+    if q is None:
+        return ""
+    idx = m.quote.find(q.text)
+    return m.quote[idx: idx + len(q.text) + 20] if idx >= 0 else m.quote
+
+
+def _finite(x: float | None) -> float | None:
+    return x if x is not None and math.isfinite(x) else None
+
+
+def _ymd(d: dt.date) -> int:
+    return d.year * 10000 + d.month * 100 + d.day
+
+
+def _claim_id(m: Mention, text: str, offset: int) -> str:
+    key = "\x1f".join(str(x) for x in (m.source_id, m.location, m.quote, text, offset, m.metric, m.relation,
+                                        m.entity))
+    return "c-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+
+
+def _dedupe_ids(rows: list[dict]) -> list[dict]:
+    """The same figure read twice from one place (e.g. two readings of a cell) is one claim."""
+    seen: set[str] = set()
+    out = []
+    for row in rows:
+        if row["claim_id"] in seen:
+            continue
+        seen.add(row["claim_id"])
+        out.append(row)
+    return out

@@ -1,0 +1,57 @@
+"""Publish the run: every output file, the report and GX Data Docs, replaced atomically as one set."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import report
+from .outputs import output_set, to_csv_safe
+from .resolve import orphaned_decisions
+
+REJECTED_COLUMNS = ["source_id", "path", "reason"]
+
+
+@dataclass
+class Written:
+    out_dir: Path
+    report_html: Path
+    gx_index: Path
+    files: list[str] = field(default_factory=list)
+    gx_results: list = field(default_factory=list)
+
+
+def rejected_sources(documents: pd.DataFrame) -> pd.DataFrame:
+    return documents.loc[documents["status"] == "rejected", REJECTED_COLUMNS].reset_index(drop=True)
+
+
+def write_outputs(out_dir: Path, expectations_dir: Path | str, *, documents: pd.DataFrame, claims: pd.DataFrame,
+                  unparsed: pd.DataFrame, conflicts: pd.DataFrame, resolved: pd.DataFrame,
+                  decisions: pd.DataFrame, generated_at: dt.datetime, validate: bool = True) -> Written:
+    """Write CSVs, report.html, report.md and gx_docs/ into a staging folder, then swap it in as out/."""
+    from .quality import validate_tables
+
+    rejected = rejected_sources(documents)
+    orphans = orphaned_decisions(conflicts, decisions) if len(decisions) else decisions
+    tables = {
+        "documents.csv": documents, "claims.csv": claims, "conflicts.csv": conflicts,
+        "resolved_claims.csv": resolved, "rejected_sources.csv": rejected, "unparsed_figures.csv": unparsed,
+        "orphaned_decisions.csv": orphans,
+    }
+    stamp = generated_at.strftime("%Y-%m-%d %H:%M UTC")
+    with output_set(out_dir) as staging:
+        for name, frame in tables.items():
+            to_csv_safe(frame, staging / name, index=False)
+        results = []
+        if validate:
+            results = validate_tables({"documents": documents, "claims": claims, "conflicts": conflicts,
+                                       "resolved_claims": resolved}, Path(expectations_dir), staging / "gx_docs")
+        args = (documents, claims, conflicts, resolved, rejected, unparsed)
+        (staging / "report.md").write_text(report.render_markdown(*args, generated_at=stamp), encoding="utf-8")
+        (staging / "report.html").write_text(report.render_html(*args, generated_at=stamp), encoding="utf-8")
+        files = sorted(p.relative_to(staging).as_posix() for p in staging.iterdir())
+    out_dir = Path(out_dir)
+    return Written(out_dir=out_dir, report_html=out_dir / "report.html", gx_index=out_dir / "gx_docs" / "index.html",
+                   files=files, gx_results=results)
