@@ -1,0 +1,690 @@
+"""The `reconcile` command: run the pipeline, then review and decide its conflicts.
+
+Every steward command reads the last run's `out/` (conflicts.csv, claims.csv,
+documents.csv; `--out DIR` or RECONCILE_OUT) plus the decisions store
+(`reconcile.decisions`), and shows each conflict's status as `resolve.apply_decisions`
+computes it from the decisions recorded so far.
+
+Errors: a `UserError` anywhere below is caught once, in `_Reconcile.invoke`
+(the top-level group every command runs through), printed as one `error:`
+line without a traceback, and ends the command with exit code 2 before it has
+written anything. Any other exception is a bug and keeps its traceback.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+from typer.core import TyperGroup
+
+from reconcile.config import Settings
+from reconcile.decisions import (
+    DecisionStore, NewDecision, Recorded, decisions_frame, export_yaml, parse_import,
+)
+from reconcile.errors import UserError
+from reconcile.outputs import atomic_write_text, pin_output_set, read_csv_safe
+from reconcile.resolve import (
+    apply_decisions, claims_of, format_interval, format_value, orphaned_decisions,
+)
+from reconcile.schemas import CONFLICT_KINDS, CONFLICT_STATUSES
+
+# The --status/--kind choices spell out the schema's lists (typer needs literal types).
+assert CONFLICT_STATUSES == ("open", "resolved", "dismissed", "stale")
+assert CONFLICT_KINDS == ("value", "category", "period", "date", "arithmetic")
+
+
+class _Reconcile(TyperGroup):
+    """The one place a UserError becomes a clean message and exit code 2."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserError as error:
+            typer.echo(f"error: {error.render()}", err=True)
+            raise typer.Exit(error.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_Reconcile, no_args_is_help=True, add_completion=False,
+    help="Reconcile figures across documents: run the pipeline, review conflicts, record decisions.",
+)
+decisions_app = typer.Typer(no_args_is_help=True,
+                            help="Export or import steward decisions as YAML, for review in a pull request.")
+app.add_typer(decisions_app, name="decisions")
+
+
+def main() -> None:
+    """Console-script entry point (`reconcile`)."""
+    app(prog_name="reconcile")
+
+
+# -- shared options ------------------------------------------------------------------------
+
+OutOption = typer.Option(Path("out"), "--out", envvar="RECONCILE_OUT", metavar="DIR",
+                         help="Folder of the last run's outputs (env RECONCILE_OUT).")
+ByOption = typer.Option(..., "--by", metavar="NAME", help="Who decides (recorded in the audit trail).")
+ReasonOption = typer.Option(..., "--reason", metavar="TEXT", help="Why (required, recorded in the audit trail).")
+
+
+def _console() -> Console:
+    return Console(highlight=False)
+
+
+def _store() -> DecisionStore:
+    return DecisionStore.from_settings(Settings.from_env())
+
+
+# -- reading the last run -----------------------------------------------------------------
+
+RUN_FILES = ("conflicts", "claims", "documents")
+_NUMERIC_CLAIM_COLUMNS = ("value", "value_low", "value_high", "tolerance")
+_REQUIRED_COLUMNS = {
+    "conflicts": ("conflict_id", "kind", "severity", "claim_ids", "fingerprint"),
+    "claims": ("claim_id", "source_id", "location", "quote", "value", "unit"),
+    "documents": ("source_id", "title", "published"),
+}
+
+
+@dataclass
+class RunView:
+    """The last run's tables with the current decisions applied."""
+
+    out_dir: Path
+    conflicts: pd.DataFrame      # apply_decisions output
+    claims: pd.DataFrame
+    documents: pd.DataFrame
+    decisions: pd.DataFrame
+
+    def conflict(self, conflict_id: str) -> pd.Series:
+        match = self.conflicts[self.conflicts["conflict_id"] == conflict_id]
+        if match.empty:
+            raise UserError(f"unknown conflict id {conflict_id!r}", file=self.out_dir / "conflicts.csv",
+                            hint="list conflict ids with `reconcile conflicts`")
+        return match.iloc[0]
+
+
+def load_run(out_dir: Path, store: DecisionStore) -> RunView:
+    tables = read_run_tables(out_dir)
+    decided = store.frame()
+    conflicts = apply_decisions(tables["conflicts"], decided, tables["claims"], tables["documents"])
+    return RunView(out_dir, conflicts, tables["claims"], tables["documents"], decided)
+
+
+def read_run_tables(out_dir: Path) -> dict[str, pd.DataFrame]:
+    """conflicts/claims/documents from one output set (pinned, so a run finishing meanwhile cannot mix them)."""
+    pinned = pin_output_set(Path(out_dir))
+    tables = {}
+    for name in RUN_FILES:
+        path = pinned / f"{name}.csv"
+        shown = Path(out_dir) / f"{name}.csv"
+        if not path.is_file():
+            raise UserError(f"{shown} not found", hint="run `reconcile run` first, or point --out at the last run's folder")
+        table = read_csv_safe(path, dtype=str, keep_default_na=False, na_values=[""])
+        missing = [c for c in _REQUIRED_COLUMNS[name] if c not in table.columns]
+        if missing:
+            raise UserError(f"missing column(s) {', '.join(missing)}", file=shown,
+                            hint="the file is not a reconcile output: run `reconcile run` again")
+        tables[name] = table
+    for column in _NUMERIC_CLAIM_COLUMNS:
+        if column in tables["claims"]:
+            tables["claims"][column] = pd.to_numeric(tables["claims"][column], errors="coerce").astype(float)
+    if "primary" in tables["documents"]:
+        tables["documents"]["primary"] = tables["documents"]["primary"].str.lower().isin(["true", "1", "yes"])
+    return tables
+
+
+# -- run -------------------------------------------------------------------------------------
+
+@app.command()
+def run(
+    sources: Path = typer.Option(Path("sources"), "--sources", metavar="DIR",
+                                 help="Folder of documents, with its sources.yaml registry."),
+    out: Path = OutOption,
+    fail_on: Optional[Literal["error", "warning"]] = typer.Option(None, "--fail-on",
+                                          help="Exit 1 when an open conflict has this severity (or worse)."),
+) -> None:
+    """Run the pipeline: documents → claims → conflicts → report and golden record.
+
+    Examples:
+
+        reconcile run
+
+        reconcile run --sources sources --out out --fail-on error
+    """
+    if not sources.is_dir():
+        raise UserError(f"sources folder {sources} not found",
+                        hint="pass --sources DIR pointing at the folder with your documents and sources.yaml")
+    run_pipeline = _pipeline_runner()
+    console = _console()
+    result = run_pipeline(sources, out, progress=lambda line: console.print(f"[dim]…[/dim] {line}"))
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    console.print(_run_summary(result))
+    console.print(f"Report: {result.report_path}")
+    blocking = _blocking_conflicts(result.by_severity, fail_on)
+    if blocking:
+        console.print(f"[red]{blocking} open conflict(s) at or above severity {fail_on}[/red] (--fail-on {fail_on})")
+        raise typer.Exit(1)
+
+
+def _pipeline_runner() -> Any:
+    try:
+        from pipelines.run import run_pipeline   # imported lazily: Dagster is slow to import
+    except ModuleNotFoundError as error:
+        if error.name not in ("pipelines", "pipelines.run"):
+            raise
+        raise UserError("the pipeline package (pipelines/run.py) is not installed",
+                        hint="reinstall with `make` or `pip install -e .` from the repository root") from None
+    return run_pipeline
+
+
+def _run_summary(result: Any) -> Table:
+    table = Table(title="Run summary", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("documents read", str(result.documents))
+    table.add_row("documents rejected", str(result.rejected))
+    table.add_row("claims", str(result.claims))
+    table.add_row("conflicts", str(result.conflicts))
+    for kind, count in sorted(result.by_kind.items()):
+        table.add_row(f"  {kind}", str(count))
+    for severity in ("error", "warning", "info"):
+        table.add_row(f"open {severity}s", str(result.by_severity.get(severity, 0)))
+    table.add_row("outputs", str(result.out_dir))
+    return table
+
+
+def _blocking_conflicts(by_severity: dict[str, int], fail_on: str | None) -> int:
+    levels = {"error": ("error",), "warning": ("error", "warning")}.get(fail_on or "", ())
+    return sum(by_severity.get(level, 0) for level in levels)
+
+
+# -- conflicts ---------------------------------------------------------------------------------
+
+@app.command("conflicts")
+def list_conflicts(
+    status: Optional[Literal["open", "resolved", "dismissed", "stale"]] = typer.Option(
+        None, "--status", help="Only conflicts with this status."),
+    kind: Optional[Literal["value", "category", "period", "date", "arithmetic"]] = typer.Option(
+        None, "--kind", help="Only conflicts of this kind."),
+    entity: Optional[str] = typer.Option(None, "--entity", metavar="E", help="Only conflicts about this entity."),
+    out: Path = OutOption,
+) -> None:
+    """List the last run's conflicts with their current status and suggestion.
+
+    Examples:
+
+        reconcile conflicts
+
+        reconcile conflicts --status open --kind value
+
+        reconcile conflicts --entity OpenAI --out out
+    """
+    view = load_run(out, _store())
+    shown = _filtered(view.conflicts, status, kind, entity)
+    console = _console()
+    if shown.empty:
+        console.print("No conflicts match." if len(view.conflicts) else "The last run found no conflicts.")
+    else:
+        console.print(_conflicts_table(shown, view.claims))
+    counts = view.conflicts["status"].value_counts()
+    console.print(f"{len(shown)} of {len(view.conflicts)} conflicts shown; "
+                  + ", ".join(f"{counts.get(s, 0)} {s}" for s in CONFLICT_STATUSES))
+    orphans = orphaned_decisions(view.conflicts, view.decisions)
+    if len(orphans):
+        console.print(f"[yellow]{len(orphans)} decision(s) refer to conflicts this run no longer finds; "
+                      "they are kept — see `reconcile history`.[/yellow]")
+
+
+def _filtered(conflicts: pd.DataFrame, status: str | None, kind: str | None, entity: str | None) -> pd.DataFrame:
+    keep = pd.Series(True, index=conflicts.index)
+    if status:
+        keep &= conflicts["status"] == status
+    if kind:
+        keep &= conflicts["kind"] == kind
+    if entity:
+        keep &= conflicts["entity"].fillna("").str.casefold() == entity.casefold()
+    return conflicts[keep]
+
+
+def _conflicts_table(conflicts: pd.DataFrame, claims: pd.DataFrame) -> Table:
+    table = Table(title="Conflicts")
+    for header in ("Conflict", "Kind", "Status"):
+        table.add_column(header, no_wrap=True)
+    for header in ("About", "Stated", "Suggestion", "Decision"):
+        table.add_column(header, overflow="fold", ratio=1)
+    for _, conflict in conflicts.iterrows():
+        involved = claims_of(conflict, claims)
+        stated = " vs ".join(_stated(claim) for _, claim in involved.iterrows())
+        units = involved["unit"].dropna().unique()
+        table.add_row(conflict["conflict_id"], f"{conflict['kind']}\n{conflict['severity']}",
+                      _status_markup(conflict["status"]), _about(conflict), stated,
+                      _suggestion_short(conflict, str(units[0]) if len(units) == 1 else None),
+                      _decision_short(conflict))
+    return table
+
+
+def _about(conflict: pd.Series) -> str:
+    return " · ".join(str(conflict[c]) for c in ("entity", "metric", "period") if _present(conflict.get(c)))
+
+
+def _stated(claim: pd.Series) -> str:
+    text = claim.get("value_text")
+    return str(text) if _present(text) else format_value(claim.get("value"), claim.get("unit"))
+
+
+def _status_markup(status: str) -> str:
+    colour = {"open": "red", "stale": "magenta", "resolved": "green", "dismissed": "blue"}.get(status, "white")
+    return f"[{colour}]{status}[/{colour}]"
+
+
+def _suggestion_short(conflict: pd.Series, unit: str | None) -> str:
+    if not _present(conflict.get("suggestion_rule")):
+        return ""
+    figure = _suggested_figure(conflict, unit)
+    return f"{conflict['suggestion_rule']}: {figure}" if figure else str(conflict["suggestion_rule"])
+
+
+def _suggested_figure(conflict: pd.Series, unit: str | None) -> str:
+    if _present(conflict.get("suggestion_value")):
+        return format_value(conflict["suggestion_value"], unit)
+    if _present(conflict.get("suggestion_low")):
+        return format_interval(conflict["suggestion_low"], conflict["suggestion_high"], unit)
+    return ""
+
+
+def _decision_short(conflict: pd.Series) -> str:
+    if not _present(conflict.get("decision_id")):
+        return ""
+    return f"#{int(conflict['decision_id'])} {conflict['decision_action']} by {conflict['decided_by']}"
+
+
+# -- show ----------------------------------------------------------------------------------------
+
+@app.command()
+def show(
+    conflict_id: str = typer.Argument(..., metavar="CONFLICT_ID", help="A conflict id from `reconcile conflicts`."),
+    out: Path = OutOption,
+) -> None:
+    """Show one conflict: the competing quotes side by side, the suggestion and the decision history.
+
+    Examples:
+
+        reconcile show k-3f2a9c0d1e7b
+    """
+    store = _store()
+    view = load_run(out, store)
+    conflict = view.conflict(conflict_id)
+    console = _console()
+    console.print(f"[bold]{conflict_id}[/bold]  {conflict['kind']} conflict, {conflict['severity']}, "
+                  f"{_status_markup(conflict['status'])}  —  {_about(conflict)}")
+    console.print(str(conflict.get("explanation", "")))
+    console.print(_quotes_table(conflict, view))
+    console.print(_suggestion_line(conflict))
+    if conflict["status"] == "stale":
+        console.print(f"[magenta]Decision #{int(conflict['decision_id'])} ({conflict['decision_action']} by "
+                      f"{conflict['decided_by']}) was taken on different evidence; the conflict is open again.[/magenta]")
+    history = store.history(conflict_id)
+    if history:
+        console.print(_history_table(decisions_frame(history), view.conflicts, title="Decision history"))
+    else:
+        console.print("No decisions yet. Decide with e.g. "
+                      f"`reconcile approve {conflict_id} --claim CLAIM_ID --by NAME --reason TEXT`.")
+
+
+def _quotes_table(conflict: pd.Series, view: RunView) -> Table:
+    involved = claims_of(conflict, view.claims)
+    table = Table(title="Competing claims", show_lines=True)
+    table.add_column("", style="bold")
+    for claim_id in involved["claim_id"]:
+        table.add_column(claim_id, overflow="fold", ratio=1)
+    documents = view.documents.set_index("source_id", drop=False)
+    rows: dict[str, list[str]] = {"Value": [], "Quote": [], "Source": [], "Date": [], "Location": []}
+    for _, claim in involved.iterrows():
+        document = documents.loc[claim["source_id"]] if claim["source_id"] in documents.index else None
+        rows["Value"].append(_stated(claim))
+        rows["Quote"].append(f"“{claim['quote']}”")
+        rows["Source"].append(str(document["title"]) if document is not None else str(claim["source_id"]))
+        rows["Date"].append(_claim_date(claim, document))
+        rows["Location"].append(str(claim["location"]))
+    for label, cells in rows.items():
+        table.add_row(label, *cells)
+    return table
+
+
+def _claim_date(claim: pd.Series, document: pd.Series | None) -> str:
+    if _present(claim.get("published")):
+        return str(claim["published"])
+    return str(document["published"]) if document is not None else "?"
+
+
+def _suggestion_line(conflict: pd.Series) -> str:
+    if not _present(conflict.get("suggestion_rule")):
+        return "Suggestion: none (no rule applies); decide by hand."
+    return (f"Suggestion ([bold]{conflict['suggestion_rule']}[/bold], not an approval): "
+            f"{conflict['suggestion']}")
+
+
+# -- deciding --------------------------------------------------------------------------------------
+
+@app.command()
+def approve(
+    conflict_id: str = typer.Argument(..., metavar="CONFLICT_ID", help="The conflict to decide."),
+    value: Optional[str] = typer.Option(None, "--value", metavar="V",
+                                        help="The right figure, written as in the documents: 730B, $730 billion, ~$730B, 730000000000."),
+    claim: Optional[str] = typer.Option(None, "--claim", metavar="CLAIM_ID", help="The claim that is right."),
+    by: str = ByOption,
+    reason: str = ReasonOption,
+    out: Path = OutOption,
+) -> None:
+    """Approve one value (--value) or one claim (--claim) as the golden figure for a conflict.
+
+    The decision holds on every later run while the conflict's evidence is unchanged; when a source adds or changes a claim it becomes stale and the conflict reopens.
+
+    Examples:
+
+        reconcile approve k-3f2a9c0d1e7b --claim c-0a1b2c3d4e5f --by ana --reason "latest filing"
+
+        reconcile approve k-3f2a9c0d1e7b --value '$830 billion' --by ana --reason "confirmed by the company"
+    """
+    if (value is None) == (claim is None):
+        raise UserError("give exactly one of --value V or --claim CLAIM_ID",
+                        hint="e.g. --claim c-0a1b2c3d4e5f, or --value 730B")
+    by, reason = _who_and_why(by, reason)
+    store = _store()
+    view = load_run(out, store)
+    conflict = view.conflict(conflict_id)
+    chosen = _chosen_claim(conflict, claim, view) if claim else _chosen_value(conflict, value, view)
+    _record(store, view, conflict, "approve", by, reason, **chosen)
+
+
+@app.command()
+def dismiss(
+    conflict_id: str = typer.Argument(..., metavar="CONFLICT_ID", help="The conflict that is not a real conflict."),
+    by: str = ByOption,
+    reason: str = ReasonOption,
+    out: Path = OutOption,
+) -> None:
+    """Record that a conflict is not a real conflict (e.g. two different things were compared).
+
+    Examples:
+
+        reconcile dismiss k-3f2a9c0d1e7b --by ana --reason "one is a forecast, one is actual"
+    """
+    by, reason = _who_and_why(by, reason)
+    store = _store()
+    view = load_run(out, store)
+    _record(store, view, view.conflict(conflict_id), "dismiss", by, reason)
+
+
+@app.command()
+def reopen(
+    conflict_id: str = typer.Argument(..., metavar="CONFLICT_ID", help="A resolved, dismissed or stale conflict."),
+    by: str = ByOption,
+    reason: str = ReasonOption,
+    out: Path = OutOption,
+) -> None:
+    """Put a decided conflict back in the open queue (the earlier decision stays in the history).
+
+    Examples:
+
+        reconcile reopen k-3f2a9c0d1e7b --by ben --reason "the filing was amended"
+    """
+    by, reason = _who_and_why(by, reason)
+    store = _store()
+    view = load_run(out, store)
+    conflict = view.conflict(conflict_id)
+    if conflict["status"] == "open":
+        raise UserError(f"{conflict_id} is already open; there is no decision to reopen",
+                        hint=f"see `reconcile show {conflict_id}`")
+    _record(store, view, conflict, "reopen", by, reason)
+
+
+def _who_and_why(by: str, reason: str) -> tuple[str, str]:
+    if not by.strip():
+        raise UserError("--by is blank", hint="say who decides, e.g. --by ana")
+    if not reason.strip():
+        raise UserError("--reason is blank", hint='say why, e.g. --reason "confirmed in the 10-K"')
+    return by.strip(), reason.strip()
+
+
+def _chosen_claim(conflict: pd.Series, claim_id: str, view: RunView) -> dict[str, Any]:
+    if claim_id not in set(view.claims["claim_id"]):
+        raise UserError(f"unknown claim id {claim_id!r}", file=view.out_dir / "claims.csv",
+                        hint=f"pick one of the conflict's claims: {conflict['claim_ids'].replace(';', ', ')}")
+    if claim_id not in conflict["claim_ids"].split(";"):
+        raise UserError(f"claim {claim_id} is not part of conflict {conflict['conflict_id']}",
+                        hint=f"pick one of: {conflict['claim_ids'].replace(';', ', ')} (see `reconcile show`)")
+    row = view.claims[view.claims["claim_id"] == claim_id].iloc[0]
+    return dict(chosen_claim_id=claim_id, chosen_value=_num(row.get("value")),
+                chosen_low=_num(row.get("value_low")), chosen_high=_num(row.get("value_high")),
+                unit=str(row["unit"]))
+
+
+def _chosen_value(conflict: pd.Series, text: str, view: RunView) -> dict[str, Any]:
+    units = _conflict_units(conflict, view)
+    quantity = _parse_figure(text)
+    unit = quantity.unit
+    # "730B" has no currency sign; among dollar figures it can only mean dollars.
+    if unit == "count" and "USD" in units and not _names_a_unit(text):
+        unit = "USD"
+    if unit not in units:
+        raise UserError(f"--value {text!r} reads as {unit}, but conflict {conflict['conflict_id']} is about "
+                        f"{' / '.join(sorted(units))} figures",
+                        hint="give the figure in the conflict's unit, e.g. " + _unit_example(sorted(units)[0]))
+    return dict(chosen_claim_id=None, chosen_value=_num(quantity.value), chosen_low=_num(quantity.low),
+                chosen_high=_num(quantity.high), unit=unit)
+
+
+def _parse_figure(text: str) -> Any:
+    from reconcile.quantities import parse_quantity
+    quantity = parse_quantity(text)
+    if quantity is None:
+        raise UserError(f"--value {text!r} is not a figure reconcile can read",
+                        hint="write it as in the documents: 730B, $730 billion, ~$730B or 730000000000")
+    return quantity
+
+
+def _names_a_unit(text: str) -> bool:
+    lowered = text.lower()
+    return any(mark in lowered for mark in ("$", "usd", "dollar", "%", "percent", "x", "×", "users", "people"))
+
+
+def _unit_example(unit: str) -> str:
+    return {"USD": "--value 730B or --value '$730 billion'", "percent": "--value 38%",
+            "multiple": "--value 3.5x"}.get(unit, "--value 1.2B")
+
+
+def _conflict_units(conflict: pd.Series, view: RunView) -> set[str]:
+    return {str(u) for u in claims_of(conflict, view.claims)["unit"].dropna()}
+
+
+def _record(store: DecisionStore, view: RunView, conflict: pd.Series, action: str, by: str, reason: str,
+            **chosen: Any) -> None:
+    conflict_id = conflict["conflict_id"]
+    involved = claims_of(conflict, view.claims)
+    new = NewDecision(conflict_id=conflict_id, action=action, decided_by=by, reason=reason,
+                      fingerprint=str(conflict["fingerprint"]), claim_ids=str(conflict["claim_ids"]),
+                      values={c["claim_id"]: _claim_values(c) for _, c in involved.iterrows()}, **chosen)
+    seen = _latest_seen(view.decisions, conflict_id)
+    recorded = store.record(new, seen=seen)
+    _report_recorded(recorded)
+
+
+def _latest_seen(decided: pd.DataFrame, conflict_id: str) -> int | None:
+    """The latest decision for the conflict as this command read it (the optimistic check)."""
+    mine = decided[decided["conflict_id"] == conflict_id]
+    return int(mine["id"].max()) if len(mine) else None
+
+
+def _claim_values(claim: pd.Series) -> Any:
+    value = _num(claim.get("value"))
+    return value if value is not None else [_num(claim.get("value_low")), _num(claim.get("value_high"))]
+
+
+def _report_recorded(recorded: Recorded) -> None:
+    decision = recorded.decision
+    console = _console()
+    figure = ""
+    if decision.action == "approve":
+        figure = " = " + (decision.chosen_claim_id + " " if decision.chosen_claim_id else "") + \
+            (format_value(decision.chosen_value, decision.unit) if decision.chosen_value is not None
+             else format_interval(decision.chosen_low, decision.chosen_high, decision.unit))
+    console.print(f"Recorded decision #{decision.id}: {decision.action} {decision.conflict_id}{figure} "
+                  f"(by {decision.decided_by}).")
+    if recorded.raced_with is not None:
+        other = recorded.raced_with
+        console.print(f"[yellow]note: decision #{other.id} ({other.action} by {other.decided_by}) was recorded "
+                      f"for {decision.conflict_id} while you were deciding; yours supersedes it and both are "
+                      "in `reconcile history`.[/yellow]")
+
+
+# -- history ---------------------------------------------------------------------------------------
+
+@app.command()
+def history(
+    conflict_id: Optional[str] = typer.Argument(None, metavar="[CONFLICT_ID]",
+                                                help="Only this conflict's decisions."),
+    out: Path = OutOption,
+) -> None:
+    """Show the audit trail: every decision, oldest first, and whether its evidence still holds.
+
+    Works without a run; with one, each decision is marked current, stale (evidence
+    changed) or orphaned (the run no longer finds the conflict).
+
+    Examples:
+
+        reconcile history
+
+        reconcile history k-3f2a9c0d1e7b
+    """
+    store = _store()
+    conflicts = _conflicts_if_present(out)
+    decided = decisions_frame(store.history(conflict_id))
+    if conflict_id and decided.empty and (conflicts is None or conflict_id not in set(conflicts["conflict_id"])):
+        raise UserError(f"unknown conflict id {conflict_id!r}: no decisions and not in the last run",
+                        hint="list conflict ids with `reconcile conflicts`")
+    console = _console()
+    if decided.empty:
+        console.print("No decisions recorded yet.")
+        return
+    console.print(_history_table(decided, conflicts, title="Decisions"))
+
+
+def _conflicts_if_present(out: Path) -> pd.DataFrame | None:
+    path = pin_output_set(Path(out)) / "conflicts.csv"
+    if not path.is_file():
+        return None
+    return read_csv_safe(path, dtype=str, keep_default_na=False, na_values=[""])
+
+
+def _history_table(decided: pd.DataFrame, conflicts: pd.DataFrame | None, title: str) -> Table:
+    fingerprints = dict(zip(conflicts["conflict_id"], conflicts["fingerprint"])) if conflicts is not None else {}
+    table = Table(title=title)
+    for header in ("#", "Conflict", "Action", "At (UTC)"):
+        table.add_column(header, no_wrap=True)
+    for header in ("Chosen", "By", "Reason"):
+        table.add_column(header, overflow="fold", ratio=1)
+    for header in ("Replaces", "Evidence"):
+        table.add_column(header, no_wrap=True)
+    for _, decision in decided.sort_values("id").iterrows():
+        table.add_row(str(decision["id"]), decision["conflict_id"], decision["action"],
+                      str(decision["decided_at"])[:16].replace("T", " "), _chosen_text(decision),
+                      decision["decided_by"], decision["reason"],
+                      f"#{int(decision['supersedes'])}" if _present(decision["supersedes"]) else "",
+                      _evidence(decision, fingerprints, conflicts is not None))
+    return table
+
+
+def _chosen_text(decision: pd.Series) -> str:
+    if decision["action"] != "approve":
+        return ""
+    figure = format_value(decision["chosen_value"], decision["unit"]) if _present(decision["chosen_value"]) \
+        else format_interval(decision["chosen_low"], decision["chosen_high"], decision["unit"])
+    return f"{decision['chosen_claim_id']} {figure}" if _present(decision["chosen_claim_id"]) else figure
+
+
+def _evidence(decision: pd.Series, fingerprints: dict[str, str], have_run: bool) -> str:
+    if not have_run:
+        return ""
+    current = fingerprints.get(decision["conflict_id"])
+    if current is None:
+        return "orphaned"
+    return "current" if current == decision["fingerprint"] else "stale"
+
+
+# -- decisions export / import ---------------------------------------------------------------------
+
+@decisions_app.command("export")
+def export_decisions(
+    file: Path = typer.Argument(..., metavar="FILE", help="YAML file to write ('-' for stdout)."),
+) -> None:
+    """Write every decision to a YAML file, oldest first, with a stable layout for diffs.
+
+    Examples:
+
+        reconcile decisions export decisions.yaml
+    """
+    decided = _store().history()
+    text = export_yaml(decided)
+    if str(file) == "-":
+        sys.stdout.write(text)
+        return
+    if not file.parent.is_dir():
+        raise UserError(f"folder {file.parent} does not exist", hint="create it, or export to an existing folder")
+    atomic_write_text(file, text)
+    _console().print(f"Exported {len(decided)} decision(s) to {file}.")
+
+
+@decisions_app.command("import")
+def import_decisions(
+    file: Path = typer.Argument(..., metavar="FILE", help="YAML file written by `reconcile decisions export`."),
+) -> None:
+    """Load decisions from a YAML export. Every entry is checked first; one bad entry rejects the file.
+
+    Decisions already in the store (same conflict, action, decider, time and
+    fingerprint) are skipped, so importing a file twice changes nothing.
+
+    Examples:
+
+        reconcile decisions import decisions.yaml
+    """
+    if not file.is_file():
+        raise UserError(f"{file} not found", hint="give the path of a file written by `reconcile decisions export`")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UserError("not a UTF-8 text file", file=file,
+                        hint="give a YAML file written by `reconcile decisions export`") from None
+    incoming = parse_import(text, file)
+    added, skipped = _store().import_decisions(incoming)
+    _console().print(f"Imported {added} decision(s) from {file}; {skipped} already present were skipped.")
+
+
+# -- small helpers ---------------------------------------------------------------------------------
+
+def _present(value: Any) -> bool:
+    if value is None:
+        return False
+    try:
+        return not bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def _num(value: Any) -> float | None:
+    if not _present(value):
+        return None
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
