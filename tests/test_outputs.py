@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from reconcile.errors import RunLockedError, UserError
 from reconcile.outputs import (
-    RunLock, atomic_write_text, csv_safe, current_generation, generations_dir, lock_path_for,
+    RunLock, atomic_write_text, csv_safe, escape_cell, unescape_cell, current_generation, generations_dir, lock_path_for,
     output_set, pin_output_set, read_csv_safe, read_lock_holder, run_locks, to_csv_safe,
     write_output_set,
 )
@@ -316,3 +317,22 @@ def test_written_csv_has_no_cell_a_spreadsheet_would_evaluate(tmp_path):
     to_csv_safe(df, path)
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert all(cell.startswith("'") for cell in raw["quote"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_escape_is_reversible_and_never_leaves_a_formula(cell):
+    escaped = escape_cell(cell)
+    assert unescape_cell(escaped) == cell
+    starts_formula = escaped[:1] in set("=+@\t\r\n＝＋＠") or escaped.lstrip()[:1] in set("=+@＝＋＠")
+    assert not starts_formula
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1),
+                min_size=1, max_size=5))
+def test_csv_round_trip_property(cells):
+    """Exact for any text but NUL, which pandas' C reader drops whatever we write."""
+    text = to_csv_safe(pd.DataFrame({"quote": cells}))
+    back = read_csv_safe(io.StringIO(text), dtype=str, keep_default_na=False)
+    assert back["quote"].tolist() == cells

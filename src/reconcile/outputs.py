@@ -380,7 +380,7 @@ def write_output_set(out_dir: Path, files: Mapping[str, bytes | str], *,
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
         for name, source in sorted((dirs or {}).items()):
-            shutil.copytree(source, staging / _safe_relative(name))
+            shutil.copytree(source, staging / _safe_relative(name), dirs_exist_ok=True)
 
 
 # ------------------------------------------------------------------ run lock
@@ -450,7 +450,7 @@ class RunLock:
             who += f", started {holder['started']}"
         waited = f" after waiting {self.timeout:g}s" if self.timeout > 0 else ""
         return RunLockedError(
-            f"another reconcile run ({who}) holds the lock {self.path}{waited}",
+            f"another reconcile run ({who}) holds this lock{waited}",
             file=self.path,
             hint=f"wait for it to finish (or stop pid {pid}), then run again")
 
