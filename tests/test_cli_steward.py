@@ -407,3 +407,32 @@ def test_import_of_a_file_that_is_not_an_export(env):
     bogus = env.tmp / "notes.yaml"
     bogus.write_text("- buy milk\n")
     _fails("decisions", "import", str(bogus), expect="no `decisions:` list found")
+
+
+# -- --value in the documents' own forms ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, value, low, high", [
+    ("$830 billion", 830 * B, 830 * B, 830 * B),
+    ("830B", 830 * B, 830 * B, 830 * B),                 # no "$": a dollar conflict reads it as dollars
+    ("~$730B", 730 * B, 730 * B, 730 * B),
+    ("780000000000", 780 * B, 780 * B, 780 * B),
+    ("$800-850B", None, 800 * B, 850 * B),
+])
+def test_approve_by_value_accepts_document_forms(env, text, value, low, high):
+    result = ok("approve", VALUATION, "--value", text, "--by", "ana", "--reason", "company statement")
+    assert "Recorded decision #1" in result.stdout
+    decision = store().latest(VALUATION)
+    assert (decision.chosen_value, decision.chosen_low, decision.chosen_high) == (value, low, high)
+    assert (decision.unit, decision.chosen_claim_id) == ("USD", None)
+    assert statuses(env)[VALUATION] == "resolved"
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("45%", "--value '45%' reads as percent, but conflict k-a1b2c3d4e5f6 is about USD figures"),
+    ("3.5x", "reads as multiple"),
+    ("lots", "--value 'lots' is not a figure reconcile can read"),
+])
+def test_approve_by_value_refuses_what_does_not_fit(env, text, expect):
+    stderr = _fails("approve", VALUATION, "--value", text, "--by", "a", "--reason", "r", expect=expect)
+    assert len(stderr.strip().splitlines()) == 1

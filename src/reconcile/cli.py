@@ -472,8 +472,8 @@ def _chosen_value(conflict: pd.Series, text: str, view: RunView) -> dict[str, An
     units = _conflict_units(conflict, view)
     quantity = _parse_figure(text)
     unit = quantity.unit
-    # "730B" has no currency sign; among dollar figures it can only mean dollars.
-    if unit == "count" and "USD" in units and not _names_a_unit(text):
+    # A bare magnitude ("730B", "730000000000") names no unit; among dollar figures it means dollars.
+    if unit == "count" and "USD" in units:
         unit = "USD"
     if unit not in units:
         raise UserError(f"--value {text!r} reads as {unit}, but conflict {conflict['conflict_id']} is about "
@@ -490,11 +490,6 @@ def _parse_figure(text: str) -> Any:
         raise UserError(f"--value {text!r} is not a figure reconcile can read",
                         hint="write it as in the documents: 730B, $730 billion, ~$730B or 730000000000")
     return quantity
-
-
-def _names_a_unit(text: str) -> bool:
-    lowered = text.lower()
-    return any(mark in lowered for mark in ("$", "usd", "dollar", "%", "percent", "x", "×", "users", "people"))
 
 
 def _unit_example(unit: str) -> str:
@@ -588,15 +583,13 @@ def _conflicts_if_present(out: Path) -> pd.DataFrame | None:
 def _history_table(decided: pd.DataFrame, conflicts: pd.DataFrame | None, title: str) -> Table:
     fingerprints = dict(zip(conflicts["conflict_id"], conflicts["fingerprint"])) if conflicts is not None else {}
     table = Table(title=title)
-    for header in ("#", "Conflict", "Action", "At (UTC)"):
+    for header in ("#", "Conflict"):
         table.add_column(header, no_wrap=True)
-    for header in ("Chosen", "By", "Reason"):
+    for header in ("Action", "At (UTC)", "Chosen", "By", "Reason", "Replaces", "Evidence"):
         table.add_column(header, overflow="fold", ratio=1)
-    for header in ("Replaces", "Evidence"):
-        table.add_column(header, no_wrap=True)
     for _, decision in decided.sort_values("id").iterrows():
         table.add_row(str(decision["id"]), decision["conflict_id"], decision["action"],
-                      str(decision["decided_at"])[:16].replace("T", " "), _chosen_text(decision),
+                      str(decision["decided_at"])[:16].replace("T", "\n"), _chosen_text(decision),
                       decision["decided_by"], decision["reason"],
                       f"#{int(decision['supersedes'])}" if _present(decision["supersedes"]) else "",
                       _evidence(decision, fingerprints, conflicts is not None))
