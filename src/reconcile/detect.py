@@ -103,7 +103,8 @@ def arithmetic_findings(df: pd.DataFrame) -> list[Finding | None]:
     out: list[Finding | None] = [None] * len(df)
     if df.empty:
         return out
-    plain = df[df["relation"].isna() & df["entity"].notna() & df["metric"].notna()
+    # Annualised figures are plain annual values for the other rules.
+    plain = df[(df["relation"].isna() | (df["relation"] == "annualised")) & df["entity"].notna() & df["metric"].notna()
                & (df["qualifier"] != "superseded") & (df["unit"] != "date")]
     lo, hi = _widened(plain)
     plain = plain.assign(_lo=lo, _hi=hi)

@@ -22,6 +22,9 @@ from .vocab import Match, Vocabulary
 ENTITY_HEADERS = {"company", "companies", "player", "players", "firm", "entity", "lab", "labs", "partner",
                   "cloud partner", "vendor", "provider", "organization", "organisation", "startup", "issuer",
                   "investor", "competitor", "hyperscaler"}
+KEY_VALUE_HEADERS = {"metric", "metrics", "item", "detail", "details", "kpi", "measure", "term", "spec", "field",
+                     "attribute", "indicator", "figure", "key figure", "parameter"}
+TOTAL_WORDS = re.compile(r"(?i)\b(?:total|overall|company[- ]wide|consolidated|group)\b")
 PERIOD_HEADERS = {"date", "period", "source period", "as of", "year", "quarter", "timing", "when"}
 # Label words that qualify a figure without changing what it measures.
 NEUTRAL_WORDS = {"combined", "total", "estimated", "estimate", "projected", "guidance", "actual", "current",
@@ -47,7 +50,7 @@ SUPERSEDED_BEFORE = re.compile(r"(?i)\b(?:initial(?:ly)?|original(?:ly)?|previou
 ANNUALISED_FROM = re.compile(r"(?i)annuali[sz]ed\s+from\s*$")
 PRONOUNS = re.compile(r"(?i)\b(?:the\s+company|the\s+firm|the\s+group|the\s+startup|its|it|the\s+lab|they|their)\b")
 COUNTERPARTY_BEFORE = re.compile(r"(?i)\b(?:in|into|with|from|to|for|backing|of)\s*$")
-CLAUSE_SPLIT = re.compile(r"\s*(?:;|,\s+(?:and|while|but|as)\s+|\s+(?:while|whereas|but|as|and)\s+(?=[^,;]*?[$\d])|"
+CLAUSE_SPLIT = re.compile(r"\s*(?:;|,\s+(?:and|while|but|as|with|which|after|before|despite)\s+|\s+(?:while|whereas|but|as|and)\s+(?=[^,;]*?[$\d])|"
                           r"\s+[—–]\s+|:\s+)\s*")
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘(\[])")
 LEAD_DATE = re.compile(r"^\s*([A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{4}-\d{2}-\d{2})\s*[:–—-]\s+")
@@ -138,8 +141,8 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
 
 def _heading_context(headings: tuple[str, ...], published: dt.date, vocab: Vocabulary, label_of) -> Context:
     entity = metric = period = None
-    for heading in reversed(headings):
-        text = heading.split(" | ")[0]
+    texts = [h.split(" | ")[0] for h in reversed(headings)]
+    for text in texts:
         if entity is None:
             ents = [m for m in vocab.entity_matcher.find(text)]
             if ents:
@@ -148,10 +151,11 @@ def _heading_context(headings: tuple[str, ...], published: dt.date, vocab: Vocab
             mets = vocab.metric_matcher.find(text)
             if mets:
                 metric = mets[0].name
-        if period is None:
-            periods = [p for p in find_periods(text, published, vocab.fiscal_year_end(entity)) if p.relation == "in"]
-            if periods:
-                period = periods[0]
+    for text in texts:
+        periods = [p for p in find_periods(text, published, vocab.fiscal_year_end(entity)) if p.relation == "in"]
+        if periods:
+            period = periods[0]
+            break
     label = label_of(headings[0]) if headings else "document"
     if len(headings) > 1:
         inner = label_of(headings[-1])
@@ -183,7 +187,9 @@ class _Reader:
         col_entities = [self._entity_in_label(h) for h in header[1:]]
         row_periods = [self._whole_period(c, ctx) for c in first_col]
         header0 = _norm(header[0])
-        if header0 in ENTITY_HEADERS or _share(row_entities) >= 0.5:
+        if header0 in KEY_VALUE_HEADERS and _share(row_entities) < 0.75:
+            shape = "key_value"
+        elif header0 in ENTITY_HEADERS or _share(row_entities) >= 0.5:
             shape = "table_rows"
         elif sum(e is not None for e in col_entities) >= max(1, (width - 1) // 2 + (width - 1) % 2):
             shape = "table_columns"
@@ -220,8 +226,8 @@ class _Reader:
             scope = self._residual(label, row_entity, None)
             metric, header_period = header_m, self._period_in(header, ctx, entity)
             if metric is None:
-                metric = ctx.metric
-            period = header_period or row_period or ctx.period
+                metric = label_m or ctx.metric
+            period = header_period or self._period_in(label, ctx, entity) or row_period or ctx.period
             expected = header_gran
         elif shape == "table_columns":
             entity = col_entity.name if col_entity else None
@@ -237,13 +243,22 @@ class _Reader:
         else:  # key_value
             label_entity = self._entity_in_label(label)
             entity = label_entity.name if label_entity else ctx.entity
+            if label_entity is None and entity and TOTAL_WORDS.search(label):
+                entity = self._top_company(entity)  # "Total Revenue" under "Azure ..." is Microsoft's
             metric = label_m or (header_m if header_m and _norm(header) not in ("value", "metric") else None)
             period = self._period_in(label, ctx, entity) or row_period or ctx.period
             scope = self._residual(label, label_entity, metric)
             expected = _granularity(label) or header_gran
         growth_label = bool(GROWTH_WORDS.search(label)) or bool(GROWTH_WORDS.search(header))
+        counterparty = None
+        if metric and self.vocab.metrics[metric].relational:
+            others = [m.name for m in self.vocab.entity_matcher.find(cell + " " + label + " " + header)
+                      if m.name != entity]
+            counterparty = others[0] if others else (ctx.entity if ctx.entity != entity else None)
         self._figures(cell, quote, where, context=shape, entity=entity, metric=metric, period=period,
-                      expected=expected, imposed=True, scope=scope, growth_label=growth_label)
+                      expected=expected, imposed=True, scope=scope, growth_label=growth_label,
+                      counterparty=counterparty)
+        self._cell_events(f"{label}: {cell}", quote, where, shape, entity, ctx)
 
     # Prose --------------------------------------------------------------------------------------
     def prose(self, text: str, ctx: Context, where: str) -> None:
@@ -273,20 +288,22 @@ class _Reader:
         metrics = self.vocab.metric_matcher.find(sentence)
         clauses = _clause_spans(sentence)
         sentence_topic = topic
-        if entities and entities[0].start < 25:
+        if entities and entities[0].start < 25 and not _prepositional(sentence, entities[0]):
             sentence_topic = entities[0].name
         members = self._members(sentence, entities)
         for clause_start, clause_end in clauses:
-            clause = sentence[clause_start:clause_end]
-            self._events(clause, sentence, where, entities, clause_start, sentence_topic, lead_date, ctx)
-        for item in find_quantities(sentence):
-            if isinstance(item, Unparsed):
-                self._unparsed(item, sentence, where)
-                continue
-            q = item
+            self._events(sentence, clause_start, clause_end, where, entities, sentence_topic, lead_date, ctx.entity)
+        quantities = [q for q in find_quantities(sentence) if isinstance(q, Quantity) and not _is_bare_small(q)]
+        for bad in find_quantities(sentence):
+            if isinstance(bad, Unparsed):
+                self._unparsed(bad, sentence, where)
+        chosen = _assign_aliases(quantities, metrics, clauses)
+        for q in quantities:
             c_start, c_end = _clause_of(clauses, q.start)
-            metric_m = _nearest(metrics, q, c_start, c_end, window=70)
+            metric_m = chosen.get(q.start)
             metric = metric_m.name if metric_m else None
+            if metric is None and not metrics and ctx.metric and self.vocab.accepts(ctx.metric, q.unit):
+                metric = ctx.metric  # a bullet under a metric heading ("Infrastructure Investment")
             entity, counterparty = self._prose_entity(sentence, entities, q, c_start, c_end, sentence_topic, metric)
             grp = members if members and self._is_sum_figure(sentence, q) else ()
             if grp:
@@ -298,9 +315,9 @@ class _Reader:
                     self.vocab.metrics[metric].granularity in ("point", "cumulative"):
                 period = lead_date
             self._figure(q, sentence, sentence, where, context="prose", entity=entity, metric=metric,
-                         period=period, expected=None, imposed=False, scope=None, counterparty=counterparty,
-                         members=grp, growth_label=False)
-        self._word_multiples(sentence, sentence, where, "prose", topic if not entities else entities[0].name,
+                         period=period, expected=None, imposed=False, scope=_target_scope(sentence, q),
+                         counterparty=counterparty, members=grp, growth_label=False)
+        self._word_multiples(sentence, sentence, where, "prose", sentence_topic,
                              metrics[0].name if metrics else ctx.metric, None, ctx)
 
     def _members(self, sentence: str, entities: list[Match]) -> tuple[str, ...]:
@@ -328,6 +345,8 @@ class _Reader:
     def _prose_entity(self, sentence, entities, q, c_start, c_end, topic, metric):
         relational = bool(metric and self.vocab.metrics[metric].relational)
         before = [e for e in entities if c_start <= e.start and e.end <= q.start]
+        if not relational:
+            before = [e for e in before if not _prepositional(sentence, e)]
         after = [e for e in entities if q.end <= e.start and e.end <= c_end]
         counterparty = None
         subject = None
@@ -347,49 +366,86 @@ class _Reader:
             subject = topic
             if after and not relational and not PRONOUNS.search(sentence[c_start:q.start]):
                 near = after[0]
-                if near.start - q.end <= 20 and not COUNTERPARTY_BEFORE.search(sentence[q.end:near.start]):
+                if near.start - q.end <= 20 and not COUNTERPARTY_BEFORE.search(sentence[q.end:near.start]) \
+                        and not _prepositional(sentence, near):
                     subject = near.name
-        if relational and counterparty is None and after:
-            for e in after:
+        if relational and counterparty is None:
+            for e in after + before:
                 if e.name != subject:
                     counterparty = e.name
                     break
-        if relational and counterparty is None:
-            others = [e.name for e in entities if e.name != subject and c_start <= e.start < c_end]
-            counterparty = others[0] if others else None
         return subject, counterparty
 
     def _prose_period(self, sentence, q, c_start, c_end, ctx, entity) -> Period | None:
+        """A period in the figure's own clause and close to it; else the heading's period."""
         fye = self.vocab.fiscal_year_end(entity)
-        periods = [p for p in find_periods(sentence, self.published, fye) if not _is_relation_base(sentence, p)]
-        if not periods:
-            return ctx.period
-        in_clause = [p for p in periods if c_start <= p.start_offset < c_end]
-        pool = in_clause or periods
-        return min(pool, key=lambda p: abs(p.start_offset - q.start))
+        events = self.vocab.event_matcher.find(sentence)
+        best, best_d = None, 45
+        for p in find_periods(sentence, self.published, fye):
+            in_clause = c_start <= p.start_offset < c_end
+            lead_in = p.end_offset <= q.start and ";" not in sentence[p.end_offset:q.start]
+            if not (in_clause or lead_in) or _is_relation_base(sentence, p):
+                continue
+            if any(0 <= e.start - p.end_offset <= 2 for e in events):
+                continue  # "a Q4 2026 IPO": the period dates the event, not the figure
+            d = p.start_offset - q.end if p.start_offset >= q.end else q.start - p.end_offset
+            if d < best_d:
+                best, best_d = p, d
+        return best or ctx.period
 
-    def _events(self, clause, sentence, where, entities, offset, topic, lead_date, ctx) -> None:
-        events = self.vocab.event_matcher.find(clause)
-        if not events:
+    def _events(self, sentence, c_start, c_end, where, entities, topic, lead_date, heading_entity=None) -> None:
+        """Date claims: an event word with a date written right beside it (or a timeline's lead date)."""
+        clause = sentence[c_start:c_end]
+        found = self.vocab.event_matcher.find(clause)
+        if not found:
             return
-        dates = [p for p in find_periods(clause, self.published, 12)]
-        if not dates and lead_date is None:
-            return
-        clause_entities = [e.name for e in entities if offset <= e.start < offset + len(clause)]
-        subject = clause_entities[0] if clause_entities else topic
-        if subject is None:
-            return
-        others = sorted({self._top_company(e) for e in clause_entities[1:] if self._top_company(e) != self._top_company(subject)})
-        for ev in events[:1]:
-            date = min(dates, key=lambda p: abs(p.start_offset - ev.start)) if dates else lead_date
-            self.out.mentions.append(Mention(
-                source_id=self.source_id, location=where, line=self.line, quote=sentence, context="prose",
-                entity=subject, metric=f"{ev.name}_date", quantity=None, period=date,
-                counterparty=";".join(others) or None, event=ev.name))
+        dates = find_periods(clause, self.published, 12)
+        specific = [e for e in found if not self.vocab.event_generic.get(e.name)]
+        generic = [e for e in found if self.vocab.event_generic.get(e.name)]
+        dated: list[tuple[Match, str, Period]] = []
+        for ev in specific:
+            date = _adjacent_date(dates, ev)
+            if date is None and lead_date is not None and not dates and self.vocab.event_timeline.get(ev.name):
+                date = lead_date
+            if date is not None:
+                dated.append((ev, ev.name, date))
+        for ev in generic:
+            date = _adjacent_date(dates, ev)
+            if date is not None and specific and not dated:
+                # "the AWS deal (announced 2025)": the deal is what the date belongs to.
+                dated.append((specific[0], specific[0].name, date))
+            elif not specific:
+                date = date or (lead_date if not dates else None)
+                if date is not None:
+                    dated.append((ev, ev.name, date))
+        for ev, name, date in dated:
+            self._event_mention(sentence, c_start, c_end, clause, ev, name, date, entities, topic, where,
+                                heading_entity)
 
-    # Figures ------------------------------------------------------------------------------------
+    def _event_mention(self, sentence, c_start, c_end, clause, ev, name, date, entities, topic, where,
+                       heading_entity) -> None:
+        near = [e for e in entities if c_start <= e.start < c_end and
+                min(abs(e.start - (c_start + ev.end)), abs((c_start + ev.start) - e.end)) <= 25]
+        if near:
+            subject = near[0].name
+        elif topic and not _unknown_name(clause[max(0, ev.start - 25):ev.start], self.vocab):
+            subject = topic
+        else:
+            return
+        parties = {self._top_company(e.name) for e in near}
+        if len(parties) < 2 and self.vocab.event_relational.get(name):
+            for fallback in (heading_entity, topic):
+                if fallback and self._top_company(fallback) not in parties:
+                    parties.add(self._top_company(fallback))
+                    break
+        others = sorted(p for p in parties if p and p != self._top_company(subject))
+        self.out.mentions.append(Mention(
+            source_id=self.source_id, location=where, line=self.line, quote=sentence, context="prose",
+            entity=subject, metric=f"{name}_date", quantity=None, period=date,
+            counterparty=";".join(others) or None, event=name))
+
     def _figures(self, cell, quote, where, *, context, entity, metric, period, expected, imposed, scope,
-                 growth_label) -> None:
+                 growth_label, counterparty=None) -> None:
         items = find_quantities(cell)
         quantities = [q for q in items if isinstance(q, Quantity)]
         for bad in items:
@@ -400,32 +456,43 @@ class _Reader:
             if q.unit == "count" and q.value is not None and q.qualifier == "exact" and _is_bare_small(q):
                 continue
             own_metric_m = self._metric_near(cell, q)
+            own_period = self._cell_period(cell, q, entity)
+            fig_scope = _target_scope(cell, q) or (_trailing_qualifier(cell, q, self.vocab) if primary_done else None) \
+                or scope
             if not primary_done:
                 primary_done = True
-                self._figure(q, cell, quote, where, context=context, entity=entity, metric=metric, period=period,
-                             expected=expected, imposed=imposed and metric is not None, scope=scope,
-                             stated_metric=own_metric_m, members=self._group_members(entity),
-                             growth_label=growth_label)
+                fig_entity, fig_metric, stated = self._refine(cell, q, entity, metric, own_metric_m)
+                self._figure(q, cell, quote, where, context=context, entity=fig_entity, metric=fig_metric,
+                             period=own_period or period, expected=expected,
+                             imposed=imposed and fig_metric is not None and fig_metric == metric, scope=fig_scope,
+                             stated_metric=stated, members=self._group_members(fig_entity),
+                             growth_label=growth_label, counterparty=counterparty)
             else:
                 # Secondary figures in a cell ("(+50% YoY)", "(11.5% stake)") carry their own words.
                 sec_metric = own_metric_m or metric
                 self._figure(q, cell, quote, where, context=context, entity=entity, metric=sec_metric,
-                             period=period, expected=None, imposed=False, scope=scope, members=(),
-                             growth_label=growth_label, secondary=True)
+                             period=own_period or period, expected=None, imposed=False, scope=fig_scope, members=(),
+                             growth_label=growth_label, secondary=True, counterparty=counterparty)
         self._word_multiples(cell, quote, where, context, entity, metric, period, None)
-        self._cell_events(cell, quote, where, context, entity)
 
-    def _cell_events(self, cell, quote, where, context, entity) -> None:
+    def _cell_events(self, text, quote, where, context, entity, ctx) -> None:
+        """'IPO Target: Up to $1T (H2 2026 filing, 2027 listing)': each event word dated by the date beside it."""
         if entity is None:
             return
-        for ev in self.vocab.event_matcher.find(cell):
-            dates = [p for p in find_periods(cell, self.published, self.vocab.fiscal_year_end(entity))]
-            if not dates:
+        dates = find_periods(text, self.published, self.vocab.fiscal_year_end(entity))
+        found = self.vocab.event_matcher.find(text)
+        specific = [e for e in found if not self.vocab.event_generic.get(e.name)]
+        for ev in found:
+            date = _adjacent_date(dates, ev)
+            if date is None:
                 continue
-            date = min(dates, key=lambda p: min(abs(p.start_offset - ev.end), abs(p.end_offset - ev.start)))
+            name = specific[0].name if self.vocab.event_generic.get(ev.name) and specific else ev.name
+            others = [m.name for m in self.vocab.entity_matcher.find(text) if m.name != entity]
+            if not others and self.vocab.event_relational.get(name) and ctx.entity and ctx.entity != entity:
+                others = [ctx.entity]
             self.out.mentions.append(Mention(source_id=self.source_id, location=where, line=self.line, quote=quote,
-                                             context=context, entity=entity, metric=f"{ev.name}_date", quantity=None,
-                                             period=date, event=ev.name))
+                                             context=context, entity=entity, metric=f"{name}_date", quantity=None,
+                                             period=date, counterparty=";".join(others) or None, event=name))
 
     def _group_members(self, entity: str | None) -> tuple[str, ...]:
         ent = self.vocab.entities.get(entity or "")
@@ -449,7 +516,9 @@ class _Reader:
         if metric and metric in self.vocab.metrics and relation is None and not self.vocab.accepts(metric, q.unit):
             metric = None
         own_gran = _granularity_of_figure(q, after)
-        stated_entity = self._stated_entity(text, q, entity) if imposed else None
+        metric_def = self.vocab.metrics.get(metric or "")
+        specific = metric_def is not None and metric_def.scope not in ("total", "any")
+        stated_entity = self._stated_entity(text, q, entity) if imposed and specific else None
         superseded = bool(SUPERSEDED_BEFORE.search(before[-30:])) and not secondary
         if context != "prose" and secondary and SUPERSEDED_BEFORE.search(before[-30:]):
             superseded = True
@@ -498,9 +567,32 @@ class _Reader:
     def _stated_entity(self, text: str, q: Quantity, entity: str | None) -> str | None:
         """An entity the figure's own words attribute it to, other than the one the table gives."""
         window_start, window_end = max(0, q.start - 25), min(len(text), q.end + 30)
-        for m in self.vocab.entity_matcher.find(text[window_start:window_end]):
+        window = text[window_start:window_end]
+        for m in self.vocab.entity_matcher.find(window):
+            if _prepositional(window, m):
+                continue
             if entity and m.name != entity and self.vocab.related(m.name, entity):
                 return m.name
+        return None
+
+    def _refine(self, cell: str, q: Quantity, entity: str | None, metric: str | None, own_metric: str | None):
+        """A generic header ('Reach', 'Users') yields to the cell's own, more specific words."""
+        header_def = self.vocab.metrics.get(metric or "")
+        generic = header_def is None or header_def.scope in ("total", "any")
+        stated_entity = self._stated_entity(cell, q, entity)
+        if not generic:
+            return entity, metric, own_metric
+        if own_metric and self.vocab.accepts(own_metric, q.unit):
+            metric = own_metric
+        if stated_entity and entity and entity in self.vocab.ancestors(stated_entity):
+            entity = stated_entity
+        return entity, metric, None
+
+    def _cell_period(self, cell: str, q: Quantity, entity: str | None) -> Period | None:
+        """'5 GW+ by 2027', '$22.4B through 2029', '26.6M MAU (Dec 2025)': a period right after the figure."""
+        for p in find_periods(cell, self.published, self.vocab.fiscal_year_end(entity)):
+            if 0 <= p.start_offset - q.end <= 18 and not _is_relation_base(cell, p):
+                return p
         return None
 
     def _period_in(self, text: str, ctx: Context, entity: str | None) -> Period | None:
@@ -624,3 +716,73 @@ def _base_period(after: str, published: dt.date, fye: int) -> Period | None:
         return None
     periods = find_periods(m.group(1), published, fye)
     return periods[0] if periods else None
+
+
+PREPOSITIONS = re.compile(r"(?i)\b(?:in|among|across|of|than|vs\.?|versus|like|including|such\s+as|via|through|"
+                          r"from|at|over|beyond|outside|inside)\s+(?:the\s+)?$")
+TARGET_WORDS = re.compile(r"(?i)\b(?:target(?:ing|s|ed)?|goal|aim(?:ing|s)?|plan(?:s|ned|ning)?|expected|projected|"
+                          r"forecast|ambition|by\s+end)\b[^.;,]{0,12}$")
+
+
+def _prepositional(sentence: str, m: Match) -> bool:
+    """'in Big Tech', 'among hyperscalers', 'via Stargate': a name in a prepositional phrase is not the subject."""
+    return bool(PREPOSITIONS.search(sentence[max(0, m.start - 16):m.start]))
+
+
+def _assign_aliases(quantities: list[Quantity], metrics: list[Match], clauses) -> dict[int, Match]:
+    """Each metric word names at most one figure: the closest one in its clause (or sentence)."""
+    best: dict[int, tuple[float, Quantity]] = {}
+    for q in quantities:
+        c_start, c_end = _clause_of(clauses, q.start)
+        m = _nearest(metrics, q, c_start, c_end, window=70) or _nearest(metrics, q, 0, 10 ** 9, window=50)
+        if m is None:
+            continue
+        d = abs((m.start - q.end) if m.start >= q.end else (q.start - m.end))
+        if m.start not in best or d < best[m.start][0]:
+            best[m.start] = (d, q)
+    chosen: dict[int, Match] = {}
+    by_start = {m.start: m for m in metrics}
+    for start, (_, q) in best.items():
+        chosen[q.start] = by_start[start]
+    return chosen
+
+
+def _target_scope(text: str, q: Quantity) -> str | None:
+    """'targeting 10 GW', 'goal of 1B': a figure stated as a target is not the current value."""
+    return "target" if TARGET_WORDS.search(text[max(0, q.start - 30):q.start]) else None
+
+
+def _adjacent_date(dates: list[Period], ev: Match, gap: int = 15) -> Period | None:
+    best, best_d = None, gap + 1
+    for p in dates:
+        d = p.start_offset - ev.end if p.start_offset >= ev.end else ev.start - p.end_offset
+        if 0 <= d < best_d:
+            best, best_d = p, d
+    return best
+
+
+UNKNOWN_NAME = re.compile(r"\b[A-Z][a-zA-Z0-9]{2,}\b")
+FUNCTION_WORDS = {"The", "This", "That", "These", "Its", "Their", "With", "And", "But", "For", "From", "After",
+                  "Before", "While", "When", "Our", "Per", "All", "Both", "Each", "Also", "New", "First", "Full",
+                  "Public", "Official", "Expected", "Plans", "Target", "Company", "Details", "Daily", "Report"}
+
+
+def _unknown_name(text: str, vocab: Vocabulary) -> bool:
+    """A capitalised word the vocabulary does not know ('Avocado release'): the event may be about it."""
+    known = {m.text for m in vocab.entity_matcher.find(text)}
+    for m in UNKNOWN_NAME.finditer(text):
+        word = m.group(0)
+        if word not in known and not any(word in k for k in known) and word not in FUNCTION_WORDS:
+            return True
+    return False
+
+
+def _trailing_qualifier(text: str, q: Quantity, vocab: Vocabulary) -> str | None:
+    """'(38% constant currency)': words after a secondary figure that restate it on another basis."""
+    m = re.match(r"\s*([A-Za-z][A-Za-z -]{2,30})\)", text[q.end:])
+    if not m:
+        return None
+    words = m.group(1).strip()
+    if GROWTH_WORDS.search(words) or vocab.metric_matcher.find(words) or vocab.entity_matcher.find(words):
+        return None
+    return words.lower()

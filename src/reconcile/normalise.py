@@ -74,6 +74,8 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
         "stated_family": stated.family if stated else None, "stated_scope": stated.scope if stated else None,
         "metric_imposed": bool(m.metric_imposed),
     }
+    if m.members:
+        row["entity"] = _group_name(m.members, vocab) or row["entity"]
     row["group_key"] = _group_key(row, m, vocab)
     row["claim_id"] = _claim_id(m, q.text, q.start)
     return row
@@ -105,11 +107,23 @@ def _group_key(row: dict, m: Mention, vocab: Vocabulary) -> str | None:
     subject = row["entity"]
     metric_def = vocab.metrics.get(row["metric"])
     if metric_def is not None and metric_def.relational:
-        parties = sorted({row["entity"], m.counterparty or ""} - {""})
+        if not m.counterparty:
+            return None  # an investment or contract with no named other party cannot be matched
+        parties = sorted({_top(row["entity"], vocab), _top(m.counterparty, vocab)})
         subject = "+".join(parties)
-    return "|".join(str(x) for x in (subject, row["metric"], row["period"], row["granularity"], row["unit"],
+    when = f"{row['period_start']}..{row['period_end']}" if row["period_start"] else ""
+    return "|".join(str(x) for x in (subject, row["metric"], when, row["granularity"], row["unit"],
                                       row["relation"] or "", row["base_period"] or "",
                                       (row["scope"] if not (metric_def and metric_def.relational) else "") or ""))
+
+
+def _group_name(members: tuple[str, ...], vocab: Vocabulary) -> str | None:
+    """A named group with exactly these members ('Big Tech'), else the members joined with '+'."""
+    wanted = tuple(sorted(members))
+    for name, entity in vocab.entities.items():
+        if entity.kind == "group" and tuple(sorted(entity.members)) == wanted:
+            return name
+    return "+".join(wanted)
 
 
 def _scope(m: Mention, vocab: Vocabulary) -> str | None:

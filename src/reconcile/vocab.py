@@ -131,6 +131,9 @@ class Vocabulary:
     entity_aliases: dict[str, str] = field(default_factory=dict)
     metric_aliases: dict[str, str] = field(default_factory=dict)
     event_aliases: dict[str, str] = field(default_factory=dict)
+    event_generic: dict[str, bool] = field(default_factory=dict)
+    event_timeline: dict[str, bool] = field(default_factory=dict)
+    event_relational: dict[str, bool] = field(default_factory=dict)
     fingerprint: str = ""
 
     @cached_property
@@ -182,13 +185,15 @@ def load_vocabulary(vocab_dir: Path) -> Vocabulary:
     unit_kinds, tolerance = _read_units(docs["units.yaml"], vocab_dir / "units.yaml")
     entities, entity_aliases = _read_entities(docs["entities.yaml"], vocab_dir / "entities.yaml")
     metrics, metric_aliases = _read_metrics(docs["metrics.yaml"], vocab_dir / "metrics.yaml", unit_kinds)
-    events, event_aliases = _read_events(docs["events.yaml"], vocab_dir / "events.yaml")
+    events, event_aliases, event_flags = _read_events(docs["events.yaml"], vocab_dir / "events.yaml")
     digest = hashlib.sha256()
     for name in VOCAB_FILES:
         digest.update((vocab_dir / name).read_bytes())
     return Vocabulary(entities=entities, metrics=metrics, events=events, unit_kinds=unit_kinds,
                       approx_tolerance=tolerance, entity_aliases=entity_aliases,
                       metric_aliases=metric_aliases, event_aliases=event_aliases,
+                      event_generic=event_flags["generic"], event_timeline=event_flags["timeline"],
+                      event_relational=event_flags["relational"],
                       fingerprint=digest.hexdigest()[:16])
 
 
@@ -333,17 +338,27 @@ def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict) -> tuple[dict[s
     return metrics, aliases
 
 
-def _read_events(root: yaml.Node, path: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+EVENT_FLAGS = ("generic", "timeline", "relational")
+
+
+def _read_events(root: yaml.Node, path: Path):
     events: dict[str, tuple[str, ...]] = {}
     aliases: dict[str, str] = {}
+    flags: dict[str, dict[str, bool]] = {flag: {} for flag in EVENT_FLAGS}
     for key, body in _mapping(_section(root, "events", path), path, "events"):
         name = str(key.value).strip()
-        f = _fields(body, path, f"event '{name}'", {"aliases"})
+        f = _fields(body, path, f"event '{name}'", {"aliases", *EVENT_FLAGS})
         words = _str_list(f.get("aliases"), path, f"aliases of '{name}'")
         events[name] = tuple(w for w, _ in words)
+        for flag in EVENT_FLAGS:
+            value = _py(f[flag]) if flag in f else False
+            if not isinstance(value, bool):
+                raise UserError(f"event '{name}': '{flag}' must be true or false", file=path,
+                                line=f[flag].start_mark.line + 1)
+            flags[flag][name] = value
         for alias, line in words:
             _add_alias(aliases, alias, name, path, line, "event")
-    return events, aliases
+    return events, aliases, flags
 
 
 def _read_units(root: yaml.Node, path: Path) -> tuple[dict[str, tuple[str, ...]], float]:
