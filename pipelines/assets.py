@@ -1,5 +1,4 @@
 """One asset per stage. Each body calls the engine; nothing here reconciles anything itself."""
-from __future__ import annotations
 
 import datetime as dt
 

@@ -1,5 +1,4 @@
 """Asset checks: the pandera schema on claims, open conflicts, stale decisions, quarantined sources."""
-from __future__ import annotations
 
 import dagster as dg
 import pandas as pd

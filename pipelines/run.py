@@ -17,6 +17,10 @@ from .definitions import build_definitions
 from .resources import ReconcileSettings
 
 
+# The CLI shows its own progress lines; Dagster's event log stays in the instance, not on the console.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
 @dataclass
 class RunResult:
     documents: int
@@ -62,7 +66,7 @@ def run_pipeline(sources_dir: Path, out_dir: Path, progress: Callable[[str], Non
     job = defs.resolve_job_def("reconcile")
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     with RunLock(settings.out_path):
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     if not result.success:
         raise RuntimeError(_failure_message(result))
     return _summary(result, settings, warnings)

@@ -33,7 +33,8 @@ def claims_frame(mentions: list[Mention], published: dict[str, dt.date], vocab: 
 
 
 # Columns the detectors use beyond the published contract; they are written to claims.csv too.
-EXTRA_COLUMNS = ["group_key", "metric_family", "metric_scope", "stated_family", "stated_scope", "metric_imposed"]
+EXTRA_COLUMNS = ["per", "group_key", "metric_family", "metric_scope", "stated_family", "stated_scope",
+                 "metric_imposed"]
 
 
 def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
@@ -43,8 +44,7 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
     q = m.quantity
     unit = q.unit
     granularity = m.granularity
-    if q.per and q.per not in TIME_PER:
-        unit = f"{q.unit}/{q.per}"
+    per = q.per if q.per and q.per not in TIME_PER else None  # a price per user or per GPU, not a period
     if granularity is None and m.relation is None:
         granularity = m.expected_granularity if m.expected_granularity not in (None, "run_rate") else None
         if granularity is None and metric_def is not None:
@@ -72,7 +72,7 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
         "metric_family": metric_def.family if metric_def else None,
         "metric_scope": metric_def.scope if metric_def else None,
         "stated_family": stated.family if stated else None, "stated_scope": stated.scope if stated else None,
-        "metric_imposed": bool(m.metric_imposed),
+        "metric_imposed": bool(m.metric_imposed), "per": per,
     }
     if m.members:
         row["entity"] = _group_name(m.members, vocab) or row["entity"]
@@ -92,7 +92,7 @@ def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
         "period_end": p.end.isoformat(), "scope": m.counterparty, "stated_metric": None, "stated_entity": None,
         "relation": None, "base_period": None, "members": None, "tolerance": 0.0, "value_text": p.text,
         "context": m.context, "line": m.line, "published": published.isoformat(), "metric_family": "event",
-        "metric_scope": m.event, "stated_family": None, "stated_scope": None, "metric_imposed": False,
+        "metric_scope": m.event, "stated_family": None, "stated_scope": None, "metric_imposed": False, "per": None,
     }
     parties = sorted({_top(m.entity, vocab)} | {_top(c, vocab) for c in (m.counterparty or "").split(";") if c})
     row["group_key"] = "|".join(["date", m.metric or "", "+".join(p for p in parties if p)])
@@ -112,7 +112,8 @@ def _group_key(row: dict, m: Mention, vocab: Vocabulary) -> str | None:
         parties = sorted({_top(row["entity"], vocab), _top(m.counterparty, vocab)})
         subject = "+".join(parties)
     when = f"{row['period_start']}..{row['period_end']}" if row["period_start"] else ""
-    return "|".join(str(x) for x in (subject, row["metric"], when, row["granularity"], row["unit"],
+    unit = f"{row['unit']}/{row['per']}" if row["per"] else row["unit"]
+    return "|".join(str(x) for x in (subject, row["metric"], when, row["granularity"], unit,
                                       row["relation"] or "", row["base_period"] or "",
                                       (row["scope"] if not (metric_def and metric_def.relational) else "") or ""))
 
