@@ -203,9 +203,11 @@ def test_arithmetic_conflict_recomputes_growth():
 
 # -- golden record -------------------------------------------------------------------------
 
+NO_CONFLICTS = frame([conflict(VALUATION, "value", "x")]).iloc[0:0]
+
+
 def _golden(claims, conflicts, decided=NO_DECISIONS, docs=None):
-    applied = apply_decisions(frame(conflicts) if conflicts else frame([conflict(VALUATION, "value", "x")]).iloc[0:0],
-                              decided, claims, docs)
+    applied = apply_decisions(frame(conflicts) if conflicts else NO_CONFLICTS, decided, claims, docs)
     gold = golden_record(claims, applied, docs)
     ResolvedClaimsSchema.validate(gold)
     return gold
@@ -218,7 +220,7 @@ def test_golden_columns_follow_the_contract():
 
 def test_single_source_and_agreement():
     claims = frame([claim("c-000000000001", "report", 730 * B),
-                    claim("c-000000000002", "weekly", 729.6 * B, tolerance=0.5 * B),
+                    claim("c-000000000002", "weekly", 729.6 * B, tolerance=0.001),
                     claim("c-000000000003", "weekly", 1.4e12, metric="compute_commitment", period="2033")])
     gold = _golden(claims, []).set_index("metric")
     assert gold.loc["valuation", "status"] == "agreed" and gold.loc["valuation", "rule"] == "agreement"
@@ -289,3 +291,26 @@ def test_dismissed_conflict_falls_back_to_the_claims():
 def test_format_value_reads_like_the_documents():
     assert [format_value(730 * B, "USD"), format_value(38.0, "percent"), format_value(2e9, "count"),
             format_value(None, "USD")] == ["$730B", "38%", "2B", "—"]
+
+
+def test_superseded_claims_do_not_enter_the_golden_record():
+    claims = frame([claim("c-000000000001", "report", 730 * B),
+                    claim("c-000000000002", "weekly", 300 * B, qualifier="superseded", text="previously $300B")])
+    row = _golden(claims, []).iloc[0]
+    assert (row["status"], row["claim_ids"]) == ("single-source", "c-000000000001")
+
+
+def test_a_derived_figure_keeps_its_own_row():
+    claims = frame([claim("c-000000000001", "report", 13 * B, metric="revenue", period="2025"),
+                    claim("c-000000000002", "weekly", 20 * B, metric="revenue", period="2025",
+                          relation="annualised", text="$20B run-rate")])
+    gold = _golden(claims, [])
+    assert len(gold) == 2 and set(gold["status"]) == {"single-source"}
+    assert gold.set_index("claim_ids").loc["c-000000000002", "relation"] == "annualised"
+
+
+def test_an_open_bound_agrees_with_a_figure_inside_it():
+    claims = frame([claim("c-000000000001", "report", None, low=500 * B, high=math.inf, text="$500B+"),
+                    claim("c-000000000002", "weekly", 505 * B, tolerance=0.01)])
+    row = _golden(claims, []).iloc[0]
+    assert (row["status"], row["value"], row["value_low"], row["value_high"]) == ("agreed", 505 * B, 505 * B, 505 * B)

@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 
 from reconcile.schemas import ResolvedClaimsSchema, columns_of
@@ -37,7 +38,10 @@ ADDED_COLUMNS = DECISION_VIEW_COLUMNS + SUGGESTION_COLUMNS
 RULES = ("interval-intersection", "primary-source", "newest-source", "move-to-metric", "recompute")
 BINDING_KINDS = ("value", "date")      # only these conflicts decide a group's golden value
 LIVE_STATUSES = ("open", "stale")
-GOLDEN_EXTRA_COLUMNS = ["scope", "granularity", "conflict_ids"]
+# Beyond (entity, metric, period), what keeps figures apart that must not share a value:
+# another counterparty, another period length, another unit, a derived figure (growth, run-rate).
+GOLDEN_KEY = ["entity", "metric", "period", "scope", "granularity", "unit", "relation", "base_period"]
+GOLDEN_EXTRA_COLUMNS = ["scope", "granularity", "relation", "base_period", "conflict_ids"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ def apply_decisions(conflicts: pd.DataFrame, decisions: pd.DataFrame,
     out["status"] = view["status"] if len(out) else pd.Series(dtype=str)
     for column in DECISION_VIEW_COLUMNS:
         out[column] = view[column]
+    if claims is not None:   # index once: suggest() looks claims and documents up per conflict
+        claims, documents = _indexed(claims, "claim_id"), _indexed(documents, "source_id")
     suggestions = [suggest(row, claims, documents) if claims is not None else None
                    for _, row in out.iterrows()]
     for column, values in zip(SUGGESTION_COLUMNS, zip(*[_suggestion_cells(s) for s in suggestions])
@@ -145,16 +151,23 @@ def suggest(conflict_row: pd.Series | dict[str, Any], claims: pd.DataFrame,
 def claims_of(conflict_row: pd.Series | dict[str, Any], claims: pd.DataFrame) -> pd.DataFrame:
     """The conflict's claims, in the order the conflict lists them."""
     ids = [c for c in str(conflict_row["claim_ids"]).split(";") if c]
-    indexed = claims.set_index("claim_id", drop=False)
+    indexed = _indexed(claims, "claim_id")
     return indexed.loc[[c for c in ids if c in indexed.index]].reset_index(drop=True)
+
+
+def _indexed(frame: pd.DataFrame | None, key: str) -> pd.DataFrame | None:
+    """`frame` indexed by its `key` column (kept as a column too); a no-op when it already is."""
+    if frame is None or frame.index.name == key:
+        return frame
+    return frame.set_index(key, drop=False).rename_axis(key)
 
 
 def _interval_intersection(involved: pd.DataFrame) -> Suggestion | None:
     """Stated ranges that overlap: every source is satisfied by their intersection."""
     lows, highs = _bounds(involved)
     has_range = bool((highs > lows).any())
-    low, high = float(lows.max()), float(highs.min())
-    if len(involved) < 2 or not has_range or low > high:
+    low, high = _overlap(lows, highs)
+    if len(involved) < 2 or not has_range or not low <= high:
         return None
     value = low if low == high else None
     stated = " ∩ ".join(str(t) for t in involved["value_text"]) if "value_text" in involved else ""
@@ -289,30 +302,30 @@ _RECOMPUTERS = {
 
 def golden_record(claims: pd.DataFrame, conflicts: pd.DataFrame,
                   documents: pd.DataFrame | None) -> pd.DataFrame:
-    """One row per (entity, metric, period), also split by scope and unit so that
-    different counterparties and incomparable units never share a value.
+    """One row per (entity, metric, period) — split further by `GOLDEN_KEY` — of the
+    current claims (entity and metric set, not marked superseded by their own text).
 
+    Columns: `ResolvedClaimsSchema`'s, then `GOLDEN_EXTRA_COLUMNS`.
     `conflicts` should come from `apply_decisions` (status and decision columns);
     without decision columns every conflict counts as open.
     """
     columns = columns_of(ResolvedClaimsSchema) + GOLDEN_EXTRA_COLUMNS
     usable = claims[claims["entity"].notna() & claims["metric"].notna()].copy()
+    if "qualifier" in usable:
+        usable = usable[usable["qualifier"] != "superseded"]
     if usable.empty:
         return pd.DataFrame(columns=columns)
-    for column in ("period", "scope", "granularity"):
+    for column in GOLDEN_KEY:
         if column not in usable:
             usable[column] = None
     by_claim = _conflicts_by_claim(conflicts)
+    claims, documents = _indexed(claims, "claim_id"), _indexed(documents, "source_id")
     rows = []
-    keys = ["entity", "metric", "period", "scope", "unit"]
-    for _, group in usable.groupby(keys, dropna=False, sort=True):
+    for key, group in usable.groupby(GOLDEN_KEY, dropna=False, sort=True):
         touching = _touching(group, by_claim)
         row = _golden_row(group, touching, claims, documents)
-        row.update(entity=group.iloc[0]["entity"], metric=group.iloc[0]["metric"],
-                   period=_none_if_na(group.iloc[0]["period"]), unit=group.iloc[0]["unit"],
-                   scope=_none_if_na(group.iloc[0]["scope"]),
-                   granularity=";".join(sorted({_text(g) for g in group["granularity"] if _text(g)})) or None,
-                   conflict_ids=";".join(c["conflict_id"] for c in touching) or None)
+        row.update({column: _none_if_na(part) for column, part in zip(GOLDEN_KEY, key)})
+        row["conflict_ids"] = ";".join(c["conflict_id"] for c in touching) or None
         rows.append(row)
     frame = pd.DataFrame(rows, columns=columns)
     for column in ("value", "value_low", "value_high"):
@@ -409,7 +422,7 @@ def _claims_containing(group: pd.DataFrame, value: float | None, low: float | No
         return ()
     lows, highs = _bounds(group, widen=True)
     inside = (lows <= target_low) & (target_high <= highs)
-    return tuple(group.loc[inside.values, "claim_id"])
+    return tuple(group.loc[inside, "claim_id"])
 
 
 def _from_claims(group: pd.DataFrame, documents: pd.DataFrame | None) -> dict[str, Any]:
@@ -418,8 +431,8 @@ def _from_claims(group: pd.DataFrame, documents: pd.DataFrame | None) -> dict[st
         claim = group.iloc[0]
         low, high = _claim_bounds(claim)
         return _row("single-source", _float(claim["value"]), low, high, (claim["claim_id"],), "single-source")
-    lows, highs = _bounds(group, widen=True)
-    if lows.max() <= highs.min():
+    low, high = _overlap(*_bounds(group, widen=True))
+    if low <= high:
         return _agreed(group, documents)
     chosen = _prefer_primary(group, documents) or _prefer_newest(group, documents)
     if chosen is not None:
@@ -430,8 +443,7 @@ def _from_claims(group: pd.DataFrame, documents: pd.DataFrame | None) -> dict[st
 
 def _agreed(group: pd.DataFrame, documents: pd.DataFrame | None) -> dict[str, Any]:
     values = group["value"].dropna()
-    lows, highs = _bounds(group)
-    low, high = float(lows.max()), float(highs.min())
+    low, high = _overlap(*_bounds(group))
     if values.nunique() == 1:
         value = float(values.iloc[0])
     elif values.empty:
@@ -439,7 +451,7 @@ def _agreed(group: pd.DataFrame, documents: pd.DataFrame | None) -> dict[str, An
     else:   # equal within tolerance: keep the newest source's own figure, nothing averaged
         newest = _newest_claim(group[group["value"].notna()], documents)
         value = float(newest["value"]) if newest is not None else float(values.iloc[-1])
-    if low > high or (value is not None and not low <= value <= high):
+    if not low <= high or (value is not None and not low <= value <= high):
         low = high = value
     return _row("agreed", value, low, high, tuple(group["claim_id"]), "agreement")
 
@@ -461,21 +473,42 @@ def _claim_bounds(claim: pd.Series) -> tuple[float, float]:
     return (math.nan if low is None else low), (math.nan if high is None else high)
 
 
-def _bounds(frame: pd.DataFrame, widen: bool = False) -> tuple[pd.Series, pd.Series]:
-    """Each claim's [low, high]; `widen` adds its rounding tolerance on both sides."""
-    pairs = [_claim_bounds(claim) for _, claim in frame.iterrows()]
-    lows = pd.Series([p[0] for p in pairs], index=frame.index, dtype=float)
-    highs = pd.Series([p[1] for p in pairs], index=frame.index, dtype=float)
-    if widen and "tolerance" in frame:
-        tolerance = pd.to_numeric(frame["tolerance"], errors="coerce").fillna(0.0).astype(float)
-        lows, highs = lows - tolerance, highs + tolerance
+def _bounds(frame: pd.DataFrame, widen: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Each claim's [low, high] (its value when no interval is stated).
+
+    `widen` applies the claim's relative tolerance as detect.py does (approximate or rounded figures).
+
+    numpy, not pandas: this runs once per group and per conflict, where pandas' overhead dominates.
+    """
+    value = _numbers(frame, "value")
+    lows = np.where(np.isnan(low := _numbers(frame, "value_low")), value, low)
+    highs = np.where(np.isnan(high := _numbers(frame, "value_high")), value, high)
+    if widen:
+        tolerance = np.nan_to_num(_numbers(frame, "tolerance"), nan=0.0)
+        with np.errstate(invalid="ignore"):   # inf * 0 for open bounds: no widening, not NaN
+            lows = lows - np.where(tolerance > 0, np.abs(lows) * tolerance, 0.0)
+            highs = highs + np.where(tolerance > 0, np.abs(highs) * tolerance, 0.0)
     return lows, highs
+
+
+def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame:
+        return np.full(len(frame), np.nan)
+    return frame[column].to_numpy(dtype=float, na_value=np.nan)
+
+
+def _overlap(lows: np.ndarray, highs: np.ndarray) -> tuple[float, float]:
+    """The interval every claim allows (low > high when they disagree); NaN when none states a figure."""
+    stated = ~(np.isnan(lows) | np.isnan(highs))
+    if not stated.any():
+        return math.nan, math.nan
+    return float(lows[stated].max()), float(highs[stated].min())
 
 
 def _single_value(frame: pd.DataFrame) -> pd.Series | None:
     """The claim to take when every claim in `frame` states the same figure."""
     lows, highs = _bounds(frame)
-    same = frame["value"].nunique(dropna=False) == 1 and lows.nunique() == 1 and highs.nunique() == 1
+    same = frame["value"].nunique(dropna=False) == 1 and len(np.unique(lows)) == 1 and len(np.unique(highs)) == 1
     return frame.iloc[0] if same else None
 
 
@@ -509,8 +542,11 @@ def _published_date(claim: pd.Series, documents: pd.DataFrame | None) -> pd.Time
 def _document(source_id: str, documents: pd.DataFrame | None) -> pd.Series | None:
     if documents is None or documents.empty:
         return None
-    match = documents[documents["source_id"] == source_id]
-    return None if match.empty else match.iloc[0]
+    indexed = _indexed(documents, "source_id")
+    if source_id not in indexed.index:
+        return None
+    match = indexed.loc[source_id]
+    return match.iloc[0] if isinstance(match, pd.DataFrame) else match
 
 
 def _is_primary(source_id: str, documents: pd.DataFrame | None) -> bool:
