@@ -96,6 +96,8 @@ class Finding:
     expected_high: float
     support: list[str]      # claim ids the expectation was computed from
     rule: str
+    stated_low: float = math.nan   # the same expectation before tolerances, for the explanation
+    stated_high: float = math.nan
 
 
 def arithmetic_findings(df: pd.DataFrame) -> list[Finding | None]:
@@ -137,17 +139,19 @@ def _check_sum(r: pd.Series, index: dict) -> Finding | None:
     members = [m for m in str(r["members"]).split(";") if m]
     if len(members) < 2 or r["unit"] == "date":
         return None
-    total_lo = total_hi = 0.0
+    total_lo = total_hi = raw_lo = raw_hi = 0.0
     support: list[str] = []
     for member in members:
-        span = _span(index.get((member, r["metric"], r["period"], r["granularity"], r["unit"])))
+        group = index.get((member, r["metric"], r["period"], r["granularity"], r["unit"]))
+        span = _span(group)
         if span is None:
             return None  # a missing part: nothing to check against
         total_lo, total_hi = total_lo + span[0], total_hi + span[1]
+        raw_lo, raw_hi = raw_lo + float(group["value_low"].min()), raw_hi + float(group["value_high"].max())
         support += span[2]
     if _overlaps(_stated(r), (total_lo, total_hi)):
         return None
-    return Finding(total_lo, total_hi, support, "sum-of-parts")
+    return Finding(total_lo, total_hi, support, "sum-of-parts", raw_lo, raw_hi)
 
 
 def _check_relation(r: pd.Series, rows: pd.DataFrame, index: dict) -> Finding | None:
@@ -416,7 +420,7 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int], titles: dict) ->
         group = pd.concat([stated, support]).drop_duplicates("claim_id")
         first = stated.iloc[0]
         unit = first["unit"]
-        exp = f"{format_value(finding.expected_low, unit)}–{format_value(finding.expected_high, unit)}"
+        exp = _interval_text(finding, unit)
         what = {"sum-of-parts": f"the sum of its parts ({', '.join(str(first['members']).split(';'))})",
                 "growth-vs-components": f"the figures for {first['period']} and {first['base_period']}",
                 "multiple-vs-components": f"the figures for {first['period']} and {first['base_period']}",
@@ -428,6 +432,15 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int], titles: dict) ->
         rows.append(_base_row("arithmetic", key, group, "error" if gap >= 0.10 else "warning", explanation,
                               finding.rule, entity=first["entity"], metric=first["metric"], period=first["period"]))
     return rows
+
+
+def _interval_text(finding: Finding, unit: str) -> str:
+    low, high = finding.expected_low, finding.expected_high
+    if not math.isnan(finding.stated_low):
+        low, high = finding.stated_low, finding.stated_high
+    if math.isclose(low, high, rel_tol=1e-9):
+        return format_value(low, unit)
+    return f"{format_value(low, unit)}–{format_value(high, unit)}"
 
 
 def _finding_gap(stated: pd.DataFrame, finding: Finding) -> float:

@@ -187,12 +187,13 @@ class _Reader:
         col_entities = [self._entity_in_label(h) for h in header[1:]]
         row_periods = [self._whole_period(c, ctx) for c in first_col]
         header0 = _norm(header[0])
-        if header0 in KEY_VALUE_HEADERS and _share(row_entities) < 0.75:
+        entity_columns = sum(e is not None for e in col_entities) >= max(1, (width - 1) // 2 + (width - 1) % 2)
+        if entity_columns and header0 not in ENTITY_HEADERS and _share(row_entities) < 0.5:
+            shape = "table_columns"
+        elif header0 in KEY_VALUE_HEADERS and _share(row_entities) < 0.75:
             shape = "key_value"
         elif header0 in ENTITY_HEADERS or _share(row_entities) >= 0.5:
             shape = "table_rows"
-        elif sum(e is not None for e in col_entities) >= max(1, (width - 1) // 2 + (width - 1) % 2):
-            shape = "table_columns"
         elif _share(row_periods) >= 0.5:
             shape = "series"
         else:

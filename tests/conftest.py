@@ -1,0 +1,63 @@
+"""Shared fixtures: the bundled vocabulary, and a way to reconcile small documents written for a test."""
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reconcile import engine, registry
+from reconcile.config import default_vocab_dir
+from reconcile.detect import detect_conflicts
+from reconcile.vocab import load_vocabulary
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """No test touches the checkout's .reconcile/ folder."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("RECONCILE_HOME", str(home))
+    monkeypatch.delenv("RECONCILE_DB_URL", raising=False)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+
+
+@pytest.fixture(scope="session")
+def vocab():
+    return load_vocabulary(default_vocab_dir())
+
+
+class Reconciled:
+    def __init__(self, claims: pd.DataFrame, conflicts: pd.DataFrame, documents: pd.DataFrame,
+                 unparsed: pd.DataFrame):
+        self.claims, self.conflicts, self.documents, self.unparsed = claims, conflicts, documents, unparsed
+
+    def of_kind(self, kind: str) -> pd.DataFrame:
+        return self.conflicts[self.conflicts["kind"] == kind]
+
+    def claims_for(self, entity: str, metric: str) -> pd.DataFrame:
+        return self.claims[(self.claims["entity"] == entity) & (self.claims["metric"] == metric)]
+
+
+@pytest.fixture
+def reconcile_docs(tmp_path, vocab):
+    """Write {filename: text} (plus an optional registry) into a folder and run the engine stages on it."""
+
+    def run(files: dict[str, str], registry_yaml: str | None = None) -> Reconciled:
+        folder = tmp_path / f"sources-{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        for name, text in files.items():
+            (folder / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+            # Unregistered files take their as-of date from the file time: pin it for repeatable periods.
+            os.utime(folder / name, (1769904000, 1769904000))  # 2026-02-01
+        if registry_yaml is not None:
+            (folder / "sources.yaml").write_text(textwrap.dedent(registry_yaml), encoding="utf-8")
+        docs, _ = registry.discover(folder)
+        documents = registry.documents_frame(docs, folder)
+        result = engine.extract_claims(docs, vocab)
+        return Reconciled(result.claims, detect_conflicts(result.claims, documents), documents, result.unparsed)
+
+    return run

@@ -1,0 +1,312 @@
+"""Each conflict kind: a case that must be flagged and a look-alike that must not.
+
+The documents are written for these tests, in all three formats, with wording
+that does not appear in the bundled sources.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from reconcile.detect import detect_conflicts
+
+
+def _kinds(result, entity=None):
+    conflicts = result.conflicts
+    if entity is not None:
+        conflicts = conflicts[conflicts["entity"] == entity]
+    return sorted(conflicts["kind"])
+
+
+# --- value ---------------------------------------------------------------------------------------
+
+def test_value_conflict_across_markdown_and_html(reconcile_docs):
+    result = reconcile_docs({
+        "brief.md": """
+            # Anthropic: Funding Update
+
+            Anthropic was valued at about $350 billion in January 2026, according to people familiar.
+            """,
+        "page.html": """
+            <html><body><h1>Anthropic</h1>
+            <p>The company’s valuation reached $183B in January 2026 after the round.</p>
+            </body></html>
+            """,
+    })
+    value = result.of_kind("value")
+    assert len(value) == 1
+    row = value.iloc[0]
+    assert (row["entity"], row["metric"], row["period"]) == ("Anthropic", "valuation", "2026-01")
+    assert "brief" in row["explanation"] and "page" in row["explanation"]
+    assert row["severity"] == "error"
+
+
+def test_value_within_one_document_counts_too(reconcile_docs):
+    result = reconcile_docs({"memo.txt": """
+        Oracle Results
+        Oracle reported total revenue of $57.4B for FY2025.
+        Later in the call, Oracle put FY2025 revenue at $61B.
+        """})
+    assert list(result.of_kind("value")["entity"]) == ["Oracle"]
+
+
+def test_same_value_written_differently_is_not_a_conflict(reconcile_docs):
+    result = reconcile_docs({
+        "a.md": """
+            # xAI: Compute
+
+            | Metric | Value |
+            |---|---|
+            | GPU Count | 555,000+ |
+            """,
+        "b.txt": """
+            xAI Update
+            xAI now runs 555K GPUs across its sites.
+            """,
+    })
+    assert result.claims_for("xAI", "gpu_count")["value_low"].eq(555000).all()
+    assert result.of_kind("value").empty
+
+
+def test_point_inside_a_range_is_not_a_value_conflict(reconcile_docs):
+    result = reconcile_docs({
+        "a.md": """
+            # Meta: Spending
+
+            | Metric | Value |
+            |---|---|
+            | 2026 CapEx Guidance | $115-135B |
+            """,
+        "b.html": "<h2>Meta</h2><p>Meta raised its 2026 capex to $135 billion.</p>",
+    })
+    assert len(result.claims_for("Meta", "capex")) == 2
+    assert result.of_kind("value").empty
+
+
+def test_different_as_of_dates_are_not_a_conflict(reconcile_docs):
+    result = reconcile_docs({"a.txt": """
+        Anthropic History
+        Anthropic's valuation was $61.5B in March 2025.
+        Anthropic's valuation was $183B in September 2025.
+        """})
+    assert len(result.claims_for("Anthropic", "valuation")) == 2
+    assert result.of_kind("value").empty
+
+
+def test_cluster_is_not_compared_with_the_whole_fleet(reconcile_docs):
+    result = reconcile_docs({"a.md": """
+        # xAI: Infrastructure
+
+        | Metric | Value |
+        |---|---|
+        | GPU Count | 555,000+ |
+        | Colossus v2 | Expanded to 200K GPUs |
+        """})
+    assert result.of_kind("value").empty
+
+
+# --- category ------------------------------------------------------------------------------------
+
+def test_category_figure_of_another_scope_in_an_ai_revenue_column(reconcile_docs):
+    result = reconcile_docs({"cmp.md": """
+        # AI Revenue Comparison
+
+        | Company | AI Revenue (Annual) |
+        |---|---|
+        | Microsoft | $13B+ run rate |
+        | Alphabet | $58B Google Cloud revenue |
+        """})
+    category = result.of_kind("category")
+    assert list(category["entity"]) == ["Google"]
+    assert "Google Cloud" in category.iloc[0]["explanation"] or "cloud" in category.iloc[0]["explanation"]
+
+
+def test_category_names_the_echo_elsewhere(reconcile_docs):
+    result = reconcile_docs({"r.md": """
+        # Slide 1 — Amazon: Cloud
+
+        | Metric | Value |
+        |---|---|
+        | AWS Annualized Run Rate | $128B+ |
+
+        # Slide 2 — Comparison
+
+        | Company | AI Revenue (Annual) |
+        |---|---|
+        | Amazon | $128B+ AWS run rate |
+        """})
+    category = result.of_kind("category")
+    assert len(category) == 1
+    assert len(category.iloc[0]["claim_ids"].split(";")) == 2  # the AI-revenue cell and its echo
+
+
+# --- period --------------------------------------------------------------------------------------
+
+def test_quarterly_figure_in_an_annual_column(reconcile_docs):
+    result = reconcile_docs({"t.md": """
+        # Revenue Table
+
+        | Company | Revenue (Annual) |
+        |---|---|
+        | Oracle | $14.9B/quarter |
+        | Cisco | $57B |
+        """})
+    period = result.of_kind("period")
+    assert list(period["entity"]) == ["Oracle"]
+
+
+def test_annualised_cell_is_not_a_period_conflict(reconcile_docs):
+    result = reconcile_docs({"t.md": """
+        # Spending Table
+
+        | Company | 2026 CapEx |
+        |---|---|
+        | Oracle | ~$57B (annualized from $14.25B/quarter) |
+        """})
+    assert result.of_kind("period").empty
+    assert result.of_kind("arithmetic").empty
+
+
+def test_quarterly_next_to_annual_is_not_a_value_conflict(reconcile_docs):
+    result = reconcile_docs({"a.md": """
+        # Microsoft: Spending (Q2 FY2026)
+
+        | Metric | Value |
+        |---|---|
+        | Quarterly CapEx | $37.5B |
+
+        # Microsoft: Outlook
+
+        | Company | 2026 CapEx |
+        |---|---|
+        | Microsoft | ~$150B |
+        """})
+    assert len(result.claims_for("Microsoft", "capex")) == 2
+    assert result.of_kind("value").empty
+
+
+# --- date ----------------------------------------------------------------------------------------
+
+def test_same_event_dated_differently(reconcile_docs):
+    result = reconcile_docs({
+        "a.txt": """
+            CoreWeave Story
+            CoreWeave completed its IPO in March 2025 on Nasdaq.
+            """,
+        "b.md": """
+            # CoreWeave: Listing
+
+            | Detail | Value |
+            |---|---|
+            | IPO | May 2025 |
+            """,
+    })
+    date = result.of_kind("date")
+    assert len(date) == 1 and date.iloc[0]["entity"] == "CoreWeave"
+
+
+def test_different_events_are_not_a_date_conflict(reconcile_docs):
+    result = reconcile_docs({
+        "a.txt": """
+            CoreWeave Story
+            CoreWeave completed its IPO in March 2025 on Nasdaq.
+            """,
+        "b.md": """
+            # CoreWeave: Listing
+
+            | Detail | Value |
+            |---|---|
+            | IPO filing | February 2025 |
+            """,
+    })
+    assert result.of_kind("date").empty
+
+
+# --- arithmetic ----------------------------------------------------------------------------------
+
+CAPEX_TABLE = """
+    # 2026 Capital Expenditure
+
+    | Company | 2026 CapEx |
+    |---|---|
+    | Amazon | $200B |
+    | Microsoft | $150B |
+    | Google | $180B |
+    """
+
+
+def test_sum_of_parts_that_does_not_add_up(reconcile_docs):
+    result = reconcile_docs({
+        "table.md": CAPEX_TABLE,
+        "note.txt": """
+            Spending Note
+            Combined 2026 capex for Amazon, Microsoft and Alphabet will total $300 billion.
+            """,
+    })
+    arithmetic = result.of_kind("arithmetic")
+    assert len(arithmetic) == 1
+    assert arithmetic.iloc[0]["rule"] == "sum-of-parts"
+    assert "$530B" in arithmetic.iloc[0]["explanation"] or "530" in arithmetic.iloc[0]["explanation"]
+
+
+def test_sum_that_adds_up_is_not_flagged(reconcile_docs):
+    result = reconcile_docs({
+        "table.md": CAPEX_TABLE,
+        "note.txt": """
+            Spending Note
+            Combined 2026 capex for Amazon and Microsoft will total $350 billion.
+            """,
+    })
+    assert result.of_kind("arithmetic").empty
+
+
+def test_growth_that_does_not_follow_from_the_years(reconcile_docs):
+    result = reconcile_docs({"m.md": """
+        # Meta: Capital Spending
+
+        | Metric | Value |
+        |---|---|
+        | 2025 CapEx | $70B |
+        | 2026 CapEx | $125B (+50% YoY) |
+        """})
+    assert list(result.of_kind("arithmetic")["rule"]) == ["growth-vs-components"]
+
+
+def test_growth_that_follows_is_not_flagged(reconcile_docs):
+    result = reconcile_docs({"m.md": """
+        # Meta: Capital Spending
+
+        | Metric | Value |
+        |---|---|
+        | 2025 CapEx | $70B |
+        | 2026 CapEx | $105B (+50% YoY) |
+        """})
+    assert result.of_kind("arithmetic").empty
+
+
+# --- mechanics -----------------------------------------------------------------------------------
+
+def test_conflict_ids_are_stable_and_fingerprints_follow_the_evidence(reconcile_docs):
+    docs = {
+        "a.md": "# Anthropic\n\nAnthropic was valued at $350B in January 2026.\n",
+        "b.md": "# Anthropic\n\nAnthropic was valued at $183B in January 2026.\n",
+    }
+    first = reconcile_docs(docs).of_kind("value").iloc[0]
+    again = reconcile_docs(docs).of_kind("value").iloc[0]
+    assert (first["conflict_id"], first["fingerprint"]) == (again["conflict_id"], again["fingerprint"])
+    docs["c.md"] = "# Anthropic\n\nAnthropic was valued at $250B in January 2026.\n"
+    third = reconcile_docs(docs).of_kind("value").iloc[0]
+    assert third["conflict_id"] == first["conflict_id"]
+    assert third["fingerprint"] != first["fingerprint"]
+
+
+def test_one_conflict_per_group_not_per_pair(reconcile_docs):
+    files = {f"copy{i}.md": f"# Anthropic\n\nAnthropic was valued at ${100 + 50 * (i % 2)}B in January 2026.\n"
+             for i in range(20)}
+    result = reconcile_docs(files)
+    assert len(result.of_kind("value")) == 1
+    assert len(result.of_kind("value").iloc[0]["claim_ids"].split(";")) == 20
+
+
+def test_detection_on_an_empty_claims_table():
+    from reconcile.engine import _concat
+    assert detect_conflicts(_concat([]), pd.DataFrame()).empty
