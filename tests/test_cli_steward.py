@@ -192,6 +192,12 @@ def test_dismiss_then_reopen_then_history(env):
     assert reopen.action == "reopen" and reopen.supersedes == 1
 
 
+def test_text_that_looks_like_markup_is_shown_verbatim(env):
+    ok("dismiss", VALUATION, "--by", "[b]ana[/b]", "--reason", "see [red]memo[/red] [draft]")
+    history = ok("history").stdout
+    assert "[b]ana[/b]" in history and "see [red]memo[/red] [draft]" in history
+
+
 def test_history_without_a_run_and_with_no_decisions(env):
     assert "No decisions recorded yet." in ok("history").stdout
     shutil.rmtree(env.out)
@@ -297,7 +303,8 @@ def fake_pipeline(env, monkeypatch):
 
     def run_pipeline(sources_dir, out_dir, progress=None):
         calls.append((sources_dir, out_dir))
-        progress("parsed 2 documents")
+        progress("parsed 2 documents [1/2]")
+        progress("warning: notes.txt is not in sources.yaml; read anyway")
         return FakeResult(out_dir=out_dir, report_path=out_dir / "report.html",
                           by_severity=getattr(run_pipeline, "by_severity", {"error": 1, "warning": 1}))
 
@@ -311,9 +318,10 @@ def fake_pipeline(env, monkeypatch):
 def test_run_prints_progress_warnings_summary_and_report(env, fake_pipeline):
     result = ok("run", "--sources", str(fake_pipeline.sources), "--out", str(env.out))
     assert fake_pipeline.calls == [(fake_pipeline.sources, env.out)]
-    for expected in ("parsed 2 documents", "warning: notes.txt is not in sources.yaml", "Run summary",
+    for expected in ("parsed 2 documents [1/2]", "warning: notes.txt is not in sources.yaml", "Run summary",
                      "open errors", f"Report: {env.out / 'report.html'}"):
         assert expected in result.stdout
+    assert result.stdout.count("notes.txt is not in sources.yaml") == 1
 
 
 @pytest.mark.parametrize("fail_on, by_severity, code", [

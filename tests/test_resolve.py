@@ -186,7 +186,25 @@ def test_arithmetic_conflict_recomputes_a_sum():
     found = suggest(conflict(VALUATION, "arithmetic", "c-000000000001;c-000000000002;c-000000000003"),
                     claims, None)
     assert (found.rule, found.value) == ("recompute", 335 * B)
-    assert "$200B + $135B" in found.text
+    assert "Microsoft $200B + Meta $135B = $335B; stated $505B" in found.text
+
+
+def test_a_total_recomputes_from_what_each_member_allows():
+    claims = frame([
+        claim("c-000000000001", "weekly", 505 * B, entity="Big Tech", metric="capex", period="2026",
+              members="Google;Meta"),
+        claim("c-000000000002", "weekly", 505 * B, entity="Big Tech", metric="capex", period="2026",
+              members="Google;Meta"),
+        claim("c-000000000003", "report", None, entity="Google", metric="capex", period="2026",
+              low=175 * B, high=185 * B),
+        claim("c-000000000004", "weekly", 135 * B, entity="Meta", metric="capex", period="2026"),
+        claim("c-000000000005", "report", None, entity="Meta", metric="capex", period="2026",
+              low=115 * B, high=135 * B),
+    ])
+    ids = ";".join(claims["claim_id"])
+    found = suggest(conflict(VALUATION, "arithmetic", ids), claims, None)
+    assert (found.value, found.low, found.high) == (None, 310 * B, 320 * B)
+    assert set(found.claim_ids) == set(claims["claim_id"])
 
 
 def test_arithmetic_conflict_recomputes_growth():

@@ -21,6 +21,7 @@ from typing import Any, Literal, Optional
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -163,15 +164,21 @@ def run(
                         hint="pass --sources DIR pointing at the folder with your documents and sources.yaml")
     run_pipeline = _pipeline_runner()
     console = _console()
-    result = run_pipeline(sources, out, progress=lambda line: console.print(f"[dim]…[/dim] {line}"))
+    result = run_pipeline(sources, out, progress=lambda line: _progress_line(console, line))
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     console.print(_run_summary(result))
-    console.print(f"Report: {result.report_path}")
+    console.print(f"Report: {escape(str(result.report_path))}")
     blocking = _blocking_conflicts(result.by_severity, fail_on)
     if blocking:
         console.print(f"[red]{blocking} open conflict(s) at or above severity {fail_on}[/red] (--fail-on {fail_on})")
         raise typer.Exit(1)
+
+
+def _progress_line(console: Console, line: str) -> None:
+    # Warnings also come back in RunResult.warnings and are printed once, after the run.
+    if not line.startswith("warning: "):
+        console.print(f"[dim]…[/dim] {escape(line)}")
 
 
 def _pipeline_runner() -> Any:
@@ -197,7 +204,7 @@ def _run_summary(result: Any) -> Table:
         table.add_row(f"  {kind}", str(count))
     for severity in ("error", "warning", "info"):
         table.add_row(f"open {severity}s", str(result.by_severity.get(severity, 0)))
-    table.add_row("outputs", str(result.out_dir))
+    table.add_row("outputs", escape(str(result.out_dir)))
     return table
 
 
@@ -265,9 +272,9 @@ def _conflicts_table(conflicts: pd.DataFrame, claims: pd.DataFrame) -> Table:
         stated = " vs ".join(_stated(claim) for _, claim in involved.iterrows())
         units = involved["unit"].dropna().unique()
         table.add_row(conflict["conflict_id"], f"{conflict['kind']}\n{conflict['severity']}",
-                      _status_markup(conflict["status"]), _about(conflict), stated,
-                      _suggestion_short(conflict, str(units[0]) if len(units) == 1 else None),
-                      _decision_short(conflict))
+                      _status_markup(conflict["status"]), escape(_about(conflict)), escape(stated),
+                      escape(_suggestion_short(conflict, str(units[0]) if len(units) == 1 else None)),
+                      escape(_decision_short(conflict)))
     return table
 
 
@@ -324,13 +331,13 @@ def show(
     conflict = view.conflict(conflict_id)
     console = _console()
     console.print(f"[bold]{conflict_id}[/bold]  {conflict['kind']} conflict, {conflict['severity']}, "
-                  f"{_status_markup(conflict['status'])}  —  {_about(conflict)}")
-    console.print(str(conflict.get("explanation", "")))
+                  f"{_status_markup(conflict['status'])}  —  {escape(_about(conflict))}")
+    console.print(escape(str(conflict.get("explanation", ""))))
     console.print(_quotes_table(conflict, view))
     console.print(_suggestion_line(conflict))
     if conflict["status"] == "stale":
         console.print(f"[magenta]Decision #{int(conflict['decision_id'])} ({conflict['decision_action']} by "
-                      f"{conflict['decided_by']}) was taken on different evidence; the conflict is open again.[/magenta]")
+                      f"{escape(str(conflict['decided_by']))}) was taken on different evidence; the conflict is open again.[/magenta]")
     history = store.history(conflict_id)
     if history:
         console.print(_history_table(decisions_frame(history), view.conflicts, title="Decision history"))
@@ -355,7 +362,7 @@ def _quotes_table(conflict: pd.Series, view: RunView) -> Table:
         rows["Date"].append(_claim_date(claim, document))
         rows["Location"].append(str(claim["location"]))
     for label, cells in rows.items():
-        table.add_row(label, *cells)
+        table.add_row(label, *(escape(cell) for cell in cells))
     return table
 
 
@@ -369,7 +376,7 @@ def _suggestion_line(conflict: pd.Series) -> str:
     if not _present(conflict.get("suggestion_rule")):
         return "Suggestion: none (no rule applies); decide by hand."
     return (f"Suggestion ([bold]{conflict['suggestion_rule']}[/bold], not an approval): "
-            f"{conflict['suggestion']}")
+            f"{escape(str(conflict['suggestion']))}")
 
 
 # -- deciding --------------------------------------------------------------------------------------
@@ -532,11 +539,11 @@ def _report_recorded(recorded: Recorded) -> None:
         figure = " = " + (decision.chosen_claim_id + " " if decision.chosen_claim_id else "") + \
             (format_value(decision.chosen_value, decision.unit) if decision.chosen_value is not None
              else format_interval(decision.chosen_low, decision.chosen_high, decision.unit))
-    console.print(f"Recorded decision #{decision.id}: {decision.action} {decision.conflict_id}{figure} "
-                  f"(by {decision.decided_by}).")
+    console.print(f"Recorded decision #{decision.id}: {decision.action} {decision.conflict_id}{escape(figure)} "
+                  f"(by {escape(decision.decided_by)}).")
     if recorded.raced_with is not None:
         other = recorded.raced_with
-        console.print(f"[yellow]note: decision #{other.id} ({other.action} by {other.decided_by}) was recorded "
+        console.print(f"[yellow]note: decision #{other.id} ({other.action} by {escape(other.decided_by)}) was recorded "
                       f"for {decision.conflict_id} while you were deciding; yours supersedes it and both are "
                       "in `reconcile history`.[/yellow]")
 
@@ -589,8 +596,8 @@ def _history_table(decided: pd.DataFrame, conflicts: pd.DataFrame | None, title:
         table.add_column(header, overflow="fold", ratio=1)
     for _, decision in decided.sort_values("id").iterrows():
         table.add_row(str(decision["id"]), decision["conflict_id"], decision["action"],
-                      str(decision["decided_at"])[:16].replace("T", "\n"), _chosen_text(decision),
-                      decision["decided_by"], decision["reason"],
+                      str(decision["decided_at"])[:16].replace("T", "\n"), escape(_chosen_text(decision)),
+                      escape(decision["decided_by"]), escape(decision["reason"]),
                       f"#{int(decision['supersedes'])}" if _present(decision["supersedes"]) else "",
                       _evidence(decision, fingerprints, conflicts is not None))
     return table

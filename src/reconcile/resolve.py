@@ -224,31 +224,61 @@ def _move_to_metric(involved: pd.DataFrame) -> Suggestion | None:
 
 def _recompute(involved: pd.DataFrame) -> Suggestion | None:
     """An arithmetic conflict: recompute the derived figure from its inputs."""
-    if "relation" not in involved:
+    derived = _derived_claim(involved)
+    if derived is None:
         return None
-    derived_rows = involved[involved["relation"].notna()]
-    if derived_rows.empty:
-        return None
-    derived = derived_rows.iloc[0]
-    inputs = involved[involved["claim_id"] != derived["claim_id"]]
-    result = _RECOMPUTERS.get(str(derived["relation"]), lambda d, i: None)(derived, inputs)
+    relation = "sum" if _text(derived.get("members")) else _text(derived.get("relation"))
+    same_figure = involved["claim_id"] == derived["claim_id"]
+    if relation == "sum":   # other statements of the same total are not inputs to it
+        same_figure |= involved["entity"] == derived["entity"]
+    result = _RECOMPUTERS.get(relation, lambda d, i: None)(derived, involved[~same_figure])
     if result is None:
         return None
     (low, value, high), used, how = result
     unit = _text(derived.get("unit")) or None
-    text = (f"recompute {derived['relation']}: {how} = {format_value(value, unit)}; "
-            f"stated {derived.get('value_text', format_value(derived.get('value'), unit))}")
-    return Suggestion("recompute", text, tuple(used) + (derived["claim_id"],), value, low, high, unit)
+    figure = format_value(value, unit) if value is not None else format_interval(low, high, unit)
+    text = f"recompute {relation}: {how} = {figure}; stated {_text(derived.get('value_text')) or format_value(derived.get('value'), unit)}"
+    return Suggestion("recompute", text, tuple(used) + tuple(involved.loc[same_figure, "claim_id"]),
+                      value, low, high, unit)
+
+
+def _derived_claim(involved: pd.DataFrame) -> pd.Series | None:
+    """The figure computed from others: a total naming its members, else a growth/multiple/run-rate."""
+    if "members" in involved:
+        totals = involved[involved["members"].fillna("").astype(str).str.strip() != ""]
+        if not totals.empty:
+            return totals.iloc[0]
+    if "relation" in involved:
+        related = involved[involved["relation"].isin(["growth", "multiple", "annualised", "sum"])]
+        if not related.empty:
+            return related.iloc[0]
+    return None
 
 
 def _recompute_sum(derived: pd.Series, inputs: pd.DataFrame) -> Any:
+    unit = _text(derived.get("unit")) or None
     members = [m for m in _text(derived.get("members")).split(";") if m]
-    parts = inputs[inputs["entity"].isin(members)] if members else inputs
-    if parts.empty or parts["value"].isna().any() or (members and set(parts["entity"]) != set(members)):
+    parts = [(m, inputs[inputs["entity"] == m]) for m in members] if members \
+        else [(c["entity"], inputs.loc[[i]]) for i, c in inputs.iterrows()]
+    if not parts or any(p.empty for _, p in parts):
         return None
-    lows, highs = _bounds(parts)
-    how = " + ".join(format_value(v, _text(derived.get("unit"))) for v in parts["value"])
-    return (float(lows.sum()), float(parts["value"].sum()), float(highs.sum())), list(parts["claim_id"]), how
+    spans = [(name, *_member_span(p)) for name, p in parts]
+    if any(math.isnan(lo) or math.isnan(hi) for _, lo, hi in spans):
+        return None
+    low, high = sum(lo for _, lo, _ in spans), sum(hi for _, _, hi in spans)
+    how = " + ".join(f"{name} {format_interval(lo, hi, unit)}" for name, lo, hi in spans)
+    used = [cid for _, p in parts for cid in p["claim_id"]]
+    return (low, low if low == high else None, high), used, how
+
+
+def _member_span(claims: pd.DataFrame) -> tuple[float, float]:
+    """What one member's claims allow together; their whole spread when they disagree."""
+    lows, highs = _bounds(claims)
+    low, high = _overlap(lows, highs)
+    if low <= high:
+        return low, high
+    stated = ~(np.isnan(lows) | np.isnan(highs))
+    return (float(lows[stated].min()), float(highs[stated].max())) if stated.any() else (math.nan, math.nan)
 
 
 def _ratio_inputs(derived: pd.Series, inputs: pd.DataFrame) -> tuple[pd.Series, pd.Series] | None:
