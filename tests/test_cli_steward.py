@@ -445,3 +445,41 @@ def test_approve_by_value_accepts_document_forms(env, text, value, low, high):
 def test_approve_by_value_refuses_what_does_not_fit(env, text, expect):
     stderr = _fails("approve", VALUATION, "--value", text, "--by", "a", "--reason", "r", expect=expect)
     assert len(stderr.strip().splitlines()) == 1
+
+
+# -- the walk-through, on the bundled sources with the real pipeline -------------------------------
+
+BUNDLED_SOURCES = Path(__file__).resolve().parents[1] / "sources"
+THIRD_VALUATION = "# Valuation Watch\n\n## OpenAI\n\nAs of February 2026, OpenAI is valued at $900 billion.\n"
+
+
+def _valuation_conflict(out: Path) -> pd.Series:
+    conflicts = pd.read_csv(out / "conflicts.csv")
+    match = conflicts[(conflicts["kind"] == "value") & (conflicts["entity"] == "OpenAI")
+                      & (conflicts["metric"] == "valuation")]
+    assert len(match) == 1, conflicts[["conflict_id", "kind", "entity", "metric"]]
+    return match.iloc[0]
+
+
+def test_approve_on_bundled_sources_survives_a_rerun_and_new_evidence_makes_it_stale(env, monkeypatch):
+    sources, out = env.tmp / "sources", env.tmp / "run-out"
+    shutil.copytree(BUNDLED_SOURCES, sources)
+    monkeypatch.setenv("RECONCILE_OUT", str(out))
+    ok("run", "--sources", str(sources))
+    conflict_id = _valuation_conflict(out)["conflict_id"]
+
+    ok("approve", conflict_id, "--value", "830B", "--by", "ana", "--reason", "Feb 2026 round terms")
+    ok("run", "--sources", str(sources))
+    again = _valuation_conflict(out)
+    assert (again["conflict_id"], again["status"]) == (conflict_id, "resolved")
+    golden = pd.read_csv(out / "resolved_claims.csv")
+    approved = golden[golden["rule"] == "decision:1"]
+    assert len(approved) == 1
+    assert (approved.iloc[0]["entity"], approved.iloc[0]["metric"], approved.iloc[0]["status"],
+            approved.iloc[0]["value"]) == ("OpenAI", "valuation", "approved", 830 * B)
+
+    (sources / "valuation-watch.md").write_text(THIRD_VALUATION)
+    ok("run", "--sources", str(sources))
+    assert _valuation_conflict(out)["status"] in ("open", "stale")
+    history = ok("history", conflict_id).stdout
+    assert "Feb 2026 round terms" in history and "stale" in history
