@@ -383,6 +383,12 @@ def test_bad_input_is_one_clear_line_and_writes_nothing(env, args, expect):
     assert stderr.startswith("error: ") and len(stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("args", [("conflicts", "--status", "closed"), ("conflicts", "--kind", "typo")])
+def test_unknown_filter_choice_is_a_usage_error(env, args):
+    result = cli(*args)
+    assert result.exit_code == 2 and "is not one of" in result.stderr
+
+
 def test_missing_reason_option_is_a_usage_error(env):
     result = cli("dismiss", VALUATION, "--by", "ana")
     assert result.exit_code == 2 and "--reason" in result.stderr and not env.db.exists()

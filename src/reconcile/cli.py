@@ -5,6 +5,12 @@ documents.csv; `--out DIR` or RECONCILE_OUT) plus the decisions store
 (`reconcile.decisions`), and shows each conflict's status as `resolve.apply_decisions`
 computes it from the decisions recorded so far.
 
+Deciding: approve/dismiss/reopen validate everything first, then append one row to
+the decisions store, passing the id of the latest decision for the conflict as
+this command read it (`seen`); if another steward recorded one meanwhile, the new
+decision still lands, superseding it, and the command says so (policy in
+`reconcile.decisions`).
+
 Errors: a `UserError` anywhere below is caught once, in `_Reconcile.invoke`
 (the top-level group every command runs through), printed as one `error:`
 line without a traceback, and ends the command with exit code 2 before it has
@@ -36,9 +42,9 @@ from reconcile.resolve import (
 )
 from reconcile.schemas import CONFLICT_KINDS, CONFLICT_STATUSES
 
-# The --status/--kind choices spell out the schema's lists (typer needs literal types).
-assert CONFLICT_STATUSES == ("open", "resolved", "dismissed", "stale")
-assert CONFLICT_KINDS == ("value", "category", "period", "date", "arithmetic")
+# typer offers a Literal's values as the option's choices.
+StatusChoice = Literal[CONFLICT_STATUSES]  # type: ignore[valid-type]
+KindChoice = Literal[CONFLICT_KINDS]  # type: ignore[valid-type]
 
 
 class _Reconcile(TyperGroup):
@@ -217,9 +223,9 @@ def _blocking_conflicts(by_severity: dict[str, int], fail_on: str | None) -> int
 
 @app.command("conflicts")
 def list_conflicts(
-    status: Optional[Literal["open", "resolved", "dismissed", "stale"]] = typer.Option(
+    status: Optional[StatusChoice] = typer.Option(
         None, "--status", help="Only conflicts with this status."),
-    kind: Optional[Literal["value", "category", "period", "date", "arithmetic"]] = typer.Option(
+    kind: Optional[KindChoice] = typer.Option(
         None, "--kind", help="Only conflicts of this kind."),
     entity: Optional[str] = typer.Option(None, "--entity", metavar="E", help="Only conflicts about this entity."),
     out: Path = OutOption,
