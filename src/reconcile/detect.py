@@ -289,6 +289,21 @@ def _cite(r, titles: dict[str, str]) -> str:
     return f"{_show(r)} in {titles.get(r.source_id, r.source_id)} ({r.location})"
 
 
+def _cite_side(part: pd.DataFrame, titles: dict[str, str]) -> str:
+    """One side of a conflict in a few words: each value once, with where it is stated."""
+    pieces = []
+    for _, group in part.groupby(["value_low", "value_high"], sort=False, dropna=False):
+        first = group.iloc[0]
+        text = str(first["value_text"]).strip()
+        sources = sorted(set(group["source_id"]))
+        if len(group) == 1:
+            where = f"{titles.get(first['source_id'], first['source_id'])}, {first['location']}"
+        else:
+            where = "; ".join(f"{titles.get(src, src)} ×{int((group['source_id'] == src).sum())}" for src in sources)
+        pieces.append(f"{text} ({where})")
+    return ", ".join(pieces)
+
+
 def _base_row(kind: str, key: str, group: pd.DataFrame, severity: str, explanation: str, rule: str,
               entity=None, metric=None, period=None) -> dict:
     first = group.iloc[0]
@@ -315,17 +330,17 @@ def _value_conflicts(claims: pd.DataFrame, idx: list[int], kind: str, titles: di
             severity = "error" if gap >= 0.10 else "warning"
         else:
             severity = "error" if gap >= 180 else "warning"
-        sides = " vs ".join("; ".join(_cite(r, titles) for r in part.itertuples()) for part in parts)
+        sides = " vs ".join(_cite_side(part, titles) for part in parts)
         where = "within one source" if group["source_id"].nunique() == 1 else "across sources"
         first = group.iloc[0]
         what = f"{first['entity']} {first['metric']}" + (f" ({first['period']})" if kind == "value" and first["period"] else "")
         if kind == "value":
             rule = "intervals-overlap"
-            explanation = (f"{what}: {sides} — {where}, the stated values do not overlap even allowing "
-                           f"{_tol_text(group)} for approximate and rounded figures.")
+            explanation = (f"{what}: {sides} — {where}, the values do not overlap even allowing "
+                           f"{_tol_text(group)} for approximate and rounded figures (rule: intervals must overlap).")
         else:
             rule = "same-event-same-date"
-            explanation = f"{what}: the same event is dated differently {where}: {sides}."
+            explanation = f"{what}: the same event is dated differently {where}: {sides} (rule: same event, same date)."
         rows.append(_base_row(kind, str(key), group, severity, explanation, rule))
     return rows
 
@@ -367,7 +382,7 @@ def _row_conflicts(claims: pd.DataFrame, idx: list[int], kind: str, titles: dict
         key_cols = ["entity", "metric", "period", "granularity", "expected_granularity"]
     for key, group in sub.groupby(key_cols, dropna=False):
         first = group.iloc[0]
-        cites = "; ".join(_cite(r, titles) for r in group.itertuples())
+        cites = _cite_side(group, titles)
         echoes = _echoes(claims, group) if kind == "category" else pd.DataFrame()
         evidence = pd.concat([group, echoes]) if not echoes.empty else group
         if kind == "category":
@@ -425,7 +440,7 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int], titles: dict) ->
                 "growth-vs-components": f"the figures for {first['period']} and {first['base_period']}",
                 "multiple-vs-components": f"the figures for {first['period']} and {first['base_period']}",
                 "annualisation": "the period figure it is annualised from"}[finding.rule]
-        cites = "; ".join(_cite(r, titles) for r in stated.itertuples())
+        cites = _cite_side(stated, titles)
         gap = _finding_gap(stated, finding)
         explanation = (f"{first['entity']} {first['metric']} ({first['period']}): {cites} does not follow from "
                        f"{what}, which gives {exp}.")
