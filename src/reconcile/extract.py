@@ -294,8 +294,9 @@ class _Reader:
         members = self._members(sentence, entities)
         for clause_start, clause_end in clauses:
             self._events(sentence, clause_start, clause_end, where, entities, sentence_topic, lead_date, ctx.entity)
-        quantities = [q for q in find_quantities(sentence) if isinstance(q, Quantity) and not _is_bare_small(q)]
-        for bad in find_quantities(sentence):
+        found = _outside_periods(find_quantities(sentence), sentence, self.published)
+        quantities = [q for q in found if isinstance(q, Quantity) and not _is_bare_small(q)]
+        for bad in found:
             if isinstance(bad, Unparsed):
                 self._unparsed(bad, sentence, where)
         chosen = _assign_aliases(quantities, metrics, clauses)
@@ -447,7 +448,7 @@ class _Reader:
 
     def _figures(self, cell, quote, where, *, context, entity, metric, period, expected, imposed, scope,
                  growth_label, counterparty=None) -> None:
-        items = find_quantities(cell)
+        items = _outside_periods(find_quantities(cell), cell, self.published)
         quantities = [q for q in items if isinstance(q, Quantity)]
         for bad in items:
             if isinstance(bad, Unparsed):
@@ -787,3 +788,11 @@ def _trailing_qualifier(text: str, q: Quantity, vocab: Vocabulary) -> str | None
     if GROWTH_WORDS.search(words) or vocab.metric_matcher.find(words) or vocab.entity_matcher.find(words):
         return None
     return words.lower()
+
+
+def _outside_periods(items: list, text: str, published: dt.date) -> list:
+    """Drop figure-like spans that are part of a date ('Oct. 26, 2025': the 26 is no count)."""
+    spans = [(p.start_offset, p.end_offset) for p in find_periods(text, published, 12)]
+    if not spans:
+        return items
+    return [q for q in items if not any(s <= q.start and q.end <= e for s, e in spans)]

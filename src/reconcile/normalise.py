@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 
 import pandas as pd
 
@@ -18,6 +19,8 @@ from .quantities import Period
 from .schemas import ClaimsSchema, columns_of
 from .vocab import Vocabulary
 
+YEAR_ON_YEAR = re.compile(r"(?i)\b(?:yoy|y/y|year[- ]over[- ]year|year[- ]on[- ]year|from a year (?:earlier|ago))\b")
+PERIOD_GRANULARITY = {"quarter": "quarterly", "month": "monthly"}
 TIME_PER = {"quarter": "quarterly", "month": "monthly", "year": "annual"}
 
 
@@ -51,9 +54,12 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
             granularity = metric_def.granularity
     if m.relation == "annualised":
         granularity = "annual"
+    if granularity == "annual" and m.granularity is None and m.expected_granularity is None and m.period is not None and \
+            m.period.granularity in PERIOD_GRANULARITY:
+        granularity = PERIOD_GRANULARITY[m.period.granularity]  # "Q3 revenue": a flow over one quarter
     period = m.period or _default_period(granularity, published)
     base = m.base_period
-    if base is None and m.relation in ("growth", "multiple") and period is not None and "YoY" in _around(m):
+    if base is None and m.relation in ("growth", "multiple") and period is not None and YEAR_ON_YEAR.search(_around(m)):
         base = _previous_year(period)
     tolerance = _tolerance(q, vocab.approx_tolerance)
     qualifier = "superseded" if m.superseded else q.qualifier
