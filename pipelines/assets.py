@@ -14,6 +14,7 @@ from reconcile.vocab import load_vocabulary
 from reconcile import publish
 
 from . import metadata as meta
+from .partitions import SOURCES
 from .resources import Progress, ReconcileSettings
 
 GROUP = "reconcile"
@@ -38,8 +39,25 @@ def documents(context: dg.AssetExecutionContext, settings: ReconcileSettings,
     return frame
 
 
+@dg.asset(group_name=GROUP, partitions_def=SOURCES,
+          description="One source's claims, read through the content-hash cache: the per-source run the sensor "
+                      "requests when a document is added or changed. Warms the cache that `claims` combines.")
+def document_claims(context: dg.AssetExecutionContext, settings: ReconcileSettings,
+                    progress: dg.ResourceParam[Progress]) -> dg.MaterializeResult:
+    source_id = context.partition_key
+    docs, _ = registry.discover(settings.sources_path)
+    doc = next((d for d in docs if d.source_id == source_id), None)
+    if doc is None:
+        context.log.warning(f"source '{source_id}' is no longer in {settings.sources_path}; nothing to read")
+        return dg.MaterializeResult(metadata={"status": "missing", "claims": 0, "extracted_documents": 0})
+    vocab = load_vocabulary(settings.vocab_dir)
+    result = engine.extract_claims([doc], vocab, engine.ClaimCache(settings.home_path / "cache"), progress)
+    return dg.MaterializeResult(metadata=meta.document_claims_metadata(doc, result))
+
+
 @dg.multi_asset(
     group_name=GROUP,
+    deps=[document_claims],
     outs={
         "claims": dg.AssetOut(description="One row per stated figure, normalised, with provenance."),
         "unparsed_figures": dg.AssetOut(description="Figure-like text that could not be read safely, with its place."),
@@ -63,7 +81,8 @@ def conflicts(context: dg.AssetExecutionContext, settings: ReconcileSettings, cl
     found = detect_conflicts(claims, documents)
     decisions = DecisionStore.from_settings(settings.engine_settings()).frame()
     frame = apply_decisions(found, decisions, claims, documents)
-    context.add_output_metadata(meta.table_metadata(frame) | meta.conflict_metadata(frame))
+    context.add_output_metadata(meta.table_metadata(frame) | meta.conflict_metadata(frame)
+                                | meta.report_links(settings.report_html, settings.gx_docs_index))
     return frame
 
 
@@ -77,7 +96,8 @@ def resolved_claims(context: dg.AssetExecutionContext, claims: pd.DataFrame, con
 
 
 @dg.asset(group_name=GROUP, check_specs=meta.GX_CHECK_SPECS,
-          description="Writes out/: CSVs, report.html, report.md and GX Data Docs, replaced atomically as a set.")
+          description="Writes out/: CSVs, report.html, report.md and GX Data Docs, replaced atomically as a set. "
+                      "Stored as the table of files written.")
 def report(context: dg.AssetExecutionContext, settings: ReconcileSettings, progress: dg.ResourceParam[Progress],
            documents: pd.DataFrame, claims: pd.DataFrame, unparsed_figures: pd.DataFrame,
            conflicts: pd.DataFrame, resolved_claims: pd.DataFrame):
@@ -87,10 +107,11 @@ def report(context: dg.AssetExecutionContext, settings: ReconcileSettings, progr
         conflicts=conflicts, resolved=resolved_claims, decisions=decisions,
         generated_at=dt.datetime.now(dt.timezone.utc))
     progress(f"report written to {written.report_html}")
-    yield dg.Output(str(written.report_html), metadata={
-        "report_html": dg.MetadataValue.path(str(written.report_html)),
-        "gx_docs": dg.MetadataValue.path(str(written.gx_index)),
-        "files": dg.MetadataValue.md("\n".join(f"- {name}" for name in written.files)),
+    files = meta.files_frame(written)
+    yield dg.Output(files, metadata=meta.table_metadata(files) | meta.report_links(written.report_html,
+                                                                                    written.gx_index) | {
+        "files": dg.MetadataValue.md(meta.markdown_table(files, ["file", "bytes"], limit=50)),
+        "open_conflicts": int(conflicts["status"].isin(["open", "stale"]).sum()) if len(conflicts) else 0,
     })
     for result in meta.gx_check_results(written.gx_results, written):
         yield result

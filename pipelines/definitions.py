@@ -4,18 +4,25 @@ from __future__ import annotations
 import dagster as dg
 
 from . import assets, checks
+from .automation import daily_reconcile, document_claims_job, reconcile_job, sources_sensor
 from .resources import ReconcileSettings, log_progress
+from .storage import duckdb_io_manager
 
-reconcile_job = dg.define_asset_job("reconcile", selection=dg.AssetSelection.all(),
-                                    description="Ingest the sources, extract claims, detect conflicts, publish out/.")
+ASSETS = [assets.documents, assets.document_claims, assets.claims, assets.conflicts, assets.resolved_claims,
+          assets.report]
+CHECKS = [checks.claims_schema, checks.open_conflicts, checks.stale_decisions, checks.rejected_sources]
 
 
 def build_definitions(settings: ReconcileSettings | None = None, progress=log_progress) -> dg.Definitions:
+    settings = settings or ReconcileSettings.from_env()
     return dg.Definitions(
-        assets=[assets.documents, assets.claims, assets.conflicts, assets.resolved_claims, assets.report],
-        asset_checks=[checks.claims_schema, checks.open_conflicts, checks.stale_decisions, checks.rejected_sources],
-        jobs=[reconcile_job],
-        resources={"settings": settings or ReconcileSettings.from_env(), "progress": progress},
+        assets=ASSETS,
+        asset_checks=CHECKS,
+        jobs=[reconcile_job, document_claims_job],
+        schedules=[daily_reconcile],
+        sensors=[sources_sensor],
+        resources={"settings": settings, "progress": progress,
+                   "io_manager": duckdb_io_manager(settings.duckdb_path)},
     )
 
 

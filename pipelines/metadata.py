@@ -72,3 +72,41 @@ def gx_check_results(results: list, written) -> list[dg.AssetCheckResult]:
                       "data_docs": dg.MetadataValue.path(str(written.gx_index)),
                       "report": dg.MetadataValue.path(str(written.report_html))}))
     return out
+
+
+def report_links(report_html, gx_index) -> dict:
+    """Where a person reads the outcome: the HTML report and the GX Data Docs."""
+    return {"report_html": dg.MetadataValue.path(str(report_html)),
+            "data_docs": dg.MetadataValue.path(str(gx_index))}
+
+
+def document_claims_metadata(doc, result) -> dict:
+    """One source's materialisation: what was read, whether it came from the cache, a preview."""
+    claims = result.claims
+    return {
+        "source_id": doc.source_id, "path": dg.MetadataValue.path(str(doc.path)), "sha256": doc.sha256,
+        "status": doc.status, "reason": doc.reason or "",
+        "claims": len(claims), "unparsed_figures": len(result.unparsed),
+        "extracted_documents": len(result.extracted), "cached_documents": len(result.cached),
+        "preview": dg.MetadataValue.md(markdown_table(
+            claims, ["claim_id", "entity", "metric", "period", "value", "unit", "location"])),
+    }
+
+
+def files_frame(written) -> pd.DataFrame:
+    """The files a run published, one row each: the `report` asset's stored value."""
+    rows = []
+    for name in written.files:
+        path = written.out_dir / name
+        size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else (
+            path.stat().st_size if path.exists() else 0)
+        rows.append({"file": name, "path": str(path.absolute()), "bytes": int(size)})
+    return pd.DataFrame(rows, columns=["file", "path", "bytes"])
+
+
+def severity_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Open conflicts counted by severity, most severe first, zeros kept."""
+    order = ["error", "warning", "info"]
+    counts = frame["severity"].value_counts() if len(frame) else pd.Series(dtype=int)
+    extra = [s for s in counts.index if s not in order]
+    return pd.DataFrame({"severity": order + extra, "open": [int(counts.get(s, 0)) for s in order + extra]})

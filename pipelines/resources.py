@@ -20,6 +20,7 @@ class ReconcileSettings(dg.ConfigurableResource):
     home: str = ".reconcile"
     vocab_dir: str = str(default_vocab_dir())
     expectations_dir: str = str(Path(__file__).resolve().parents[1] / "expectations")
+    duckdb: str = ""  # the asset database; empty means <home>/reconcile.duckdb
 
     @classmethod
     def from_env(cls, **overrides: str) -> "ReconcileSettings":
@@ -30,6 +31,7 @@ class ReconcileSettings(dg.ConfigurableResource):
             "vocab_dir": os.environ.get("RECONCILE_VOCAB", str(default_vocab_dir())),
             "expectations_dir": os.environ.get(
                 "RECONCILE_EXPECTATIONS", str(Path(__file__).resolve().parents[1] / "expectations")),
+            "duckdb": os.environ.get("RECONCILE_DUCKDB", ""),
         }
         values.update({k: str(v) for k, v in overrides.items()})
         return cls(**values)
@@ -51,6 +53,19 @@ class ReconcileSettings(dg.ConfigurableResource):
     @property
     def home_path(self) -> Path:
         return Path(self.home).resolve()
+
+    @property
+    def duckdb_path(self) -> Path:
+        """The embedded asset database (RECONCILE_DUCKDB, else reconcile.duckdb under RECONCILE_HOME)."""
+        return Path(self.duckdb).resolve() if self.duckdb else self.home_path / "reconcile.duckdb"
+
+    @property
+    def report_html(self) -> Path:
+        return self.out_path / "report.html"
+
+    @property
+    def gx_docs_index(self) -> Path:
+        return self.out_path / "gx_docs" / "index.html"
 
 
 def log_progress(message: str) -> None:

@@ -1,0 +1,84 @@
+"""Asset storage: an embedded DuckDB database an analyst can query with SQL.
+
+Built on dagster-duckdb-pandas, with two changes to its pandas handler:
+- an unpartitioned table is replaced as a whole (`CREATE OR REPLACE TABLE`), so a column the
+  engine adds or drops never breaks an `INSERT`, and an empty frame still leaves an empty table
+  that downstream assets can load (the stock handler skips empty frames);
+- frames are made DuckDB-safe first (`duckdb_safe`): object columns holding mixed types become
+  text, so DuckDB never has to guess a type from the first rows.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from dagster import InputContext, MetadataValue, OutputContext, TableColumn, TableSchema
+from dagster._core.storage.db_io_manager import DbTypeHandler, TableSlice
+from dagster_duckdb import DuckDBIOManager
+from dagster_duckdb_pandas import DuckDBPandasTypeHandler
+
+SCHEMA = "main"  # tables are plain `claims`, `conflicts` ... in the database file
+
+
+def duckdb_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy DuckDB stores without guessing: mixed-type object columns as text, None kept as NULL.
+
+    Floats (including inf and NaN), ints and bools pass through. An object column whose non-null
+    values are all str, all bool or all numbers is left alone; anything else (dicts, lists,
+    dates mixed with strings, numbers mixed with strings) is written as its `str()`.
+    """
+    out = frame.copy()
+    out.columns = [str(c) for c in out.columns]
+    for column in out.columns:
+        series = out[column]
+        if series.dtype != object:
+            continue
+        values = series[series.notna()]
+        kinds = {type(v) for v in values}
+        if not kinds or kinds <= {str} or kinds <= {bool, np.bool_}:
+            continue
+        if kinds <= {int, float, np.int64, np.float64} and not kinds & {bool}:
+            out[column] = pd.to_numeric(series, errors="coerce")
+            continue
+        out[column] = series.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    return out
+
+
+class ReconcileDuckDBTypeHandler(DuckDBPandasTypeHandler):
+    def handle_output(self, context: OutputContext, table_slice: TableSlice, obj: pd.DataFrame, connection):
+        frame = duckdb_safe(obj)  # noqa: F841 - DuckDB reads the local variable by name
+        if table_slice.partition_dimensions:
+            return super().handle_output(context, table_slice, frame, connection)
+        connection.execute(f"create or replace table {table_slice.schema}.{table_slice.table} as select * from frame")
+        context.add_output_metadata({
+            "dagster/row_count": len(frame),
+            "storage": MetadataValue.text(f"duckdb table {table_slice.schema}.{table_slice.table}"),
+            "dataframe_columns": MetadataValue.table_schema(TableSchema(
+                columns=[TableColumn(name=str(name), type=str(dtype)) for name, dtype in frame.dtypes.items()])),
+        })
+
+    def load_input(self, context: InputContext, table_slice: TableSlice, connection) -> pd.DataFrame:
+        return super().load_input(context, table_slice, connection)
+
+
+class ReconcileDuckDBIOManager(DuckDBIOManager):
+    """DuckDB-backed pandas storage; the database file's folder is created on first use."""
+
+    @staticmethod
+    def type_handlers() -> Sequence[DbTypeHandler]:
+        return [ReconcileDuckDBTypeHandler()]
+
+    @staticmethod
+    def default_load_type() -> type | None:
+        return pd.DataFrame
+
+    def create_io_manager(self, context):
+        if self.database != ":memory:" and not self.database.startswith("md:"):
+            Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        return super().create_io_manager(context)
+
+
+def duckdb_io_manager(database: Path | str) -> ReconcileDuckDBIOManager:
+    return ReconcileDuckDBIOManager(database=str(database), schema=SCHEMA)
