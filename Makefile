@@ -20,8 +20,8 @@ test: $(STAMP)
 
 ui: $(STAMP)
 	@mkdir -p .dagster_home
-	@test -f .dagster_home/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > .dagster_home/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev
+	@cp deploy/dagster.dev.yaml .dagster_home/dagster.yaml
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -h 127.0.0.1 -p $${DAGSTER_PORT:-3000}
 
 BENCH_STAMP := $(VENV)/.bench-installed
 

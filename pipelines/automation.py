@@ -16,13 +16,21 @@ LANE = {LANE_TAG: "sources"}
 DEFAULT_CRON = "0 6 * * *"
 DEFAULT_MAX_SOURCE_RUNS = 25
 
+# The stages are a chain (documents → claims → conflicts → resolved_claims → report): a process per step
+# would only add start-up time (~5 s each). Each run is still its own process (or container, with a
+# Docker/K8s run launcher); RECONCILE_EXECUTOR=multiprocess brings back a process per step.
+EXECUTOR = (dg.multiprocess_executor if os.environ.get("RECONCILE_EXECUTOR", "").strip() == "multiprocess"
+            else dg.in_process_executor)
+
 reconcile_job = dg.define_asset_job(
     "reconcile", selection=dg.AssetSelection.all() - dg.AssetSelection.assets("document_claims"), tags=LANE,
+    executor_def=EXECUTOR,
     description="Ingest the sources, extract claims (unchanged documents come from the cache), detect conflicts, "
                 "publish out/. The job `reconcile run` executes in-process.")
 
 document_claims_job = dg.define_asset_job(
     "read_source", selection=dg.AssetSelection.assets("document_claims"), partitions_def=SOURCES, tags=LANE,
+    executor_def=EXECUTOR,
     description="Read one source (a partition): the run the sources sensor requests for a new or changed document.")
 
 

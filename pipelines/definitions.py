@@ -4,7 +4,7 @@ from __future__ import annotations
 import dagster as dg
 
 from . import assets, checks
-from .automation import daily_reconcile, document_claims_job, reconcile_job, sources_sensor
+from .automation import EXECUTOR, daily_reconcile, document_claims_job, reconcile_job, sources_sensor
 from .resources import ReconcileSettings, log_progress
 from .storage import duckdb_io_manager
 
@@ -21,6 +21,7 @@ def build_definitions(settings: ReconcileSettings | None = None, progress=log_pr
         jobs=[reconcile_job, document_claims_job],
         schedules=[daily_reconcile],
         sensors=[sources_sensor],
+        executor=EXECUTOR,  # also for 'Materialize' in the UI
         resources={"settings": settings, "progress": progress,
                    "io_manager": duckdb_io_manager(settings.duckdb_path)},
     )
