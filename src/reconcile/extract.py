@@ -11,6 +11,7 @@ Nothing here knows a company or a metric by name: that is the vocabulary's job.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field, replace
 
@@ -24,6 +25,20 @@ ENTITY_HEADERS = {"company", "companies", "player", "players", "firm", "entity",
                   "investor", "competitor", "hyperscaler"}
 KEY_VALUE_HEADERS = {"metric", "metrics", "item", "detail", "details", "kpi", "measure", "term", "spec", "field",
                      "attribute", "indicator", "figure", "key figure", "parameter"}
+THIS_QUARTER = re.compile(r"(?i)\b(?:in|during|for|this|last|the)\s+(?:latest\s+|fiscal\s+|(?:first|second|third|"
+                          r"fourth)\s+)?quarter\b(?!ly)")
+# Words that end a metric's qualifier phrase when read backwards ("its ... revenue", "was ... revenue").
+SCOPE_STOP = {"is", "was", "were", "are", "be", "been", "its", "his", "her", "their", "our", "record", "reported",
+              "posted", "with", "said", "says", "while", "that", "which", "who", "has", "have", "had", "will", "would",
+              "expects", "expected", "sees", "saw", "total", "quarterly", "annual", "monthly", "fiscal", "company",
+              "firm", "group", "strong", "higher", "lower", "first", "second", "third", "fourth", "full", "net",
+              "gross", "adjusted", "organic", "reported", "this", "that", "these", "those", "about", "around"}
+NOUN_ANAPHORA = re.compile(r"(?i)\b(?:the|this|that)\s+(cluster|supercomputer|campus|facility|site|project|chip|"
+                           r"model|product|platform|service|app|division|unit|segment|subsidiary)\b")
+ANAPHORA_KINDS = {"supercomputer": "cluster", "campus": "project|cluster", "facility": "project|cluster",
+                  "site": "project|cluster", "chip": "product", "model": "product", "platform": "product",
+                  "service": "product", "app": "product", "unit": "division", "segment": "division",
+                  "subsidiary": "division|company"}
 TOTAL_WORDS = re.compile(r"(?i)\b(?:total|overall|company[- ]wide|consolidated|group)\b")
 PERIOD_HEADERS = {"date", "period", "source period", "as of", "year", "quarter", "timing", "when"}
 # Label words that qualify a figure without changing what it measures.
@@ -39,18 +54,18 @@ GRANULARITY_WORDS = [
     (re.compile(r"(?i)\b(?:annuali[sz]ed|run[\s-]rate|ARR)\b"), "run_rate"),
     (re.compile(r"(?i)\bcumulative\b"), "cumulative"),
 ]
-GROWTH_WORDS = re.compile(r"(?i)\b(?:yoy|y/y|year[- ]over[- ]year|growth|grew|grow(?:ing|s)?|increase[sd]?|up|rise|rose|"
+GROWTH_WORDS = re.compile(r"(?i)\b(?:yoy|y/y|year[- ]over[- ]year|year[- ]on[- ]year|growth|grew|grow(?:ing|s)?|"
+                          r"increase[sd]?|up|rise|rose|climb(?:ed|s)?|surg(?:ed|es)|soar(?:ed|s)?|gain(?:ed|s)?|"
                           r"jump(?:ed)?|qoq|q/q|sequentially|decline[sd]?|down|fell|drop(?:ped)?)\b")
 WORD_MULTIPLES = re.compile(r"(?i)\b(nearly\s+|almost\s+|roughly\s+|about\s+|near-)?"
                             r"(doubl(?:ed|ing|e)|tripl(?:ed|ing|e)|quadrupl(?:ed|ing|e)|halv(?:ed|ing))\b")
 WORD_MULTIPLE_VALUES = {"doubl": 2.0, "tripl": 3.0, "quadrupl": 4.0, "halv": 0.5}
 SUPERSEDED_BEFORE = re.compile(r"(?i)\b(?:initial(?:ly)?|original(?:ly)?|previous(?:ly)?|prior|earlier|old|beat|"
-                               r"raised\s+from|up\s+from|down\s+from|from|vs\.?|versus|compared\s+(?:with|to)|"
-                               r"than|over)\s*[~≈]?\s*$")
+                               r"raised\s+from|up\s+from|down\s+from|from)\s*[~≈]?\s*$")
 ANNUALISED_FROM = re.compile(r"(?i)annuali[sz]ed\s+from\s*$")
 PRONOUNS = re.compile(r"(?i)\b(?:the\s+company|the\s+firm|the\s+group|the\s+startup|its|it|the\s+lab|they|their)\b")
 COUNTERPARTY_BEFORE = re.compile(r"(?i)\b(?:in|into|with|from|to|for|backing|of)\s*$")
-CLAUSE_SPLIT = re.compile(r"\s*(?:;|,\s+(?:and|while|but|as|with|which|after|before|despite)\s+|\s+(?:while|whereas|but|as|and)\s+(?=[^,;]*?[$\d])|"
+CLAUSE_SPLIT = re.compile(r"\s*(?:;|,\s+(?:and|while|but|with|which|after|before|despite)\s+|\s+(?:while|whereas|but|and)\s+(?=[^,;]*?[$\d])|"
                           r"\s+[—–]\s+|:\s+)\s*")
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘(\[])")
 LEAD_DATE = re.compile(r"^\s*([A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{4}-\d{2}-\d{2})\s*[:–—-]\s+")
@@ -168,6 +183,7 @@ def _heading_context(headings: tuple[str, ...], published: dt.date, vocab: Vocab
 
 class _Reader:
     def __init__(self, source_id: str, published: dt.date, vocab: Vocabulary, out: Extraction, line: int):
+        self.scale: tuple[float, bool] | None = None   # a table's "($ in billions)" note
         self.source_id = source_id
         self.published = published
         self.vocab = vocab
@@ -199,6 +215,7 @@ class _Reader:
         else:
             shape = "key_value"
         period_cols = [j for j, h in enumerate(header) if j > 0 and _norm(h) in PERIOD_HEADERS]
+        self.scale = _table_scale(header, block.headings)
         for i, row in enumerate(body):
             label = row[0].strip()
             quote = " | ".join(c.strip() for c in row)
@@ -218,6 +235,7 @@ class _Reader:
 
     def _table_cell(self, shape, ctx, label, header, cell, quote, where, *, row_entity, col_entity,
                     row_period, unknown_entity_label) -> None:
+        column_period = self._period_in(header, ctx, None) if shape in ("key_value", "table_rows") else None
         label_m = self._metric_in(label)
         header_m = self._metric_in(header)
         header_gran = _granularity(header)
@@ -247,7 +265,9 @@ class _Reader:
             if label_entity is None and entity and TOTAL_WORDS.search(label):
                 entity = self._top_company(entity)  # "Total Revenue" under "Azure ..." is Microsoft's
             metric = label_m or (header_m if header_m and _norm(header) not in ("value", "metric") else None)
-            period = self._period_in(label, ctx, entity) or row_period or ctx.period
+            period = self._period_in(label, ctx, entity) or column_period or row_period or ctx.period
+            if column_period is not None and entity:
+                period = self._period_in(label, ctx, entity) or self._period_in(header, ctx, entity) or period
             scope = self._residual(label, label_entity, metric)
             expected = _granularity(label) or header_gran
         growth_label = bool(GROWTH_WORDS.search(label)) or bool(GROWTH_WORDS.search(header))
@@ -299,7 +319,10 @@ class _Reader:
         for bad in found:
             if isinstance(bad, Unparsed):
                 self._unparsed(bad, sentence, where)
-        chosen = _assign_aliases(quantities, metrics, clauses)
+        chosen = _assign_aliases([q for q in quantities if q.unit in ("percent", "multiple")], metrics, clauses)
+        levels = [q for q in quantities if q.unit not in ("percent", "multiple")]
+        chosen.update(_assign_aliases(levels, [m for m in metrics if self._accepts_any(m.name, levels)], clauses,
+                                      accepts=self.vocab.accepts))
         for q in quantities:
             c_start, c_end = _clause_of(clauses, q.start)
             metric_m = chosen.get(q.start)
@@ -316,25 +339,55 @@ class _Reader:
             if period is None and lead_date is not None and metric and \
                     self.vocab.metrics[metric].granularity in ("point", "cumulative"):
                 period = lead_date
+            scope = _target_scope(sentence, q) or (self._prose_scope(sentence, metric_m) if metric_m else None)
             self._figure(q, sentence, sentence, where, context="prose", entity=entity, metric=metric,
-                         period=period, expected=None, imposed=False, scope=_target_scope(sentence, q),
+                         period=period, expected=None, imposed=False, scope=scope,
                          counterparty=counterparty, members=grp, growth_label=False)
         self._word_multiples(sentence, sentence, where, "prose", sentence_topic,
                              metrics[0].name if metrics else ctx.metric, None, ctx)
 
+    def _noun_referent(self, sentence: str, entities: list[Match], c_start: int, q: Quantity) -> str | None:
+        """'Colossus 2 reached 1 GW; the cluster runs 550,000 GPUs': 'the cluster' is the last cluster named."""
+        m = NOUN_ANAPHORA.search(sentence[c_start:q.start])
+        if not m:
+            return None
+        for e in reversed([e for e in entities if e.end <= c_start + m.start()]):
+            entity = self.vocab.entities.get(e.name)
+            if entity is not None and entity.kind in m.group(1).lower() + "|" + ANAPHORA_KINDS.get(m.group(1).lower(), ""):
+                return e.name
+        return None
+
+    def _prose_scope(self, sentence: str, metric_m: Match) -> str | None:
+        """Up to three words qualifying a metric word: 'Cloud infrastructure (IaaS) revenue' is not total revenue."""
+        lead = re.sub(r"\([^)]*\)", " ", sentence[max(0, metric_m.start - 40):metric_m.start])
+        pieces = re.split(r"[\d$€£%]", lead)
+        lead = re.sub(r"^[A-Za-z]{1,2}\b", " ", pieces[-1]) if len(pieces) > 1 else lead  # "$35B": no word
+        words = re.findall(r"[A-Za-z][\w-]*", lead)[-3:]
+        kept: list[str] = []
+        for word in reversed(words):
+            low = word.lower()
+            if low in NEUTRAL_WORDS or low in SCOPE_STOP or "quarter" in low or "year" in low or \
+                    self.vocab.entity_matcher.find(word) or find_periods(word, self.published, 12):
+                break
+            kept.insert(0, low)
+        return " ".join(kept) if kept else None
+
+    def _accepts_any(self, metric: str, quantities: list[Quantity]) -> bool:
+        return any(self.vocab.accepts(metric, q.unit) for q in quantities)
+
     def _members(self, sentence: str, entities: list[Match]) -> tuple[str, ...]:
-        """Entities listed together after 'combined' / 'total' / 'together': the parts of a stated sum."""
-        if not re.search(r"(?i)\b(?:combined|together|total|collectively|in aggregate|sum of)\b", sentence):
+        """The listed names nearest 'combined' / 'total' / 'together': the parts of a stated sum."""
+        key = re.search(r"(?i)\b(?:combined|together|total|collectively|in aggregate|sum of)\b", sentence)
+        if not key:
             return ()
-        names = []
-        for e in entities:
-            ent = self.vocab.entities.get(e.name)
-            if ent is None or ent.kind == "group":
-                continue
-            top = self._top_company(e.name)
-            if top not in names:
-                names.append(top)
-        return tuple(sorted(names)) if len(names) >= 2 else ()
+        runs = [[e for e in run if self.vocab.entities.get(e.name) and self.vocab.entities[e.name].kind != "group"]
+                for run in _enumerations(sentence, entities)]
+        runs = [r for r in runs if len(r) >= 2]
+        if not runs:
+            return ()
+        run = min(runs, key=lambda r: min(abs(r[0].start - key.end()), abs(key.start() - r[-1].end)))
+        names = sorted({self._top_company(e.name) for e in run})
+        return tuple(names) if len(names) >= 2 else ()
 
     def _is_sum_figure(self, sentence: str, q: Quantity) -> bool:
         return q.unit in ("USD", "count", "GW", "MW") and q.per is None
@@ -352,12 +405,23 @@ class _Reader:
         after = [e for e in entities if q.end <= e.start and e.end <= c_end]
         counterparty = None
         subject = None
+        referent = self._noun_referent(sentence, entities, c_start, q)
+        if referent is not None:
+            return referent, None
+        if relational:
+            for e in after:
+                if e.start - q.end <= 40 and COUNTERPARTY_BEFORE.search(sentence[max(q.end, e.start - 12):e.start]):
+                    counterparty = e.name  # "$8B it has put into Anthropic"
+                    break
+            if counterparty is not None:
+                before = [e for e in before if not _prepositional(sentence, e)]
         if before:
             cand = before[-1]
             between = sentence[cand.end:q.start]
             if PRONOUNS.search(between):
                 subject = topic
-            elif relational and COUNTERPARTY_BEFORE.search(sentence[max(c_start, cand.start - 12):cand.start]):
+            elif relational and counterparty is None and \
+                    COUNTERPARTY_BEFORE.search(sentence[max(c_start, cand.start - 12):cand.start]):
                 counterparty = cand.name
                 earlier = [e for e in before[:-1]]
                 subject = earlier[-1].name if earlier else topic
@@ -385,12 +449,15 @@ class _Reader:
         best, best_d = None, 45
         for p in find_periods(sentence, self.published, fye):
             in_clause = c_start <= p.start_offset < c_end
-            lead_in = p.end_offset <= q.start and ";" not in sentence[p.end_offset:q.start]
+            lead_in = p.end_offset <= q.start and ";" not in sentence[p.end_offset:q.start] \
+                and q.start - p.end_offset <= 90
             if not (in_clause or lead_in) or _is_relation_base(sentence, p):
                 continue
             if any(0 <= e.start - p.end_offset <= 2 for e in events):
                 continue  # "a Q4 2026 IPO": the period dates the event, not the figure
             d = p.start_offset - q.end if p.start_offset >= q.end else q.start - p.end_offset
+            if lead_in and not in_clause:
+                d = min(d, 44)  # "Full-year 2025 capital expenditures ... were $72.2 billion"
             if d < best_d:
                 best, best_d = p, d
         return best or ctx.period
@@ -435,8 +502,11 @@ class _Reader:
         else:
             return
         parties = {self._top_company(e.name) for e in near}
+        # A possessive names the owner of something else ("ended Microsoft's exclusivity"), not a party.
+        in_clause = [e.name for e in entities if c_start <= e.start < c_end
+                     and not re.match(r"['’]s\b", sentence[e.end:e.end + 2])]
         if len(parties) < 2 and self.vocab.event_relational.get(name):
-            for fallback in (heading_entity, topic):
+            for fallback in in_clause + [heading_entity, topic]:
                 if fallback and self._top_company(fallback) not in parties:
                     parties.add(self._top_company(fallback))
                     break
@@ -449,7 +519,9 @@ class _Reader:
     def _figures(self, cell, quote, where, *, context, entity, metric, period, expected, imposed, scope,
                  growth_label, counterparty=None) -> None:
         items = _outside_periods(find_quantities(cell), cell, self.published)
-        quantities = [q for q in items if isinstance(q, Quantity)]
+        quantities = [_scaled(q, self.scale) if isinstance(q, Quantity) else q for q in items]
+        items = quantities
+        quantities = [q for q in quantities if isinstance(q, Quantity)]
         for bad in items:
             if isinstance(bad, Unparsed):
                 self._unparsed(bad, quote, where)
@@ -518,13 +590,16 @@ class _Reader:
         if metric and metric in self.vocab.metrics and relation is None and not self.vocab.accepts(metric, q.unit):
             metric = None
         own_gran = _granularity_of_figure(q, after)
+        if own_gran is None and context == "prose" and THIS_QUARTER.search(text):
+            own_gran = "quarterly"
         metric_def = self.vocab.metrics.get(metric or "")
         specific = metric_def is not None and metric_def.scope not in ("total", "any")
         stated_entity = self._stated_entity(text, q, entity) if imposed and specific else None
         superseded = bool(SUPERSEDED_BEFORE.search(before[-30:])) and not secondary
         if context != "prose" and secondary and SUPERSEDED_BEFORE.search(before[-30:]):
             superseded = True
-        annualised = bool(re.search(r"(?i)\bannuali[sz]ed\b", after[:30])) and q.per is None
+        annualised = (bool(re.search(r"(?i)\bannuali[sz]ed\b", after[:30])) and q.per is None) or \
+            bool(re.search(r"(?i)annuali[sz]ed", q.text))
         self.out.mentions.append(Mention(
             source_id=self.source_id, location=where, line=self.line, quote=quote, context=context,
             entity=entity, metric=metric, quantity=q, period=period, granularity=own_gran,
@@ -598,6 +673,7 @@ class _Reader:
         return None
 
     def _period_in(self, text: str, ctx: Context, entity: str | None) -> Period | None:
+        text = _estimate_marks(text)
         periods = [p for p in find_periods(text, self.published, self.vocab.fiscal_year_end(entity))
                    if not _is_relation_base(text, p)]
         return periods[0] if periods else None
@@ -709,7 +785,7 @@ def _nearest(matches: list[Match], q: Quantity, lo: int, hi: int, window: int) -
 def _is_relation_base(text: str, p: Period) -> bool:
     """'~2× 2025', 'up 38% from 2025', 'tripled from 2024', 'vs 2024': the year is a comparison base."""
     before = text[max(0, p.start_offset - 14):p.start_offset]
-    return bool(re.search(r"(?i)(?:[×x]\s*|\bfrom\s+|\bvs\.?\s+|\bversus\s+|\bover\s+|\bthan\s+|\bsince\s+)$", before))
+    return bool(re.search(r"(?i)(?:×\s*|\d\s*x\s*|\bfrom\s+|\bvs\.?\s+|\bversus\s+|\bover\s+|\bthan\s+|\bsince\s+)$", before))
 
 
 def _base_period(after: str, published: dt.date, fye: int) -> Period | None:
@@ -731,12 +807,13 @@ def _prepositional(sentence: str, m: Match) -> bool:
     return bool(PREPOSITIONS.search(sentence[max(0, m.start - 16):m.start]))
 
 
-def _assign_aliases(quantities: list[Quantity], metrics: list[Match], clauses) -> dict[int, Match]:
-    """Each metric word names at most one figure: the closest one in its clause (or sentence)."""
+def _assign_aliases(quantities: list[Quantity], metrics: list[Match], clauses, accepts=None) -> dict[int, Match]:
+    """Each metric word names at most one figure: the closest one in its clause (or sentence) it can measure."""
     best: dict[int, tuple[float, Quantity]] = {}
     for q in quantities:
+        usable = [m for m in metrics if accepts is None or accepts(m.name, q.unit)]
         c_start, c_end = _clause_of(clauses, q.start)
-        m = _nearest(metrics, q, c_start, c_end, window=70) or _nearest(metrics, q, 0, 10 ** 9, window=50)
+        m = _nearest(usable, q, c_start, c_end, window=70) or _nearest(usable, q, 0, 10 ** 9, window=50)
         if m is None:
             continue
         d = abs((m.start - q.end) if m.start >= q.end else (q.start - m.end))
@@ -796,3 +873,49 @@ def _outside_periods(items: list, text: str, published: dt.date) -> list:
     if not spans:
         return items
     return [q for q in items if not any(s <= q.start and q.end <= e for s, e in spans)]
+
+
+SCALE_NOTE = re.compile(r"(?i)\(?\s*(\$|US\$|USD|€|EUR|£|GBP)?\s*(?:in\s+)?(thousands|millions|billions|trillions)\b")
+SCALE_FACTORS = {"thousands": 1e3, "millions": 1e6, "billions": 1e9, "trillions": 1e12}
+MAGNITUDE = re.compile(r"(?i)\d\s*(?:[kmbt]n?|thousand|million|billion|trillion|mm|bn)\b")
+
+
+def _table_scale(header: list[str], headings: tuple[str, ...]) -> tuple[float, bool] | None:
+    """'($ in billions, except per share)': the factor for figures written without a magnitude, and money or not."""
+    for text in [header[0]] + list(headings[-1:]):
+        m = SCALE_NOTE.search(text or "")
+        if m and re.search(r"(?i)\bin\s+(?:thousands|millions|billions|trillions)|\(\s*[$€£]", text):
+            return SCALE_FACTORS[m.group(2).lower()], bool(m.group(1))
+    return None
+
+
+def _scaled(q: Quantity, scale: tuple[float, bool] | None) -> Quantity:
+    if scale is None or q.unit not in ("USD", "EUR", "GBP", "count") or MAGNITUDE.search(q.text) or q.per:
+        return q
+    factor, money = scale
+    unit = "USD" if money and q.unit == "count" else q.unit
+
+    def mul(x):
+        return x * factor if x is not None and math.isfinite(x) and x != 0 else x
+
+    return replace(q, value=mul(q.value), low=mul(q.low), high=mul(q.high), unit=unit, sig=q.sig * factor)
+
+
+def _estimate_marks(text: str) -> str:
+    """'FY2027E', '2025A', 'FQ2 26A': analysts' estimate/actual marks around a period."""
+    text = re.sub(r"\bFQ([1-4])\s*'?(\d{2,4})[EA]?\b", r"Q\1 FY\2", text)
+    return re.sub(r"\b((?:FY\s?)?\d{2,4})[EA]\b", r"\1", text)
+
+
+ENUM_SEP = re.compile(r"^\s*(?:,\s*(?:and\s+|&\s+)?|\s+and\s+|\s*&\s*|\s*/\s*)$")
+
+
+def _enumerations(sentence: str, entities: list[Match]) -> list[list[Match]]:
+    """Runs of names separated only by commas, 'and', '&' or '/': 'Microsoft, Meta, Amazon, and Google'."""
+    runs: list[list[Match]] = []
+    for e in entities:
+        if runs and ENUM_SEP.match(sentence[runs[-1][-1].end:e.start]):
+            runs[-1].append(e)
+        else:
+            runs.append([e])
+    return [r for r in runs if len(r) >= 2]

@@ -21,6 +21,7 @@ from .vocab import Vocabulary
 
 YEAR_ON_YEAR = re.compile(r"(?i)\b(?:yoy|y/y|year[- ]over[- ]year|year[- ]on[- ]year|from a year (?:earlier|ago))\b")
 PERIOD_GRANULARITY = {"quarter": "quarterly", "month": "monthly"}
+MAX_ROUNDING = 0.10
 TIME_PER = {"quarter": "quarterly", "month": "monthly", "year": "annual"}
 
 
@@ -108,8 +109,8 @@ def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
 
 def _group_key(row: dict, m: Mention, vocab: Vocabulary) -> str | None:
     """Claims with the same key state the same thing and must agree."""
-    if not row["entity"] or not row["metric"] or row["qualifier"] == "superseded":
-        return None
+    if not row["entity"] or not row["metric"] or row["qualifier"] == "superseded" or not row["period_start"]:
+        return None  # an undated growth rate or an unnamed figure has nothing to be compared with
     subject = row["entity"]
     metric_def = vocab.metrics.get(row["metric"])
     if metric_def is not None and metric_def.relational:
@@ -118,6 +119,8 @@ def _group_key(row: dict, m: Mention, vocab: Vocabulary) -> str | None:
         parties = sorted({_top(row["entity"], vocab), _top(m.counterparty, vocab)})
         subject = "+".join(parties)
     when = f"{row['period_start']}..{row['period_end']}" if row["period_start"] else ""
+    if row["granularity"] in ("point", "cumulative") and row["period_end"]:
+        when = "as of " + row["period_end"][:7]  # "Q2 FY2026", "end of Q2 FY2026", "November 2025": one as-of month
     unit = f"{row['unit']}/{row['per']}" if row["per"] else row["unit"]
     return "|".join(str(x) for x in (subject, row["metric"], when, row["granularity"], unit,
                                       row["relation"] or "", row["base_period"] or "",
@@ -152,7 +155,8 @@ def _tolerance(q, approx: float) -> float:
     """Relative slack: the approximation allowance for '~' figures, else half the last stated digit."""
     scale = max(abs(x) for x in (q.low, q.high, q.value or 0.0) if math.isfinite(x)) if any(
         math.isfinite(x) for x in (q.low, q.high)) else 0.0
-    rounding = (q.sig / scale) if scale and q.sig else 0.0
+    # Half the last stated digit, capped: "1 million" is not a licence for ±50%.
+    rounding = min((q.sig / scale) if scale and q.sig else 0.0, MAX_ROUNDING)
     allowance = approx if q.qualifier in ("approx", "approx_range") else 0.0
     return float(max(rounding, allowance))
 
