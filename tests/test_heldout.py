@@ -230,3 +230,37 @@ def test_a1_sum_of_three_companies_does_not_add_up(run):
     three = run.conflicts_of("arithmetic", "Amazon+Google+Meta")
     assert len(three) == 1 and three.iloc[0]["rule"] == "sum-of-parts"
     assert "$420B" in three.iloc[0]["explanation"]
+
+
+def test_v4_amazon_2025_capex_differs(run):
+    """V4: '$131B' in the scorecard's 'Capex 2025A' column vs '$125 billion for the full year 2025'."""
+    hits = run.conflicts_of("value", "Amazon", "capex")
+    assert len(hits) == 1 and hits.iloc[0]["period"] == "2025"
+
+
+def test_a3_annualisation_does_not_follow(run):
+    """A3: '$37.5B per quarter, or roughly $130B annualised' (4 x 37.5 = 150)."""
+    hits = run.conflicts_of("arithmetic", "Microsoft", "capex")
+    assert list(hits["rule"]) == ["annualisation"]
+
+
+def test_a4_growth_does_not_follow(run):
+    """A4: Meta 'about $125B ... up 50% YoY, after spending $72.2B in 2025' implies +73%."""
+    hits = run.conflicts_of("arithmetic", "Meta", "capex")
+    assert list(hits["rule"]) == ["growth-vs-components"]
+
+
+def test_a5_multiple_does_not_follow(run):
+    """A5: '2029 revenue of $145B, roughly 7x its 2025 revenue of $13B' implies ~11x."""
+    hits = run.conflicts_of("arithmetic", "OpenAI", "revenue")
+    assert list(hits["rule"]) == ["multiple-vs-components"]
+
+
+def test_d1_ipo_timing_differs(run):
+    """D1: 'an IPO as early as Q4 2026' vs a 2027 listing elsewhere."""
+    assert len(run.conflicts_of("date", "OpenAI", "ipo_date")) == 1
+
+
+def test_d3_partnership_dated_differently(run):
+    """D3: 'The Anthropic partnership (announced November 2025)' vs 'Feb 3: Anthropic signs ... Microsoft'."""
+    assert len(run.conflicts_of("date", "Anthropic", "deal_signed_date")) == 1

@@ -25,7 +25,7 @@ ENTITY_HEADERS = {"company", "companies", "player", "players", "firm", "entity",
                   "investor", "competitor", "hyperscaler"}
 KEY_VALUE_HEADERS = {"metric", "metrics", "item", "detail", "details", "kpi", "measure", "term", "spec", "field",
                      "attribute", "indicator", "figure", "key figure", "parameter"}
-THIS_QUARTER = re.compile(r"(?i)\b(?:in|during|for|this|last|the)\s+(?:latest\s+|fiscal\s+|(?:first|second|third|"
+THIS_QUARTER = re.compile(r"(?i)\s*,?\s*(?:in|during|for|this|last|the)\s+(?:latest\s+|fiscal\s+|(?:first|second|third|"
                           r"fourth)\s+)?quarter\b(?!ly)")
 # Words that end a metric's qualifier phrase when read backwards ("its ... revenue", "was ... revenue").
 SCOPE_STOP = {"is", "was", "were", "are", "be", "been", "its", "his", "her", "their", "our", "record", "reported",
@@ -39,6 +39,7 @@ ANAPHORA_KINDS = {"supercomputer": "cluster", "campus": "project|cluster", "faci
                   "site": "project|cluster", "chip": "product", "model": "product", "platform": "product",
                   "service": "product", "app": "product", "unit": "division", "segment": "division",
                   "subsidiary": "division|company"}
+DIFFERENCE_AFTER = re.compile(r"(?i)\s*(?:more|less|higher|lower|above|below|short)\s+(?:than|of)\b")
 TOTAL_WORDS = re.compile(r"(?i)\b(?:total|overall|company[- ]wide|consolidated|group)\b")
 PERIOD_HEADERS = {"date", "period", "source period", "as of", "year", "quarter", "timing", "when"}
 # Label words that qualify a figure without changing what it measures.
@@ -311,7 +312,7 @@ class _Reader:
         sentence_topic = topic
         if entities and entities[0].start < 25 and not _prepositional(sentence, entities[0]):
             sentence_topic = entities[0].name
-        members = self._members(sentence, entities)
+        members, sum_word = self._members(sentence, entities)
         for clause_start, clause_end in clauses:
             self._events(sentence, clause_start, clause_end, where, entities, sentence_topic, lead_date, ctx.entity)
         found = _outside_periods(find_quantities(sentence), sentence, self.published)
@@ -323,6 +324,7 @@ class _Reader:
         levels = [q for q in quantities if q.unit not in ("percent", "multiple")]
         chosen.update(_assign_aliases(levels, [m for m in metrics if self._accepts_any(m.name, levels)], clauses,
                                       accepts=self.vocab.accepts))
+        _share_parallel_metrics(sentence, levels, chosen)
         for q in quantities:
             c_start, c_end = _clause_of(clauses, q.start)
             metric_m = chosen.get(q.start)
@@ -330,7 +332,9 @@ class _Reader:
             if metric is None and not metrics and ctx.metric and self.vocab.accepts(ctx.metric, q.unit):
                 metric = ctx.metric  # a bullet under a metric heading ("Infrastructure Investment")
             entity, counterparty = self._prose_entity(sentence, entities, q, c_start, c_end, sentence_topic, metric)
-            grp = members if members and self._is_sum_figure(sentence, q) else ()
+            if _contrasted(sentence, quantities, q, entities):
+                entity = None  # "~$650B, versus roughly $760B for the seven largest spenders": another subject
+            grp = members if members and self._is_sum_figure(sentence, q) and _governed_by(sentence, sum_word, q) else ()
             if grp:
                 entity = "+".join(grp)
             elif entity and self.vocab.entities.get(entity) and self.vocab.entities[entity].kind == "group":
@@ -360,6 +364,7 @@ class _Reader:
     def _prose_scope(self, sentence: str, metric_m: Match) -> str | None:
         """Up to three words qualifying a metric word: 'Cloud infrastructure (IaaS) revenue' is not total revenue."""
         lead = re.sub(r"\([^)]*\)", " ", sentence[max(0, metric_m.start - 40):metric_m.start])
+        lead = re.split(r"[:;,.!?\[\]]", lead)[-1]  # the metric's own phrase only
         pieces = re.split(r"[\d$€£%]", lead)
         lead = re.sub(r"^[A-Za-z]{1,2}\b", " ", pieces[-1]) if len(pieces) > 1 else lead  # "$35B": no word
         words = re.findall(r"[A-Za-z][\w-]*", lead)[-3:]
@@ -375,19 +380,19 @@ class _Reader:
     def _accepts_any(self, metric: str, quantities: list[Quantity]) -> bool:
         return any(self.vocab.accepts(metric, q.unit) for q in quantities)
 
-    def _members(self, sentence: str, entities: list[Match]) -> tuple[str, ...]:
+    def _members(self, sentence: str, entities: list[Match]) -> tuple[tuple[str, ...], re.Match | None]:
         """The listed names nearest 'combined' / 'total' / 'together': the parts of a stated sum."""
         key = re.search(r"(?i)\b(?:combined|together|total|collectively|in aggregate|sum of)\b", sentence)
         if not key:
-            return ()
+            return (), None
         runs = [[e for e in run if self.vocab.entities.get(e.name) and self.vocab.entities[e.name].kind != "group"]
                 for run in _enumerations(sentence, entities)]
         runs = [r for r in runs if len(r) >= 2]
         if not runs:
-            return ()
+            return (), None
         run = min(runs, key=lambda r: min(abs(r[0].start - key.end()), abs(key.start() - r[-1].end)))
         names = sorted({self._top_company(e.name) for e in run})
-        return tuple(names) if len(names) >= 2 else ()
+        return (tuple(names), key) if len(names) >= 2 else ((), None)
 
     def _is_sum_figure(self, sentence: str, q: Quantity) -> bool:
         return q.unit in ("USD", "count", "GW", "MW") and q.per is None
@@ -590,7 +595,7 @@ class _Reader:
         if metric and metric in self.vocab.metrics and relation is None and not self.vocab.accepts(metric, q.unit):
             metric = None
         own_gran = _granularity_of_figure(q, after)
-        if own_gran is None and context == "prose" and THIS_QUARTER.search(text):
+        if own_gran is None and context == "prose" and THIS_QUARTER.match(after[:30]):
             own_gran = "quarterly"
         metric_def = self.vocab.metrics.get(metric or "")
         specific = metric_def is not None and metric_def.scope not in ("total", "any")
@@ -598,6 +603,8 @@ class _Reader:
         superseded = bool(SUPERSEDED_BEFORE.search(before[-30:])) and not secondary
         if context != "prose" and secondary and SUPERSEDED_BEFORE.search(before[-30:]):
             superseded = True
+        if DIFFERENCE_AFTER.match(after):
+            relation = "difference"  # "$15 billion more than forecast" is a gap, not a level
         annualised = (bool(re.search(r"(?i)\bannuali[sz]ed\b", after[:30])) and q.per is None) or \
             bool(re.search(r"(?i)annuali[sz]ed", q.text))
         self.out.mentions.append(Mention(
@@ -789,7 +796,7 @@ def _is_relation_base(text: str, p: Period) -> bool:
 
 
 def _base_period(after: str, published: dt.date, fye: int) -> Period | None:
-    m = re.match(r"(?i)\s*(?:from|over|vs\.?|versus|than)?\s*((?:FY\s?)?\d{4}|Q[1-4]\s+\d{4})", after)
+    m = re.match(r"(?i)\s*(?:from|over|vs\.?|versus|than)?\s*(?:its|the|their|his|her)?\s*((?:FY\s?)?\d{4}|Q[1-4]\s+\d{4})", after)
     if not m:
         return None
     periods = find_periods(m.group(1), published, fye)
@@ -919,3 +926,39 @@ def _enumerations(sentence: str, entities: list[Match]) -> list[list[Match]]:
         else:
             runs.append([e])
     return [r for r in runs if len(r) >= 2]
+
+
+PARALLEL = re.compile(r"(?i)^[^$€£\d]{0,45}?(?:\band\b|\bor\b|,|\bversus\b|\bvs\.?)[^$€£\d]{0,25}$")
+
+
+def _share_parallel_metrics(sentence: str, levels: list[Quantity], chosen: dict[int, Match]) -> None:
+    """'$39.5 billion in the fourth quarter and $125 billion for the full year': one metric word, two figures."""
+    ordered = sorted(levels, key=lambda q: q.start)
+    for prev, q in zip(ordered, ordered[1:]):
+        if q.start in chosen or prev.start not in chosen or prev.unit != q.unit:
+            continue
+        if PARALLEL.match(sentence[prev.end:q.start]):
+            chosen[q.start] = chosen[prev.start]
+
+
+CONTRAST = re.compile(r"(?i)\b(?:versus|vs\.?|compared\s+(?:with|to)|than|while|whereas|but)\b|;")
+
+
+def _governed_by(sentence: str, key: re.Match | None, q: Quantity) -> bool:
+    """The 'combined' total is the figure after the word, before any 'versus' turns to another set."""
+    if key is None:
+        return False
+    lo, hi = sorted((key.end(), q.start)) if q.start >= key.end() else (q.end, key.start())
+    return not CONTRAST.search(sentence[lo:hi])
+
+
+def _contrasted(sentence: str, quantities: list[Quantity], q: Quantity, entities: list[Match]) -> bool:
+    """A figure set against the previous one ('versus', 'compared with') with no name of its own."""
+    earlier = [p for p in quantities if p.end <= q.start]
+    if not earlier:
+        return False
+    prev = earlier[-1]
+    between = sentence[prev.end:q.start]
+    if not re.search(r"(?i)\b(?:versus|vs\.?|compared\s+(?:with|to))\b", between):
+        return False
+    return not any(prev.end <= e.start < q.end + 40 for e in entities)

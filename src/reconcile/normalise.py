@@ -60,8 +60,10 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
         granularity = PERIOD_GRANULARITY[m.period.granularity]  # "Q3 revenue": a flow over one quarter
     period = m.period or _default_period(granularity, published)
     base = m.base_period
-    if base is None and m.relation in ("growth", "multiple") and period is not None and YEAR_ON_YEAR.search(_around(m)):
-        base = _previous_year(period)
+    if base is None and m.relation in ("growth", "multiple") and period is not None and (
+            YEAR_ON_YEAR.search(_around(m)) or (m.relation == "growth" and period.granularity in ("year", "fiscal_year")
+                                                and m.context == "prose")):
+        base = _previous_year(period)  # "revenue climbed 56% to $216B" for a year: against the year before
     tolerance = _tolerance(q, vocab.approx_tolerance)
     qualifier = "superseded" if m.superseded else q.qualifier
     stated = vocab.metrics.get(m.stated_metric or "")
