@@ -81,7 +81,8 @@ ReasonOption = typer.Option(..., "--reason", metavar="TEXT", help="Why (required
 
 
 def _console() -> Console:
-    return Console(highlight=False)
+    # Piped output (CI logs, `| less`) gets a readable width instead of rich's 80-column default.
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 140)
 
 
 def _store() -> DecisionStore:
@@ -275,7 +276,7 @@ def _conflicts_table(conflicts: pd.DataFrame, claims: pd.DataFrame) -> Table:
         table.add_column(header, overflow="fold", ratio=1)
     for _, conflict in conflicts.iterrows():
         involved = claims_of(conflict, claims)
-        stated = " vs ".join(_stated(claim) for _, claim in involved.iterrows())
+        stated = _stated_summary(involved)
         units = involved["unit"].dropna().unique()
         table.add_row(conflict["conflict_id"], f"{conflict['kind']}\n{conflict['severity']}",
                       _status_markup(conflict["status"]), escape(_about(conflict)), escape(stated),
@@ -286,6 +287,13 @@ def _conflicts_table(conflicts: pd.DataFrame, claims: pd.DataFrame) -> Table:
 
 def _about(conflict: pd.Series) -> str:
     return " · ".join(str(conflict[c]) for c in ("entity", "metric", "period") if _present(conflict.get(c)))
+
+
+def _stated_summary(involved: pd.DataFrame, limit: int = 4) -> str:
+    """Each distinct stated value once: a conflict over many copies stays one readable cell."""
+    values = list(dict.fromkeys(_stated(claim) for _, claim in involved.iterrows()))
+    more = f" (+{len(values) - limit} more)" if len(values) > limit else ""
+    return " vs ".join(values[:limit]) + more
 
 
 def _stated(claim: pd.Series) -> str:

@@ -40,6 +40,8 @@ ANAPHORA_KINDS = {"supercomputer": "cluster", "campus": "project|cluster", "faci
                   "service": "product", "app": "product", "unit": "division", "segment": "division",
                   "subsidiary": "division|company"}
 DIFFERENCE_AFTER = re.compile(r"(?i)\s*(?:more|less|higher|lower|above|below|short)\s+(?:than|of)\b")
+SCOPABLE_NOUN = re.compile(r"(?i)\b(?:revenues?|sales|capex|spend(?:ing)?|expenditures?|backlog|income|profit|margins?|"
+                           r"users|subscribers|seats|customers|valuation|run[- ]rate|ARR|orders|bookings)$")
 TOTAL_WORDS = re.compile(r"(?i)\b(?:total|overall|company[- ]wide|consolidated|group)\b")
 PERIOD_HEADERS = {"date", "period", "source period", "as of", "year", "quarter", "timing", "when"}
 # Label words that qualify a figure without changing what it measures.
@@ -352,9 +354,12 @@ class _Reader:
 
     def _noun_referent(self, sentence: str, entities: list[Match], c_start: int, q: Quantity) -> str | None:
         """'Colossus 2 reached 1 GW; the cluster runs 550,000 GPUs': 'the cluster' is the last cluster named."""
-        m = NOUN_ANAPHORA.search(sentence[c_start:q.start])
-        if not m:
+        found = list(NOUN_ANAPHORA.finditer(sentence[c_start:q.start]))
+        if not found:
             return None
+        m = found[-1]
+        if any(c_start + m.end() <= e.start < q.start for e in entities):
+            return None  # a name closer to the figure than 'the cluster' is its subject
         for e in reversed([e for e in entities if e.end <= c_start + m.start()]):
             entity = self.vocab.entities.get(e.name)
             if entity is not None and entity.kind in m.group(1).lower() + "|" + ANAPHORA_KINDS.get(m.group(1).lower(), ""):
@@ -363,6 +368,8 @@ class _Reader:
 
     def _prose_scope(self, sentence: str, metric_m: Match) -> str | None:
         """Up to three words qualifying a metric word: 'Cloud infrastructure (IaaS) revenue' is not total revenue."""
+        if not SCOPABLE_NOUN.search(metric_m.text):
+            return None  # "valuing the company at": a verb phrase takes no qualifier
         lead = re.sub(r"\([^)]*\)", " ", sentence[max(0, metric_m.start - 40):metric_m.start])
         lead = re.split(r"[:;,.!?\[\]]", lead)[-1]  # the metric's own phrase only
         pieces = re.split(r"[\d$€£%]", lead)
