@@ -59,7 +59,9 @@ def document_claims(context: dg.AssetExecutionContext, settings: ReconcileSettin
     group_name=GROUP,
     deps=[document_claims],
     outs={
-        "claims": dg.AssetOut(description="One row per stated figure, normalised, with provenance."),
+        "claims": dg.AssetOut(description="One row per stated figure, normalised, with provenance: every current "
+                                          "source, unchanged ones from the content-hash cache. Removed sources "
+                                          "leave it, because it is rebuilt from the documents table each run."),
         "unparsed_figures": dg.AssetOut(description="Figure-like text that could not be read safely, with its place."),
     },
 )
@@ -71,7 +73,8 @@ def claims(context: dg.AssetExecutionContext, settings: ReconcileSettings, progr
     result = engine.extract_claims(docs, vocab, cache, progress)
     context.log.info(f"extracted {len(result.extracted)} documents, {len(result.cached)} unchanged from cache")
     yield dg.Output(result.claims, "claims", metadata=meta.table_metadata(result.claims) | {
-        "extracted_documents": len(result.extracted), "cached_documents": len(result.cached)})
+        "extracted_documents": len(result.extracted), "cached_documents": len(result.cached),
+        "sources": int(result.claims["source_id"].nunique()) if len(result.claims) else 0})
     yield dg.Output(result.unparsed, "unparsed_figures", metadata=meta.table_metadata(result.unparsed))
 
 
