@@ -33,7 +33,7 @@ SCOPE_STOP = {"is", "was", "were", "are", "be", "been", "its", "his", "her", "th
               "expects", "expected", "sees", "saw", "total", "quarterly", "annual", "monthly", "fiscal", "company",
               "firm", "group", "strong", "higher", "lower", "first", "second", "third", "fourth", "full", "net",
               "gross", "adjusted", "organic", "reported", "this", "that", "these", "those", "about", "around"}
-NOUN_ANAPHORA = re.compile(r"(?i)\b(?:the|this|that)\s+(cluster|supercomputer|campus|facility|site|project|chip|"
+NOUN_ANAPHORA = re.compile(r"(?i)\b(?:the|this|that|its|their)\s+(?:[a-z-]+\s+){0,2}?(cluster|supercomputer|campus|facility|site|project|chip|"
                            r"model|product|platform|service|app|division|unit|segment|subsidiary)\b")
 ANAPHORA_KINDS = {"supercomputer": "cluster", "campus": "project|cluster", "facility": "project|cluster",
                   "site": "project|cluster", "chip": "product", "model": "product", "platform": "product",
@@ -135,6 +135,7 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
     out = Extraction()
     counters: dict[tuple[str, str], int] = {}
     context_cache: dict[tuple[str, ...], Context] = {}
+    pending_scale = None
     for block in blocks:
         key = block.headings
         if key not in context_cache:
@@ -147,7 +148,10 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
         n = counters[(section, kind)] = counters.get((section, kind), 0) + 1
         reader = _Reader(source_id, published, vocab, out, block.line)
         if block.kind == "table":
-            reader.table(block, ctx, f"{section} › table {n}")
+            reader.table(block, ctx, f"{section} › table {n}", pending_scale)
+            pending_scale = None
+        elif block.kind == "paragraph" and len(block.text) <= 80 and _table_scale([block.text], ()):
+            pending_scale = _table_scale([block.text], ())  # "($ in billions)" on its own line above a table
         else:
             heading_ctx = ctx
             if block.kind == "heading":
@@ -160,13 +164,14 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
 def _heading_context(headings: tuple[str, ...], published: dt.date, vocab: Vocabulary, label_of) -> Context:
     entity = metric = period = None
     texts = [h.split(" | ")[0] for h in reversed(headings)]
-    for text in texts:
+    for depth, text in enumerate(texts):
         if entity is None:
             ents = [m for m in vocab.entity_matcher.find(text)]
             if ents:
                 entity = ents[0].name
-        if metric is None:
-            mets = vocab.metric_matcher.find(text)
+        if metric is None and depth == 0 and len(headings) > 1:
+            # Only a section's own heading names its metric; a document title ("Earnings Tracker") does not.
+            mets = _outside_entities(vocab.metric_matcher.find(text), vocab.entity_matcher.find(text))
             if mets:
                 metric = mets[0].name
     for text in texts:
@@ -194,7 +199,7 @@ class _Reader:
         self.line = line
 
     # Tables -------------------------------------------------------------------------------------
-    def table(self, block: Block, ctx: Context, where: str) -> None:
+    def table(self, block: Block, ctx: Context, where: str, scale=None) -> None:
         if len(block.rows) < 2:
             return
         header, body = list(block.rows[0]), [list(r) for r in block.rows[1:]]
@@ -218,7 +223,7 @@ class _Reader:
         else:
             shape = "key_value"
         period_cols = [j for j, h in enumerate(header) if j > 0 and _norm(h) in PERIOD_HEADERS]
-        self.scale = _table_scale(header, block.headings)
+        self.scale = _table_scale(header, block.headings) or scale
         for i, row in enumerate(body):
             label = row[0].strip()
             quote = " | ".join(c.strip() for c in row)
@@ -294,10 +299,14 @@ class _Reader:
             dates = find_periods(m.group(1), self.published)
             lead_date = dates[0] if dates else None
         topic = self._topic(text, ctx)
+        previous = None
         for sentence in SENTENCE_SPLIT.split(text):
             if not sentence.strip():
                 continue
-            self._sentence(sentence.strip(), ctx, where, topic, lead_date)
+            starts_with_pronoun = bool(re.match(r"(?i)\s*(?:its|it|the company|the firm|they|their)\b", sentence))
+            subject = self._sentence(sentence.strip(), ctx, where,
+                                     previous if starts_with_pronoun and previous else topic, lead_date)
+            previous = subject or previous
 
     def _topic(self, text: str, ctx: Context) -> str | None:
         """The entity a passage is about: its lead-in before a colon, else its first words, else the heading."""
@@ -309,8 +318,10 @@ class _Reader:
         if lead_date is not None:
             sentence = LEAD_DATE.sub("", sentence, count=1)
         entities = self.vocab.entity_matcher.find(sentence)
-        metrics = self.vocab.metric_matcher.find(sentence)
+        # "Google Cloud revenue": the entity's own words are not a metric ("cloud revenue").
+        metrics = _outside_entities(self.vocab.metric_matcher.find(sentence), entities)
         clauses = _clause_spans(sentence)
+        first_subject = None
         sentence_topic = topic
         if entities and entities[0].start < 25 and not _prepositional(sentence, entities[0]):
             sentence_topic = entities[0].name
@@ -327,6 +338,7 @@ class _Reader:
         chosen.update(_assign_aliases(levels, [m for m in metrics if self._accepts_any(m.name, levels)], clauses,
                                       accepts=self.vocab.accepts))
         _share_parallel_metrics(sentence, levels, chosen)
+        periods_of: dict[int, Period] = {}
         for q in quantities:
             c_start, c_end = _clause_of(clauses, q.start)
             metric_m = chosen.get(q.start)
@@ -342,15 +354,23 @@ class _Reader:
             elif entity and self.vocab.entities.get(entity) and self.vocab.entities[entity].kind == "group":
                 grp = self.vocab.entities[entity].members
             period = self._prose_period(sentence, q, c_start, c_end, ctx, entity)
+            if q.unit in ("percent", "multiple"):
+                level = _level_before(q, levels, periods_of)
+                if level is not None:
+                    period = periods_of[level.start]  # "$125B in 2026, up 50% YoY": the growth is the $125B's
+            elif period is not None:
+                periods_of[q.start] = period
             if period is None and lead_date is not None and metric and \
                     self.vocab.metrics[metric].granularity in ("point", "cumulative"):
                 period = lead_date
             scope = _target_scope(sentence, q) or (self._prose_scope(sentence, metric_m) if metric_m else None)
+            first_subject = first_subject or entity
             self._figure(q, sentence, sentence, where, context="prose", entity=entity, metric=metric,
                          period=period, expected=None, imposed=False, scope=scope,
                          counterparty=counterparty, members=grp, growth_label=False)
         self._word_multiples(sentence, sentence, where, "prose", sentence_topic,
                              metrics[0].name if metrics else ctx.metric, None, ctx)
+        return first_subject or (entities[0].name if entities else None)
 
     def _noun_referent(self, sentence: str, entities: list[Match], c_start: int, q: Quantity) -> str | None:
         """'Colossus 2 reached 1 GW; the cluster runs 550,000 GPUs': 'the cluster' is the last cluster named."""
@@ -420,6 +440,9 @@ class _Reader:
         referent = self._noun_referent(sentence, entities, c_start, q)
         if referent is not None:
             return referent, None
+        if re.search(r"(?i)\b(?:its|their|the|a)\s+(?:[a-z-]+\s+){0,2}?(?:cluster|campus|site|facility)\b",
+                     sentence[c_start:q.start]):
+            return None, None  # a part of the company we cannot name: not the company's own figure
         if relational:
             for e in after:
                 if e.start - q.end <= 40 and COUNTERPARTY_BEFORE.search(sentence[max(q.end, e.start - 12):e.start]):
@@ -459,7 +482,11 @@ class _Reader:
         fye = self.vocab.fiscal_year_end(entity)
         events = self.vocab.event_matcher.find(sentence)
         best, best_d = None, 45
+        others = [o for o in find_quantities(sentence) if isinstance(o, Quantity) and o.start != q.start
+                  and o.unit not in ("percent", "multiple")]  # a growth rate's base year still dates its level
         for p in find_periods(sentence, self.published, fye):
+            if _owned_by_other(p, q, others):
+                continue  # "$500 billion in October 2025, now ... $830 billion": October is the $500B's date
             in_clause = c_start <= p.start_offset < c_end
             lead_in = p.end_offset <= q.start and ";" not in sentence[p.end_offset:q.start] \
                 and q.start - p.end_offset <= 90
@@ -484,8 +511,9 @@ class _Reader:
         specific = [e for e in found if not self.vocab.event_generic.get(e.name)]
         generic = [e for e in found if self.vocab.event_generic.get(e.name)]
         dated: list[tuple[Match, str, Period]] = []
+        dates = _not_ranges(clause, dates)  # "Feb 23-Mar 1, 2026" spans a week, it dates nothing
         for ev in specific:
-            date = _adjacent_date(dates, ev)
+            date = _adjacent_date(dates, ev) or _scheduled_date(clause, dates, ev)
             if date is None and lead_date is not None and not dates and self.vocab.event_timeline.get(ev.name):
                 date = lead_date
             if date is not None:
@@ -969,3 +997,47 @@ def _contrasted(sentence: str, quantities: list[Quantity], q: Quantity, entities
     if not re.search(r"(?i)\b(?:versus|vs\.?|compared\s+(?:with|to))\b", between):
         return False
     return not any(prev.end <= e.start < q.end + 40 for e in entities)
+
+
+
+SCHEDULED = re.compile(r"(?i)\b(?:slated|scheduled|set|due|planned|targeted|expected|pencilled|penciled)\s+(?:for|in)\s+$")
+
+
+def _scheduled_date(clause: str, dates: list[Period], ev: Match) -> Period | None:
+    """'volume production of the chip is now slated for 2027': a date announced by a scheduling phrase."""
+    for p in dates:
+        if ev.end <= p.start_offset <= ev.end + 70 and SCHEDULED.search(clause[max(0, p.start_offset - 20):p.start_offset]):
+            return p
+    return None
+
+
+def _outside_entities(metrics: list[Match], entities: list[Match]) -> list[Match]:
+    return [m for m in metrics if not any(e.start < m.end and m.start < e.end for e in entities)]
+
+
+def _owned_by_other(p: Period, q: Quantity, others: list[Quantity]) -> bool:
+    def gap(a_start, a_end, b_start, b_end):
+        return b_start - a_end if b_start >= a_end else a_start - b_end
+    mine = gap(q.start, q.end, p.start_offset, p.end_offset)
+    return any(gap(o.start, o.end, p.start_offset, p.end_offset) <= min(12, mine - 1) for o in others)
+
+
+def _level_before(q: Quantity, levels: list[Quantity], periods_of: dict[int, Period]) -> Quantity | None:
+    """The level figure a growth rate or multiple qualifies: the nearest one just before it."""
+    before = [lv for lv in levels if lv.end <= q.start and q.start - lv.end <= 60 and lv.start in periods_of]
+    return before[-1] if before else None
+
+
+def _not_ranges(text: str, dates: list[Period]) -> list[Period]:
+    """Dates that stand alone: the ends of a span written 'Feb 23-Mar 1' or 'Jan 26 to Feb 1' are left out."""
+    kept = []
+    for i, p in enumerate(dates):
+        if ".." in p.label:
+            continue
+        joined_after = i + 1 < len(dates) and re.fullmatch(r"\s*(?:-|–|—|to|through)\s*",
+                                                           text[p.end_offset:dates[i + 1].start_offset])
+        joined_before = i > 0 and re.fullmatch(r"\s*(?:-|–|—|to|through)\s*",
+                                               text[dates[i - 1].end_offset:p.start_offset])
+        if not (joined_after or joined_before):
+            kept.append(p)
+    return kept
