@@ -1,13 +1,17 @@
 """Detect stage: the claims table → conflicts, through named pandera checks.
 
-`ClaimConflicts` extends the claims schema with one dataframe check per
-conflict kind. Each check marks the claims that break its rule; running the
-schema lazily collects every failure, and the failure cases (claim indices per
-check) are grouped into conflict rows: one conflict per group of disagreeing
-claims, never one per pair.
+`ClaimConflicts` is a pandera model holding one dataframe check per conflict
+kind. Each check marks the claims that break its rule; running the model
+lazily collects every failure, and the failure cases (claim indices per check)
+are grouped into conflict rows: one conflict per group of disagreeing claims,
+never one per pair. The column checks of the claims schema run separately (the
+blocking `claims_schema` asset check); this model does not coerce or re-check
+columns, so detection pays only for the rules.
 
-All checks are vectorised (sort + group-wise cumulative max), so detection
-grows as n log n in the number of claims.
+All checks are vectorised (sort + group-wise cumulative max) or use hash
+indexes built once per call, so detection grows as n log n in the number of
+claims. The arithmetic rule runs once per `detect_conflicts` call: its findings
+are shared by the check and by the conflict rows.
 """
 from __future__ import annotations
 
@@ -72,22 +76,28 @@ def category_failures(df: pd.DataFrame) -> pd.Series:
     other_scope = (df["stated_family"].notna() & (df["stated_family"] == df["metric_family"])
                    & (df["stated_scope"] != df["metric_scope"]) & (df["stated_scope"] != SCOPE_ANY)
                    & (df["metric_scope"] != SCOPE_ANY))
+    other_family = df["stated_family"].notna() & (df["stated_family"] != df["metric_family"])
     other_entity = df["stated_entity"].notna() & (df["stated_entity"] != df["entity"])
-    return ~(imposed & (other_scope | other_entity))
+    return ~(imposed & (other_scope | other_family | other_entity))
 
 
 def period_failures(df: pd.DataFrame) -> pd.Series:
     """False where a figure's own granularity (e.g. per quarter) differs from its column's (annual)."""
     both = df["granularity"].notna() & df["expected_granularity"].notna() & df["relation"].isna()
-    compatible = {("annual", "run_rate"), ("run_rate", "annual")}
-    pairs = list(zip(df["granularity"], df["expected_granularity"]))
-    differs = pd.Series([g != e and (g, e) not in compatible for g, e in pairs], index=df.index, dtype=bool)
+    g, e = df["granularity"], df["expected_granularity"]
+    compatible = ((g == "annual") & (e == "run_rate")) | ((g == "run_rate") & (e == "annual"))
+    differs = (g != e) & ~compatible
     return ~(both & differs & (df["qualifier"] != "superseded"))
 
 
 def arithmetic_failures(df: pd.DataFrame) -> pd.Series:
     return pd.Series([r is None for r in arithmetic_findings(df)], index=df.index, dtype=bool) \
         if len(df) else pd.Series(dtype=bool)
+
+
+# Findings of the frame being detected, shared by the pandera check and the conflict rows within one
+# `detect_conflicts` call (keyed by the frame's identity; the frame is held so the id cannot be reused).
+_MEMO: dict[int, tuple[pd.DataFrame, list]] = {}
 
 
 @dataclass
@@ -102,22 +112,75 @@ class Finding:
 
 def arithmetic_findings(df: pd.DataFrame) -> list[Finding | None]:
     """Per claim: a Finding when a stated total, growth, multiple or annualisation does not follow from its parts."""
+    memo = _MEMO.get(id(df))
+    if memo is not None and memo[0] is df:
+        return memo[1]
+    return _compute_findings(df)
+
+
+_GROUP_KEYS = ["entity", "metric", "period", "granularity", "unit"]
+
+
+def _compute_findings(df: pd.DataFrame) -> list[Finding | None]:
     out: list[Finding | None] = [None] * len(df)
     if df.empty:
         return out
     # Annualised figures are plain annual values for the other rules.
-    plain = df[(df["relation"].isna() | (df["relation"] == "annualised")) & df["entity"].notna() & df["metric"].notna()
-               & (df["qualifier"] != "superseded") & (df["unit"] != "date")]
+    plain = df.loc[(df["relation"].isna() | (df["relation"] == "annualised")) & df["entity"].notna()
+                   & df["metric"].notna() & (df["qualifier"] != "superseded") & (df["unit"] != "date"),
+                   _GROUP_KEYS + ["claim_id", "value_low", "value_high", "tolerance"]]
     lo, hi = _widened(plain)
     plain = plain.assign(_lo=lo, _hi=hi)
-    index = {k: g for k, g in plain.groupby(["entity", "metric", "period", "granularity", "unit"], dropna=False)}
-    rows = df.reset_index(drop=True)
-    candidates = rows.index[(rows["relation"].notna() | rows["members"].notna()) & (rows["qualifier"] != "superseded")]
+    index = {k: g for k, g in plain.groupby(_GROUP_KEYS, dropna=False)}
+    rows = df if _is_range(df.index) else df.reset_index(drop=True)
+    candidates = np.flatnonzero(((rows["relation"].notna() | rows["members"].notna())
+                                 & (rows["qualifier"] != "superseded")).to_numpy())
+    lookups = _Lookups(rows, index)
     for i in candidates:
-        r = rows.loc[i]
-        finding = _check_relation(r, rows, index) if isinstance(r["relation"], str) else _check_sum(r, index)
+        r = rows.iloc[i]
+        finding = _check_relation(r, rows, index, lookups) if isinstance(r["relation"], str) else _check_sum(r, index)
         out[i] = finding
     return out
+
+
+def _is_range(index: pd.Index) -> bool:
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+
+
+class _Lookups:
+    """Hash indexes for the relation rule, built on first use: the components a growth or multiple is
+    computed from, and the period figure an annualised one comes from (instead of scanning per claim)."""
+
+    def __init__(self, rows: pd.DataFrame, index: dict):
+        self.rows, self.index = rows, index
+        self._pick: dict | None = None
+        self._annual: dict | None = None
+
+    def pick(self, key: tuple, period) -> tuple[float, float, list[str]] | None:
+        if self._pick is None:
+            self._pick = {}
+            for (entity, metric, p, gran, unit), group in self.index.items():
+                if unit in ("USD", "count") and gran not in ("quarterly", "monthly") and p == p:
+                    self._pick.setdefault((entity, metric, p), group)
+        if period is None or (isinstance(period, float) and math.isnan(period)):
+            return None  # `p == period` never holds for a missing period
+        return _span(self._pick.get((key[0], key[1], period)))
+
+    def period_figure(self, r: pd.Series) -> pd.Series | None:
+        """The first quarterly or monthly plain figure with the same source, quote and metric."""
+        if self._annual is None:
+            rows = self.rows
+            eligible = np.flatnonzero((rows["granularity"].isin(["quarterly", "monthly"])
+                                       & rows["relation"].isna() & rows["metric"].notna()).to_numpy())
+            self._annual = {}
+            sub = rows.iloc[eligible]
+            for pos, key in zip(eligible, zip(sub["source_id"], sub["quote"], sub["metric"])):
+                self._annual.setdefault(key, pos)
+        metric = r["metric"]
+        if metric is None or (isinstance(metric, float) and math.isnan(metric)):
+            return None
+        pos = self._annual.get((r["source_id"], r["quote"], metric))
+        return None if pos is None else self.rows.iloc[pos]
 
 
 def _span(group: pd.DataFrame | None) -> tuple[float, float, list[str]] | None:
@@ -154,15 +217,13 @@ def _check_sum(r: pd.Series, index: dict) -> Finding | None:
     return Finding(total_lo, total_hi, support, "sum-of-parts", raw_lo, raw_hi)
 
 
-def _check_relation(r: pd.Series, rows: pd.DataFrame, index: dict) -> Finding | None:
+def _check_relation(r: pd.Series, rows: pd.DataFrame, index: dict, lookups: _Lookups | None = None) -> Finding | None:
+    lookups = lookups or _Lookups(rows, index)
     key = (r["entity"], r["metric"])
     if r["relation"] == "annualised":
-        same = rows[(rows["source_id"] == r["source_id"]) & (rows["quote"] == r["quote"])
-                    & (rows["metric"] == r["metric"]) & rows["granularity"].isin(["quarterly", "monthly"])
-                    & rows["relation"].isna()]
-        if same.empty:
+        q = lookups.period_figure(r)
+        if q is None:
             return None
-        q = same.iloc[0]
         factor = 4.0 if q["granularity"] == "quarterly" else 12.0
         qlo, qhi = _stated(q)
         if _overlaps(_stated(r), (qlo * factor, qhi * factor)):
@@ -170,8 +231,8 @@ def _check_relation(r: pd.Series, rows: pd.DataFrame, index: dict) -> Finding | 
         return Finding(qlo * factor, qhi * factor, [q["claim_id"]], "annualisation")
     if not isinstance(r["base_period"], str):
         return None
-    target = _pick(index, key, r["period"])
-    base = _pick(index, key, r["base_period"])
+    target = lookups.pick(key, r["period"])
+    base = lookups.pick(key, r["base_period"])
     if target is None or base is None or base[0] <= 0:
         return None
     ratio = (target[0] / base[1], target[1] / base[0])
@@ -194,16 +255,17 @@ def _digit(r: pd.Series) -> float:
 
 
 def _pick(index: dict, key: tuple, period: str) -> tuple[float, float, list[str]] | None:
+    """The first component group of `key` for `period` (linear scan; `_Lookups.pick` is the indexed form)."""
     for (entity, metric, p, gran, unit), group in index.items():
         if (entity, metric) == key and p == period and unit in ("USD", "count") and gran not in ("quarterly", "monthly"):
-            return _span(group.assign())
+            return _span(group)
     return None
 
 
 # --- the pandera model ---------------------------------------------------------------------------
 
-class ClaimConflicts(ClaimsSchema):
-    """The claims schema plus one named check per conflict kind."""
+class ClaimConflicts(pa.DataFrameModel):
+    """One named check per conflict kind (the claims schema's column checks run separately)."""
 
     @pa.dataframe_check(name="value", description="same entity, metric and period: intervals must overlap")
     def value_intervals_overlap(cls, df: pd.DataFrame) -> Series[bool]:
@@ -227,7 +289,7 @@ class ClaimConflicts(ClaimsSchema):
 
     class Config:
         strict = False
-        coerce = True
+        coerce = False
 
 
 # --- failure cases → conflict rows ---------------------------------------------------------------
@@ -237,24 +299,39 @@ def detect_conflicts(claims: pd.DataFrame, documents: pd.DataFrame | None = None
     columns = columns_of(ConflictsSchema)
     if claims.empty:
         return pd.DataFrame(columns=columns)
-    claims = claims.reset_index(drop=True)
-    failing = failing_rows_by_check(claims)
-    titles = _titles(documents)
-    rows: list[dict] = []
-    rows += _value_conflicts(claims, failing.get("value", []), "value", titles)
-    rows += _value_conflicts(claims, failing.get("date", []), "date", titles)
-    rows += _row_conflicts(claims, failing.get("category", []), "category", titles)
-    rows += _row_conflicts(claims, failing.get("period", []), "period", titles)
-    rows += _arithmetic_conflicts(claims, failing.get("arithmetic", []), titles)
+    claims = claims if _is_range(claims.index) else claims.reset_index(drop=True)
+    checked = _numeric(claims)
+    findings = _compute_findings(checked)
+    _MEMO[id(checked)] = (checked, findings)
+    try:
+        failing = failing_rows_by_check(checked)
+        titles = _titles(documents)
+        rows: list[dict] = []
+        rows += _value_conflicts(claims, failing.get("value", []), "value", titles)
+        rows += _value_conflicts(claims, failing.get("date", []), "date", titles)
+        rows += _row_conflicts(claims, failing.get("category", []), "category", titles)
+        rows += _row_conflicts(claims, failing.get("period", []), "period", titles)
+        rows += _arithmetic_conflicts(claims, failing.get("arithmetic", []), titles, findings)
+    finally:
+        _MEMO.pop(id(checked), None)
     frame = pd.DataFrame(rows, columns=columns)
     frame = frame.drop_duplicates("conflict_id").sort_values(["kind", "entity", "metric", "conflict_id"], na_position="last")
     return frame.reset_index(drop=True)
 
 
+_FLOATS = [name for name, col in ClaimsSchema.to_schema().columns.items() if str(col.dtype).startswith("float")]
+
+
+def _numeric(claims: pd.DataFrame) -> pd.DataFrame:
+    """The float columns the rules compute with, as floats (what the schema's coercion gave them)."""
+    wrong = [c for c in _FLOATS if c in claims.columns and claims[c].dtype != np.float64]
+    return claims.astype({c: np.float64 for c in wrong}) if wrong else claims
+
+
 def failing_rows_by_check(claims: pd.DataFrame) -> dict[str, list[int]]:
     """Validate lazily; map each conflict check name to the claim indices it failed."""
     try:
-        ClaimConflicts.validate(claims, lazy=True)
+        ClaimConflicts.validate(claims, lazy=True, inplace=True)
     except SchemaErrors as errors:
         cases = errors.failure_cases
         cases = cases[cases["check"].isin(["value", "category", "period", "date", "arithmetic"])]
@@ -406,7 +483,8 @@ def _row_conflicts(claims: pd.DataFrame, idx: list[int], kind: str, titles: dict
 def _echoes(claims: pd.DataFrame, group: pd.DataFrame) -> pd.DataFrame:
     """Claims elsewhere that state the same figure under the entity or metric the words name."""
     first = group.iloc[0]
-    same_value = (claims["value_low"] == first["value_low"]) & (claims["value_high"] == first["value_high"]) \
+    claims = claims[(claims["value_low"] == first["value_low"]).to_numpy()]  # narrow first: cheap float compare
+    same_value = (claims["value_high"] == first["value_high"]) \
         & (claims["unit"] == first["unit"]) & ~claims["claim_id"].isin(group["claim_id"])
     named = pd.Series(False, index=claims.index)
     if isinstance(first["stated_entity"], str):
@@ -416,10 +494,11 @@ def _echoes(claims: pd.DataFrame, group: pd.DataFrame) -> pd.DataFrame:
     return claims[same_value & named]
 
 
-def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int], titles: dict) -> list[dict]:
+def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int], titles: dict,
+                          findings: list[Finding | None] | None = None) -> list[dict]:
     if not idx:
         return []
-    findings = arithmetic_findings(claims)
+    findings = findings if findings is not None else arithmetic_findings(claims)
     rows = []
     by_key: dict[str, list[int]] = {}
     for i in idx:

@@ -284,8 +284,10 @@ class _Reader:
             others = [m.name for m in self.vocab.entity_matcher.find(cell + " " + label + " " + header)
                       if m.name != entity]
             counterparty = others[0] if others else (ctx.entity if ctx.entity != entity else None)
+        # Only a header or row label imposes a metric on a cell; a section heading only suggests one.
+        imposed = metric is not None and metric in (header_m, label_m)
         self._figures(cell, quote, where, context=shape, entity=entity, metric=metric, period=period,
-                      expected=expected, imposed=True, scope=scope, growth_label=growth_label,
+                      expected=expected, imposed=imposed, scope=scope, growth_label=growth_label,
                       counterparty=counterparty)
         self._cell_events(f"{label}: {cell}", quote, where, shape, entity, ctx)
 
@@ -679,9 +681,18 @@ class _Reader:
         return max(found, key=lambda m: m.end - m.start).name
 
     def _metric_near(self, cell: str, q: Quantity) -> str | None:
-        found = self.vocab.metric_matcher.find(cell)
-        m = _nearest(found, q, 0, len(cell), window=40)
-        return m.name if m else None
+        """The metric the figure's own words name: an alias right beside it, not one nearer another figure."""
+        found = _outside_entities(self.vocab.metric_matcher.find(cell), self.vocab.entity_matcher.find(cell))
+        m = _nearest(found, q, 0, len(cell), window=20)
+        if m is None:
+            return None
+        others = [o for o in find_quantities(cell) if isinstance(o, Quantity) and o.start != q.start]
+        mine = abs(m.start - q.end) if m.start >= q.end else abs(q.start - m.end)
+        for o in others:
+            theirs = abs(m.start - o.end) if m.start >= o.end else abs(o.start - m.end)
+            if theirs < mine:
+                return None  # "~$730B (in talks for $100B round)": 'round' names the $100B
+        return m.name
 
     def _stated_entity(self, text: str, q: Quantity, entity: str | None) -> str | None:
         """An entity the figure's own words attribute it to, other than the one the table gives."""
@@ -695,13 +706,22 @@ class _Reader:
         return None
 
     def _refine(self, cell: str, q: Quantity, entity: str | None, metric: str | None, own_metric: str | None):
-        """A generic header ('Reach', 'Users') yields to the cell's own, more specific words."""
+        """The header's metric against the cell's own words.
+
+        A generic header ('Reach', 'Users') yields to more specific words of its own family ('daily users'):
+        no conflict. Words of another scope or another family ('$523B RPO' in a cloud-revenue column) keep
+        the header's metric and are recorded as stated, for the category check.
+        """
         header_def = self.vocab.metrics.get(metric or "")
-        generic = header_def is None or header_def.scope in ("total", "any")
+        own_def = self.vocab.metrics.get(own_metric or "")
         stated_entity = self._stated_entity(cell, q, entity)
-        if not generic:
+        if header_def is None:
+            return entity, (own_metric if own_def and self.vocab.accepts(own_metric, q.unit) else metric), None
+        if own_def is not None and own_def.family != header_def.family:
             return entity, metric, own_metric
-        if own_metric and self.vocab.accepts(own_metric, q.unit):
+        if header_def.scope not in ("total", "any"):
+            return entity, metric, own_metric
+        if own_def is not None and self.vocab.accepts(own_metric, q.unit):
             metric = own_metric
         if stated_entity and entity and entity in self.vocab.ancestors(stated_entity):
             entity = stated_entity
