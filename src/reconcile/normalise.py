@@ -113,6 +113,8 @@ def _group_key(row: dict, m: Mention, vocab: Vocabulary) -> str | None:
     """Claims with the same key state the same thing and must agree."""
     if not row["entity"] or not row["metric"] or row["qualifier"] == "superseded" or not row["period_start"]:
         return None  # an undated growth rate or an unnamed figure has nothing to be compared with
+    if row["stated_family"] and row["stated_family"] != row["metric_family"]:
+        return None  # its own words say it measures something else: the category check reports it
     subject = row["entity"]
     metric_def = vocab.metrics.get(row["metric"])
     if metric_def is not None and metric_def.relational:
