@@ -17,8 +17,8 @@ from .definitions import build_definitions
 from .resources import ReconcileSettings
 
 
-# The CLI shows its own progress lines; Dagster's event log stays in the instance, not on the console.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The CLI shows its own progress and warning lines; Dagster's event log stays in the instance.
+QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 @dataclass
