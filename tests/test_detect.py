@@ -310,3 +310,49 @@ def test_one_conflict_per_group_not_per_pair(reconcile_docs):
 def test_detection_on_an_empty_claims_table():
     from reconcile.engine import _concat
     assert detect_conflicts(_concat([]), pd.DataFrame()).empty
+
+
+def _tiled(claims: pd.DataFrame, copies: int) -> pd.DataFrame:
+    parts = []
+    for i in range(copies):
+        p = claims.copy()
+        p["source_id"] = p["source_id"] + f"~{i}"
+        p["claim_id"] = p["claim_id"] + f"~{i}"
+        parts.append(p)
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_arithmetic_rule_runs_once_and_looks_components_up(reconcile_docs, monkeypatch):
+    """Complexity guard, without timing: many groups of claims, one pass of the arithmetic rule, and
+    no per-claim scan of every group (the linear `_pick` is never called by detection)."""
+    from reconcile import detect
+    result = reconcile_docs({
+        "table.md": CAPEX_TABLE,
+        "note.txt": "Spending Note\nCombined 2026 capex for Amazon, Microsoft and Alphabet will total $300 billion.\n",
+        "m.md": "# Meta: Capital Spending\n\n| Metric | Value |\n|---|---|\n| 2025 CapEx | $70B |\n"
+                "| 2026 CapEx | $125B (+50% YoY) |\n",
+    })
+    big = _tiled(result.claims, 50)
+    calls = []
+    real = detect._compute_findings
+    monkeypatch.setattr(detect, "_compute_findings", lambda df: calls.append(len(df)) or real(df))
+
+    def no_scan(*a, **k):
+        raise AssertionError("linear scan of every group per claim")
+    monkeypatch.setattr(detect, "_pick", no_scan)
+    conflicts = detect_conflicts(big)
+    assert calls == [len(big)]
+    assert sorted(conflicts[conflicts["kind"] == "arithmetic"]["rule"]) == ["growth-vs-components", "sum-of-parts"]
+
+
+def test_indexed_component_lookup_matches_the_linear_scan(reconcile_docs):
+    from reconcile import detect
+    result = reconcile_docs({"m.md": "# Meta: Capital Spending\n\n| Metric | Value |\n|---|---|\n"
+                                     "| 2025 CapEx | $70B |\n| 2026 CapEx | $125B (+50% YoY) |\n"
+                                     "| 2024 CapEx | $40B |\n"})
+    claims = result.claims.assign(_lo=result.claims["value_low"], _hi=result.claims["value_high"])
+    index = {k: g for k, g in claims.groupby(detect._GROUP_KEYS, dropna=False)}
+    lookups = detect._Lookups(claims, index)
+    for entity, metric in {(e, m) for e, m, *_ in index}:
+        for period in ("2024", "2025", "2026", "2030", None):
+            assert lookups.pick((entity, metric), period) == detect._pick(index, (entity, metric), period)
