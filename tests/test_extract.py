@@ -165,3 +165,32 @@ def test_unreadable_figures_are_reported_not_dropped(reconcile_docs):
 def test_the_same_sentence_reads_the_same_in_every_format(reconcile_docs, fmt_name, text):
     capex = _one(reconcile_docs({fmt_name: text}).claims, metric="capex")
     assert (capex["entity"], capex["period"], capex["value"]) == ("Meta", "2025", 72.2e9)
+
+
+def test_sentences_starting_with_a_lower_case_brand_are_split(reconcile_docs):
+    claims = reconcile_docs({"s.txt": "Notes\nMeta’s 2017 ad revenue was $40B. xAI’s 2024 capex was US$3.8 billion.\n"}).claims
+    assert _one(claims, entity="Meta", metric="ad_revenue")["period"] == "2017"
+    assert _one(claims, entity="xAI", metric="capex")["period"] == "2024"
+
+
+def test_fiscal_period_in_a_table_cell_follows_the_company_fiscal_year(reconcile_docs):
+    claims = reconcile_docs({"o.md": """
+        # Slide 1 — Oracle: Financials
+
+        | Metric | Value | Source Period |
+        |---|---|---|
+        | **Revenue** | $52.9B | FY2016 |
+        """}).claims
+    revenue = _one(claims, entity="Oracle", metric="revenue")
+    assert (revenue["period_start"], revenue["period_end"]) == ("2015-06-01", "2016-05-31")
+
+
+def test_relative_periods_resolve_against_the_source_date(reconcile_docs):
+    claims = reconcile_docs({"r.txt": "OpenAI\nLast October the company was valued at $500B.\n"},
+                            registry_yaml="""
+        sources:
+          - id: r
+            path: r.txt
+            published: 2026-03-05
+        """).claims
+    assert _one(claims, metric="valuation")["period"] == "2025-10"

@@ -71,7 +71,8 @@ PRONOUNS = re.compile(r"(?i)\b(?:the\s+company|the\s+firm|the\s+group|the\s+star
 COUNTERPARTY_BEFORE = re.compile(r"(?i)\b(?:in|into|with|from|to|for|backing|of)\s*$")
 CLAUSE_SPLIT = re.compile(r"\s*(?:;|,\s+(?:and|while|but|with|which|after|before|despite)\s+|\s+(?:while|whereas|but|and)\s+(?=[^,;]*?[$\d])|"
                           r"\s+[—–]\s+|:\s+)\s*")
-SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘(\[])")
+# A sentence ends at . ! ? before a capital, a quote, or a lower-case brand such as xAI or eBay.
+SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘(\[]|[a-z]{1,3}[A-Z])")
 LEAD_DATE = re.compile(r"^\s*([A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{4}-\d{2}-\d{2})\s*[:–—-]\s+")
 MIN_MONEY_FOR_ECHO = 1e6
 
@@ -229,7 +230,8 @@ class _Reader:
             label = row[0].strip()
             quote = " | ".join(c.strip() for c in row)
             row_where = f'{where} › row "{_short(label)}"'
-            row_period = self._row_period(row, period_cols, ctx)
+            row_entity_name = row_entities[i].name if shape == "table_rows" and row_entities[i] else ctx.entity
+            row_period = self._row_period(row, period_cols, ctx, row_entity_name)
             for j in range(1, width):
                 if j in period_cols:
                     continue
@@ -752,10 +754,10 @@ class _Reader:
             return None
         return periods[0]
 
-    def _row_period(self, row: list[str], period_cols: list[int], ctx: Context) -> Period | None:
+    def _row_period(self, row: list[str], period_cols: list[int], ctx: Context, entity: str | None = None) -> Period | None:
         for j in period_cols:
             if j < len(row):
-                periods = find_periods(row[j], self.published, 12)
+                periods = find_periods(row[j], self.published, self.vocab.fiscal_year_end(entity))
                 if periods:
                     return periods[0]
         return None
