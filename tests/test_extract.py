@@ -194,3 +194,38 @@ def test_relative_periods_resolve_against_the_source_date(reconcile_docs):
             published: 2026-03-05
         """).claims
     assert _one(claims, metric="valuation")["period"] == "2025-10"
+
+
+NEWSWIRE = """
+    Market Notes
+    Nvidia reported record quarterly revenue of $35.1 billion, up 94% from a year ago.
+    The deal values xAI at $230 billion.
+    Anthropic has raised $13 billion at a $183 billion post-money valuation.
+    Google said Gemini has more than 650 million monthly active users.
+    Amazon plans to invest about $200 billion in capital expenditures in 2026, mostly on AWS.
+    Alphabet now expects 2026 capex between $175 billion and $185 billion, roughly double 2025's $91.4 billion.
+    """
+
+
+@pytest.mark.parametrize("entity, metric, value_text, period, granularity", [
+    ("NVIDIA", "revenue", "$35.1 billion", "2025-Q4", "quarterly"),
+    ("xAI", "valuation", "$230 billion", "2026-02", "point"),
+    ("Anthropic", "funding_round", "$13 billion", "2026-02", "point"),
+    ("Anthropic", "valuation", "$183 billion", "2026-02", "point"),
+    ("Gemini", "mau", "more than 650 million", "2026-02", "point"),
+    ("Amazon", "capex", "about $200 billion", "2026", "annual"),
+    ("Google", "capex", "$91.4 billion", "2025", "annual"),
+])
+def test_newswire_sentences(reconcile_docs, entity, metric, value_text, period, granularity):
+    claims = reconcile_docs({"wire.txt": NEWSWIRE}).claims
+    claim = _one(claims, value_text=value_text)
+    assert (claim["entity"], claim["metric"], claim["period"], claim["granularity"]) == \
+        (entity, metric, period, granularity)
+    assert not isinstance(claim["scope"], str)
+
+
+def test_word_multiple_takes_the_period_of_its_level(reconcile_docs):
+    claims = reconcile_docs({"wire.txt": NEWSWIRE}).claims
+    double = _one(claims, value_text="roughly double")
+    assert (double["entity"], double["metric"], double["period"], double["base_period"]) == \
+        ("Google", "capex", "2026", "2025")

@@ -43,6 +43,8 @@ ANAPHORA_KINDS = {"supercomputer": "cluster", "campus": "project|cluster", "faci
 DIFFERENCE_AFTER = re.compile(r"(?i)\s*(?:more|less|higher|lower|above|below|short)\s+(?:than|of)\b")
 SCOPABLE_NOUN = re.compile(r"(?i)\b(?:revenues?|sales|capex|spend(?:ing)?|expenditures?|backlog|income|profit|margins?|"
                            r"users|subscribers|seats|customers|valuation|run[- ]rate|ARR|orders|bookings)$")
+WEAK_METRIC_WORDS = {"invest", "invests", "invested", "investing", "spend", "spends", "spent", "raise", "raises",
+                     "raised", "backed", "backing", "round", "deal", "deals", "equity", "share", "stake"}
 TOTAL_WORDS = re.compile(r"(?i)\b(?:total|overall|company[- ]wide|consolidated|group)\b")
 PERIOD_HEADERS = {"date", "period", "source period", "as of", "year", "quarter", "timing", "when"}
 # Label words that qualify a figure without changing what it measures.
@@ -343,6 +345,7 @@ class _Reader:
         chosen.update(_assign_aliases(levels, [m for m in metrics if self._accepts_any(m.name, levels)], clauses,
                                       accepts=self.vocab.accepts))
         _share_parallel_metrics(sentence, levels, chosen)
+        _base_of_multiples(sentence, quantities, chosen)
         periods_of: dict[int, Period] = {}
         for q in quantities:
             c_start, c_end = _clause_of(clauses, q.start)
@@ -374,7 +377,7 @@ class _Reader:
                          period=period, expected=None, imposed=False, scope=scope,
                          counterparty=counterparty, members=grp, growth_label=False)
         self._word_multiples(sentence, sentence, where, "prose", sentence_topic,
-                             metrics[0].name if metrics else ctx.metric, None, ctx)
+                             metrics[0].name if metrics else ctx.metric, None, ctx, levels=levels, periods_of=periods_of)
         return first_subject or (entities[0].name if entities else None)
 
     def _noun_referent(self, sentence: str, entities: list[Match], c_start: int, q: Quantity) -> str | None:
@@ -398,7 +401,8 @@ class _Reader:
         lead = re.sub(r"\([^)]*\)", " ", sentence[max(0, metric_m.start - 40):metric_m.start])
         lead = re.split(r"[:;,.!?\[\]]", lead)[-1]  # the metric's own phrase only
         pieces = re.split(r"[\d$€£%]", lead)
-        lead = re.sub(r"^[A-Za-z]{1,2}\b", " ", pieces[-1]) if len(pieces) > 1 else lead  # "$35B": no word
+        lead = re.sub(r"(?i)^\s*(?:[A-Za-z]{1,2}|thousand|million|billion|trillion|bn|mn)\b", " ", pieces[-1]) \
+            if len(pieces) > 1 else lead  # "$35B", "$183 billion": no qualifier word
         words = re.findall(r"[A-Za-z][\w-]*", lead)[-3:]
         kept: list[str] = []
         for word in reversed(words):
@@ -634,7 +638,7 @@ class _Reader:
             relation = relation or None
         if metric and metric in self.vocab.metrics and relation is None and not self.vocab.accepts(metric, q.unit):
             metric = None
-        own_gran = _granularity_of_figure(q, after)
+        own_gran = _granularity_of_figure(q, after) or _granularity_before(before)
         if own_gran is None and context == "prose" and THIS_QUARTER.match(after[:30]):
             own_gran = "quarterly"
         metric_def = self.vocab.metrics.get(metric or "")
@@ -655,10 +659,15 @@ class _Reader:
             relation=relation or ("annualised" if annualised else None), base_period=base, members=tuple(members),
             superseded=superseded))
 
-    def _word_multiples(self, text, quote, where, context, entity, metric, period, ctx) -> None:
+    def _word_multiples(self, text, quote, where, context, entity, metric, period, ctx, levels=(),
+                        periods_of=None) -> None:
         if entity is None or metric is None:
             return
         for m in WORD_MULTIPLES.finditer(text):
+            if periods_of:
+                word = Quantity(m.group(0), m.start(), m.end(), None, 0.0, 0.0, "multiple", "exact")
+                level = _level_before(word, list(levels), periods_of)
+                period = periods_of[level.start] if level is not None else period
             value = WORD_MULTIPLE_VALUES[m.group(2).lower()[:-2] if m.group(2).lower().startswith("hal") else
                                          re.sub(r"(ed|ing|e)$", "", m.group(2).lower())]
             approx = bool(m.group(1))
@@ -805,8 +814,8 @@ def _granularity_of_figure(q: Quantity, after: str) -> str | None:
     if q.per:
         per = q.per.split("/")[-1]
         return {"quarter": "quarterly", "month": "monthly", "year": "annual", "hour": "hourly"}.get(per)
-    m = re.match(r"\s*(?:in\s+)?(quarterly|per\s+quarter|a\s+quarter|monthly|per\s+month|annual(?:ly)?|per\s+year|a\s+year)\b",
-                 after, re.IGNORECASE)
+    m = re.match(r"\s*(?:in\s+)?(quarterly|per\s+quarter|a\s+quarter|monthly|per\s+month|annual(?:ly)?|per\s+year|a\s+year)\b"
+                 r"(?!\s+(?:active|users|visits|visitors|subscribers|members|unique))", after, re.IGNORECASE)
     if m:
         word = m.group(1).lower()
         return "quarterly" if "quarter" in word else "monthly" if "month" in word else "annual"
@@ -842,6 +851,8 @@ def _nearest(matches: list[Match], q: Quantity, lo: int, hi: int, window: int) -
         d = m.start - q.end if m.start >= q.end else q.start - m.end
         if m.start >= q.end:
             d = max(0, d) * 0.8  # "$830B valuation": words right after a figure usually name it
+        if m.text.lower() in WEAK_METRIC_WORDS:
+            d += 12  # "plans to invest $200B in capital expenditures": the noun names the figure
         if d < best_d:
             best, best_d = m, d
     return best
@@ -863,8 +874,7 @@ def _base_period(after: str, published: dt.date, fye: int) -> Period | None:
 
 PREPOSITIONS = re.compile(r"(?i)\b(?:in|among|across|of|than|vs\.?|versus|like|including|such\s+as|via|through|"
                           r"from|at|over|beyond|outside|inside)\s+(?:the\s+)?$")
-TARGET_WORDS = re.compile(r"(?i)\b(?:target(?:ing|s|ed)?|goal|aim(?:ing|s)?|plan(?:s|ned|ning)?|expected|projected|"
-                          r"forecast|ambition|by\s+end)\b[^.;,]{0,12}$")
+TARGET_WORDS = re.compile(r"(?i)\b(?:target(?:ing|s|ed)?|goal|aim(?:ing|s)?|ambition)\b[^.;,]{0,12}$")
 
 
 def _prepositional(sentence: str, m: Match) -> bool:
@@ -1066,6 +1076,7 @@ def _not_ranges(text: str, dates: list[Period]) -> list[Period]:
     return kept
 
 
+POSSESSIVE_YEAR = re.compile(r"\b((?:19|20)\d{2})['’]s\b")
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december"]
 RELATIVE = re.compile(r"(?i)\b(last|this|next|earlier this|later this)\s+(year|quarter|" + "|".join(MONTHS) + r")\b")
@@ -1074,6 +1085,12 @@ RELATIVE = re.compile(r"(?i)\b(last|this|next|earlier this|later this)\s+(year|q
 def find_periods(text: str, as_of: dt.date, fy_end_month: int = 12) -> list[Period]:
     """Stated periods plus the relative ones a dated source implies ('last October', 'this year')."""
     periods = _stated_periods(text, as_of, fy_end_month)
+    for m in POSSESSIVE_YEAR.finditer(text):
+        if not any(p.start_offset <= m.start() < p.end_offset for p in periods):
+            year = int(m.group(1))
+            periods.append(Period(m.group(0), m.start(), m.end(), str(year), dt.date(year, 1, 1),
+                                  dt.date(year, 12, 31), "year"))
+            periods.sort(key=lambda p: p.start_offset)
     if "ast " not in text and "his " not in text and "ext " not in text:
         return periods
     for m in RELATIVE.finditer(text):
@@ -1106,3 +1123,26 @@ def _relative_period(m: re.Match, as_of: dt.date) -> Period | None:
     start = dt.date(year, month, 1)
     end = dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
     return Period(m.group(0), m.start(), m.end(), f"{year}-{month:02d}", start, end, "month")
+
+
+def _granularity_before(before: str) -> str | None:
+    """'record quarterly revenue of $35.1 billion': the period word sits in the metric phrase."""
+    m = re.search(r"(?i)\b(quarterly|monthly|annual|yearly|full-year)\s+(?:[a-z-]+\s+){0,2}?(?:of|was|were|at|to|reached|"
+                  r"hit|totalled|totaled|came in at)\s*[~≈]?\s*$", before)
+    if not m:
+        return None
+    word = m.group(1).lower()
+    return "quarterly" if word == "quarterly" else "monthly" if word == "monthly" else "annual"
+
+
+def _base_of_multiples(sentence: str, quantities: list[Quantity], chosen: dict[int, Match]) -> None:
+    """'roughly double 2025's $91.4 billion', '3x the $20B': the figure after a multiple is its base, same metric."""
+    ordered = sorted(quantities, key=lambda q: q.start)
+    for i, q in enumerate(ordered):
+        if q.unit in ("percent", "multiple") or q.start in chosen:
+            continue
+        lead = sentence[max(0, q.start - 40):q.start]
+        m = re.search(r"(?i)(?:\b(?:double|triple|twice|half)|[×x])\s+(?:the|its|their|\d{4}['’]s)?\s*[~≈]?\s*$", lead)
+        prev = ordered[i - 1] if i else None
+        if m and prev is not None and prev.start in chosen and prev.end <= q.start:
+            chosen[q.start] = chosen[prev.start]
