@@ -49,8 +49,9 @@ def write_outputs(out_dir: Path, expectations_dir: Path | str, *, documents: pd.
             results = validate_tables({"documents": documents, "claims": claims, "conflicts": conflicts,
                                        "resolved_claims": resolved}, Path(expectations_dir), staging / "gx_docs")
         args = (documents, claims, conflicts, resolved, rejected, unparsed)
-        (staging / "report.md").write_text(report.render_markdown(*args, generated_at=stamp), encoding="utf-8")
-        (staging / "report.html").write_text(report.render_html(*args, generated_at=stamp), encoding="utf-8")
+        markdown, page = report.render_both(*args, generated_at=stamp)  # one build, two formats
+        (staging / "report.md").write_text(markdown, encoding="utf-8")
+        (staging / "report.html").write_text(page, encoding="utf-8")
         files = sorted(p.relative_to(staging).as_posix() for p in staging.iterdir())
     out_dir = Path(out_dir)
     return Written(out_dir=out_dir, report_html=out_dir / "report.html", gx_index=out_dir / "gx_docs" / "index.html",

@@ -260,26 +260,74 @@ def _decision(row: dict, unit: str) -> Note | None:
 
 def _golden_for(conflict_id: str, claim_ids: list[str], resolved: list[dict]) -> str:
     """The golden-record value(s) this conflict decides, as display text."""
-    wanted = set(claim_ids)
-    matches = []
-    for row in resolved:
-        if "conflict_ids" in row and _present(row.get("conflict_ids")):
-            hit = conflict_id in _text(row["conflict_ids"]).split(";")
-        else:
-            hit = bool(wanted & set(_text(row.get("claim_ids")).split(";")))
-        if hit:
-            figure = format_figure(row.get("value"), row.get("value_low"), row.get("value_high"), row.get("unit"))
-            matches.append(f"{figure or '—'} ({_text(row.get('status')) or 'unknown'})")
-    return "; ".join(sorted(set(matches)))
+    return _GoldenIndex.of_records(resolved).golden_for(conflict_id, claim_ids)
+
+
+class _GoldenIndex:
+    """Golden-record rows by the conflict ids they name (or, without those, by their claim ids): built once
+    per report, so each conflict looks its rows up instead of scanning the whole golden record."""
+
+    _FIELDS = ("value", "value_low", "value_high", "unit", "status")
+
+    def __init__(self, columns: dict[str, list], n: int, has_conflict_ids: bool):
+        self.columns, self.by_conflict, self.by_claim = columns, {}, {}
+        self._shown: dict[int, str] = {}
+        conflict_ids = columns.get("conflict_ids") or [None] * n
+        claim_ids = columns.get("claim_ids") or [None] * n
+        for pos in range(n):
+            if has_conflict_ids and _present(conflict_ids[pos]):
+                index, keys = self.by_conflict, _text(conflict_ids[pos]).split(";")
+            else:
+                index, keys = self.by_claim, _text(claim_ids[pos]).split(";")
+            for key in set(keys):
+                index.setdefault(key, []).append(pos)
+
+    @classmethod
+    def of_frame(cls, resolved: pd.DataFrame | None) -> "_GoldenIndex":
+        if resolved is None or len(resolved) == 0:
+            return cls({}, 0, False)
+        wanted = [c for c in ("conflict_ids", "claim_ids") + cls._FIELDS if c in resolved.columns]
+        return cls({c: resolved[c].tolist() for c in wanted}, len(resolved), "conflict_ids" in resolved.columns)
+
+    @classmethod
+    def of_records(cls, rows: list[dict]) -> "_GoldenIndex":
+        index = cls({c: [r.get(c) for r in rows] for c in cls._FIELDS}, 0, False)
+        for pos, r in enumerate(rows):
+            if "conflict_ids" in r and _present(r.get("conflict_ids")):
+                target, keys = index.by_conflict, _text(r["conflict_ids"]).split(";")
+            else:
+                target, keys = index.by_claim, _text(r.get("claim_ids")).split(";")
+            for key in set(keys):
+                target.setdefault(key, []).append(pos)
+        return index
+
+    def _get(self, name: str, pos: int):
+        column = self.columns.get(name)
+        return column[pos] if column is not None else None
+
+    def _show(self, pos: int) -> str:
+        shown = self._shown.get(pos)
+        if shown is None:
+            figure = format_figure(self._get("value", pos), self._get("value_low", pos), self._get("value_high", pos),
+                                   self._get("unit", pos))
+            shown = self._shown[pos] = f"{figure or '—'} ({_text(self._get('status', pos)) or 'unknown'})"
+        return shown
+
+    def golden_for(self, conflict_id: str, claim_ids: list[str]) -> str:
+        hits = set(self.by_conflict.get(conflict_id, ()))
+        for claim_id in set(claim_ids):
+            hits.update(self.by_claim.get(claim_id, ()))
+        return "; ".join(sorted({self._show(pos) for pos in hits}))
 
 
 def _conflict_views(conflicts: list[dict], claims: dict[str, dict], documents: dict[str, dict],
-                    resolved: list[dict]) -> tuple[ConflictView, ...]:
+                    resolved: list[dict] | _GoldenIndex) -> tuple[ConflictView, ...]:
     def sort_key(row: dict) -> tuple:
         return (_rank(_text(row.get("severity")), SEVERITIES), _rank(_text(row.get("kind")), CONFLICT_KINDS),
                 _text(row.get("entity")).casefold(), _text(row.get("metric")).casefold(),
                 _text(row.get("period")), _text(row.get("conflict_id")))
 
+    golden = resolved if isinstance(resolved, _GoldenIndex) else _GoldenIndex.of_records(resolved)
     views, taken = [], set()
     for row in sorted(conflicts, key=sort_key):
         conflict_id = _text(row.get("conflict_id"))
@@ -293,7 +341,7 @@ def _conflict_views(conflicts: list[dict], claims: dict[str, dict], documents: d
             explanation=_text(row.get("explanation")), rule=_text(row.get("rule")),
             claims=tuple(_claim_card(c, claims, documents) for c in claim_ids),
             suggestion=_suggestion(row, unit), decision=_decision(row, unit),
-            golden=_golden_for(conflict_id, claim_ids, resolved),
+            golden=golden.golden_for(conflict_id, claim_ids),
         ))
     return tuple(views)
 
@@ -308,8 +356,8 @@ def _kind_severity(conflicts: tuple[ConflictView, ...]) -> tuple:
     return tuple(rows)
 
 
-def _sources(documents: list[dict], claims: list[dict]) -> tuple[SourceRow, ...]:
-    per_source = Counter(_text(c.get("source_id")) for c in claims)
+def _sources(documents: list[dict], claims: list[dict] | Counter) -> tuple[SourceRow, ...]:
+    per_source = claims if isinstance(claims, Counter) else Counter(_text(c.get("source_id")) for c in claims)
     read = [d for d in documents if _text(d.get("status")) in ("", "ok")]
     rows = [SourceRow(source_id=_text(d.get("source_id")), title=_text(d.get("title")),
                       publisher=_text(d.get("publisher")), published=_text(d.get("published")),
@@ -351,26 +399,52 @@ def build_report(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
                  conflicts: pd.DataFrame | None, resolved: pd.DataFrame | None = None,
                  rejected: pd.DataFrame | None = None, unparsed: pd.DataFrame | None = None, *,
                  generated_at: str | datetime | None = None, title: str = DEFAULT_TITLE) -> Report:
-    """The report's content, independent of the output format."""
-    doc_rows, claim_rows = _records(documents), _records(claims)
+    """The report's content, independent of the output format.
+
+    Only the claims the conflicts cite are turned into records; counts come from column value counts, and
+    the golden record is indexed once (not scanned per conflict)."""
+    doc_rows, conflict_rows = _records(documents), _records(conflicts)
     docs_by_id = {_text(d.get("source_id")): d for d in doc_rows}
-    claims_by_id = {_text(c.get("claim_id")): c for c in claim_rows}
-    resolved_rows = _records(resolved)
-    views = _conflict_views(_records(conflicts), claims_by_id, docs_by_id, resolved_rows)
+    cited = {c.strip() for row in conflict_rows for c in _text(row.get("claim_ids")).split(";") if c.strip()}
+    claims_by_id = {_text(c.get("claim_id")): c for c in _records(_rows_with_ids(claims, cited))}
+    views = _conflict_views(conflict_rows, claims_by_id, docs_by_id, _GoldenIndex.of_frame(resolved))
     return Report(
         title=_text(title) or DEFAULT_TITLE,
         generated_at=_timestamp(generated_at),
-        n_claims=len(claim_rows),
+        n_claims=0 if claims is None else len(claims),
         kind_severity=_kind_severity(views),
         severity_totals=tuple(sum(1 for c in views if c.severity == s) for s in SEVERITIES),
         by_status=_ordered_counts((c.status for c in views), CONFLICT_STATUSES),
-        golden_by_status=(_ordered_counts((_text(r.get("status")) for r in resolved_rows), GOLDEN_STATUSES)
+        golden_by_status=(_ordered_counts(_text_counts(resolved, "status").elements(), GOLDEN_STATUSES)
                           if resolved is not None else ()),
         conflicts=views,
-        sources=_sources(doc_rows, claim_rows),
+        sources=_sources(doc_rows, _text_counts(claims, "source_id")),
         rejected=_rejected(_records(rejected), doc_rows),
         unparsed=_unparsed(_records(unparsed), docs_by_id),
     )
+
+
+def _text_counts(df: pd.DataFrame | None, column: str) -> Counter:
+    """Counter of `_text(value)` over a column (a missing column counts every row as '')."""
+    counts: Counter = Counter()
+    if df is None or len(df) == 0:
+        return counts
+    if column not in df.columns:
+        counts[""] = len(df)
+        return counts
+    for value, n in df[column].value_counts(dropna=False, sort=False).items():
+        counts[_text(value)] += int(n)
+    return counts
+
+
+def _rows_with_ids(claims: pd.DataFrame | None, ids: set[str]) -> pd.DataFrame | None:
+    """The claims whose cleaned claim_id is one of `ids`, in table order."""
+    if claims is None or len(claims) == 0 or "claim_id" not in claims.columns or not ids:
+        return None
+    cleaned = {v: _text(v) for v in pd.unique(claims["claim_id"])} if claims["claim_id"].dtype == object \
+        else None
+    keep = claims["claim_id"].map(cleaned) if cleaned is not None else claims["claim_id"].map(_text)
+    return claims[keep.isin(ids).to_numpy()]
 
 
 def _plural(n: int, word: str) -> str:
@@ -502,6 +576,16 @@ def render_markdown(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
     """report.md: the conflict report as Markdown (GitHub-flavoured tables)."""
     return _markdown(build_report(documents, claims, conflicts, resolved, rejected, unparsed,
                                   generated_at=generated_at, title=title))
+
+
+def render_both(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
+                conflicts: pd.DataFrame | None, resolved: pd.DataFrame | None = None,
+                rejected: pd.DataFrame | None = None, unparsed: pd.DataFrame | None = None, *,
+                generated_at: str | datetime | None = None, title: str = DEFAULT_TITLE) -> tuple[str, str]:
+    """(report.md, report.html) from one build of the report's content."""
+    built = build_report(documents, claims, conflicts, resolved, rejected, unparsed,
+                         generated_at=generated_at, title=title)
+    return _markdown(built), _html(built)
 
 
 # ------------------------------------------------------------------ HTML
