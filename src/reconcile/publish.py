@@ -49,7 +49,7 @@ def write_outputs(out_dir: Path, expectations_dir: Path | str, *, documents: pd.
             results = validate_tables({"documents": documents, "claims": claims, "conflicts": conflicts,
                                        "resolved_claims": resolved}, Path(expectations_dir), staging / "gx_docs")
         args = (documents, claims, conflicts, resolved, rejected, unparsed)
-        markdown, page = report.render_both(*args, generated_at=stamp)  # one build, two formats
+        markdown, page = report.render_both(*args, generated_at=stamp, orphaned=orphans)  # one build, two formats
         (staging / "report.md").write_text(markdown, encoding="utf-8")
         (staging / "report.html").write_text(page, encoding="utf-8")
         files = sorted(p.relative_to(staging).as_posix() for p in staging.iterdir())

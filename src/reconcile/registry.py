@@ -74,11 +74,17 @@ def load_registry(sources_dir: Path) -> list[SourceDoc]:
     path = sources_dir / REGISTRY_NAME
     if not path.exists():
         return []
+    if not path.is_file():
+        raise UserError("the registry is not a regular file", file=path,
+                        hint=f"make {REGISTRY_NAME} a YAML file listing the sources, or remove it")
     try:
         root = yaml.compose(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserError(f"cannot be read ({exc.strerror})", file=path,
+                        hint="check the file's permissions") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise UserError(f"not valid YAML ({getattr(exc, 'problem', None) or exc})", file=path,
+        raise UserError(f"not valid YAML ({_one_line(exc)})", file=path,
                         line=mark.line + 1 if mark else None,
                         hint="check the indentation and quoting; each entry starts with '- id:'") from None
     except UnicodeDecodeError:
@@ -88,6 +94,7 @@ def load_registry(sources_dir: Path) -> list[SourceDoc]:
     entries = _entries_node(root, path)
     docs: list[SourceDoc] = []
     seen: dict[str, int] = {}
+    seen_paths: dict[str, int] = {}
     for node in entries.value:
         doc = _entry(node, path, sources_dir)
         line = node.start_mark.line + 1
@@ -95,6 +102,11 @@ def load_registry(sources_dir: Path) -> list[SourceDoc]:
             raise UserError(f"duplicate source id '{doc.source_id}' (first at line {seen[doc.source_id]})",
                             file=path, line=line, hint="give each source a unique id")
         seen[doc.source_id] = line
+        key = doc.path.as_posix()
+        if key in seen_paths:
+            raise UserError(f"path '{key}' is listed twice (first at line {seen_paths[key]})", file=path,
+                            line=line, hint="list each document once; remove or merge the second entry")
+        seen_paths[key] = line
         docs.append(doc)
     return docs
 
@@ -127,7 +139,10 @@ def _entry(node: yaml.Node, path: Path, sources_dir: Path) -> SourceDoc:
         if key.value not in ENTRY_KEYS:
             raise UserError(f"unknown key '{key.value}' in a source entry", file=path, line=key.start_mark.line + 1,
                             hint=f"use only: {', '.join(sorted(ENTRY_KEYS))}")
-        values[key.value] = yaml.safe_load(yaml.serialize(value))
+        if key.value in lines:
+            raise UserError(f"key '{key.value}' appears twice in one source entry (first at line {lines[key.value]})",
+                            file=path, line=key.start_mark.line + 1, hint="keep one of them")
+        values[key.value] = _scalar_value(key.value, value, path)
         lines[key.value] = value.start_mark.line + 1
     for required in ("id", "path"):
         if not values.get(required):
@@ -155,6 +170,20 @@ def _entry(node: yaml.Node, path: Path, sources_dir: Path) -> SourceDoc:
     return doc
 
 
+def _scalar_value(key: str, node: yaml.Node, path: Path) -> object:
+    """The Python value of one entry field; YAML that cannot be constructed is a UserError, not a traceback."""
+    if not isinstance(node, yaml.ScalarNode):
+        raise UserError(f"'{key}' must be a single value, not a list or a mapping", file=path,
+                        line=node.start_mark.line + 1, hint=f"write it as '{key}: value'")
+    try:
+        return yaml.safe_load(yaml.serialize(node))
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value  # e.g. 2026-13-45: looks like a date, is not one; reported as a bad date below
+        raise UserError(f"the value of '{key}' cannot be read ({_one_line(exc)})", file=path, line=node.start_mark.line + 1,
+                        hint="write it as plain text, quoted if it holds ':' or '#'") from None
+
+
 def discover(sources_dir: Path) -> tuple[list[SourceDoc], list[str]]:
     """Registry entries plus unregistered files, each read or quarantined; and the warnings to show."""
     sources_dir = Path(sources_dir)
@@ -166,25 +195,27 @@ def discover(sources_dir: Path) -> tuple[list[SourceDoc], list[str]]:
     warnings: list[str] = []
     registered_paths = set()
     for doc in docs:
+        as_listed = root / doc.path  # a listed symlink that escapes is reported once, under its entry
         _resolve_registered(doc, root)
-        registered_paths.add(doc.path)
-        if doc.missing and doc.status == "ok":
-            warnings.append(f"{sources_dir / REGISTRY_NAME}: source '{doc.source_id}' has no "
-                            f"{', '.join(doc.missing)}; using defaults")
+        registered_paths |= {doc.path, as_listed}
     taken = {d.source_id for d in docs}
-    for file in sorted(p for p in root.rglob("*") if p.is_file()):
-        if file in registered_paths or file.name in IGNORED_NAMES or file.name.startswith("."):
+    for file in sorted(p for p in root.rglob("*") if p.is_symlink() or not p.is_dir()):
+        hidden = any(part.startswith(".") for part in file.relative_to(root).parts)
+        if file in registered_paths or file.name in IGNORED_NAMES or hidden:
             continue
         doc = _unregistered(file, root, taken)
         taken.add(doc.source_id)
         docs.append(doc)
-        if doc.status == "ok":
-            warnings.append(f"{file}: not in {REGISTRY_NAME}; read as '{doc.source_id}' ({doc.format}) with "
-                            f"no title, publisher or published date (as-of taken from the file's date). "
-                            f"Add an entry to {sources_dir / REGISTRY_NAME} to set them")
     for doc in docs:
         if doc.status == "ok":
             _read(doc)
+        if doc.registered and doc.missing and doc.status == "ok":
+            warnings.append(f"{sources_dir / REGISTRY_NAME}: source '{doc.source_id}' has no "
+                            f"{', '.join(doc.missing)}; using defaults")
+        if not doc.registered and doc.status == "ok":
+            warnings.append(f"{doc.path}: not in {REGISTRY_NAME}; read as '{doc.source_id}' ({doc.format}) with "
+                            f"no title, publisher or published date (as-of taken from the file's date). "
+                            f"Add an entry to {sources_dir / REGISTRY_NAME} to set them")
     return docs, warnings
 
 
@@ -207,20 +238,24 @@ def _unregistered(file: Path, root: Path, taken: set[str]) -> SourceDoc:
     source_id, n = stem, 2
     while source_id in taken:
         source_id, n = f"{stem}-{n}", n + 1
-    published = dt.datetime.fromtimestamp(file.stat().st_mtime, tz=dt.timezone.utc).date()
+    published = dt.datetime.fromtimestamp(file.lstat().st_mtime, tz=dt.timezone.utc).date()
     return SourceDoc(source_id=source_id, path=file, title=file.name, publisher="", published=published,
                      format=None, registered=False, missing=["title", "publisher", "published", "format"])
 
 
 def _read(doc: SourceDoc) -> None:
     """Read one document's text, or quarantine it with the reason."""
-    if doc.path.is_symlink() or not doc.path.is_file():
+    if doc.path.is_symlink():
+        doc.status, doc.reason = "rejected", "symbolic link (never followed: it may point outside the sources folder)"
+        return
+    if not doc.path.is_file():
         doc.status, doc.reason = "rejected", "not a regular file"
         return
     size = doc.path.stat().st_size
     doc.bytes = size
     if size > MAX_BYTES:
-        doc.status, doc.reason = "rejected", f"too large ({size / 1e6:.1f} MB > {MAX_BYTES / 1e6:.0f} MB limit)"
+        doc.status, doc.reason = "rejected", (f"too large ({size / 2**20:.1f} MB > {MAX_BYTES / 2**20:.0f} MB limit; "
+                                              f"never read)")
         return
     data = doc.path.read_bytes()
     doc.sha256 = hashlib.sha256(data).hexdigest()
@@ -239,6 +274,10 @@ def _read(doc: SourceDoc) -> None:
     doc.format = fmt
 
 
+# Unicode whitespace (str.strip's default) plus the invisible format characters a blank file may hold.
+_BLANK = "".join(ch for ch in map(chr, range(0x3000 + 1)) if ch.isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
+
+
 def rejection_reason(data: bytes) -> str:
     """Why bytes cannot be read as a document, or '' when they can."""
     if not data.strip():
@@ -250,6 +289,8 @@ def rejection_reason(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return f"invalid UTF-8 at byte {exc.start} (line {line})"
+    if not text.strip(_BLANK):
+        return "empty file (only blank or invisible characters)"
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > 0.05 * min(len(text), 8192):
         return "binary file (control characters)"
@@ -260,3 +301,10 @@ def documents_frame(docs: list[SourceDoc], root: Path) -> pd.DataFrame:
     from .schemas import DocumentsSchema, columns_of
     rows = [d.row(Path(root).resolve()) for d in docs]
     return pd.DataFrame(rows, columns=columns_of(DocumentsSchema))
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line (YAML errors carry a multi-line snippet after the problem)."""
+    problem = getattr(exc, "problem", None)
+    text = str(problem) if problem else (str(exc).splitlines() or [type(exc).__name__])[0]
+    return " ".join(text.split())

@@ -13,6 +13,8 @@ files always say the same thing. Inputs are the pipeline's tables (see schemas.p
 - resolved:  ResolvedClaimsSchema (golden record; `conflict_ids` used when present)
 - rejected:  source_id, path, reason  (quarantined files)
 - unparsed:  source_id, location, text, reason  (figures that could not be read)
+- orphaned:  steward decisions whose conflict this run no longer finds (id, conflict_id,
+             action, decided_by, decided_at, reason): kept and listed, never dropped
 
 Every string that came from a source is untrusted: HTML escapes it with
 `html.escape(quote=True)` and the page forbids scripts and network with a CSP;
@@ -185,6 +187,7 @@ class Report:
     sources: tuple[SourceRow, ...]
     rejected: tuple[tuple[str, str, str], ...]                   # (source_id, path, reason)
     unparsed: tuple[tuple[str, str, str, str, str], ...]         # (source_id, title, location, text, reason)
+    orphaned: tuple[tuple[str, str, str, str, str, str], ...] = ()  # (conflict_id, id, action, by, at, reason)
 
 
 def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
@@ -387,6 +390,12 @@ def _unparsed(unparsed: list[dict], documents: dict[str, dict]) -> tuple:
     return tuple(sorted(rows))
 
 
+def _orphaned(orphaned: list[dict]) -> tuple:
+    rows = [(_text(r.get("conflict_id")), _text(r.get("id")), _text(r.get("action")), _text(r.get("decided_by")),
+             _text(r.get("decided_at")), _text(r.get("reason"))) for r in orphaned]
+    return tuple(sorted(rows))
+
+
 def _timestamp(generated_at: str | datetime | None) -> str:
     if generated_at is None:
         return ""
@@ -398,7 +407,8 @@ def _timestamp(generated_at: str | datetime | None) -> str:
 def build_report(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
                  conflicts: pd.DataFrame | None, resolved: pd.DataFrame | None = None,
                  rejected: pd.DataFrame | None = None, unparsed: pd.DataFrame | None = None, *,
-                 generated_at: str | datetime | None = None, title: str = DEFAULT_TITLE) -> Report:
+                 generated_at: str | datetime | None = None, title: str = DEFAULT_TITLE,
+                 orphaned: pd.DataFrame | None = None) -> Report:
     """The report's content, independent of the output format.
 
     Only the claims the conflicts cite are turned into records; counts come from column value counts, and
@@ -421,6 +431,7 @@ def build_report(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
         sources=_sources(doc_rows, _text_counts(claims, "source_id")),
         rejected=_rejected(_records(rejected), doc_rows),
         unparsed=_unparsed(_records(unparsed), docs_by_id),
+        orphaned=_orphaned(_records(orphaned)),
     )
 
 
@@ -460,7 +471,7 @@ def _headline(report: Report) -> list[str]:
         _plural(report.n_claims, "claim"),
         f"{_plural(len(report.conflicts), 'conflict')} ({severities})",
         f"{_plural(len(report.unparsed), 'unparsed figure')}",
-    ]
+    ] + ([_plural(len(report.orphaned), "orphaned decision")] if report.orphaned else [])
 
 
 # ------------------------------------------------------------------ markdown
@@ -503,7 +514,9 @@ def _md_contents(report: Report) -> list[str]:
     lines += [f"  - [{md(c.severity)} · {md(c.kind)} · {md(c.subject)} ({md(c.conflict_id)})](#{c.anchor})"
               for c in report.conflicts]
     lines += ["- [Sources read](#sources-read)", "- [Rejected sources](#rejected-sources)",
-              "- [Unparsed figures](#unparsed-figures)", ""]
+              "- [Unparsed figures](#unparsed-figures)"]
+    lines += ["- [Orphaned decisions](#orphaned-decisions)"] if report.orphaned else []
+    lines += [""]
     return lines
 
 
@@ -551,7 +564,16 @@ def _md_sources(report: Report) -> list[str]:
     if report.unparsed:
         lines += _md_table(["source", "location", "text", "reason"],
                            [(title, loc, text, reason) for _, title, loc, text, reason in report.unparsed])
+    if report.orphaned:
+        lines += ["", "## Orphaned decisions", "",
+                  f"{_plural(len(report.orphaned), 'decision')} {_ORPHAN_NOTE}", ""]
+        lines += _md_table(list(_ORPHAN_HEADER), report.orphaned)
     return lines + [""]
+
+
+_ORPHAN_HEADER = ("conflict", "decision", "action", "by", "at", "reason")
+_ORPHAN_NOTE = ("refer to conflicts this run no longer finds. They are kept in the decisions store "
+                "and in orphaned_decisions.csv, and apply again if the conflict returns.")
 
 
 def _markdown(report: Report) -> str:
@@ -572,19 +594,21 @@ def _markdown(report: Report) -> str:
 def render_markdown(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
                     conflicts: pd.DataFrame | None, resolved: pd.DataFrame | None = None,
                     rejected: pd.DataFrame | None = None, unparsed: pd.DataFrame | None = None, *,
-                    generated_at: str | datetime | None = None, title: str = DEFAULT_TITLE) -> str:
+                    generated_at: str | datetime | None = None, title: str = DEFAULT_TITLE,
+                    orphaned: pd.DataFrame | None = None) -> str:
     """report.md: the conflict report as Markdown (GitHub-flavoured tables)."""
     return _markdown(build_report(documents, claims, conflicts, resolved, rejected, unparsed,
-                                  generated_at=generated_at, title=title))
+                                  generated_at=generated_at, title=title, orphaned=orphaned))
 
 
 def render_both(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
                 conflicts: pd.DataFrame | None, resolved: pd.DataFrame | None = None,
                 rejected: pd.DataFrame | None = None, unparsed: pd.DataFrame | None = None, *,
-                generated_at: str | datetime | None = None, title: str = DEFAULT_TITLE) -> tuple[str, str]:
+                generated_at: str | datetime | None = None, title: str = DEFAULT_TITLE,
+                orphaned: pd.DataFrame | None = None) -> tuple[str, str]:
     """(report.md, report.html) from one build of the report's content."""
     built = build_report(documents, claims, conflicts, resolved, rejected, unparsed,
-                         generated_at=generated_at, title=title)
+                         generated_at=generated_at, title=title, orphaned=orphaned)
     return _markdown(built), _html(built)
 
 
@@ -701,7 +725,9 @@ def _html_contents(report: Report) -> str:
             f'<li><a href="#conflicts">Conflicts</a>{conflicts}</li>'
             '<li><a href="#sources-read">Sources read</a></li>'
             '<li><a href="#rejected-sources">Rejected sources</a></li>'
-            '<li><a href="#unparsed-figures">Unparsed figures</a></li></ul></nav>')
+            '<li><a href="#unparsed-figures">Unparsed figures</a></li>'
+            + ('<li><a href="#orphaned-decisions">Orphaned decisions</a></li>' if report.orphaned else "")
+            + '</ul></nav>')
 
 
 def _html_summary(report: Report) -> str:
@@ -763,9 +789,14 @@ def _html_sources(report: Report) -> str:
     unparsed = _html_table(["source", "location", "text", "reason"], unparsed_rows, text_cols={2}) \
         if unparsed_rows else ""
     count = f"<p>{_plural(len(report.unparsed), 'figure')} could not be read.</p>"
+    orphaned = ""
+    if report.orphaned:
+        orphaned = (f'<section id="orphaned-decisions"><h2>Orphaned decisions</h2>'
+                    f"<p>{_plural(len(report.orphaned), 'decision')} {esc(_ORPHAN_NOTE)}</p>"
+                    f"{_html_table(list(_ORPHAN_HEADER), report.orphaned, text_cols={5})}</section>")
     return (f'<section id="sources-read"><h2>Sources read</h2>{read}</section>'
             f'<section id="rejected-sources"><h2>Rejected sources</h2>{rejected}</section>'
-            f'<section id="unparsed-figures"><h2>Unparsed figures</h2>{count}{unparsed}</section>')
+            f'<section id="unparsed-figures"><h2>Unparsed figures</h2>{count}{unparsed}</section>{orphaned}')
 
 
 def _html(report: Report) -> str:
@@ -789,7 +820,8 @@ def _html(report: Report) -> str:
 def render_html(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
                 conflicts: pd.DataFrame | None, resolved: pd.DataFrame | None = None,
                 rejected: pd.DataFrame | None = None, unparsed: pd.DataFrame | None = None, *,
-                generated_at: str | datetime | None = None, title: str = DEFAULT_TITLE) -> str:
+                generated_at: str | datetime | None = None, title: str = DEFAULT_TITLE,
+                orphaned: pd.DataFrame | None = None) -> str:
     """report.html: one self-contained page (inline CSS, no scripts, no network)."""
     return _html(build_report(documents, claims, conflicts, resolved, rejected, unparsed,
-                              generated_at=generated_at, title=title))
+                              generated_at=generated_at, title=title, orphaned=orphaned))

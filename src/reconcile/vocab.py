@@ -205,7 +205,7 @@ def _load_yaml(path: Path) -> yaml.Node:
         node = yaml.compose(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise UserError(f"not valid YAML ({getattr(exc, 'problem', exc)})", file=path,
+        raise UserError(f"not valid YAML ({_one_line(exc)})", file=path,
                         line=mark.line + 1 if mark else None, hint="check the indentation and quoting there") from None
     except UnicodeDecodeError:
         raise UserError("not UTF-8 text", file=path, hint="save the file as UTF-8") from None
@@ -218,6 +218,13 @@ def _load_yaml(path: Path) -> yaml.Node:
 def _mapping(node: yaml.Node, path: Path, what: str) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
     if not isinstance(node, yaml.MappingNode):
         raise UserError(f"{what} must be a mapping", file=path, line=node.start_mark.line + 1)
+    first: dict[str, int] = {}
+    for key, _ in node.value:
+        name = str(key.value).strip()
+        if name in first:
+            raise UserError(f"'{name}' appears twice in {what} (first at line {first[name]})", file=path,
+                            line=key.start_mark.line + 1, hint="keep one entry and merge the other into it")
+        first[name] = key.start_mark.line + 1
     return node.value
 
 
@@ -231,8 +238,16 @@ def _section(root: yaml.Node, key: str, path: Path, required: bool = True) -> ya
     return None
 
 
-def _py(node: yaml.Node):
-    return yaml.safe_load(yaml.serialize(node))
+def _py(node: yaml.Node, path: Path):
+    """A scalar field's value (kind, parent, granularity ...); lists and mappings are refused here."""
+    if not isinstance(node, yaml.ScalarNode):
+        raise UserError("expected a single value here, not a list or a mapping", file=path,
+                        line=node.start_mark.line + 1, hint="write one value, as in the bundled file")
+    try:
+        return yaml.safe_load(yaml.serialize(node))
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+        raise UserError(f"value cannot be read ({_one_line(exc)})", file=path, line=node.start_mark.line + 1,
+                        hint="write it as plain text, a number or true/false") from None
 
 
 def _str_list(node: yaml.Node | None, path: Path, what: str) -> list[tuple[str, int]]:
@@ -274,15 +289,18 @@ def _read_entities(root: yaml.Node, path: Path) -> tuple[dict[str, Entity], dict
     for key, body in _mapping(_section(root, "entities", path), path, "entities"):
         name = str(key.value).strip()
         f = _fields(body, path, f"entity '{name}'", {"kind", "parent", "aliases", "fiscal_year_end"})
-        kind = _py(f["kind"]) if "kind" in f else "company"
-        if kind not in ENTITY_KINDS:
+        kind = _py(f["kind"], path) if "kind" in f else "company"
+        if not isinstance(kind, str) or kind not in ENTITY_KINDS:
             raise UserError(f"entity '{name}' has unknown kind '{kind}'", file=path, line=f["kind"].start_mark.line + 1,
                             hint=f"use one of {', '.join(sorted(ENTITY_KINDS))}")
-        fye = _py(f["fiscal_year_end"]) if "fiscal_year_end" in f else 12
-        if not isinstance(fye, int) or not 1 <= fye <= 12:
+        fye = _py(f["fiscal_year_end"], path) if "fiscal_year_end" in f else 12
+        if not isinstance(fye, int) or isinstance(fye, bool) or not 1 <= fye <= 12:
             raise UserError(f"entity '{name}' has fiscal_year_end {fye!r}", file=path,
                             line=f["fiscal_year_end"].start_mark.line + 1, hint="give the month number, 1 to 12")
-        parent = _py(f["parent"]) if "parent" in f else None
+        parent = _py(f["parent"], path) if "parent" in f else None
+        if parent is not None and not isinstance(parent, str):
+            raise UserError(f"entity '{name}' has parent {parent!r}, not a name", file=path,
+                            line=f["parent"].start_mark.line + 1, hint="write the parent entity's name")
         if parent is not None:
             parent_lines[name] = f["parent"].start_mark.line + 1
         entities[name] = Entity(name=name, kind=kind, parent=parent, fiscal_year_end=fye)
@@ -325,14 +343,14 @@ def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict) -> tuple[dict[s
         if not units:
             raise UserError(f"metric '{name}' has no unit", file=path, line=key.start_mark.line + 1,
                             hint="add e.g. 'unit: [money]'")
-        granularity = _py(f["granularity"]) if "granularity" in f else "point"
-        if granularity not in GRANULARITIES:
+        granularity = _py(f["granularity"], path) if "granularity" in f else "point"
+        if not isinstance(granularity, str) or granularity not in GRANULARITIES:
             raise UserError(f"metric '{name}' has unknown granularity '{granularity}'", file=path,
                             line=f["granularity"].start_mark.line + 1, hint=f"use one of {', '.join(sorted(GRANULARITIES))}")
         metrics[name] = Metric(name=name, units=tuple(units), granularity=granularity,
-                               family=str(_py(f["family"])) if "family" in f else name,
-                               scope=str(_py(f["scope"])) if "scope" in f else "total",
-                               relational=bool(_py(f["relational"])) if "relational" in f else False)
+                               family=str(_py(f["family"], path)) if "family" in f else name,
+                               scope=str(_py(f["scope"], path)) if "scope" in f else "total",
+                               relational=bool(_py(f["relational"], path)) if "relational" in f else False)
         for alias, line in _str_list(f.get("aliases"), path, f"aliases of '{name}'"):
             _add_alias(aliases, alias, name, path, line, "metric")
     return metrics, aliases
@@ -351,7 +369,7 @@ def _read_events(root: yaml.Node, path: Path):
         words = _str_list(f.get("aliases"), path, f"aliases of '{name}'")
         events[name] = tuple(w for w, _ in words)
         for flag in EVENT_FLAGS:
-            value = _py(f[flag]) if flag in f else False
+            value = _py(f[flag], path) if flag in f else False
             if not isinstance(value, bool):
                 raise UserError(f"event '{name}': '{flag}' must be true or false", file=path,
                                 line=f[flag].start_mark.line + 1)
@@ -366,8 +384,15 @@ def _read_units(root: yaml.Node, path: Path) -> tuple[dict[str, tuple[str, ...]]
     for key, body in _mapping(_section(root, "unit_kinds", path), path, "unit_kinds"):
         kinds[str(key.value)] = tuple(u for u, _ in _str_list(body, path, f"units of '{key.value}'"))
     tol_node = _section(root, "approx_tolerance", path, required=False)
-    tolerance = _py(tol_node) if tol_node is not None else 0.1
+    tolerance = _py(tol_node, path) if tol_node is not None else 0.1
     if not isinstance(tolerance, (int, float)) or not 0 <= tolerance < 1:
         raise UserError(f"approx_tolerance must be a fraction between 0 and 1, not {tolerance!r}", file=path,
                         line=tol_node.start_mark.line + 1 if tol_node is not None else None, hint="e.g. 0.10")
     return kinds, float(tolerance)
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line (YAML errors carry a multi-line snippet after the problem)."""
+    problem = getattr(exc, "problem", None)
+    text = str(problem) if problem else (str(exc).splitlines() or [type(exc).__name__])[0]
+    return " ".join(text.split())
