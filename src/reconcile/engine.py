@@ -4,6 +4,11 @@ Dagster assets call these functions one stage at a time; the benchmark and the
 tests call them directly. A document whose bytes, vocabulary and engine
 version are unchanged is not parsed or extracted again: its claims come from
 the cache.
+
+Documents that do need extracting are spread over a small process pool
+(`RECONCILE_WORKERS`, default: up to 2 CPUs) when there are at least
+`PARALLEL_MIN` of them; results come back in document order, so the claims
+table is the same as a serial run's. Fewer documents run serially.
 """
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -27,6 +33,8 @@ from .vocab import Vocabulary
 
 UNPARSED_COLUMNS = ["source_id", "location", "line", "text", "reason", "quote"]
 ENGINE_VERSION = f"{__version__}-1"
+PARALLEL_MIN = 20    # fewer documents to extract than this: serial (a pool's start-up would dominate)
+MAX_WORKERS = 2
 
 
 @dataclass
@@ -77,17 +85,65 @@ def extract_one(doc: SourceDoc, vocab: Vocabulary) -> tuple[pd.DataFrame, pd.Dat
     return claims, unparsed
 
 
+def workers_for(n_docs: int, workers: int | None = None) -> int:
+    """How many processes extract `n_docs` documents: 1 below PARALLEL_MIN, else RECONCILE_WORKERS or the CPUs
+    (at most MAX_WORKERS unless RECONCILE_WORKERS says more)."""
+    if n_docs < PARALLEL_MIN:
+        return 1
+    if workers is None:
+        env = os.environ.get("RECONCILE_WORKERS", "").strip()
+        workers = int(env) if env.isdigit() and int(env) > 0 else min(MAX_WORKERS, os.cpu_count() or 1)
+    return max(1, min(workers, n_docs))
+
+
+_WORKER_VOCAB: Vocabulary | None = None
+
+
+def _init_worker(vocab: Vocabulary) -> None:
+    global _WORKER_VOCAB
+    _WORKER_VOCAB = vocab
+
+
+def _extract_in_worker(doc: SourceDoc) -> tuple[pd.DataFrame, pd.DataFrame]:
+    assert _WORKER_VOCAB is not None
+    return extract_one(doc, _WORKER_VOCAB)
+
+
+def _extracted(todo: list[SourceDoc], vocab: Vocabulary, workers: int | None):
+    """extract_one over `todo`, in order: serially, or on a process pool for many documents."""
+    n = workers_for(len(todo), workers)
+    if n <= 1:
+        for doc in todo:
+            yield extract_one(doc, vocab)
+        return
+    import multiprocessing as mp
+    from concurrent.futures.process import BrokenProcessPool
+    # fork: workers share the loaded engine and vocabulary and never re-import the caller's main module.
+    # A pool that cannot start or breaks leaves the remaining documents to the serial path.
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("fork"),
+                                 initializer=_init_worker, initargs=(vocab,)) as pool:
+            for part in pool.map(_extract_in_worker, todo, chunksize=max(1, min(8, len(todo) // (n * 8)))):
+                done += 1
+                yield part
+    except (BrokenProcessPool, OSError):
+        for doc in todo[done:]:
+            yield extract_one(doc, vocab)
+
+
 def extract_claims(docs: list[SourceDoc], vocab: Vocabulary, cache: ClaimCache | None = None,
-                   progress: Callable[[str], None] | None = None) -> ClaimsResult:
+                   progress: Callable[[str], None] | None = None, workers: int | None = None) -> ClaimsResult:
     cache = cache or ClaimCache(None)
     claim_parts, unparsed_parts = [], []
     result = ClaimsResult(pd.DataFrame(), pd.DataFrame())
     readable = [d for d in docs if d.status == "ok"]
-    for n, doc in enumerate(readable, 1):
-        key = cache.key(doc, vocab)
-        hit = cache.get(key)
+    keys = [cache.key(doc, vocab) for doc in readable]
+    hits = [cache.get(key) for key in keys]
+    fresh = _extracted([d for d, h in zip(readable, hits) if h is None], vocab, workers)
+    for n, (doc, key, hit) in enumerate(zip(readable, keys, hits), 1):
         if hit is None:
-            hit = extract_one(doc, vocab)
+            hit = next(fresh)
             cache.put(key, hit)
             result.extracted.append(doc.source_id)
             state = "extracted"
@@ -98,6 +154,7 @@ def extract_claims(docs: list[SourceDoc], vocab: Vocabulary, cache: ClaimCache |
         unparsed_parts.append(hit[1])
         if progress:
             progress(f"[{n}/{len(readable)}] {doc.source_id}: {len(hit[0])} claims ({state})")
+    fresh.close()   # shuts the pool down
     result.claims = _concat(claim_parts)
     result.unparsed = _concat(unparsed_parts, UNPARSED_COLUMNS)
     return result
