@@ -14,9 +14,11 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from .parse import Block
-from .quantities import Period, Quantity, Unparsed, find_quantities
+from .quantities import Period, Quantity, Unparsed
+from .quantities import find_quantities as _find_quantities
 from .quantities import find_periods as _stated_periods
 from .vocab import Match, Vocabulary
 
@@ -1082,8 +1084,31 @@ MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augus
 RELATIVE = re.compile(r"(?i)\b(last|this|next|earlier this|later this)\s+(year|quarter|" + "|".join(MONTHS) + r")\b")
 
 
+def find_quantities(text: str) -> list[Quantity | Unparsed]:
+    """quantities.find_quantities, memoised: a sentence or cell is scanned once however many readers ask."""
+    return list(_quantities_memo(text)) if isinstance(text, str) else _find_quantities(text)
+
+
+@lru_cache(maxsize=8192)
+def _quantities_memo(text: str) -> tuple:
+    return tuple(_find_quantities(text))
+
+
 def find_periods(text: str, as_of: dt.date, fy_end_month: int = 12) -> list[Period]:
-    """Stated periods plus the relative ones a dated source implies ('last October', 'this year')."""
+    """Stated periods plus the relative ones a dated source implies ('last October', 'this year').
+    Memoised on (text, as_of, fiscal-year end): results are frozen Periods, each call gets its own list."""
+    try:
+        return list(_periods_memo(text, as_of, fy_end_month))
+    except TypeError:   # an unhashable argument: no memo
+        return _periods(text, as_of, fy_end_month)
+
+
+@lru_cache(maxsize=8192)
+def _periods_memo(text: str, as_of: dt.date, fy_end_month: int) -> tuple:
+    return tuple(_periods(text, as_of, fy_end_month))
+
+
+def _periods(text: str, as_of: dt.date, fy_end_month: int = 12) -> list[Period]:
     periods = _stated_periods(text, as_of, fy_end_month)
     for m in POSSESSIVE_YEAR.finditer(text):
         if not any(p.start_offset <= m.start() < p.end_offset for p in periods):
