@@ -49,8 +49,14 @@ class Match:
     name: str                    # canonical name the alias maps to
 
 
+_FIND_MEMO_MAX = 16384
+
+
 class AliasMatcher:
-    """Finds whole-word aliases in text; the longest alias wins at each position."""
+    """Finds whole-word aliases in text; the longest alias wins at each position.
+
+    `find` is memoised per text (bounded): extraction asks about the same sentence, cell or heading
+    several times, and headings repeat down a document. Matches are frozen; each call gets its own list."""
 
     def __init__(self, aliases: dict[str, str]):
         self._by_key: dict[str, str] = {}
@@ -64,8 +70,26 @@ class AliasMatcher:
                 self._by_key[alias.casefold()] = name
         self._exact = _compile_alternation(exact, flags=0)
         self._folded = _compile_alternation(folded, flags=re.IGNORECASE)
+        self._memo: dict[str, tuple[Match, ...]] = {}
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_memo"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._memo = {}
 
     def find(self, text: str) -> list[Match]:
+        if not isinstance(text, str):
+            return self._find(text)
+        found = self._memo.get(text)
+        if found is None:
+            if len(self._memo) >= _FIND_MEMO_MAX:
+                self._memo.clear()
+            found = self._memo[text] = tuple(self._find(text))
+        return list(found)
+
+    def _find(self, text: str) -> list[Match]:
         found: list[Match] = []
         for regex, fold in ((self._exact, False), (self._folded, True)):
             if regex is None:
