@@ -57,6 +57,18 @@ Oracle memo <script>alert('txt')</script>
 Oracle put FY2018 revenue at $45B <img src=x onerror=alert(4)> and [x](javascript:alert(5)) | a | `b`.
 """
 
+HOSTILE_HTML = """\
+<!DOCTYPE html><html><head><title>Oracle <script>alert('t')</script></title>
+<meta http-equiv="refresh" content="0;url=javascript:alert(1)"><base href="javascript:alert(2)//"></head>
+<body onload="alert(3)"><h1>Oracle desk <img src=x onerror=alert(8)></h1>
+<p onclick="alert(4)">Oracle FY2018 revenue was $44B &lt;img src=x onerror=alert(7)&gt; says
+<a href="javascript:alert(5)">the desk</a>.</p>
+<iframe src="javascript:alert(6)"></iframe><svg onload="alert(9)"></svg>
+<table><tr><th>Company</th><th>FY2018 Revenue</th></tr>
+<tr><td>Oracle<script>alert(10)</script></td><td>$44B</td></tr></table>
+</body></html>
+"""
+
 ODD_MD = """\
 # Ünïcödé 📈 报告 \u200fمرحبا\u200f e\u0301\u0301 — ﬁnance
 
@@ -220,6 +232,7 @@ def write_bad_inputs(work: Path) -> Path:
         fh.write(b"x" * (50 * 2**20 - fh.tell()))
     (src / "hostile.md").write_text(HOSTILE_MD, encoding="utf-8")
     (src / "hostile.txt").write_text(HOSTILE_TXT, encoding="utf-8")
+    (src / "hostile-page.html").write_text(HOSTILE_HTML, encoding="utf-8")
     (src / "odd-unicode.md").write_text(ODD_MD, encoding="utf-8")
     (src / "ragged.md").write_text(RAGGED_MD, encoding="utf-8")
     for path in src.iterdir():
@@ -277,11 +290,12 @@ def test_run_succeeds_and_the_good_sources_are_reconciled_as_before(scenario):
 
 def test_hostile_documents_are_read_and_their_conflict_found(scenario):
     documents = scenario.table("documents.csv").set_index("source_id")
-    assert documents.loc["hostile-md", "status"] == "ok" and documents.loc["hostile-txt", "status"] == "ok"
+    for source_id in ("hostile-md", "hostile-txt", "hostile-page"):
+        assert documents.loc[source_id, "status"] == "ok", source_id
     conflicts = scenario.table("conflicts.csv")
     oracle = conflicts[(conflicts["entity"] == "Oracle") & (conflicts["period"] == "FY2018")]
     assert "value" in set(oracle["kind"])
-    assert {"hostile-md", "hostile-txt"} <= set(";".join(oracle["source_ids"]).split(";"))
+    assert {"hostile-md", "hostile-txt", "hostile-page"} <= set(";".join(oracle["source_ids"]).split(";"))
 
 
 def test_valid_utf8_with_odd_characters_is_read_not_rejected(scenario):
@@ -365,7 +379,8 @@ def test_report_html_has_no_live_markup_from_any_source(scenario):
     # Hostile source text is shown, as text: titles, publishers, quotes, headings in locations.
     for shown in ("<script>alert('title')</script>", "<img src=x onerror=alert('publisher')>",
                   "<img src=x onerror=alert(4)>", "[x](javascript:alert(5))", "<script>alert(1)</script>",
-                  "<script>alert('ragged')</script>", "@SUM(1) [t](javascript:alert(6))"):
+                  "<script>alert('ragged')</script>", "@SUM(1) [t](javascript:alert(6))",
+                  "<img src=x onerror=alert(7)>"):
         assert shown in text, shown
     assert page.rstrip().endswith("</html>")
 
@@ -522,3 +537,29 @@ def test_malformed_vocabulary_fails_fast_with_one_line_and_leaves_out_untouched(
     proc = run(work, RECONCILE_VOCAB=str(path.parent))
     assert_clean_config_error(proc, path, line, message)
     assert tree_hashes(work / "out", work / "out.d", work / "home") == before
+
+
+# ------------------------------------------------------------------ Dagster: the asset check warns, metadata is inert
+
+
+def test_rejected_sources_asset_check_warns_and_its_metadata_is_inert(scenario):
+    from pipelines import checks
+    from pipelines.metadata import conflict_metadata, markdown_table
+    from pipelines.resources import ReconcileSettings
+
+    documents = scenario.table("documents.csv")
+    result = checks.rejected_sources(ReconcileSettings(out_dir=str(scenario.out)), documents)
+    assert result.passed is False and result.severity.name == "WARN"
+    assert result.metadata["rejected"].value == len(QUARANTINED)
+    tables = [result.metadata["rejected_sources"].value,
+              markdown_table(scenario.table("claims.csv").query("source_id.str.startswith('hostile')"),
+                             ["claim_id", "quote", "location", "entity"], limit=100),
+              markdown_table(documents, ["source_id", "title", "publisher", "reason"], limit=100),
+              conflict_metadata(scenario.table("conflicts.csv"))["open_preview"].value]
+    for md_text in tables:
+        soup = BeautifulSoup(MarkdownIt("commonmark", {"html": True}).enable("table").render(md_text), "html.parser")
+        assert_no_live_markup(soup)
+        assert not soup.find_all("a")
+    shown = BeautifulSoup(MarkdownIt("commonmark", {"html": True}).enable("table").render(tables[2]),
+                          "html.parser").get_text()
+    assert "<script>alert('title')</script>" in shown and "<img src=x onerror=alert('publisher')>" in shown
