@@ -260,3 +260,34 @@ def test_vocabulary_loader_raises_only_user_errors(texts):
         except UserError as error:
             rendered = error.render()
             assert any(name in rendered for name in names) and "\n" not in rendered.strip(), rendered
+
+
+# ------------------------------------------------------------------ one document the engine cannot handle
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_document_that_crashes_the_engine_does_not_stop_the_others(frozen, monkeypatch, tmp_path, workers):
+    """Defence in depth: were a parser bug to raise on one document, the others are still reconciled
+    and the failure is reported as an unparsed row (and not cached, so a fixed engine retries)."""
+    _, vocab, docs, baseline = frozen
+    real = engine.parse_document
+
+    def parse_or_crash(text, fmt):
+        if "CRASH-ME" in text:
+            raise RecursionError("maximum recursion depth exceeded\nwhile parsing")
+        return real(text, fmt)
+
+    monkeypatch.setattr(engine, "parse_document", parse_or_crash)
+    monkeypatch.setattr(engine, "PARALLEL_MIN", 2)
+    bad = dataclasses.replace(docs[0], source_id="crasher", text="# CRASH-ME\n\nOracle revenue was $1B in FY2010.\n",
+                              sha256="0" * 64)
+    cache = engine.ClaimCache(tmp_path / "cache")
+    result = engine.extract_claims([bad, *docs], vocab, cache, workers=workers)
+    for source_id, expected in baseline.items():
+        got = result.claims[result.claims["source_id"] == source_id]
+        assert list(got["claim_id"]) == list(expected["claim_id"])
+    assert "crasher" not in set(result.claims["source_id"])
+    failed = result.unparsed[result.unparsed["source_id"] == "crasher"]
+    assert len(failed) == 1 and failed.iloc[0]["reason"].startswith("document could not be extracted (RecursionError")
+    assert "\n" not in failed.iloc[0]["reason"]
+    assert cache.get(cache.key(bad, vocab)) is None

@@ -85,6 +85,28 @@ def extract_one(doc: SourceDoc, vocab: Vocabulary) -> tuple[pd.DataFrame, pd.Dat
     return claims, unparsed
 
 
+EXTRACTION_FAILED = "document could not be extracted"
+
+
+def extract_one_guarded(doc: SourceDoc, vocab: Vocabulary) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """extract_one, except that a document the engine cannot handle (a bug) never stops the others:
+    it gives no claims and one unparsed row that says why, so the run still reconciles the rest."""
+    try:
+        return extract_one(doc, vocab)
+    except Exception as exc:  # noqa: BLE001 - isolate one document's failure, report it, carry on
+        reason = f"{EXTRACTION_FAILED} ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); please report it"
+        row = {"source_id": doc.source_id, "location": "whole document", "line": 0,
+               "text": doc.path.name or doc.source_id, "reason": reason, "quote": ""}
+        from .normalise import EXTRA_COLUMNS
+        from .schemas import ClaimsSchema, columns_of
+        return pd.DataFrame(columns=columns_of(ClaimsSchema) + EXTRA_COLUMNS), pd.DataFrame([row], columns=UNPARSED_COLUMNS)
+
+
+def _failed(part: tuple[pd.DataFrame, pd.DataFrame]) -> bool:
+    unparsed = part[1]
+    return bool(len(unparsed)) and unparsed["reason"].astype(str).str.startswith(EXTRACTION_FAILED).any()
+
+
 def workers_for(n_docs: int, workers: int | None = None) -> int:
     """How many processes extract `n_docs` documents: 1 below PARALLEL_MIN, else RECONCILE_WORKERS or the CPUs
     (at most MAX_WORKERS unless RECONCILE_WORKERS says more)."""
@@ -106,7 +128,7 @@ def _init_worker(vocab: Vocabulary) -> None:
 
 def _extract_in_worker(doc: SourceDoc) -> tuple[pd.DataFrame, pd.DataFrame]:
     assert _WORKER_VOCAB is not None
-    return extract_one(doc, _WORKER_VOCAB)
+    return extract_one_guarded(doc, _WORKER_VOCAB)
 
 
 def _extracted(todo: list[SourceDoc], vocab: Vocabulary, workers: int | None):
@@ -114,7 +136,7 @@ def _extracted(todo: list[SourceDoc], vocab: Vocabulary, workers: int | None):
     n = workers_for(len(todo), workers)
     if n <= 1:
         for doc in todo:
-            yield extract_one(doc, vocab)
+            yield extract_one_guarded(doc, vocab)
         return
     import multiprocessing as mp
     from concurrent.futures.process import BrokenProcessPool
@@ -129,7 +151,7 @@ def _extracted(todo: list[SourceDoc], vocab: Vocabulary, workers: int | None):
                 yield part
     except (BrokenProcessPool, OSError):
         for doc in todo[done:]:
-            yield extract_one(doc, vocab)
+            yield extract_one_guarded(doc, vocab)
 
 
 def extract_claims(docs: list[SourceDoc], vocab: Vocabulary, cache: ClaimCache | None = None,
@@ -144,9 +166,10 @@ def extract_claims(docs: list[SourceDoc], vocab: Vocabulary, cache: ClaimCache |
     for n, (doc, key, hit) in enumerate(zip(readable, keys, hits), 1):
         if hit is None:
             hit = next(fresh)
-            cache.put(key, hit)
+            if not _failed(hit):  # a failure is not cached: the next run, or a fixed engine, tries again
+                cache.put(key, hit)
             result.extracted.append(doc.source_id)
-            state = "extracted"
+            state = "extracted" if not _failed(hit) else f"{EXTRACTION_FAILED}, see unparsed_figures.csv"
         else:
             result.cached.append(doc.source_id)
             state = "unchanged, from cache"
