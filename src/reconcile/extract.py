@@ -646,6 +646,9 @@ class _Reader:
         metric_def = self.vocab.metrics.get(metric or "")
         specific = metric_def is not None and metric_def.scope not in ("total", "any")
         stated_entity = self._stated_entity(text, q, entity) if imposed and specific else None
+        if stated_entity and metric_def is not None and \
+                getattr(self.vocab.entities.get(stated_entity), "scope", None) == metric_def.scope:
+            stated_entity = None  # "$35.6B (AWS)" in a cloud-revenue column names the cloud business it measures
         superseded = bool(SUPERSEDED_BEFORE.search(before[-30:])) and not secondary
         if context != "prose" and secondary and SUPERSEDED_BEFORE.search(before[-30:]):
             superseded = True

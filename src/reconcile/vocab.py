@@ -29,6 +29,7 @@ class Entity:
     parent: str | None = None
     fiscal_year_end: int = 12
     members: tuple[str, ...] = ()  # groups only
+    scope: str | None = None       # the metric scope the entity itself is (AWS is a cloud business)
 
 
 @dataclass(frozen=True)
@@ -312,7 +313,7 @@ def _read_entities(root: yaml.Node, path: Path) -> tuple[dict[str, Entity], dict
     parent_lines: dict[str, int] = {}
     for key, body in _mapping(_section(root, "entities", path), path, "entities"):
         name = str(key.value).strip()
-        f = _fields(body, path, f"entity '{name}'", {"kind", "parent", "aliases", "fiscal_year_end"})
+        f = _fields(body, path, f"entity '{name}'", {"kind", "parent", "aliases", "fiscal_year_end", "scope"})
         kind = _py(f["kind"], path) if "kind" in f else "company"
         if not isinstance(kind, str) or kind not in ENTITY_KINDS:
             raise UserError(f"entity '{name}' has unknown kind '{kind}'", file=path, line=f["kind"].start_mark.line + 1,
@@ -327,7 +328,11 @@ def _read_entities(root: yaml.Node, path: Path) -> tuple[dict[str, Entity], dict
                             line=f["parent"].start_mark.line + 1, hint="write the parent entity's name")
         if parent is not None:
             parent_lines[name] = f["parent"].start_mark.line + 1
-        entities[name] = Entity(name=name, kind=kind, parent=parent, fiscal_year_end=fye)
+        scope = _py(f["scope"], path) if "scope" in f else None
+        if scope is not None and not isinstance(scope, str):
+            raise UserError(f"entity '{name}' has scope {scope!r}, not a word", file=path,
+                            line=f["scope"].start_mark.line + 1, hint="use a metric scope such as cloud or ai")
+        entities[name] = Entity(name=name, kind=kind, parent=parent, fiscal_year_end=fye, scope=scope)
         _add_alias(aliases, name, name, path, key.start_mark.line + 1, "entity")
         for alias, line in _str_list(f.get("aliases"), path, f"aliases of '{name}'"):
             _add_alias(aliases, alias, name, path, line, "entity")
