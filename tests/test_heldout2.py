@@ -175,3 +175,30 @@ def test_L3_quarterly_capex_next_to_annual_is_no_value_conflict(run):
 def test_L20_growth_rates_of_different_clouds_not_compared(run):
     google = run.ids(DECK, "+48%", "cloud_revenue", "Google Cloud")
     assert run.involved(google).empty
+
+
+# Plantings found after the engine learnt from this set (scale notes, pronouns, cross-family categories).
+
+def test_v4_arr_after_a_pronoun(run):
+    """V4: 'Its ARR reached $25 billion at the end of 2025' vs '$20B ARR (Dec 2025)'."""
+    assert len(run.rows("value", "OpenAI", "revenue_run_rate")) == 1
+
+
+def test_v5_revenue_in_a_table_scaled_by_a_caption_line(run):
+    """V5: '($ in billions)' above a table: '5.13' is $5.13B, against '$4.3 billion' in the digest."""
+    assert len(run.rows("value", "CoreWeave", "revenue")) == 1
+
+
+def test_c2_backlog_in_a_cloud_revenue_column(run):
+    """C2: 'Oracle | $523B RPO' under 'Cloud Revenue (Q4 2025)'."""
+    assert len(run.rows("category", "Oracle", "cloud_revenue")) == 1
+
+
+def test_c3_commitment_in_a_capex_column(run):
+    """C3: 'Meta | $600B US data center commitment' under '2026 Capex'."""
+    assert len(run.rows("category", "Meta", "capex")) == 1
+
+
+def test_d4_generally_available_vs_launched(run):
+    """D4: 'launched in December 2025' vs 'will be generally available by the end of 2026'."""
+    assert len(run.rows("date", "Trainium3", "release_date")) == 1
