@@ -267,23 +267,28 @@ def _pick(index: dict, key: tuple, period: str) -> tuple[float, float, list[str]
 class ClaimConflicts(pa.DataFrameModel):
     """One named check per conflict kind (the claims schema's column checks run separately)."""
 
-    @pa.dataframe_check(name="value", description="same entity, metric and period: intervals must overlap")
+    @pa.dataframe_check(name="value", ignore_na=False,
+                        description="same entity, metric and period: intervals must overlap")
     def value_intervals_overlap(cls, df: pd.DataFrame) -> Series[bool]:
         return value_failures(df)
 
-    @pa.dataframe_check(name="category", description="a figure's own words must not name another scope")
+    @pa.dataframe_check(name="category", ignore_na=False,
+                        description="a figure's own words must not name another scope")
     def metric_matches_stated_scope(cls, df: pd.DataFrame) -> Series[bool]:
         return category_failures(df)
 
-    @pa.dataframe_check(name="period", description="a figure's granularity must match its column's")
+    @pa.dataframe_check(name="period", ignore_na=False,
+                        description="a figure's granularity must match its column's")
     def granularity_matches_column(cls, df: pd.DataFrame) -> Series[bool]:
         return period_failures(df)
 
-    @pa.dataframe_check(name="date", description="the same event must carry overlapping dates")
+    @pa.dataframe_check(name="date", ignore_na=False,
+                        description="the same event must carry overlapping dates")
     def event_dates_agree(cls, df: pd.DataFrame) -> Series[bool]:
         return value_failures(df, dates=True)
 
-    @pa.dataframe_check(name="arithmetic", description="totals, growth and multiples must follow from components")
+    @pa.dataframe_check(name="arithmetic", ignore_na=False,
+                        description="totals, growth and multiples must follow from components")
     def arithmetic_holds(cls, df: pd.DataFrame) -> Series[bool]:
         return arithmetic_failures(df)
 
@@ -304,7 +309,14 @@ def detect_conflicts(claims: pd.DataFrame, documents: pd.DataFrame | None = None
     findings = _compute_findings(checked)
     _MEMO[id(checked)] = (checked, findings)
     try:
-        failing = failing_rows_by_check(checked)
+        # pandera sees only the columns the rules read (and claim_id): its failure-case bookkeeping is per
+        # column, and only the failing row indices are used here.
+        narrow = checked[[c for c in _RULE_COLUMNS if c in checked.columns]]
+        _MEMO[id(narrow)] = (narrow, findings)
+        try:
+            failing = failing_rows_by_check(narrow, full=checked)
+        finally:
+            _MEMO.pop(id(narrow), None)
         titles = _titles(documents)
         rows: list[dict] = []
         rows += _value_conflicts(claims, failing.get("value", []), "value", titles)
@@ -328,16 +340,35 @@ def _numeric(claims: pd.DataFrame) -> pd.DataFrame:
     return claims.astype({c: np.float64 for c in wrong}) if wrong else claims
 
 
-def failing_rows_by_check(claims: pd.DataFrame) -> dict[str, list[int]]:
-    """Validate lazily; map each conflict check name to the claim indices it failed."""
+_RULE_COLUMNS = ["claim_id", "entity", "metric", "period", "value_low", "value_high", "unit", "qualifier",
+                 "granularity", "expected_granularity", "stated_entity", "relation", "members", "tolerance",
+                 "group_key", "metric_family", "metric_scope", "stated_family", "stated_scope", "metric_imposed",
+                 "source_id", "quote", "base_period", "value_text"]
+
+
+def failing_rows_by_check(claims: pd.DataFrame, full: pd.DataFrame | None = None) -> dict[str, list[int]]:
+    """Validate lazily; map each conflict check name to the claim indices it failed.
+
+    A row whose every cell (of `full`, the whole claims frame, when `claims` holds some of its columns) is
+    missing never fails: pandera's `ignore_na` for dataframe checks, done here once instead of per check."""
     try:
         ClaimConflicts.validate(claims, lazy=True, inplace=True)
     except SchemaErrors as errors:
         cases = errors.failure_cases
         cases = cases[cases["check"].isin(["value", "category", "period", "date", "arithmetic"])]
-        return {check: sorted(int(i) for i in group["index"].dropna().unique())
-                for check, group in cases.groupby("check")}
+        blank = _blank_rows(full if full is not None else claims)
+        out = {check: sorted(i for i in (int(i) for i in group["index"].dropna().unique()) if i not in blank)
+               for check, group in cases.groupby("check")}
+        return {check: rows for check, rows in out.items() if rows}
     return {}
+
+
+def _blank_rows(df: pd.DataFrame) -> set[int]:
+    """Indices of rows with every cell missing (only rows without a claim id can be)."""
+    suspects = df[df["claim_id"].isna().to_numpy()] if "claim_id" in df.columns else df
+    if suspects.empty:
+        return set()
+    return {int(i) for i in suspects.index[suspects.isna().all(axis="columns").to_numpy()]}
 
 
 def _titles(documents: pd.DataFrame | None) -> dict[str, str]:
@@ -352,7 +383,8 @@ def _conflict_id(kind: str, key: str) -> str:
 
 def fingerprint(group: pd.DataFrame) -> str:
     """Hash of the evidence a decision is made on: claim ids, their values and quotes."""
-    parts = sorted(f"{r.claim_id}|{r.value_low}|{r.value_high}|{r.quote}" for r in group.itertuples())
+    parts = sorted(f"{cid}|{low}|{high}|{quote}" for cid, low, high, quote in
+                   zip(group["claim_id"], group["value_low"], group["value_high"], group["quote"]))
     return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
@@ -499,6 +531,7 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int], titles: dict,
     if not idx:
         return []
     findings = findings if findings is not None else arithmetic_findings(claims)
+    ids = pd.Index(claims["claim_id"])   # one hash table for every finding's support lookup
     rows = []
     by_key: dict[str, list[int]] = {}
     for i in idx:
@@ -510,7 +543,7 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int], titles: dict,
         finding = findings[members[0]]
         if finding is None:
             continue
-        support = claims[claims["claim_id"].isin(finding.support)]
+        support = _rows_of(claims, finding.support, ids)
         group = pd.concat([stated, support]).drop_duplicates("claim_id")
         first = stated.iloc[0]
         unit = first["unit"]
@@ -526,6 +559,16 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int], titles: dict,
         rows.append(_base_row("arithmetic", key, group, "error" if gap >= 0.10 else "warning", explanation,
                               finding.rule, entity=first["entity"], metric=first["metric"], period=first["period"]))
     return rows
+
+
+def _rows_of(claims: pd.DataFrame, claim_ids: list[str], ids: pd.Index) -> pd.DataFrame:
+    """claims[claims.claim_id.isin(claim_ids)], through a prebuilt index of the claim_id column."""
+    if not claim_ids:
+        return claims.iloc[0:0]
+    if not ids.is_unique:
+        return claims[claims["claim_id"].isin(claim_ids)]
+    positions = ids.get_indexer(pd.Index(list(claim_ids), dtype=object))
+    return claims.iloc[np.unique(positions[positions >= 0])]
 
 
 def _interval_text(finding: Finding, unit: str) -> str:
