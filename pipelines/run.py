@@ -10,7 +10,7 @@ import dagster as dg
 
 from reconcile import registry
 from reconcile.errors import UserError
-from reconcile.outputs import RunLock
+from reconcile.outputs import run_locks
 from reconcile.vocab import load_vocabulary
 
 from .definitions import build_definitions
@@ -65,7 +65,8 @@ def run_pipeline(sources_dir: Path, out_dir: Path, progress: Callable[[str], Non
     defs = build_definitions(settings, progress=report)
     job = defs.resolve_job_def("reconcile")
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    with RunLock(settings.out_path):
+    # out/ and home (cache, DuckDB, decisions) are each written by one run at a time.
+    with run_locks(settings.out_path, settings.home_path):
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     if not result.success:
         raise RuntimeError(_failure_message(result))

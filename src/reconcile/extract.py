@@ -257,6 +257,8 @@ class _Reader:
         scope = None
         if shape == "table_rows":
             entity = row_entity.name if row_entity else (_clean_label(label) if unknown_entity_label else None)
+            if entity and entity[:1] in "=+-@":
+                entity = None  # '=HYPERLINK(...)' is a spreadsheet formula, not a company
             scope = self._residual(label, row_entity, None)
             metric, header_period = header_m, self._period_in(header, ctx, entity)
             if metric is None:
@@ -948,7 +950,10 @@ def _trailing_qualifier(text: str, q: Quantity, vocab: Vocabulary) -> str | None
 
 
 def _outside_periods(items: list, text: str, published: dt.date) -> list:
-    """Drop figure-like spans that are part of a date ('Oct. 26, 2025': the 26 is no count)."""
+    """Drop figure-like spans that are part of a date ('Oct. 26, 2025': the 26 is no count);
+    report arithmetic written out ('+1+1', '2*3') as unreadable rather than as a number."""
+    items = [Unparsed(q.text, q.start, q.end, "arithmetic expression, not a stated figure")
+             if isinstance(q, Quantity) and _in_expression(text, q) else q for q in items]
     spans = [(p.start_offset, p.end_offset) for p in find_periods(text, published, 12)]
     if not spans:
         return items
@@ -1174,3 +1179,10 @@ def _base_of_multiples(sentence: str, quantities: list[Quantity], chosen: dict[i
         prev = ordered[i - 1] if i else None
         if m and prev is not None and prev.start in chosen and prev.end <= q.start:
             chosen[q.start] = chosen[prev.start]
+
+
+def _in_expression(text: str, q: Quantity) -> bool:
+    before, after = text[max(0, q.start - 2):q.start], text[q.end:q.end + 2]
+    # '/' is left out: "$1.25/$10 per M tokens" is two prices, not a division.
+    return bool(re.match(r"\s?[+*=]\s?\d", after) or re.search(r"\d\s?[+*=]\s?$", before)
+                or (q.text.startswith(("+", "-")) and re.match(r"[+\-]\d", after)))
