@@ -202,3 +202,9 @@ def test_c3_commitment_in_a_capex_column(run):
 def test_d4_generally_available_vs_launched(run):
     """D4: 'launched in December 2025' vs 'will be generally available by the end of 2026'."""
     assert len(run.rows("date", "Trainium3", "release_date")) == 1
+
+
+def test_a3_annualised_word_before_the_figure(run):
+    """A3: 'At $17.7B a quarter, ... an annualized revenue run-rate of roughly $60B' (4 x 17.7 = 70.8)."""
+    hits = run.rows("arithmetic", "Google Cloud")
+    assert list(hits["rule"]) == ["annualisation"]

@@ -47,6 +47,8 @@ SCOPABLE_NOUN = re.compile(r"(?i)\b(?:revenues?|sales|capex|spend(?:ing)?|expend
                            r"users|subscribers|seats|customers|valuation|run[- ]rate|ARR|orders|bookings)$")
 WEAK_METRIC_WORDS = {"invest", "invests", "invested", "investing", "spend", "spends", "spent", "raise", "raises",
                      "raised", "backed", "backing", "round", "deal", "deals", "equity", "share", "stake"}
+# "running at an annualized revenue run-rate of roughly $60B": the word may precede the figure.
+ANNUALISED_BEFORE = re.compile(r"(?i)\bannuali[sz]ed\b[^$€£\d;]{0,40}$")
 TOTAL_WORDS = re.compile(r"(?i)\b(?:total|overall|company[- ]wide|consolidated|group)\b")
 PERIOD_HEADERS = {"date", "period", "source period", "as of", "year", "quarter", "timing", "when"}
 # Label words that qualify a figure without changing what it measures.
@@ -349,6 +351,7 @@ class _Reader:
         chosen.update(_assign_aliases(levels, [m for m in metrics if self._accepts_any(m.name, levels)], clauses,
                                       accepts=self.vocab.accepts))
         _share_parallel_metrics(sentence, levels, chosen)
+        _quarter_behind_annualised(sentence, levels, chosen)
         _base_of_multiples(sentence, quantities, chosen)
         periods_of: dict[int, Period] = {}
         for q in quantities:
@@ -657,7 +660,8 @@ class _Reader:
         if DIFFERENCE_AFTER.match(after):
             relation = "difference"  # "$15 billion more than forecast" is a gap, not a level
         annualised = (bool(re.search(r"(?i)\bannuali[sz]ed\b", after[:30])) and q.per is None) or \
-            bool(re.search(r"(?i)annuali[sz]ed", q.text))
+            bool(re.search(r"(?i)annuali[sz]ed", q.text)) or \
+            (bool(ANNUALISED_BEFORE.search(before)) and not ANNUALISED_FROM.search(before) and q.per is None)
         self.out.mentions.append(Mention(
             source_id=self.source_id, location=where, line=self.line, quote=quote, context=context,
             entity=entity, metric=metric, quantity=q, period=period, granularity=own_gran,
@@ -1186,3 +1190,15 @@ def _in_expression(text: str, q: Quantity) -> bool:
     # '/' is left out: "$1.25/$10 per M tokens" is two prices, not a division.
     return bool(re.match(r"\s?[+*=]\s?\d", after) or re.search(r"\d\s?[+*=]\s?$", before)
                 or (q.text.startswith(("+", "-")) and re.match(r"[+\-]\d", after)))
+
+
+def _quarter_behind_annualised(sentence: str, levels: list[Quantity], chosen: dict[int, Match]) -> None:
+    """'At $17.7B a quarter, ... an annualized run-rate of $60B': the quarter figure measures the same thing."""
+    annual = [q for q in levels if q.start in chosen and (ANNUALISED_BEFORE.search(sentence[max(0, q.start - 45):q.start])
+                                                          or re.search(r"(?i)annuali[sz]ed", q.text))]
+    if not annual:
+        return
+    for q in levels:
+        per_quarter = q.per == "quarter" or re.match(r"(?i)\s*(?:a|per|each)\s+quarter\b", sentence[q.end:q.end + 15])
+        if q.start not in chosen and per_quarter:
+            chosen[q.start] = chosen[annual[0].start]
