@@ -356,3 +356,15 @@ def test_indexed_component_lookup_matches_the_linear_scan(reconcile_docs):
     for entity, metric in {(e, m) for e, m, *_ in index}:
         for period in ("2024", "2025", "2026", "2030", None):
             assert lookups.pick((entity, metric), period) == detect._pick(index, (entity, metric), period)
+
+
+def test_sum_uses_what_a_part_s_claims_agree_on(reconcile_docs):
+    result = reconcile_docs({
+        "table.md": CAPEX_TABLE,
+        "meta.md": "# Meta: Spending\n\n- Meta will spend up to $135B on 2026 capex.\n- Meta 2026 capex: $115-135B.\n",
+        "note.txt": """
+            Spending Note
+            Combined 2026 capex for Amazon, Microsoft, Alphabet and Meta will total $560 billion.
+            """,
+    })
+    assert list(result.of_kind("arithmetic")["rule"]) == ["sum-of-parts"]

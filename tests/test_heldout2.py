@@ -151,7 +151,10 @@ def test_A5_two_company_quarterly_capex_sum(run):
 ])
 def test_lookalike_claims_are_in_no_conflict(run, source, value_text, metric, entity):
     ids = run.ids(source, value_text, metric, entity)
-    assert run.involved(ids).empty
+    # A look-alike may be cited as a part of someone else's sum; it is never one side of a disagreement.
+    flagged = run.involved(ids)
+    flagged = flagged[~((flagged["kind"] == "arithmetic") & (flagged["entity"] != entity))]
+    assert flagged.empty
 
 
 @pytest.mark.parametrize("source,value_text,metric,entity", [
@@ -208,3 +211,9 @@ def test_a3_annualised_word_before_the_figure(run):
     """A3: 'At $17.7B a quarter, ... an annualized revenue run-rate of roughly $60B' (4 x 17.7 = 70.8)."""
     hits = run.rows("arithmetic", "Google Cloud")
     assert list(hits["rule"]) == ["annualisation"]
+
+
+def test_a1_big_four_total_with_an_up_to_part(run):
+    """A1: 'the big four hyperscalers together plan $560B of 2026 capex'; Meta's parts agree on $115-135B."""
+    hits = run.rows("arithmetic", "Big Tech", "capex")
+    assert list(hits["rule"]) == ["sum-of-parts"]

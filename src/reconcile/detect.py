@@ -126,8 +126,11 @@ def _compute_findings(df: pd.DataFrame) -> list[Finding | None]:
     if df.empty:
         return out
     # Annualised figures are plain annual values for the other rules.
+    # A figure whose own words name another metric family does not measure this one.
+    own_metric = df["stated_family"].isna() | (df["stated_family"] == df["metric_family"]) \
+        if "stated_family" in df else pd.Series(True, index=df.index)
     plain = df.loc[(df["relation"].isna() | (df["relation"] == "annualised")) & df["entity"].notna()
-                   & df["metric"].notna() & (df["qualifier"] != "superseded") & (df["unit"] != "date"),
+                   & df["metric"].notna() & (df["qualifier"] != "superseded") & (df["unit"] != "date") & own_metric,
                    _GROUP_KEYS + ["claim_id", "value_low", "value_high", "tolerance"]]
     lo, hi = _widened(plain)
     plain = plain.assign(_lo=lo, _hi=hi)
@@ -184,9 +187,19 @@ class _Lookups:
 
 
 def _span(group: pd.DataFrame | None) -> tuple[float, float, list[str]] | None:
+    """What a part's claims say together: their common ground when they agree ('up to $135B' and
+    '$115-135B' give 115-135), else everything any of them allows."""
     if group is None or group.empty:
         return None
-    return float(group["_lo"].min()), float(group["_hi"].max()), list(group["claim_id"])
+    lo, hi = float(group["_lo"].max()), float(group["_hi"].min())
+    if lo > hi:
+        lo, hi = float(group["_lo"].min()), float(group["_hi"].max())
+    return lo, hi, list(group["claim_id"])
+
+
+def _raw_span(group: pd.DataFrame) -> tuple[float, float]:
+    lo, hi = float(group["value_low"].max()), float(group["value_high"].min())
+    return (lo, hi) if lo <= hi else (float(group["value_low"].min()), float(group["value_high"].max()))
 
 
 def _stated(r: pd.Series) -> tuple[float, float]:
@@ -210,7 +223,8 @@ def _check_sum(r: pd.Series, index: dict) -> Finding | None:
         if span is None:
             return None  # a missing part: nothing to check against
         total_lo, total_hi = total_lo + span[0], total_hi + span[1]
-        raw_lo, raw_hi = raw_lo + float(group["value_low"].min()), raw_hi + float(group["value_high"].max())
+        raw = _raw_span(group)
+        raw_lo, raw_hi = raw_lo + raw[0], raw_hi + raw[1]
         support += span[2]
     if _overlaps(_stated(r), (total_lo, total_hi)):
         return None

@@ -75,7 +75,7 @@ SUPERSEDED_BEFORE = re.compile(r"(?i)\b(?:initial(?:ly)?|original(?:ly)?|previou
 ANNUALISED_FROM = re.compile(r"(?i)annuali[sz]ed\s+from\s*$")
 PRONOUNS = re.compile(r"(?i)\b(?:the\s+company|the\s+firm|the\s+group|the\s+startup|its|it|the\s+lab|they|their)\b")
 COUNTERPARTY_BEFORE = re.compile(r"(?i)\b(?:in|into|with|from|to|for|backing|of)\s*$")
-CLAUSE_SPLIT = re.compile(r"\s*(?:;|,\s+(?:and|while|but|with|which|after|before|despite)\s+|\s+(?:while|whereas|but|and)\s+(?=[^,;]*?[$\d])|"
+CLAUSE_SPLIT = re.compile(r"\s*(?:;|,\s+(?:and|while|but|with|which|after|before|despite)\s+|\s+(?:while|whereas|but|and(?!\s+[A-Z]))\s+(?=[^,;]*?[$\d])|"
                           r"\s+[—–]\s+|:\s+)\s*")
 # A sentence ends at . ! ? before a capital, a quote, or a lower-case brand such as xAI or eBay.
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘(\[]|[a-z]{1,3}[A-Z])")
@@ -563,7 +563,7 @@ class _Reader:
                      and not re.match(r"['’]s\b", sentence[e.end:e.end + 2])]
         if len(parties) < 2 and self.vocab.event_relational.get(name):
             for fallback in in_clause + [heading_entity, topic]:
-                if fallback and self._top_company(fallback) not in parties:
+                if fallback and self._top_company(fallback) not in parties | {self._top_company(subject)}:
                     parties.add(self._top_company(fallback))
                     break
         others = sorted(p for p in parties if p and p != self._top_company(subject))
