@@ -41,6 +41,7 @@ from reconcile.resolve import (
     apply_decisions, claims_of, format_interval, format_value, orphaned_decisions,
 )
 from reconcile.schemas import CONFLICT_KINDS, CONFLICT_STATUSES
+from reconcile.figures import present as _present
 
 # typer offers a Literal's values as the option's choices.
 StatusChoice = Literal[CONFLICT_STATUSES]  # type: ignore[valid-type]
@@ -683,15 +684,6 @@ def import_decisions(
 
 
 # -- small helpers ---------------------------------------------------------------------------------
-
-def _present(value: Any) -> bool:
-    if value is None:
-        return False
-    try:
-        return not bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return True
-
 
 def _num(value: Any) -> float | None:
     if not _present(value):

@@ -34,6 +34,8 @@ from typing import Any, Iterable
 import pandas as pd
 
 from reconcile.schemas import CONFLICT_KINDS, CONFLICT_STATUSES, GOLDEN_STATUSES, SEVERITIES
+from reconcile.figures import format_value
+from reconcile.figures import present as _present
 
 DEFAULT_TITLE = "Reconciliation report"
 
@@ -42,17 +44,6 @@ DEFAULT_TITLE = "Reconciliation report"
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Bidi overrides can make a quote read differently from its bytes ("Trojan source").
 _BIDI_CHARS = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _present(value: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return value.strip() != ""
-    try:
-        return not bool(pd.isna(value))
-    except (TypeError, ValueError):  # list-like cells
-        return True
 
 
 def _text(value: Any) -> str:
@@ -73,28 +64,7 @@ def _float(value: Any) -> float | None:
         return None
 
 
-_SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
-_CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£"}
 _QUALIFIER_SIGNS = {"approx": "~", "approx_range": "~", "at_least": "≥ ", "at_most": "≤ "}
-
-
-def format_value(value: Any, unit: Any = None) -> str:
-    """A figure as a steward reads it: $730B, 1.2B, 38%, 3.5x, 2 GW."""
-    number, unit = _float(value), _text(unit)
-    if number is None:
-        return _text(value)
-    if math.isinf(number):
-        return "∞" if number > 0 else "-∞"
-    if unit == "percent":
-        return f"{number:g}%"
-    if unit == "multiple":
-        return f"{number:g}x"
-    scaled = next((f"{number / size:.4g}{suffix}" for size, suffix in _SCALES if abs(number) >= size),
-                  f"{number:.4g}")
-    if unit in _CURRENCY_SIGNS:
-        sign, digits = ("-", scaled[1:]) if scaled.startswith("-") else ("", scaled)
-        return f"{sign}{_CURRENCY_SIGNS[unit]}{digits}"
-    return scaled if unit in ("", "count") else f"{scaled} {unit}"
 
 
 def format_figure(value: Any, low: Any = None, high: Any = None, unit: Any = None,

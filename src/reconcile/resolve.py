@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from reconcile.schemas import ResolvedClaimsSchema, columns_of
+from reconcile.figures import format_interval, format_value
+from reconcile.figures import present as _present
 
 # Columns `apply_decisions` adds, describing the conflict's latest decision.
 # For a stale conflict they still show the earlier decision, beside the open status.
@@ -606,15 +608,6 @@ def _unit(frame: pd.DataFrame) -> str | None:
 
 # -- small value helpers ------------------------------------------------------------------
 
-def _present(value: Any) -> bool:
-    if value is None:
-        return False
-    try:
-        return not bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return True
-
-
 def _float(value: Any) -> float | None:
     return float(value) if _present(value) else None
 
@@ -627,30 +620,3 @@ def _none_if_na(value: Any) -> Any:
     return value if _present(value) else None
 
 
-_SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
-
-
-def format_value(value: Any, unit: str | None) -> str:
-    """A figure as a steward reads it: $730B, 1.2B, 38%, 3.5x."""
-    number = _float(value)
-    if number is None:
-        return "—"
-    if math.isinf(number):
-        return "∞" if number > 0 else "-∞"
-    if unit == "percent":
-        return f"{number:g}%"
-    if unit == "multiple":
-        return f"{number:g}x"
-    scaled = next((f"{number / size:.4g}{suffix}" for size, suffix in _SCALES if abs(number) >= size),
-                  f"{number:.4g}")
-    if unit == "USD":
-        return f"-${scaled[1:]}" if scaled.startswith("-") else f"${scaled}"
-    if unit in (None, "", "count"):
-        return scaled
-    return f"{scaled} {unit}"
-
-
-def format_interval(low: Any, high: Any, unit: str | None) -> str:
-    if _float(low) is not None and _float(low) == _float(high):
-        return format_value(low, unit)
-    return f"{format_value(low, unit)}–{format_value(high, unit)}"
