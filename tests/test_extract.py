@@ -229,3 +229,39 @@ def test_word_multiple_takes_the_period_of_its_level(reconcile_docs):
     double = _one(claims, value_text="roughly double")
     assert (double["entity"], double["metric"], double["period"], double["base_period"]) == \
         ("Google", "capex", "2026", "2025")
+
+
+def test_fiscal_quarter_words_without_a_year_are_quarterly(reconcile_docs):
+    claims = reconcile_docs({"m.txt": "Microsoft\nMicrosoft reported $37.5B of capex in its fiscal second quarter.\n"}).claims
+    assert _one(claims, entity="Microsoft", metric="capex")["granularity"] == "quarterly"
+
+
+def test_a_price_per_share_is_not_the_market_cap(reconcile_docs):
+    claims = reconcile_docs({"c.md": """
+        # CoreWeave: Market
+
+        | Metric | Value |
+        |---|---|
+        | **Peak Market Cap** | $60B+ ($187/share, June 2025) |
+        """}).claims
+    assert _one(claims, value_text="$60B+")["metric"] == "market_cap"
+    assert not isinstance(_one(claims, value_text="$187/share")["metric"], str)
+
+
+def test_a_contract_running_through_a_year_is_not_signed_then(reconcile_docs):
+    claims = reconcile_docs({"c.md": """
+        # CoreWeave: Contracts
+
+        | Metric | Value |
+        |---|---|
+        | **OpenAI Contract** | $22.4B through 2029 |
+        """}).claims
+    assert claims[claims["metric"] == "deal_signed_date"].empty
+
+
+def test_an_unregistered_document_is_dated_by_its_own_byline(tmp_path):
+    from reconcile import registry
+    (tmp_path / "brief.html").write_text("<p>Published February 3, 2026</p><h1>OpenAI</h1><p>Valued at $500B.</p>")
+    docs, warnings = registry.discover(tmp_path)
+    assert docs[0].published.isoformat() == "2026-02-03"
+    assert "read from the text" in warnings[0]

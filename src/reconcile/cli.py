@@ -153,8 +153,8 @@ def read_run_tables(out_dir: Path) -> dict[str, pd.DataFrame]:
 
 @app.command()
 def run(
-    sources: Path = typer.Option(Path("sources"), "--sources", metavar="DIR",
-                                 help="Folder of documents, with its sources.yaml registry."),
+    sources: Path = typer.Option(Path("sources"), "--sources", metavar="DIR", envvar="RECONCILE_SOURCES",
+                                 help="Folder of documents, with its sources.yaml registry (env RECONCILE_SOURCES)."),
     out: Path = OutOption,
     fail_on: Optional[Literal["error", "warning"]] = typer.Option(None, "--fail-on",
                                           help="Exit 1 when an open conflict has this severity (or worse)."),
@@ -492,6 +492,8 @@ def _chosen_claim(conflict: pd.Series, claim_id: str, view: RunView) -> dict[str
 
 def _chosen_value(conflict: pd.Series, text: str, view: RunView) -> dict[str, Any]:
     units = _conflict_units(conflict, view)
+    if units == {"date"}:
+        return _chosen_date(conflict, text)
     quantity = _parse_figure(text)
     unit = quantity.unit
     # A bare magnitude ("730B", "730000000000") names no unit; among dollar figures it means dollars.
@@ -503,6 +505,22 @@ def _chosen_value(conflict: pd.Series, text: str, view: RunView) -> dict[str, An
                         hint="give the figure in the conflict's unit, e.g. " + _unit_example(sorted(units)[0]))
     return dict(chosen_claim_id=None, chosen_value=_num(quantity.value), chosen_low=_num(quantity.low),
                 chosen_high=_num(quantity.high), unit=unit)
+
+
+def _chosen_date(conflict: pd.Series, text: str) -> dict[str, Any]:
+    """A date conflict is decided with a date or period as the documents write it: 2027, Q4 2026, 2026-01-28."""
+    import datetime as dt
+
+    from reconcile.quantities import find_periods
+    periods = find_periods(text.strip(), dt.date.today())
+    if len(periods) != 1 or periods[0].text.strip() != text.strip():
+        raise UserError(f"--value {text!r} is not a date or period reconcile can read",
+                        hint=f"conflict {conflict['conflict_id']} is about dates: write e.g. --value 2027, "
+                             "--value 'Q4 2026' or --value 2026-01-28")
+    p = periods[0]
+    low, high = (float(d.year * 10000 + d.month * 100 + d.day) for d in (p.start, p.end))
+    return dict(chosen_claim_id=None, chosen_value=low if low == high else None, chosen_low=low, chosen_high=high,
+                unit="date")
 
 
 def _parse_figure(text: str) -> Any:

@@ -28,8 +28,8 @@ ENTITY_HEADERS = {"company", "companies", "player", "players", "firm", "entity",
                   "investor", "competitor", "hyperscaler"}
 KEY_VALUE_HEADERS = {"metric", "metrics", "item", "detail", "details", "kpi", "measure", "term", "spec", "field",
                      "attribute", "indicator", "figure", "key figure", "parameter"}
-THIS_QUARTER = re.compile(r"(?i)\s*,?\s*(?:in|during|for|this|last|the)\s+(?:latest\s+|fiscal\s+|(?:first|second|third|"
-                          r"fourth)\s+)?quarter\b(?!ly)")
+THIS_QUARTER = re.compile(r"(?i)\s*,?\s*(?:in|during|for|this|last|the|its)\s+(?:(?:its|the|latest|fiscal|first|second|"
+                          r"third|fourth|calendar)\s+){0,3}quarter\b(?!ly)")
 # Words that end a metric's qualifier phrase when read backwards ("its ... revenue", "was ... revenue").
 SCOPE_STOP = {"is", "was", "were", "are", "be", "been", "its", "his", "her", "their", "our", "record", "reported",
               "posted", "with", "said", "says", "while", "that", "which", "who", "has", "have", "had", "will", "would",
@@ -49,6 +49,7 @@ WEAK_METRIC_WORDS = {"invest", "invests", "invested", "investing", "spend", "spe
                      "raised", "backed", "backing", "round", "deal", "deals", "equity", "share", "stake"}
 # "running at an annualized revenue run-rate of roughly $60B": the word may precede the figure.
 ANNUALISED_BEFORE = re.compile(r"(?i)\bannuali[sz]ed\b[^$€£\d;]{0,40}$")
+DURATION_EVENTS = {"deal_signed", "investment", "acquisition", "funding_closed"}
 TOTAL_WORDS = re.compile(r"(?i)\b(?:total|overall|company[- ]wide|consolidated|group)\b")
 PERIOD_HEADERS = {"date", "period", "source period", "as of", "year", "quarter", "timing", "when"}
 # Label words that qualify a figure without changing what it measures.
@@ -350,7 +351,7 @@ class _Reader:
         levels = [q for q in quantities if q.unit not in ("percent", "multiple")]
         chosen.update(_assign_aliases(levels, [m for m in metrics if self._accepts_any(m.name, levels)], clauses,
                                       accepts=self.vocab.accepts))
-        _share_parallel_metrics(sentence, levels, chosen)
+        _share_parallel_metrics(sentence, levels, chosen, entities)
         _quarter_behind_annualised(sentence, levels, chosen)
         _base_of_multiples(sentence, quantities, chosen)
         periods_of: dict[int, Period] = {}
@@ -643,6 +644,9 @@ class _Reader:
             base = _base_period(after, self.published, self.vocab.fiscal_year_end(entity))
         if ANNUALISED_FROM.search(before):
             relation = relation or None
+        if q.per and q.per not in ("quarter", "month", "year") and metric in self.vocab.metrics \
+                and "price" not in self.vocab.metrics[metric].units:
+            metric = None  # "$187/share" is a price per share, not the market cap it sits beside
         if metric and metric in self.vocab.metrics and relation is None and not self.vocab.accepts(metric, q.unit):
             metric = None
         own_gran = _granularity_of_figure(q, after) or _granularity_before(before)
@@ -920,6 +924,8 @@ def _target_scope(text: str, q: Quantity) -> str | None:
 def _adjacent_date(dates: list[Period], ev: Match, gap: int = 15) -> Period | None:
     best, best_d = None, gap + 1
     for p in dates:
+        if p.relation in ("through", "since") and ev.name in DURATION_EVENTS and not p.text.lower().startswith("until"):
+            continue  # "$22.4B contract through 2029" dates how long it runs, not when it was signed
         d = p.start_offset - ev.end if p.start_offset >= ev.end else ev.start - p.end_offset
         if 0 <= d < best_d:
             best, best_d = p, d
@@ -1013,12 +1019,15 @@ def _enumerations(sentence: str, entities: list[Match]) -> list[list[Match]]:
 PARALLEL = re.compile(r"(?i)^[^$€£\d]{0,45}?(?:\band\b|\bor\b|,|\bversus\b|\bvs\.?)[^$€£\d]{0,25}$")
 
 
-def _share_parallel_metrics(sentence: str, levels: list[Quantity], chosen: dict[int, Match]) -> None:
+def _share_parallel_metrics(sentence: str, levels: list[Quantity], chosen: dict[int, Match],
+                            entities: list[Match] = ()) -> None:
     """'$39.5 billion in the fourth quarter and $125 billion for the full year': one metric word, two figures."""
     ordered = sorted(levels, key=lambda q: q.start)
     for prev, q in zip(ordered, ordered[1:]):
         if q.start in chosen or prev.start not in chosen or prev.unit != q.unit:
             continue
+        if any(prev.end <= e.start < q.start for e in entities):
+            continue  # "OpenAI's $100B Round, Big Tech's $505B Bet": a new subject, a new figure
         if PARALLEL.match(sentence[prev.end:q.start]):
             chosen[q.start] = chosen[prev.start]
 

@@ -1,6 +1,7 @@
 """How a figure reads for people — one formatter for the report, the resolve stage and the CLI."""
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -39,6 +40,8 @@ def format_value(value: Any, unit: Any = None) -> str:
         return str(value).strip() if present(value) else "—"
     if math.isinf(number):
         return "∞" if number > 0 else "-∞"
+    if unit == "date":
+        return _day(number).isoformat() if _day(number) else f"{number:.0f}"
     if unit == "percent":
         return f"{number:g}%"
     if unit == "multiple":
@@ -52,6 +55,38 @@ def format_value(value: Any, unit: Any = None) -> str:
 
 
 def format_interval(low: Any, high: Any, unit: Any) -> str:
+    if unit == "date" and as_float(low) is not None and as_float(high) is not None:
+        return date_span(as_float(low), as_float(high))
     if as_float(low) is not None and as_float(low) == as_float(high):
         return format_value(low, unit)
     return f"{format_value(low, unit)}–{format_value(high, unit)}"
+
+
+def _day(number: float) -> dt.date | None:
+    """Dates travel as YYYYMMDD numbers so that intervals compare; this reads one back."""
+    try:
+        n = int(number)
+        return dt.date(n // 10000, n // 100 % 100, n % 100)
+    except (ValueError, OverflowError):
+        return None
+
+
+def date_span(low: float, high: float) -> str:
+    """A date interval as people write it: 2027, 2026-Q4, 2026-H2, 2026-01, 2026-01-28, or 'a – b'."""
+    start, end = _day(low), _day(high)
+    if start is None or end is None:
+        return f"{low:.0f}–{high:.0f}"
+    if start == end:
+        return start.isoformat()
+    next_day = end + dt.timedelta(days=1)
+    months = (next_day.year - start.year) * 12 + next_day.month - start.month
+    if start.day == 1 and next_day.day == 1:
+        if months == 12 and start.month == 1:
+            return str(start.year)
+        if months == 6 and start.month in (1, 7):
+            return f"{start.year}-H{1 if start.month == 1 else 2}"
+        if months == 3 and start.month in (1, 4, 7, 10):
+            return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+        if months == 1:
+            return f"{start.year}-{start.month:02d}"
+    return f"{start.isoformat()} – {end.isoformat()}"

@@ -166,7 +166,7 @@ def _entry(node: yaml.Node, path: Path, sources_dir: Path) -> SourceDoc:
     doc = SourceDoc(source_id=source_id, path=Path(str(values["path"])), title=str(values.get("title") or source_id),
                     publisher=str(values.get("publisher") or ""), published=published or dt.date.today(),
                     format=fmt, primary=primary)
-    doc.missing = [k for k in ("title", "publisher", "published", "format") if k not in values]
+    doc.missing = [k for k in ("title", "publisher", "published") if k not in values]  # the format is detected
     return doc
 
 
@@ -209,13 +209,19 @@ def discover(sources_dir: Path) -> tuple[list[SourceDoc], list[str]]:
     for doc in docs:
         if doc.status == "ok":
             _read(doc)
+        dated_from = ""
+        if not doc.registered and doc.status == "ok":
+            dated_from = _date_from_content(doc)
         if doc.registered and doc.missing and doc.status == "ok":
             warnings.append(f"{sources_dir / REGISTRY_NAME}: source '{doc.source_id}' has no "
                             f"{', '.join(doc.missing)}; using defaults")
         if not doc.registered and doc.status == "ok":
+            as_of = (f"as-of {doc.published.isoformat()} read from the text ('{dated_from}')" if dated_from else
+                     f"as-of {doc.published.isoformat()} taken from the file's modification time, so its "
+                     f"undated figures are compared as of that day")
             warnings.append(f"{doc.path}: not in {REGISTRY_NAME}; read as '{doc.source_id}' ({doc.format}) with "
-                            f"no title, publisher or published date (as-of taken from the file's date). "
-                            f"Add an entry to {sources_dir / REGISTRY_NAME} to set them")
+                            f"no title or publisher, {as_of}. Add an entry with 'published:' to "
+                            f"{sources_dir / REGISTRY_NAME} to set them")
     return docs, warnings
 
 
@@ -240,7 +246,7 @@ def _unregistered(file: Path, root: Path, taken: set[str]) -> SourceDoc:
         source_id, n = f"{stem}-{n}", n + 1
     published = dt.datetime.fromtimestamp(file.lstat().st_mtime, tz=dt.timezone.utc).date()
     return SourceDoc(source_id=source_id, path=file, title=file.name, publisher="", published=published,
-                     format=None, registered=False, missing=["title", "publisher", "published", "format"])
+                     format=None, registered=False, missing=["title", "publisher", "published"])
 
 
 def _read(doc: SourceDoc) -> None:
@@ -308,3 +314,27 @@ def _one_line(exc: BaseException) -> str:
     problem = getattr(exc, "problem", None)
     text = str(problem) if problem else (str(exc).splitlines() or [type(exc).__name__])[0]
     return " ".join(text.split())
+
+
+# "Published February 3, 2026", "Updated: 2026-02-03", <meta name="date" content="2026-02-03">, <time datetime=...>
+CONTENT_DATE = re.compile(
+    r"(?i)(?:published|posted|updated|dated?|as of|release date|datetime=[\"']|content=[\"'])\s*(?:on\s*)?:?\s*"
+    r"((?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2}|"
+    r"\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{4})")
+
+
+def _date_from_content(doc: SourceDoc) -> str:
+    """An unregistered document's own publication date, when its first lines state one; '' when not."""
+    m = CONTENT_DATE.search(doc.text[:4000])
+    if not m:
+        return ""
+    text = re.sub(r"\s+", " ", m.group(1).replace(",", "").replace(".", "")).strip()
+    for fmt in ("%B %d %Y", "%b %d %Y", "%Y-%m-%d", "%d %B %Y"):
+        try:
+            doc.published = dt.datetime.strptime(text.replace("Sept ", "Sep "), fmt).date()
+            doc.missing = [k for k in doc.missing if k != "published"]
+            return m.group(0).strip()
+        except ValueError:
+            continue
+    return ""

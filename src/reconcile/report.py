@@ -34,7 +34,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from reconcile.schemas import CONFLICT_KINDS, CONFLICT_STATUSES, GOLDEN_STATUSES, SEVERITIES
-from reconcile.figures import format_value
+from reconcile.figures import format_interval, format_value
 from reconcile.figures import present as _present
 
 DEFAULT_TITLE = "Reconciliation report"
@@ -72,6 +72,8 @@ def format_figure(value: Any, low: Any = None, high: Any = None, unit: Any = Non
     """A point, a range or an open bound, with its qualifier (~, ≥, ≤)."""
     lo, hi = _float(low), _float(high)
     sign = _QUALIFIER_SIGNS.get(_text(qualifier), "")
+    if _text(unit) == "date" and lo is not None and hi is not None:
+        return format_interval(lo, hi, "date")  # 2026-Q4, 2027: a date reads as a period
     if _float(value) is not None:
         return sign + format_value(value, unit)
     if lo is not None and hi is not None and not (math.isinf(lo) or math.isinf(hi)):
