@@ -28,8 +28,9 @@ ENTITY_HEADERS = {"company", "companies", "player", "players", "firm", "entity",
                   "investor", "competitor", "hyperscaler"}
 KEY_VALUE_HEADERS = {"metric", "metrics", "item", "detail", "details", "kpi", "measure", "term", "spec", "field",
                      "attribute", "indicator", "figure", "key figure", "parameter"}
-THIS_QUARTER = re.compile(r"(?i)\s*,?\s*(?:in|during|for|this|last|the|its)\s+(?:(?:its|the|latest|fiscal|first|second|"
-                          r"third|fourth|calendar)\s+){0,3}quarter\b(?!ly)")
+# "$35.1B in the fourth quarter", "$37.5B of capex in its fiscal second quarter"
+THIS_QUARTER = re.compile(r"(?i)\s*(?:of\s+[\w-]+(?:\s+[\w-]+)?\s+)?,?\s*(?:in|during|for|this|last|the|its)\s+"
+                          r"(?:(?:its|the|latest|fiscal|first|second|third|fourth|calendar)\s+){0,3}quarter\b(?!ly)")
 # Words that end a metric's qualifier phrase when read backwards ("its ... revenue", "was ... revenue").
 SCOPE_STOP = {"is", "was", "were", "are", "be", "been", "its", "his", "her", "their", "our", "record", "reported",
               "posted", "with", "said", "says", "while", "that", "which", "who", "has", "have", "had", "will", "would",
@@ -650,7 +651,7 @@ class _Reader:
         if metric and metric in self.vocab.metrics and relation is None and not self.vocab.accepts(metric, q.unit):
             metric = None
         own_gran = _granularity_of_figure(q, after) or _granularity_before(before)
-        if own_gran is None and context == "prose" and THIS_QUARTER.match(after[:30]):
+        if own_gran is None and context == "prose" and THIS_QUARTER.match(after[:60]):
             own_gran = "quarterly"
         metric_def = self.vocab.metrics.get(metric or "")
         specific = metric_def is not None and metric_def.scope not in ("total", "any")
