@@ -285,10 +285,18 @@ def test_stale_approval_no_longer_binds_the_golden_value():
     assert row["status"] == "open" and pd.isna(row["decided_by"])
 
 
-def test_category_conflict_annotates_but_does_not_bind():
+def test_open_category_conflict_keeps_the_value_but_leaves_the_row_open():
     claims = VALUATION_CLAIMS.iloc[:1]
     row = _golden(claims, [conflict(VALUATION, "category", "c-000000000001")]).iloc[0]
-    assert row["status"] == "single-source" and row["conflict_ids"] == VALUATION
+    assert (row["status"], row["rule"]) == ("open", f"disputed:category:{VALUATION}")
+    assert row["value"] == claims.iloc[0]["value"] and row["conflict_ids"] == VALUATION
+
+
+def test_dismissed_category_conflict_no_longer_disputes_the_row():
+    claims = VALUATION_CLAIMS.iloc[:1]
+    row = _golden(claims, [conflict(VALUATION, "category", "c-000000000001")],
+                  decisions(dict(action="dismiss"))).iloc[0]
+    assert row["status"] == "single-source"
 
 
 def test_scope_keeps_counterparties_apart_and_unscoped_claims_are_left_out():

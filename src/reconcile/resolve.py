@@ -392,7 +392,23 @@ def _golden_row(group: pd.DataFrame, touching: list[dict[str, Any]], claims: pd.
         return _from_live_conflicts(group, live, claims, documents)
     if approved:
         return _from_decision(group, max(approved, key=lambda c: c["decision_id"]), claims)
-    return _from_claims(group, documents)
+    row = _from_claims(group, documents)
+    disputed = _disputing(group, touching)
+    if disputed is not None:
+        # A total that does not add up, or a figure of another scope, is not agreed until a steward says so.
+        row.update(status="open", rule=f"disputed:{disputed['kind']}:{disputed['conflict_id']}")
+    return row
+
+
+def _disputing(group: pd.DataFrame, touching: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """An open arithmetic, category or period conflict about this very row (not one citing it as a part)."""
+    first = group.iloc[0]
+    for conflict in touching:
+        if conflict["kind"] in BINDING_KINDS or _status(conflict) not in LIVE_STATUSES:
+            continue
+        if (conflict.get("entity"), conflict.get("metric")) == (first["entity"], first["metric"]):
+            return conflict
+    return None
 
 
 def _status(conflict: dict[str, Any]) -> str:
