@@ -266,7 +266,12 @@ def _filtered(conflicts: pd.DataFrame, status: str | None, kind: str | None, ent
         keep &= conflicts["kind"] == kind
     if entity:
         keep &= conflicts["entity"].fillna("").str.casefold() == entity.casefold()
-    return conflicts[keep]
+    # The queue a steward works through: open before decided, errors before warnings.
+    rank = {"stale": 0, "open": 1, "resolved": 2, "dismissed": 3}
+    order = pd.DataFrame({"s": conflicts["status"].map(rank).fillna(9),
+                          "v": conflicts["severity"].map({"error": 0, "warning": 1, "info": 2}).fillna(9),
+                          "k": conflicts["kind"]}, index=conflicts.index)
+    return conflicts[keep].loc[order[keep].sort_values(["s", "v", "k"], kind="mergesort").index]
 
 
 def _conflicts_table(conflicts: pd.DataFrame, claims: pd.DataFrame) -> Table:
