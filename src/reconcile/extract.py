@@ -997,10 +997,15 @@ def _scaled(q: Quantity, scale: tuple[float, bool] | None) -> Quantity:
     return replace(q, value=mul(q.value), low=mul(q.low), high=mul(q.high), unit=unit, sig=q.sig * factor)
 
 
+FISCAL_QUARTER_MARK = re.compile(r"\bFQ([1-4])\s*'?(\d{2,4})[EA]?\b")
+ESTIMATE_MARK = re.compile(r"\b((?:FY\s?)?\d{2,4})[EA]\b")
+
+
 def _estimate_marks(text: str) -> str:
     """'FY2027E', '2025A', 'FQ2 26A': analysts' estimate/actual marks around a period."""
-    text = re.sub(r"\bFQ([1-4])\s*'?(\d{2,4})[EA]?\b", r"Q\1 FY\2", text)
-    return re.sub(r"\b((?:FY\s?)?\d{2,4})[EA]\b", r"\1", text)
+    if "E" not in text and "A" not in text and "FQ" not in text:
+        return text
+    return ESTIMATE_MARK.sub(r"\1", FISCAL_QUARTER_MARK.sub(r"Q\1 FY\2", text))
 
 
 ENUM_SEP = re.compile(r"^\s*(?:,\s*(?:and\s+|&\s+)?|\s+and\s+|\s*&\s*|\s*/\s*)$")
