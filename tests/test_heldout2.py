@@ -176,7 +176,7 @@ def test_L3_quarterly_capex_next_to_annual_is_no_value_conflict(run):
 
 
 def test_L20_growth_rates_of_different_clouds_not_compared(run):
-    google = run.ids(DECK, "+48%", "cloud_revenue", "Google Cloud")
+    google = run.ids(DECK, "+48%", "revenue", "Google Cloud")  # Google Cloud's revenue, not "cloud revenue"
     assert run.involved(google).empty
 
 
@@ -217,3 +217,8 @@ def test_a1_big_four_total_with_an_up_to_part(run):
     """A1: 'the big four hyperscalers together plan $560B of 2026 capex'; Meta's parts agree on $115-135B."""
     hits = run.rows("arithmetic", "Big Tech", "capex")
     assert list(hits["rule"]) == ["sum-of-parts"]
+
+
+def test_v3_division_revenue_whatever_the_word_order(run):
+    """V3: 'Google Cloud revenue | $17.7B' vs 'Google Cloud posted revenue of $16.4 billion in Q4 2025'."""
+    assert len(run.rows("value", "Google Cloud", "revenue")) == 1

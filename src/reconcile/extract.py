@@ -36,7 +36,8 @@ SCOPE_STOP = {"is", "was", "were", "are", "be", "been", "its", "his", "her", "th
               "posted", "with", "said", "says", "while", "that", "which", "who", "has", "have", "had", "will", "would",
               "expects", "expected", "sees", "saw", "total", "quarterly", "annual", "monthly", "fiscal", "company",
               "firm", "group", "strong", "higher", "lower", "first", "second", "third", "fourth", "full", "net",
-              "gross", "adjusted", "organic", "reported", "this", "that", "these", "those", "about", "around"}
+              "gross", "adjusted", "organic", "reported", "this", "that", "these", "those", "about", "around",
+              "annualized", "annualised", "running", "revenue", "revenues", "sales"}
 NOUN_ANAPHORA = re.compile(r"(?i)\b(?:the|this|that|its|their)\s+(?:[a-z-]+\s+){0,2}?(cluster|supercomputer|campus|facility|site|project|chip|"
                            r"model|product|platform|service|app|division|unit|segment|subsidiary)\b")
 ANAPHORA_KINDS = {"supercomputer": "cluster", "campus": "project|cluster", "facility": "project|cluster",
@@ -181,7 +182,7 @@ def _heading_context(headings: tuple[str, ...], published: dt.date, vocab: Vocab
                 entity = ents[0].name
         if metric is None and depth == 0 and len(headings) > 1:
             # Only a section's own heading names its metric; a document title ("Earnings Tracker") does not.
-            mets = _outside_entities(vocab.metric_matcher.find(text), vocab.entity_matcher.find(text))
+            mets = metrics_beside_entities(vocab, text)
             if mets:
                 metric = mets[0].name
     for text in texts:
@@ -334,7 +335,7 @@ class _Reader:
             sentence = LEAD_DATE.sub("", sentence, count=1)
         entities = self.vocab.entity_matcher.find(sentence)
         # "Google Cloud revenue": the entity's own words are not a metric ("cloud revenue").
-        metrics = _outside_entities(self.vocab.metric_matcher.find(sentence), entities)
+        metrics = metrics_beside_entities(self.vocab, sentence, entities)
         clauses = _clause_spans(sentence)
         first_subject = None
         sentence_topic = topic
@@ -703,14 +704,14 @@ class _Reader:
         return found[0] if found else None
 
     def _metric_in(self, text: str) -> str | None:
-        found = self.vocab.metric_matcher.find(text)
+        found = metrics_beside_entities(self.vocab, text)
         if not found:
             return None
         return max(found, key=lambda m: m.end - m.start).name
 
     def _metric_near(self, cell: str, q: Quantity) -> str | None:
         """The metric the figure's own words name: an alias right beside it, not one nearer another figure."""
-        found = _outside_entities(self.vocab.metric_matcher.find(cell), self.vocab.entity_matcher.find(cell))
+        found = metrics_beside_entities(self.vocab, cell)
         m = _nearest(found, q, 0, len(cell), window=20)
         if m is None:
             return None
@@ -790,7 +791,7 @@ class _Reader:
     def _residual(self, label: str, entity_m: Match | None, metric: str | None) -> str | None:
         """Words of a row label beyond its entity, metric and period: they narrow the scope (e.g. 'v1', 'peak')."""
         text = label
-        for m in self.vocab.entity_matcher.find(text) + self.vocab.metric_matcher.find(text):
+        for m in self.vocab.entity_matcher.find(text) + metrics_beside_entities(self.vocab, text):
             text = text.replace(m.text, " ")
         for p in find_periods(text, self.published, 12):
             text = text.replace(p.text, " ")
@@ -1217,3 +1218,16 @@ def _quarter_behind_annualised(sentence: str, levels: list[Quantity], chosen: di
         per_quarter = q.per == "quarter" or re.match(r"(?i)\s*(?:a|per|each)\s+quarter\b", sentence[q.end:q.end + 15])
         if q.start not in chosen and per_quarter:
             chosen[q.start] = chosen[annual[0].start]
+
+
+def metrics_beside_entities(vocab: Vocabulary, text: str, entities: list[Match] | None = None) -> list[Match]:
+    """Metric words outside entity names: 'Google Cloud revenue' is revenue of Google Cloud, not 'cloud revenue'."""
+    entities = vocab.entity_matcher.find(text) if entities is None else entities
+    found = vocab.metric_matcher.find(text)
+    if not any(e.start < m.end and m.start < e.end for m in found for e in entities):
+        return found
+    chars = list(text)
+    for e in entities:
+        chars[e.start:e.end] = " " * (e.end - e.start)
+    blanked = "".join(chars)  # same length: offsets still point into the original text
+    return [Match(m.start, m.end, text[m.start:m.end], m.name) for m in vocab.metric_matcher.find(blanked)]

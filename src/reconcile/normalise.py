@@ -55,7 +55,8 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
             granularity = metric_def.granularity
     if m.relation == "annualised":
         granularity = "annual"
-    if granularity == "annual" and m.granularity is None and m.expected_granularity is None and m.period is not None and \
+    if granularity == "annual" and m.relation != "annualised" and m.granularity is None \
+            and m.expected_granularity is None and m.period is not None and \
             m.period.granularity in PERIOD_GRANULARITY:
         granularity = PERIOD_GRANULARITY[m.period.granularity]  # "Q3 revenue": a flow over one quarter
     period = m.period or _default_period(granularity, published)
