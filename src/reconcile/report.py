@@ -153,6 +153,7 @@ class Report:
     n_claims: int
     kind_severity: tuple[tuple[str, tuple[int, ...], int], ...]   # (kind, counts per SEVERITIES, total)
     severity_totals: tuple[int, ...]
+    open_severity_totals: tuple[int, ...]   # the header counts what still needs a steward
     by_status: tuple[tuple[str, int], ...]
     golden_by_status: tuple[tuple[str, int], ...]
     conflicts: tuple[ConflictView, ...]
@@ -396,6 +397,8 @@ def build_report(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
         n_claims=0 if claims is None else len(claims),
         kind_severity=_kind_severity(views),
         severity_totals=tuple(sum(1 for c in views if c.severity == s) for s in SEVERITIES),
+        open_severity_totals=tuple(sum(1 for c in views if c.severity == s and c.status in ("open", "stale"))
+                                   for s in SEVERITIES),
         by_status=_ordered_counts((c.status for c in views), CONFLICT_STATUSES),
         golden_by_status=(_ordered_counts(_text_counts(resolved, "status").elements(), GOLDEN_STATUSES)
                           if resolved is not None else ()),
@@ -679,10 +682,10 @@ def _sev_class(severity: str) -> str:
 def _html_header(report: Report) -> str:
     tiles = [(len(report.sources), "sources read"), (len(report.rejected), "rejected"),
              (report.n_claims, "claims"), (len(report.conflicts), "conflicts"),
-             *[(n, sev) for sev, n in zip(SEVERITIES, report.severity_totals)],
+             *[(n, f"open {sev}") for sev, n in zip(SEVERITIES, report.open_severity_totals)],
              (len(report.unparsed), "unparsed figures")]
     stamp = f'<p class="muted">Generated {esc(report.generated_at)}</p>' if report.generated_at else ""
-    tiles_html = "".join(f'<div class="tile {_sev_class(label) if label in SEVERITIES else ""}">'
+    tiles_html = "".join(f'<div class="tile {_sev_class(label.split()[-1]) if label.split()[-1] in SEVERITIES else ""}">'
                          f"<b>{n}</b>{esc(label)}</div>" for n, label in tiles)
     return f"<header><h1>{esc(report.title)}</h1>{stamp}<div class=\"tiles\">{tiles_html}</div></header>"
 
