@@ -265,3 +265,14 @@ def test_an_unregistered_document_is_dated_by_its_own_byline(tmp_path):
     docs, warnings = registry.discover(tmp_path)
     assert docs[0].published.isoformat() == "2026-02-03"
     assert "read from the text" in warnings[0]
+
+
+def test_a_calendar_fiscal_year_is_named_as_the_year(reconcile_docs):
+    claims = reconcile_docs({"c.md": """
+        # CoreWeave: Results
+
+        | Metric | FY2024 | FY2025 |
+        |---|---|---|
+        | Revenue | $1.92B | $5.13B |
+        """}).claims
+    assert set(claims[claims["metric"] == "revenue"]["period"]) == {"2024", "2025"}

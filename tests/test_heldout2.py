@@ -222,3 +222,9 @@ def test_a1_big_four_total_with_an_up_to_part(run):
 def test_v3_division_revenue_whatever_the_word_order(run):
     """V3: 'Google Cloud revenue | $17.7B' vs 'Google Cloud posted revenue of $16.4 billion in Q4 2025'."""
     assert len(run.rows("value", "Google Cloud", "revenue")) == 1
+
+
+def test_a2_multiple_against_a_calendar_fiscal_year_column(run):
+    """A2: 'Revenue was up 4x year on year in 2025' vs the table's FY2024 1.92 → FY2025 5.13 (2.7x)."""
+    hits = run.rows("arithmetic", "CoreWeave", "revenue")
+    assert list(hits["rule"]) == ["multiple-vs-components"]

@@ -70,13 +70,13 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
     stated = vocab.metrics.get(m.stated_metric or "")
     row = {
         "source_id": m.source_id, "location": m.location, "quote": m.quote.strip() or q.text,
-        "entity": m.entity, "metric": m.metric, "period": period.label if period else None,
+        "entity": m.entity, "metric": m.metric, "period": canonical_label(period) if period else None,
         "value": _finite(q.value), "value_low": q.low, "value_high": q.high, "unit": unit, "qualifier": qualifier,
         "granularity": granularity, "expected_granularity": m.expected_granularity,
         "period_start": period.start.isoformat() if period else None,
         "period_end": period.end.isoformat() if period else None,
         "scope": _scope(m, vocab), "stated_metric": m.stated_metric, "stated_entity": m.stated_entity,
-        "relation": m.relation, "base_period": base.label if base else None,
+        "relation": m.relation, "base_period": canonical_label(base) if base else None,
         "members": ";".join(m.members) or None, "tolerance": tolerance, "value_text": q.text,
         "context": m.context, "line": m.line, "published": published.isoformat(),
         "metric_family": metric_def.family if metric_def else None,
@@ -164,6 +164,15 @@ def _tolerance(q, approx: float) -> float:
     rounding = min((q.sig / scale) if scale and q.sig else 0.0, MAX_ROUNDING)
     allowance = approx if q.qualifier in ("approx", "approx_range") else 0.0
     return float(max(rounding, allowance))
+
+
+def canonical_label(p: Period) -> str:
+    """One name per span: a fiscal year that is the calendar year (FY2024 of a December year-end) reads '2024'."""
+    if p.granularity == "fiscal_year" and p.start.month == 1 and p.start.day == 1 and p.end.month == 12:
+        return str(p.start.year)
+    if p.granularity == "quarter" and p.label.startswith("FY") and p.start.day == 1 and p.start.month in (1, 4, 7, 10):
+        return f"{p.start.year}-Q{(p.start.month - 1) // 3 + 1}"
+    return p.label
 
 
 def _default_period(granularity: str | None, published: dt.date) -> Period | None:
