@@ -314,7 +314,11 @@ class ClaimConflicts(pa.DataFrameModel):
 # --- failure cases → conflict rows ---------------------------------------------------------------
 
 def detect_conflicts(claims: pd.DataFrame, documents: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Run the conflict checks lazily and turn their failure cases into conflict rows."""
+    """Run the conflict checks lazily and turn their failure cases into conflict rows.
+
+    Explanations name sources by id; `documents` is accepted so every stage takes the tables before it,
+    and the report turns the ids into titles.
+    """
     columns = columns_of(ConflictsSchema)
     if claims.empty:
         return pd.DataFrame(columns=columns)
@@ -331,13 +335,12 @@ def detect_conflicts(claims: pd.DataFrame, documents: pd.DataFrame | None = None
             failing = failing_rows_by_check(narrow, full=checked)
         finally:
             _MEMO.pop(id(narrow), None)
-        titles = _titles(documents)
         rows: list[dict] = []
-        rows += _value_conflicts(claims, failing.get("value", []), "value", titles)
-        rows += _value_conflicts(claims, failing.get("date", []), "date", titles)
-        rows += _row_conflicts(claims, failing.get("category", []), "category", titles)
-        rows += _row_conflicts(claims, failing.get("period", []), "period", titles)
-        rows += _arithmetic_conflicts(claims, failing.get("arithmetic", []), titles, findings)
+        rows += _value_conflicts(claims, failing.get("value", []), "value")
+        rows += _value_conflicts(claims, failing.get("date", []), "date")
+        rows += _row_conflicts(claims, failing.get("category", []), "category")
+        rows += _row_conflicts(claims, failing.get("period", []), "period")
+        rows += _arithmetic_conflicts(claims, failing.get("arithmetic", []), findings)
     finally:
         _MEMO.pop(id(checked), None)
     frame = pd.DataFrame(rows, columns=columns)
@@ -385,12 +388,6 @@ def _blank_rows(df: pd.DataFrame) -> set[int]:
     return {int(i) for i in suspects.index[suspects.isna().all(axis="columns").to_numpy()]}
 
 
-def _titles(documents: pd.DataFrame | None) -> dict[str, str]:
-    if documents is None or documents.empty:
-        return {}
-    return dict(zip(documents["source_id"], documents["source_id"]))
-
-
 def _conflict_id(kind: str, key: str) -> str:
     return "k-" + hashlib.sha1(f"{kind}\x1f{key}".encode("utf-8")).hexdigest()[:12]
 
@@ -402,17 +399,7 @@ def fingerprint(group: pd.DataFrame) -> str:
     return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def _show(r) -> str:
-    if r.unit == "date":
-        return str(r.value_text)
-    return str(r.value_text).strip()
-
-
-def _cite(r, titles: dict[str, str]) -> str:
-    return f"{_show(r)} in {titles.get(r.source_id, r.source_id)} ({r.location})"
-
-
-def _cite_side(part: pd.DataFrame, titles: dict[str, str]) -> str:
+def _cite_side(part: pd.DataFrame) -> str:
     """One side of a conflict in a few words: each value once, with where it is stated."""
     pieces = []
     for _, group in part.groupby(["value_low", "value_high"], sort=False, dropna=False):
@@ -420,9 +407,9 @@ def _cite_side(part: pd.DataFrame, titles: dict[str, str]) -> str:
         text = str(first["value_text"]).strip()
         sources = sorted(set(group["source_id"]))
         if len(group) == 1:
-            where = f"{titles.get(first['source_id'], first['source_id'])}, {first['location']}"
+            where = f"{first['source_id']}, {first['location']}"
         else:
-            where = "; ".join(f"{titles.get(src, src)} ×{int((group['source_id'] == src).sum())}" for src in sources)
+            where = "; ".join(f"{src} ×{int((group['source_id'] == src).sum())}" for src in sources)
         pieces.append(f"{text} ({where})")
     return ", ".join(pieces)
 
@@ -440,7 +427,7 @@ def _base_row(kind: str, key: str, group: pd.DataFrame, severity: str, explanati
     }
 
 
-def _value_conflicts(claims: pd.DataFrame, idx: list[int], kind: str, titles: dict) -> list[dict]:
+def _value_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[dict]:
     if not idx:
         return []
     sub = claims.loc[idx]
@@ -453,7 +440,7 @@ def _value_conflicts(claims: pd.DataFrame, idx: list[int], kind: str, titles: di
             severity = "error" if gap >= 0.10 else "warning"
         else:
             severity = "error" if gap >= 180 else "warning"
-        sides = " vs ".join(_cite_side(part, titles) for part in parts)
+        sides = " vs ".join(_cite_side(part) for part in parts)
         where = "within one source" if group["source_id"].nunique() == 1 else "across sources"
         first = group.iloc[0]
         what = f"{first['entity']} {first['metric']}" + (f" ({first['period']})" if kind == "value" and first["period"] else "")
@@ -494,7 +481,7 @@ def _days_gap(parts: list[pd.DataFrame]) -> float:
     return max(gaps) if gaps else 0.0
 
 
-def _row_conflicts(claims: pd.DataFrame, idx: list[int], kind: str, titles: dict) -> list[dict]:
+def _row_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[dict]:
     if not idx:
         return []
     sub = claims.loc[idx]
@@ -505,7 +492,7 @@ def _row_conflicts(claims: pd.DataFrame, idx: list[int], kind: str, titles: dict
         key_cols = ["entity", "metric", "period", "granularity", "expected_granularity"]
     for key, group in sub.groupby(key_cols, dropna=False):
         first = group.iloc[0]
-        cites = _cite_side(group, titles)
+        cites = _cite_side(group)
         echoes = _echoes(claims, group) if kind == "category" else pd.DataFrame()
         evidence = pd.concat([group, echoes]) if not echoes.empty else group
         if kind == "category":
@@ -513,7 +500,7 @@ def _row_conflicts(claims: pd.DataFrame, idx: list[int], kind: str, titles: dict
             also = ""
             if not echoes.empty:
                 e = echoes.iloc[0]
-                also = f" The same figure appears as {e['entity']} {e['metric']} in {titles.get(e['source_id'], e['source_id'])} ({e['location']})."
+                also = f" The same figure appears as {e['entity']} {e['metric']} in {e['source_id']} ({e['location']})."
             explanation = (f"{first['entity']} {first['metric']}: {cites} is recorded under '{first['metric']}' but its "
                            f"own words attribute it to '{named}' — a figure of another scope.{also}")
             rule = "stated-scope-matches-metric"
@@ -540,7 +527,7 @@ def _echoes(claims: pd.DataFrame, group: pd.DataFrame) -> pd.DataFrame:
     return claims[same_value & named]
 
 
-def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int], titles: dict,
+def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
                           findings: list[Finding | None] | None = None) -> list[dict]:
     if not idx:
         return []
@@ -566,7 +553,7 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int], titles: dict,
                 "growth-vs-components": f"the figures for {first['period']} and {first['base_period']}",
                 "multiple-vs-components": f"the figures for {first['period']} and {first['base_period']}",
                 "annualisation": "the period figure it is annualised from"}[finding.rule]
-        cites = _cite_side(stated, titles)
+        cites = _cite_side(stated)
         gap = _finding_gap(stated, finding)
         explanation = (f"{first['entity']} {first['metric']} ({first['period']}): {cites} does not follow from "
                        f"{what}, which gives {exp}.")

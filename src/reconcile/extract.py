@@ -83,7 +83,6 @@ CLAUSE_SPLIT = re.compile(r"\s*(?:;|,\s+(?:and|while|but|with|which|after|before
 # A sentence ends at . ! ? before a capital, a quote, or a lower-case brand such as xAI or eBay.
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘(\[]|[a-z]{1,3}[A-Z])")
 LEAD_DATE = re.compile(r"^\s*([A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{4}-\d{2}-\d{2})\s*[:–—-]\s+")
-MIN_MONEY_FOR_ECHO = 1e6
 
 
 @dataclass
@@ -366,7 +365,7 @@ class _Reader:
             entity, counterparty = self._prose_entity(sentence, entities, q, c_start, c_end, sentence_topic, metric)
             if _contrasted(sentence, quantities, q, entities):
                 entity = None  # "~$650B, versus roughly $760B for the seven largest spenders": another subject
-            grp = members if members and self._is_sum_figure(sentence, q) and _governed_by(sentence, sum_word, q) else ()
+            grp = members if members and _summable(q) and _governed_by(sentence, sum_word, q) else ()
             if grp:
                 entity = "+".join(grp)
             elif entity and self.vocab.entities.get(entity) and self.vocab.entities[entity].kind == "group":
@@ -439,9 +438,6 @@ class _Reader:
         run = min(runs, key=lambda r: min(abs(r[0].start - key.end()), abs(key.start() - r[-1].end)))
         names = sorted({self._top_company(e.name) for e in run})
         return (tuple(names), key) if len(names) >= 2 else ((), None)
-
-    def _is_sum_figure(self, sentence: str, q: Quantity) -> bool:
-        return q.unit in ("USD", "count", "GW", "MW") and q.per is None
 
     def _top_company(self, name: str) -> str:
         chain = [name] + self.vocab.ancestors(name)
@@ -644,8 +640,6 @@ class _Reader:
             relation = "multiple"
         if relation:
             base = _base_period(after, self.published, self.vocab.fiscal_year_end(entity))
-        if ANNUALISED_FROM.search(before):
-            relation = relation or None
         if q.per and q.per not in ("quarter", "month", "year") and metric in self.vocab.metrics \
                 and "price" not in self.vocab.metrics[metric].units:
             metric = None  # "$187/share" is a price per share, not the market cap it sits beside
@@ -1231,3 +1225,8 @@ def metrics_beside_entities(vocab: Vocabulary, text: str, entities: list[Match] 
         chars[e.start:e.end] = " " * (e.end - e.start)
     blanked = "".join(chars)  # same length: offsets still point into the original text
     return [Match(m.start, m.end, text[m.start:m.end], m.name) for m in vocab.metric_matcher.find(blanked)]
+
+
+def _summable(q: Quantity) -> bool:
+    """Money, counts and power add up across companies; rates and ratios do not."""
+    return q.unit in ("USD", "count", "GW", "MW") and q.per is None
