@@ -280,7 +280,7 @@ def test_run_locks_holds_home_and_out_together(tmp_path):
 
 DANGEROUS = ["=cmd|' /C calc'!A0", "@SUM(1)", "+1+1", "-2+3", "\t=1", "\r=1", " =HYPERLINK(\"x\")",
              "＝1+1"]
-HARMLESS = ["-5", "+50%", "-1,234.5", "12", "plain text", "", "a=b", "5-3"]
+HARMLESS = ["-5", "-1,234.5", "12", "plain text", "", "a=b", "5-3"]
 
 
 @pytest.mark.parametrize("cell", DANGEROUS)
@@ -292,6 +292,11 @@ def test_csv_safe_neutralises_formula_cells(cell):
 @pytest.mark.parametrize("cell", HARMLESS)
 def test_csv_safe_leaves_plain_numbers_and_text_alone(cell):
     assert csv_safe(pd.DataFrame({"quote": [cell]})).loc[0, "quote"] == cell
+
+
+def test_a_leading_plus_is_neutralised_even_on_a_number():
+    assert escape_cell("+50%") == "'+50%" and unescape_cell("'+50%") == "+50%"
+    assert escape_cell("+0") == "'+0"
 
 
 def test_csv_safe_keeps_numeric_columns_numeric():

@@ -53,8 +53,9 @@ from reconcile.errors import RunLockedError
 
 _FORMULA_TRIGGERS = frozenset("=+-@\t\r\n＝＋－＠")
 _BLANK_THEN_TRIGGER = re.compile(r"^\s+[=+\-@＝＋－＠]")
-# A cell that is only a number: no operator after the sign, so nothing to evaluate.
-_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+-]?\d+)?%?$")
+# A negative number is data a spreadsheet shows as such; a leading '+' is always neutralised, as the
+# issue asks and as the property test checks ("+0" once slipped through as a "plain number").
+_PLAIN_NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+-]?\d+)?%?$")
 _ESCAPE = "'"
 
 
