@@ -7,6 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings
+
+# CI replays the same examples every run (a red build must be reproducible); local runs keep exploring.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 from reconcile import engine, registry
 from reconcile.config import default_vocab_dir
