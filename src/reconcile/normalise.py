@@ -83,12 +83,21 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
         "metric_scope": metric_def.scope if metric_def else None,
         "stated_family": stated.family if stated else None, "stated_scope": stated.scope if stated else None,
         "metric_imposed": bool(m.metric_imposed), "per": per,
+        **_provenance(m, period),
     }
     if m.members:
         row["entity"] = _group_name(m.members, vocab) or row["entity"]
     row["group_key"] = _group_key(row, m, vocab)
     row["claim_id"] = _claim_id(m, q.text, q.start)
     return row
+
+
+def _provenance(m: Mention, period) -> dict:
+    """Where the claim's fields were read; a period the text does not give is the publication date, assumed."""
+    return {"entity_from": (m.entity_from or "assumed") if m.entity else None,
+            "metric_from": (m.metric_from or "assumed") if m.metric else None,
+            "period_from": (m.period_from or "assumed") if m.period is not None else
+            ("assumed" if period is not None else None)}
 
 
 def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
@@ -103,6 +112,7 @@ def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
         "relation": None, "base_period": None, "members": None, "tolerance": 0.0, "value_text": p.text,
         "context": m.context, "line": m.line, "published": published.isoformat(), "metric_family": "event",
         "metric_scope": m.event, "stated_family": None, "stated_scope": None, "metric_imposed": False, "per": None,
+        **_provenance(m, p),
     }
     parties = sorted({_top(m.entity, vocab)} | {_top(c, vocab) for c in (m.counterparty or "").split(";") if c})
     row["group_key"] = "|".join(["date", m.metric or "", "+".join(p for p in parties if p)])

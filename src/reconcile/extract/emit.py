@@ -42,7 +42,16 @@ def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
           expected_granularity=site.expected, metric_imposed=site.imposed, stated_metric=site.stated_metric,
           stated_entity=stated_entity, scope=site.scope, counterparty=site.counterparty,
           relation=relation or ("annualised" if _annualised(cues, q, before, after) else None), base_period=base,
-          members=tuple(site.members), superseded=superseded)
+          members=tuple(site.members), superseded=superseded, **provenance(site, metric))
+
+
+def provenance(site: FigureSite, metric: str | None) -> dict[str, str]:
+    """The site's `*_from` values for the fields it fills; a field the site fills without saying where is assumed."""
+    def source(value: object, stated: str) -> str:
+        return (stated or "assumed") if value else ""
+    return {"entity_from": source(site.entity, site.entity_from),
+            "metric_from": source(metric, site.metric_from if metric == site.metric else "clause"),
+            "period_from": source(site.period, site.period_from)}
 
 
 def _relation(cues: Cues, q: Quantity, before: str, after: str, site: FigureSite) -> str | None:
@@ -90,11 +99,16 @@ def cell_figures(r: Reading, cell: str, site: FigureSite) -> None:
             entity, metric, stated = _refine(r, cell, q, site, own_metric)
             figure(r, q, cell, replace(site, entity=entity, metric=metric, period=own_period or site.period,
                                        imposed=site.imposed and metric is not None and metric == site.metric,
-                                       scope=scope, stated_metric=stated, members=group_members(r.vocab, entity)))
+                                       scope=scope, stated_metric=stated, members=group_members(r.vocab, entity),
+                                       entity_from=site.entity_from if entity == site.entity else "row",
+                                       metric_from=site.metric_from if metric == site.metric else "row",
+                                       period_from="row" if own_period else site.period_from))
         else:
             # Secondary figures in a cell ("(+50% YoY)", "(11.5% stake)") carry their own words.
             figure(r, q, cell, replace(site, metric=own_metric or site.metric, period=own_period or site.period,
-                                       expected=None, imposed=False, scope=scope, members=(), secondary=True))
+                                       expected=None, imposed=False, scope=scope, members=(), secondary=True,
+                                       metric_from="row" if own_metric else site.metric_from,
+                                       period_from="row" if own_period else site.period_from))
     word_multiples(r, cell, site)
 
 
@@ -116,7 +130,9 @@ def word_multiples(r: Reading, text: str, site: FigureSite, levels: list[Quantit
                      unit="multiple", qualifier="approx" if approx else "exact")
         base = base_period(r.cues, text[m.end():m.end() + 40], r.published, r.vocab.fiscal_year_end(site.entity))
         r.add(site, entity=site.entity, metric=site.metric, quantity=q, period=period, relation="multiple",
-              base_period=base)
+              base_period=base, **provenance(replace(site, period=period,
+                                                     period_from=site.period_from if period is site.period else
+                                                     "clause"), site.metric))
 
 
 def _metric_near(r: Reading, cell: str, q: Quantity) -> str | None:

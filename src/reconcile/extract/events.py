@@ -47,9 +47,9 @@ def _event_mention(r: Reading, s: Sentence, clause_span: tuple[int, int], ev: Ma
     near = [e for e in s.entities if c_start <= e.start < c_end and
             min(abs(e.start - (c_start + ev.end)), abs((c_start + ev.start) - e.end)) <= 25]
     if near:
-        subject = near[0].name
+        subject, subject_from = near[0].name, "clause"
     elif s.topic and not unknown_name(clause[max(0, ev.start - 25):ev.start], r.vocab):
-        subject = s.topic
+        subject, subject_from = s.topic, s.topic_from
     else:
         return
     parties = {top_company(r.vocab, e.name) for e in near}
@@ -63,7 +63,8 @@ def _event_mention(r: Reading, s: Sentence, clause_span: tuple[int, int], ev: Ma
                 break
     others = sorted(p for p in parties if p and p != top_company(r.vocab, subject))
     r.add(FigureSite(location=s.where, quote=sentence, context="prose"), entity=subject, metric=f"{name}_date",
-          quantity=None, period=date, counterparty=";".join(others) or None, event=name)
+          quantity=None, period=date, counterparty=";".join(others) or None, event=name,
+          entity_from=subject_from, metric_from="clause", period_from="clause")
 
 
 def cell_events(r: Reading, text: str, site: FigureSite, ctx: Context) -> None:
@@ -83,7 +84,8 @@ def cell_events(r: Reading, text: str, site: FigureSite, ctx: Context) -> None:
         if not others and r.vocab.event_relational.get(name) and ctx.entity and ctx.entity != entity:
             others = [ctx.entity]
         r.add(site, entity=entity, metric=f"{name}_date", quantity=None, period=date,
-              counterparty=";".join(others) or None, event=name)
+              counterparty=";".join(others) or None, event=name, entity_from=site.entity_from or "assumed",
+              metric_from="row", period_from="row")
 
 
 def adjacent_date(dates: list[Period], ev: Match, gap: int = 15) -> Period | None:

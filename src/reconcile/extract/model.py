@@ -8,6 +8,7 @@ from ..quantities import Period, Quantity, Unparsed
 from ..vocab import Cues, Match, Vocabulary
 
 
+
 @dataclass
 class Mention:
     """One figure as found, before normalisation into a claim."""
@@ -32,6 +33,9 @@ class Mention:
     members: tuple[str, ...] = ()
     superseded: bool = False
     event: str | None = None
+    entity_from: str = ""              # one of schemas.FIELD_SOURCES, '' when the field is empty
+    metric_from: str = ""
+    period_from: str = ""
 
 
 @dataclass
@@ -77,6 +81,9 @@ class FigureSite:
     growth_label: bool = False         # the label or header speaks of growth
     stated_metric: str | None = None
     secondary: bool = False            # not the first figure of its cell
+    entity_from: str = ""              # where each field was read: one of schemas.FIELD_SOURCES
+    metric_from: str = ""
+    period_from: str = ""
 
 
 @dataclass
@@ -112,3 +119,4 @@ class Sentence:
     clauses: list[tuple[int, int]]
     topic: str | None                  # the subject when a clause names none
     lead_date: Period | None           # "Jan 28: ..." dates a timeline item
+    topic_from: str = "clause"         # where the topic was read: clause, previous sentence, heading

@@ -37,33 +37,41 @@ def read_prose(r: Reading, text: str, ctx: Context, where: str) -> None:
     if m:
         dates = find_periods(m.group(1), r.published)
         lead_date = dates[0] if dates else None
-    topic = _topic(r, text, ctx)
+    topic, topic_from = _topic(r, text, ctx)
     previous = None
-    for sentence in SENTENCE_SPLIT.split(text):
+    for n, sentence in enumerate(SENTENCE_SPLIT.split(text)):
         if not sentence.strip():
             continue
         starts_with_pronoun = bool(r.cues.leading_pronoun.match(sentence))
-        subject = read_sentence(r, sentence.strip(), ctx, where,
-                                previous if starts_with_pronoun and previous else topic, lead_date)
+        if starts_with_pronoun and previous:
+            given = (previous, "previous sentence")
+        else:
+            given = (topic, "previous sentence" if n and topic_from == "clause" else topic_from)
+        subject = read_sentence(r, sentence.strip(), ctx, where, given, lead_date)
         previous = subject or previous
 
 
-def _topic(r: Reading, text: str, ctx: Context) -> str | None:
-    """The entity a passage is about: its lead-in before a colon, else its first words, else the heading."""
+def _topic(r: Reading, text: str, ctx: Context) -> tuple[str | None, str]:
+    """The entity a passage is about, and where it was read: its lead-in before a colon, else its first words,
+    else the heading."""
     lead = text.split(":", 1)[0] if ":" in text[:120] else text[:60]
     ents = r.vocab.entity_matcher.find(lead)
-    return ents[0].name if ents else ctx.entity
+    if ents:
+        return ents[0].name, "clause"
+    return ctx.entity, "heading" if ctx.entity else ""
 
 
-def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: str | None,
+def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[str | None, str],
                   lead_date: Period | None) -> str | None:
-    """The events and figures of one sentence; returns its subject, for a next sentence that says 'it'."""
+    """The events and figures of one sentence; returns its subject, for a next sentence that says 'it'.
+
+    `topic` is the subject a clause that names none falls back on, with where it was read."""
     if lead_date is not None:
         text = LEAD_DATE.sub("", text, count=1)
     entities = r.vocab.entity_matcher.find(text)
     if entities and entities[0].start < 25 and not prepositional(r.cues, text, entities[0]):
-        topic = entities[0].name
-    s = Sentence(text, where, ctx, entities, clause_spans(text), topic, lead_date)
+        topic = (entities[0].name, "clause")
+    s = Sentence(text, where, ctx, entities, clause_spans(text), topic[0], lead_date, topic[1])
     for span in s.clauses:
         clause_events(r, s, span)
     f = _sentence_figures(r, s)
@@ -71,8 +79,10 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: str | 
     for q in f.quantities:
         entity = _prose_figure(r, s, f, q)
         first_subject = first_subject or entity
-    word_multiples(r, text, FigureSite(where, text, "prose", entity=topic,
-                                       metric=f.metrics[0].name if f.metrics else ctx.metric),
+    word_multiples(r, text, FigureSite(where, text, "prose", entity=s.topic,
+                                       metric=f.metrics[0].name if f.metrics else ctx.metric,
+                                       entity_from=s.topic_from, metric_from="clause" if f.metrics else "heading",
+                                       period_from="heading"),
                    levels=f.levels, periods_of=f.periods_of)
     return first_subject or (entities[0].name if entities else None)
 
@@ -101,30 +111,31 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     """One figure of a sentence as a mention; returns its entity."""
     clause = clause_of(s.clauses, q.start)
     metric_m = f.chosen.get(q.start)
-    metric = metric_m.name if metric_m else None
+    metric, metric_from = (metric_m.name, "clause") if metric_m else (None, "")
     if metric is None and not f.metrics and s.ctx.metric and r.vocab.accepts(s.ctx.metric, q.unit):
-        metric = s.ctx.metric  # a bullet under a metric heading ("Infrastructure Investment")
-    entity, counterparty = _prose_entity(r, s, q, clause, metric)
+        metric, metric_from = s.ctx.metric, "heading"  # a bullet under a metric heading ("Infrastructure Investment")
+    entity, counterparty, entity_from = _prose_entity(r, s, q, clause, metric)
     if _contrasted(r.cues, s.text, f.quantities, q, s.entities):
         entity = None  # "~$650B, versus roughly $760B for the seven largest spenders": another subject
     grp = f.members if f.members and _summable(q) and _governed_by(r.cues, s.text, f.sum_word, q) else ()
     if grp:
-        entity = "+".join(grp)
+        entity, entity_from = "+".join(grp), "clause"
     elif entity and r.vocab.entities.get(entity) and r.vocab.entities[entity].kind == "group":
         grp = r.vocab.entities[entity].members
-    period = _prose_period(r, s, q, clause, entity)
+    period, period_from = _prose_period(r, s, q, clause, entity)
     if q.unit in ("percent", "multiple"):
         level = level_before(q, f.levels, f.periods_of)
         if level is not None:
-            period = f.periods_of[level.start]  # "$125B in 2026, up 50% YoY": the growth is the $125B's
+            period, period_from = f.periods_of[level.start], "clause"  # "$125B in 2026, up 50% YoY": the $125B's
     elif period is not None:
         f.periods_of[q.start] = period
     if period is None and s.lead_date is not None and metric and \
             r.vocab.metrics[metric].granularity in ("point", "cumulative"):
-        period = s.lead_date
+        period, period_from = s.lead_date, "clause"
     scope = target_scope(r.cues, s.text, q) or (_prose_scope(r, s.text, metric_m) if metric_m else None)
     figure(r, q, s.text, FigureSite(s.where, s.text, "prose", entity=entity, metric=metric, period=period,
-                                    scope=scope, counterparty=counterparty, members=grp))
+                                    scope=scope, counterparty=counterparty, members=grp, entity_from=entity_from,
+                                    metric_from=metric_from, period_from=period_from))
     return entity
 
 
@@ -179,8 +190,17 @@ def _members(r: Reading, sentence: str, entities: list[Match]) -> tuple[tuple[st
 
 
 def _prose_entity(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
-                  metric: str | None) -> tuple[str | None, str | None]:
-    """The figure's subject and, for a relational metric (an investment in someone), the other party."""
+                  metric: str | None) -> tuple[str | None, str | None, str]:
+    """The figure's subject, for a relational metric (an investment in someone) the other party, and where the
+    subject was read."""
+    subject, counterparty = _subject_and_party(r, s, q, clause, metric)
+    if subject is None:
+        return None, counterparty, ""
+    return subject, counterparty, s.topic_from if subject == s.topic else "clause"
+
+
+def _subject_and_party(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
+                       metric: str | None) -> tuple[str | None, str | None]:
     cues, sentence, entities, (c_start, c_end) = r.cues, s.text, s.entities, clause
     relational = bool(metric and r.vocab.metrics[metric].relational)
     before = [e for e in entities if c_start <= e.start and e.end <= q.start]
@@ -229,8 +249,16 @@ def _prose_entity(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
     return subject, counterparty
 
 
-def _prose_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int], entity: str | None) -> Period | None:
-    """A period in the figure's own clause and close to it; else the heading's period."""
+def _prose_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
+                  entity: str | None) -> tuple[Period | None, str]:
+    """A period in the figure's own clause and close to it; else the heading's period. With where it was read."""
+    best = _clause_period(r, s, q, clause, entity)
+    if best is not None:
+        return best, "clause"
+    return s.ctx.period, "heading" if s.ctx.period is not None else ""
+
+
+def _clause_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int], entity: str | None) -> Period | None:
     sentence, (c_start, c_end) = s.text, clause
     events = r.vocab.event_matcher.find(sentence)
     best, best_d = None, 45
@@ -250,7 +278,7 @@ def _prose_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
             d = min(d, 44)  # "Full-year 2025 capital expenditures ... were $72.2 billion"
         if d < best_d:
             best, best_d = p, d
-    return best or s.ctx.period
+    return best
 
 
 # --- which metric word names which figure --------------------------------------------------------

@@ -38,6 +38,9 @@ class CellMeaning:
     period: Period | None
     expected: str | None               # the granularity the header or label implies
     scope: str | None = None
+    entity_from: str = ""              # where each was read: row, column or heading
+    metric_from: str = ""
+    period_from: str = ""
 
 
 def read_table(r: Reading, block: Block, ctx: Context, where: str, scale=None) -> None:
@@ -100,10 +103,12 @@ def read_cell(r: Reading, ctx: Context, cell: TableCell) -> None:
                       # Only a header or row label imposes a metric on a cell; a section heading only suggests one.
                       imposed=metric is not None and metric in (header_m, label_m), scope=meaning.scope,
                       counterparty=counterparty,
-                      growth_label=bool(r.cues.growth.search(cell.label)) or bool(r.cues.growth.search(cell.header)))
+                      growth_label=bool(r.cues.growth.search(cell.label)) or bool(r.cues.growth.search(cell.header)),
+                      entity_from=meaning.entity_from, metric_from=meaning.metric_from,
+                      period_from=meaning.period_from)
     cell_figures(r, cell.text, site)
-    cell_events(r, f"{cell.label}: {cell.text}", FigureSite(cell.location, cell.quote, cell.shape, entity=entity),
-                ctx)
+    cell_events(r, f"{cell.label}: {cell.text}", FigureSite(cell.location, cell.quote, cell.shape, entity=entity,
+                                                            entity_from=meaning.entity_from), ctx)
 
 
 def _rows_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | None, header_m: str | None) -> CellMeaning:
@@ -112,23 +117,30 @@ def _rows_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | None, h
     entity = row_entity.name if row_entity else (clean_label(cell.label) if cell.unknown_entity_label else None)
     if entity and entity[:1] in "=+-@":
         entity = None  # '=HYPERLINK(...)' is a spreadsheet formula, not a company
-    period = _period_in(r, cell.header, entity) or _period_in(r, cell.label, entity) or cell.row_period or ctx.period
-    return CellMeaning(entity, header_m or label_m or ctx.metric, period, granularity(r.cues, cell.header),
-                       _residual(r, cell.label, row_entity, None))
+    period, period_from = _first_period((_period_in(r, cell.header, entity), "column"),
+                                        (_period_in(r, cell.label, entity), "row"), (cell.row_period, "row"),
+                                        (ctx.period, "heading"))
+    metric, metric_from = _first_of((header_m, "column"), (label_m, "row"), (ctx.metric, "heading"))
+    return CellMeaning(entity, metric, period, granularity(r.cues, cell.header),
+                       _residual(r, cell.label, row_entity, None), "row", metric_from, period_from)
 
 
 def _columns_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | None, header_m: str | None) -> CellMeaning:
     """Entities in columns: the header names the entity, the row the metric."""
     entity = cell.col_entity.name if cell.col_entity else None
-    period = _period_in(r, cell.label, entity) or _period_in(r, cell.header, entity) or ctx.period
-    return CellMeaning(entity, label_m or ctx.metric, period, granularity(r.cues, cell.label),
-                       _residual(r, cell.header, cell.col_entity, None))
+    period, period_from = _first_period((_period_in(r, cell.label, entity), "row"),
+                                        (_period_in(r, cell.header, entity), "column"), (ctx.period, "heading"))
+    metric, metric_from = _first_of((label_m, "row"), (ctx.metric, "heading"))
+    return CellMeaning(entity, metric, period, granularity(r.cues, cell.label),
+                       _residual(r, cell.header, cell.col_entity, None), "column", metric_from, period_from)
 
 
 def _series_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | None, header_m: str | None) -> CellMeaning:
     """A time series: the row is a period, the header the metric, the heading the entity."""
-    return CellMeaning(ctx.entity, header_m or ctx.metric, cell.row_period or ctx.period,
-                       granularity(r.cues, cell.header))
+    metric, metric_from = _first_of((header_m, "column"), (ctx.metric, "heading"))
+    period, period_from = _first_period((cell.row_period, "row"), (ctx.period, "heading"))
+    return CellMeaning(ctx.entity, metric, period, granularity(r.cues, cell.header), None, "heading", metric_from,
+                       period_from)
 
 
 def _key_value_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | None,
@@ -140,12 +152,32 @@ def _key_value_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | No
     entity = label_entity.name if label_entity else ctx.entity
     if label_entity is None and entity and r.cues.total.search(label):
         entity = top_company(r.vocab, entity)  # "Total Revenue" under "Azure ..." is Microsoft's
-    metric = label_m or (header_m if header_m and norm(header) not in ("value", "metric") else None)
-    period = _period_in(r, label, entity) or column_period or cell.row_period or ctx.period
+    metric, metric_from = _first_of((label_m, "row"),
+                                    (header_m if header_m and norm(header) not in ("value", "metric") else None,
+                                     "column"))
+    label_period = _period_in(r, label, entity)
     if column_period is not None and entity:
-        period = _period_in(r, label, entity) or _period_in(r, header, entity) or period
+        column_period = _period_in(r, header, entity) or column_period
+    period, period_from = _first_period((label_period, "row"), (column_period, "column"), (cell.row_period, "row"),
+                                        (ctx.period, "heading"))
     return CellMeaning(entity, metric, period, granularity(r.cues, label) or granularity(r.cues, header),
-                       _residual(r, label, label_entity, metric))
+                       _residual(r, label, label_entity, metric), "row" if label_entity else "heading", metric_from,
+                       period_from)
+
+
+def _first_of(*candidates: tuple[str | None, str]) -> tuple[str | None, str]:
+    """The first value given, with where it was read."""
+    for value, source in candidates:
+        if value:
+            return value, source
+    return None, ""
+
+
+def _first_period(*candidates: tuple[Period | None, str]) -> tuple[Period | None, str]:
+    for value, source in candidates:
+        if value is not None:
+            return value, source
+    return None, ""
 
 
 _SHAPES = {"table_rows": _rows_cell, "table_columns": _columns_cell, "series": _series_cell,
