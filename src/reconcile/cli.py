@@ -516,14 +516,14 @@ def _chosen_date(conflict: pd.Series, text: str) -> dict[str, Any]:
     """A date conflict is decided with a date or period as the documents write it: 2027, Q4 2026, 2026-01-28."""
     import datetime as dt
 
-    from reconcile.quantities import find_periods
+    from reconcile.quantities import date_code, find_periods
     periods = find_periods(text.strip(), dt.date.today())
     if len(periods) != 1 or periods[0].text.strip() != text.strip():
         raise UserError(f"--value {text!r} is not a date or period reconcile can read",
                         hint=f"conflict {conflict['conflict_id']} is about dates: write e.g. --value 2027, "
                              "--value 'Q4 2026' or --value 2026-01-28")
     p = periods[0]
-    low, high = (float(d.year * 10000 + d.month * 100 + d.day) for d in (p.start, p.end))
+    low, high = (float(date_code(d)) for d in (p.start, p.end))
     return dict(chosen_claim_id=None, chosen_value=low if low == high else None, chosen_low=low, chosen_high=high,
                 unit="date")
 
