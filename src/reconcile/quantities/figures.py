@@ -286,21 +286,24 @@ def _read_prefix(c: _Candidate, last: int) -> None:
 
 def _check_left_context(c: _Candidate) -> None:
     """Names and identifiers: a number glued to letters or symbols on its left is not a figure."""
-    text, p0, raw_end = c.text, c.p0, c.raw_end
-    left = text[p0 - 1] if p0 > 0 else ""
-    if not left:
+    left = c.text[c.p0 - 1] if c.p0 > 0 else ""
+    if not left or c.between or c.qword or c.qsym:
         return
-    starts_plain = not (c.between or c.qword or c.qsym) and (c.sign or not c.cur)
-    if starts_plain:
-        if left.isalnum() or left in _BAD_LEFT:
-            if not (left in "'’" and len(c.e1.raw) != 2):
-                raise _Skip(raw_end)
-        if left == "-" and p0 >= 2 and text[p0 - 2].isalnum():
+    if c.sign or not c.cur:
+        _check_left_of_number(c, left)
+    elif left.isalnum() or left in "$_":
+        raise _Skip(c.raw_end)   # 'A$5', 'x$5', '$$5': a currency sign glued to a name
+
+
+def _check_left_of_number(c: _Candidate, left: str) -> None:
+    text, p0, raw_end = c.text, c.p0, c.raw_end
+    if left.isalnum() or left in _BAD_LEFT:
+        if not (left in "'’" and len(c.e1.raw) != 2):   # "'25" is a year; before a longer number a quote opens a quotation
             raise _Skip(raw_end)
-        if left in "[" and raw_end < c.n and text[raw_end] == "]" and not c.whole:
-            raise _Skip(raw_end)
-    elif c.cur and not (c.between or c.qword or c.qsym or c.sign) and (left.isalnum() or left in "$_"):
-        raise _Skip(raw_end)
+    if left == "-" and p0 >= 2 and text[p0 - 2].isalnum():
+        raise _Skip(raw_end)                             # 'GPT-5', 'COVID-19'
+    if left in "[" and raw_end < c.n and text[raw_end] == "]" and not c.whole:
+        raise _Skip(raw_end)                             # '[3]': a footnote marker
 
 
 def _read_range(c: _Candidate) -> None:

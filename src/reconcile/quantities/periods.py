@@ -237,67 +237,111 @@ def _nearest_quarter_year(qa: int, fiscal: bool, fy: int, as_of: dt.date) -> int
 
 
 
-def _resolve(m: re.Match, as_of: dt.date, fy: int) -> tuple[str, dt.date, dt.date, str] | None:
-    """(label, start, end, granularity) for a period match, or None if it is not a valid period."""
+_Resolved = tuple[str, dt.date, dt.date, str]   # (label, start, end, granularity)
+
+
+def _resolve(m: re.Match, as_of: dt.date, fy: int) -> _Resolved | None:
+    """(label, start, end, granularity) for a period match, or None if it is not a valid period; "trim" when
+    only the first year of a 'year-yy' form is a period."""
     g = m.groupdict()
-    if g["iso_y"]:
-        d = dt.date(int(g["iso_y"]), int(g["iso_m"]), int(g["iso_d"]))
-        return d.isoformat(), d, d, "day"
-    if g["us_y"]:
-        a, b = int(g["us_m"]), int(g["us_d"])
-        if a > 12:
-            a, b = b, a
-        d = dt.date(int(g["us_y"]), a, b)
-        return d.isoformat(), d, d, "day"
-    if g["mdy_m"] or g["dmy_m"]:
-        mo = month_of(g["mdy_m"] or g["dmy_m"])
-        day = int(g["mdy_d"] or g["dmy_d"])
-        ys = g["mdy_y"] or g["dmy_y"]
-        d = dt.date(int(ys), mo, day) if ys else _nearest_day(mo, day, as_of)
-        if d is None:
-            return None
-        return d.isoformat(), d, d, "day"
-    if g["my_m"]:
-        mo = month_of(g["my_m"])
-        y = int(g["my_y"]) if g["my_y"] else _yy(g["my_yy"])
-        a, b = _months_span(y, mo, 1)
-        return f"{y:04d}-{mo:02d}", a, b, "month"
-    if g["part"]:
-        # early = Jan-Apr, mid = May-Aug, late = Sep-Dec (four-month windows, granularity "month")
-        y = int(g["part_y"])
-        p = g["part"].lower()
-        first = {"early": 1, "mid": 5, "late": 9}[p]
-        a, b = _months_span(y, first, 4)
-        return f"{y}-{p}", a, b, "month"
-    if g["q_a"] or g["qn_a"] or (g["ord"] and g["ord_k"].lower() == "quarter") or g["fy_q"]:
-        return _quarter(g, as_of, fy)
-    if g["h_a"] or g["hn_a"] or (g["ord"] and g["ord_k"].lower() == "half") or g["fy_h"]:
-        return _half(g, as_of, fy)
-    if g["fy_y"]:
-        y1 = _yy(g["fy_y"])
-        a, b = _fy_span(y1, fy)
-        if g["fy_y2"]:
-            y2 = _yy(g["fy_y2"]) if len(g["fy_y2"]) == 4 else (y1 // 100) * 100 + int(g["fy_y2"])
-            if y2 <= y1:
-                return None
-            _, b = _fy_span(y2, fy)
-            return f"FY{y1}..FY{y2}", a, b, "fiscal_year"
-        return f"FY{y1}", a, b, "fiscal_year"
-    if g["yr"]:
-        y1 = int(g["yr"])
-        if not 1900 <= y1 <= 2100:
-            return None
-        if g["yr2"]:
-            y2 = int(g["yr2"]) if len(g["yr2"]) == 4 else (y1 // 100) * 100 + int(g["yr2"])
-            if y1 < y2 <= 2100 and (len(g["yr2"]) == 4 or y2 - y1 <= 20):
-                return f"{y1}..{y2}", dt.date(y1, 1, 1), dt.date(y2, 12, 31), "year"
-            if len(g["yr2"]) == 2 and 1 <= int(g["yr2"]) <= 12 and "-" in m.group(0)[m.end("yr") - m.start():]:
-                mo = int(g["yr2"])
-                a, b = _months_span(y1, mo, 1)
-                return f"{y1}-{mo:02d}", a, b, "month"
-            return "trim"  # type: ignore[return-value]
-        return str(y1), dt.date(y1, 1, 1), dt.date(y1, 12, 31), "year"
+    for applies, read in _PERIOD_FORMS:
+        if applies(g):
+            return read(m, g, as_of, fy)
     return None
+
+
+def _day_of(d: dt.date | None) -> _Resolved | None:
+    return None if d is None else (d.isoformat(), d, d, "day")
+
+
+def _iso_day(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+    """2026-01-28"""
+    return _day_of(dt.date(int(g["iso_y"]), int(g["iso_m"]), int(g["iso_d"])))
+
+
+def _us_day(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+    """1/28/2026 (and 28/1/2026, when the first number cannot be a month)"""
+    a, b = int(g["us_m"]), int(g["us_d"])
+    if a > 12:
+        a, b = b, a
+    return _day_of(dt.date(int(g["us_y"]), a, b))
+
+
+def _named_month_day(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+    """November 18, 2025 / 28 January 2026 / Jan 28 (the year nearest the source's date)"""
+    mo = month_of(g["mdy_m"] or g["dmy_m"])
+    day = int(g["mdy_d"] or g["dmy_d"])
+    ys = g["mdy_y"] or g["dmy_y"]
+    return _day_of(dt.date(int(ys), mo, day) if ys else _nearest_day(mo, day, as_of))
+
+
+def _named_month(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+    """February 2026 / Feb '26"""
+    mo = month_of(g["my_m"])
+    y = int(g["my_y"]) if g["my_y"] else _yy(g["my_yy"])
+    a, b = _months_span(y, mo, 1)
+    return f"{y:04d}-{mo:02d}", a, b, "month"
+
+
+def _part_of_year(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+    """early / mid / late 2026: Jan-Apr, May-Aug, Sep-Dec (four-month windows, granularity "month")"""
+    y = int(g["part_y"])
+    p = g["part"].lower()
+    first = {"early": 1, "mid": 5, "late": 9}[p]
+    a, b = _months_span(y, first, 4)
+    return f"{y}-{p}", a, b, "month"
+
+
+def _fiscal_year(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+    """FY2025 / fiscal 2025 / FY2024-FY2026"""
+    y1 = _yy(g["fy_y"])
+    a, b = _fy_span(y1, fy)
+    if g["fy_y2"]:
+        y2 = _yy(g["fy_y2"]) if len(g["fy_y2"]) == 4 else (y1 // 100) * 100 + int(g["fy_y2"])
+        if y2 <= y1:
+            return None
+        _, b = _fy_span(y2, fy)
+        return f"FY{y1}..FY{y2}", a, b, "fiscal_year"
+    return f"FY{y1}", a, b, "fiscal_year"
+
+
+def _year(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+    """2026 / 2024-2029 / 2025-26 / 2026-01 / 2024 to 2029"""
+    y1 = int(g["yr"])
+    if not 1900 <= y1 <= 2100:
+        return None
+    if not g["yr2"]:
+        return str(y1), dt.date(y1, 1, 1), dt.date(y1, 12, 31), "year"
+    y2 = int(g["yr2"]) if len(g["yr2"]) == 4 else (y1 // 100) * 100 + int(g["yr2"])
+    if y1 < y2 <= 2100 and (len(g["yr2"]) == 4 or y2 - y1 <= 20):
+        return f"{y1}..{y2}", dt.date(y1, 1, 1), dt.date(y2, 12, 31), "year"
+    if len(g["yr2"]) == 2 and 1 <= int(g["yr2"]) <= 12 and "-" in m.group(0)[m.end("yr") - m.start():]:
+        mo = int(g["yr2"])
+        a, b = _months_span(y1, mo, 1)
+        return f"{y1}-{mo:02d}", a, b, "month"
+    return "trim"  # type: ignore[return-value]
+
+
+def _is_quarter(g: dict) -> bool:
+    return bool(g["q_a"] or g["qn_a"] or (g["ord"] and g["ord_k"].lower() == "quarter") or g["fy_q"])
+
+
+def _is_half(g: dict) -> bool:
+    return bool(g["h_a"] or g["hn_a"] or (g["ord"] and g["ord_k"].lower() == "half") or g["fy_h"])
+
+
+# the period forms, in the order they are tried: (does the match hold this form?, read it)
+_PERIOD_FORMS = (
+    (lambda g: g["iso_y"], _iso_day),
+    (lambda g: g["us_y"], _us_day),
+    (lambda g: g["mdy_m"] or g["dmy_m"], _named_month_day),
+    (lambda g: g["my_m"], _named_month),
+    (lambda g: g["part"], _part_of_year),
+    (_is_quarter, lambda m, g, as_of, fy: _quarter(g, as_of, fy)),
+    (_is_half, lambda m, g, as_of, fy: _half(g, as_of, fy)),
+    (lambda g: g["fy_y"], _fiscal_year),
+    (lambda g: g["yr"], _year),
+)
 
 
 _ORD = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
