@@ -36,12 +36,12 @@ from .decisions import (
     DecisionStore, NewDecision, Recorded, decisions_frame, export_yaml, parse_import,
 )
 from .errors import UserError
+from .figures import present as _present
 from .outputs import atomic_write_text, pin_output_set, read_csv_safe
 from .resolve import (
     apply_decisions, claims_of, format_interval, format_value, orphaned_decisions,
 )
 from .schemas import CONFLICT_KINDS, CONFLICT_STATUSES
-from .figures import present as _present
 
 # typer offers a Literal's values as the option's choices.
 StatusChoice = Literal[CONFLICT_STATUSES]  # type: ignore[valid-type]
