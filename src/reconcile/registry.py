@@ -17,6 +17,7 @@ import yaml
 
 from .errors import UserError
 from .parse import sniff_format
+from .quantities.lexicon import MONTH_NAMES
 
 REGISTRY_NAME = "sources.yaml"
 FORMATS = ("markdown", "text", "html")
@@ -317,11 +318,13 @@ def _one_line(exc: BaseException) -> str:
 
 
 # "Published February 3, 2026", "Updated: 2026-02-03", <meta name="date" content="2026-02-03">, <time datetime=...>
+_FULL_MONTHS = "|".join(name.title() for name in MONTH_NAMES)
+_SHORT_MONTHS = "|".join(name[:3].title() + ("|Sept" if name == "september" else "")
+                         for name in MONTH_NAMES if len(name) > 3)
 CONTENT_DATE = re.compile(
     r"(?i)(?:published|posted|updated|dated?|as of|release date|datetime=[\"']|content=[\"'])\s*(?:on\s*)?:?\s*"
-    r"((?:January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2}|"
-    r"\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{4})")
+    r"((?:" + _FULL_MONTHS + "|" + _SHORT_MONTHS + r")\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2}|"
+    r"\d{1,2}\s+(?:" + _FULL_MONTHS + r")\s+\d{4})")
 
 
 def _date_from_content(doc: SourceDoc) -> str:
