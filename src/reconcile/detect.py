@@ -25,7 +25,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 from pandera.typing.pandas import Series
 
-from .quantities import format_value
+from .quantities import date_of_code, render_value
 from .schemas import ClaimsSchema, ConflictsSchema, columns_of
 
 SCOPE_ANY = "any"
@@ -473,8 +473,7 @@ def _relative_gap(parts: list[pd.DataFrame]) -> float:
 
 def _days_gap(parts: list[pd.DataFrame]) -> float:
     def to_date(x: float):
-        x = int(x)
-        return pd.Timestamp(year=x // 10000, month=max(1, x // 100 % 100), day=max(1, x % 100))
+        return pd.Timestamp(date_of_code(x))
     gaps = []
     for a in range(len(parts) - 1):
         gaps.append((to_date(parts[a + 1]["value_low"].min()) - to_date(parts[a]["value_high"].max())).days)
@@ -577,8 +576,8 @@ def _interval_text(finding: Finding, unit: str) -> str:
     if not math.isnan(finding.stated_low):
         low, high = finding.stated_low, finding.stated_high
     if math.isclose(low, high, rel_tol=1e-9):
-        return format_value(low, unit)
-    return f"{format_value(low, unit)}–{format_value(high, unit)}"
+        return render_value(low, unit)
+    return f"{render_value(low, unit)}–{render_value(high, unit)}"
 
 
 def _finding_gap(stated: pd.DataFrame, finding: Finding) -> float:

@@ -15,7 +15,7 @@ import re
 import pandas as pd
 
 from .extract import Mention
-from .quantities import Period
+from .quantities import Period, date_code
 from .schemas import ClaimsSchema, columns_of
 from .vocab import Vocabulary
 
@@ -102,7 +102,7 @@ def _provenance(m: Mention, period) -> dict:
 
 def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
     p = m.period
-    low, high = float(_ymd(p.start)), float(_ymd(p.end))
+    low, high = float(date_code(p.start)), float(date_code(p.end))
     row = {
         "source_id": m.source_id, "location": m.location, "quote": m.quote.strip(), "entity": m.entity,
         "metric": m.metric, "period": p.label, "value": low if low == high else None, "value_low": low,
@@ -223,10 +223,6 @@ def _around(m: Mention) -> str:
 
 def _finite(x: float | None) -> float | None:
     return x if x is not None and math.isfinite(x) else None
-
-
-def _ymd(d: dt.date) -> int:
-    return d.year * 10000 + d.month * 100 + d.day
 
 
 def _claim_id(m: Mention, text: str, offset: int) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from reconcile.errors import UserError
+from .errors import UserError
 
 SEVERITIES = ("critical", "warning")
 REFERENCES_TABLE = "references"

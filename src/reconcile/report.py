@@ -33,9 +33,9 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from reconcile.schemas import CONFLICT_KINDS, CONFLICT_STATUSES, GOLDEN_STATUSES, SEVERITIES
-from reconcile.figures import format_interval, format_value
-from reconcile.figures import present as _present
+from .figures import format_interval, format_value
+from .figures import present as _present
+from .schemas import CONFLICT_KINDS, CONFLICT_STATUSES, GOLDEN_STATUSES, SEVERITIES
 
 DEFAULT_TITLE = "Reconciliation report"
 

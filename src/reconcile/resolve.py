@@ -21,9 +21,9 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from reconcile.schemas import ResolvedClaimsSchema, columns_of
-from reconcile.figures import format_interval, format_value
-from reconcile.figures import present as _present
+from .figures import format_interval, format_value
+from .figures import present as _present
+from .schemas import ResolvedClaimsSchema, columns_of
 
 # Columns `apply_decisions` adds, describing the conflict's latest decision.
 # For a stale conflict they still show the earlier decision, beside the open status.

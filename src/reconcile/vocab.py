@@ -236,6 +236,7 @@ def load_vocabulary(vocab_dir: Path) -> Vocabulary:
     vocab_dir = Path(vocab_dir)
     docs = {name: _load_yaml(vocab_dir / name) for name in VOCAB_FILES}
     unit_kinds, tolerance = _read_units(docs["units.yaml"], vocab_dir / "units.yaml")
+    _read_spellings(docs["units.yaml"], vocab_dir / "units.yaml", required=False)  # fail early on a bad entry
     entities, entity_aliases = _read_entities(docs["entities.yaml"], vocab_dir / "entities.yaml")
     metrics, metric_aliases = _read_metrics(docs["metrics.yaml"], vocab_dir / "metrics.yaml", unit_kinds)
     events, event_aliases, event_flags = _read_events(docs["events.yaml"], vocab_dir / "events.yaml")
@@ -526,6 +527,32 @@ def _check_examples(name: str, regex: re.Pattern, found: list[tuple[str, int]], 
         if regex.search(text):
             raise UserError(f"cue '{name}' finds {text!r}, listed under no_match", file=path, line=line,
                             hint="narrow the pattern, or move the example to match")
+
+
+SPELLING_GROUPS = ("physical", "flops", "durations")
+
+
+def load_unit_spellings(path: Path) -> dict[str, dict[str, str]]:
+    """The `spellings` section of a units.yaml: group (physical | flops | durations) -> spelling -> unit."""
+    return _read_spellings(_load_yaml(Path(path)), Path(path), required=True)
+
+
+def _read_spellings(root: yaml.Node, path: Path, required: bool) -> dict[str, dict[str, str]]:
+    section = _section(root, "spellings", path, required=required)
+    groups: dict[str, dict[str, str]] = {group: {} for group in SPELLING_GROUPS}
+    if section is None:
+        return groups
+    for key, body in _mapping(section, path, "spellings"):
+        if key.value not in groups:
+            raise UserError(f"unknown spelling group '{key.value}'", file=path, line=key.start_mark.line + 1,
+                            hint=f"use one of {', '.join(SPELLING_GROUPS)}")
+        for spelling, unit in _mapping(body, path, f"spellings of '{key.value}'"):
+            canonical = _py(unit, path)
+            if not isinstance(canonical, str) or not canonical.strip() or not str(spelling.value).strip():
+                raise UserError(f"spelling '{spelling.value}' needs a unit name", file=path,
+                                line=spelling.start_mark.line + 1, hint="write it as 'spelling: UNIT', e.g. 'GW: GW'")
+            groups[key.value][str(spelling.value)] = canonical
+    return groups
 
 
 def _one_line(exc: BaseException) -> str:
