@@ -277,14 +277,6 @@ def test_approved_value_is_traced_to_the_claims_that_state_it():
     assert row["status"] == "approved" and row["claim_ids"] == "c-000000000002;c-000000000003"
 
 
-def test_stale_approval_no_longer_binds_the_golden_value():
-    decided = decisions(dict(chosen_value=730 * B, fingerprint="fp-old"))
-    docs = documents(("report", "2026-02", False), ("weekly", "2026-02-01", False))
-    row = _golden(VALUATION_CLAIMS, [conflict(VALUATION, "value", "c-000000000001;c-000000000002")],
-                  decided, docs).iloc[0]
-    assert row["status"] == "open" and pd.isna(row["decided_by"])
-
-
 def test_open_category_conflict_keeps_the_value_but_leaves_the_row_open():
     claims = VALUATION_CLAIMS.iloc[:1]
     row = _golden(claims, [conflict(VALUATION, "category", "c-000000000001")]).iloc[0]
@@ -340,3 +332,37 @@ def test_an_open_bound_agrees_with_a_figure_inside_it():
                     claim("c-000000000002", "weekly", 505 * B, tolerance=0.01)])
     row = _golden(claims, []).iloc[0]
     assert (row["status"], row["value"], row["value_low"], row["value_high"]) == ("agreed", 505 * B, 505 * B, 505 * B)
+
+
+# -- issue 12 item 6: a stale approval keeps its value; newest never outranks primary ----------
+
+def test_stale_approval_keeps_the_approved_value_with_the_new_evidence_beside_it():
+    claims = pd.concat([VALUATION_CLAIMS, frame([claim("c-000000000003", "news", 900 * B)])])
+    decided = decisions(dict(chosen_claim_id="c-000000000001", chosen_value=730 * B, fingerprint="fp-old"))
+    docs = documents(("report", "2026-01-15", False), ("weekly", "2026-02-01", False),
+                     ("news", "2026-03-01", False))
+    row = _golden(claims, [conflict(VALUATION, "value", "c-000000000001;c-000000000002;c-000000000003")],
+                  decided, docs).iloc[0]
+    assert (row["status"], row["value"], row["claim_ids"]) == ("approved (stale)", 730 * B, "c-000000000001")
+    assert row["rule"] == "decision:1" and row["decided_by"] == "ana"
+    assert "newest-source" in row["new_evidence"] and "c-000000000003" in row["new_evidence"]
+    assert "$900B" in row["new_evidence"]
+
+
+def test_a_stale_dismissal_does_not_keep_a_value():
+    decided = decisions(dict(action="dismiss", fingerprint="fp-old"))
+    docs = documents(("report", "2026-01-15", False), ("weekly", "2026-02-01", False))
+    row = _golden(VALUATION_CLAIMS, [conflict(VALUATION, "value", "c-000000000001;c-000000000002")],
+                  decided, docs).iloc[0]
+    assert row["status"] == "suggested" and pd.isna(row["new_evidence"])
+
+
+def test_newest_source_never_outranks_a_primary_one():
+    # Two primary sources disagree on the same date: a newer secondary source must not settle it.
+    claims = pd.concat([VALUATION_CLAIMS, frame([claim("c-000000000003", "news", 900 * B)])])
+    docs = documents(("report", "2026-01-15", True), ("weekly", "2026-01-15", True),
+                     ("news", "2026-03-01", False))
+    three = conflict(VALUATION, "value", "c-000000000001;c-000000000002;c-000000000003")
+    assert suggest(three, claims, docs) is None
+    row = _golden(claims, [], docs=docs).iloc[0]
+    assert row["status"] == "open" and pd.isna(row["value"])

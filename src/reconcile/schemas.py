@@ -13,7 +13,7 @@ from pandera.typing.pandas import Series
 SEVERITIES = ("error", "warning", "info")
 CONFLICT_KINDS = ("value", "category", "period", "date", "arithmetic")
 CONFLICT_STATUSES = ("open", "resolved", "dismissed", "stale")
-GOLDEN_STATUSES = ("agreed", "single-source", "suggested", "approved", "open")
+GOLDEN_STATUSES = ("agreed", "single-source", "suggested", "approved", "approved (stale)", "open")
 # Where a claim's entity, metric or period was read; 'assumed' means the text does not state it.
 FIELD_SOURCES = ("clause", "row", "column", "caption", "heading", "title", "front matter", "previous sentence",
                  "assumed")
