@@ -366,3 +366,28 @@ def test_newest_source_never_outranks_a_primary_one():
     assert suggest(three, claims, docs) is None
     row = _golden(claims, [], docs=docs).iloc[0]
     assert row["status"] == "open" and pd.isna(row["value"])
+
+
+# -- issue 12 item 7: the golden record's key is what the README says it is ---------------------
+
+def _readme_outputs_row(name: str) -> str:
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    return next(line for line in readme.splitlines() if line.startswith(f"| `{name}`"))
+
+
+def test_readme_names_the_whole_golden_key_and_every_status():
+    from reconcile.resolve import GOLDEN_KEY
+    from reconcile.schemas import GOLDEN_STATUSES
+    row = _readme_outputs_row("resolved_claims.csv")
+    assert all(f"`{column}`" in row for column in GOLDEN_KEY), row
+    assert all(f"`{status}`" in row for status in GOLDEN_STATUSES), row
+
+
+def test_one_golden_row_per_key_even_when_a_target_shares_the_period():
+    claims = frame([claim("c-000000000001", "report", 730 * B), claim("c-000000000002", "weekly", 730 * B),
+                    claim("c-000000000003", "weekly", 1e12, scope="target")])
+    gold = _golden(claims, [])
+    from reconcile.resolve import GOLDEN_KEY
+    assert not gold.duplicated(GOLDEN_KEY).any()
+    assert sorted(gold["scope"].fillna("")) == ["", "target"]

@@ -9,8 +9,10 @@ Pure pandas, no Dagster. Three entry points:
 - `suggest(conflict_row, claims, documents)` proposes a resolution with a named
   rule (`RULES`). A suggestion is only ever shown; it never counts as approval.
 - `golden_record(claims, conflicts, documents)` builds `resolved_claims`: one
-  row per (entity, metric, period[, scope, unit]) with the value, its status,
-  the supporting claim ids and the rule or decision that produced it.
+  row per `GOLDEN_KEY` (entity, metric, period, scope, granularity, unit,
+  relation, base period) with the value, its status, the supporting claim ids
+  and the rule or decision that produced it. A target or a growth rate for the
+  same period is another figure, not a rival one, so it keeps its own row.
 """
 from __future__ import annotations
 
@@ -342,7 +344,7 @@ _RECOMPUTERS = {
 
 def golden_record(claims: pd.DataFrame, conflicts: pd.DataFrame,
                   documents: pd.DataFrame | None) -> pd.DataFrame:
-    """One row per (entity, metric, period) — split further by `GOLDEN_KEY` — of the
+    """One row per `GOLDEN_KEY` (entity, metric, period, then what keeps figures apart) of the
     current claims (entity and metric set, not marked superseded by their own text).
 
     Columns: `ResolvedClaimsSchema`'s, then `GOLDEN_EXTRA_COLUMNS`.
