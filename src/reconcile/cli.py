@@ -38,6 +38,7 @@ from .decisions import (
 from .errors import UserError
 from .figures import present as _present
 from .outputs import atomic_write_text, pin_output_set, read_csv_safe
+from .report import sort_conflicts
 from .resolve import (
     apply_decisions, claims_of, format_interval, format_value, orphaned_decisions,
 )
@@ -266,12 +267,8 @@ def _filtered(conflicts: pd.DataFrame, status: str | None, kind: str | None, ent
         keep &= conflicts["kind"] == kind
     if entity:
         keep &= conflicts["entity"].fillna("").str.casefold() == entity.casefold()
-    # The queue a steward works through: open before decided, errors before warnings.
-    rank = {"stale": 0, "open": 1, "resolved": 2, "dismissed": 3}
-    order = pd.DataFrame({"s": conflicts["status"].map(rank).fillna(9),
-                          "v": conflicts["severity"].map({"error": 0, "warning": 1, "info": 2}).fillna(9),
-                          "k": conflicts["kind"]}, index=conflicts.index)
-    return conflicts[keep].loc[order[keep].sort_values(["s", "v", "k"], kind="mergesort").index]
+    # The queue a steward works through, in the report's order.
+    return sort_conflicts(conflicts[keep])
 
 
 def _conflicts_table(conflicts: pd.DataFrame, claims: pd.DataFrame) -> Table:

@@ -32,6 +32,7 @@ from .schemas import ResolvedClaimsSchema, columns_of
 DECISION_VIEW_COLUMNS = [
     "decision_id", "decision_action", "decided_by", "decided_at", "reason",
     "decided_value", "decided_low", "decided_high", "decided_claim_id",
+    "decided_claim_ids",   # the claims the decision saw: what is new since then explains a stale one
 ]
 SUGGESTION_COLUMNS = [
     "suggestion", "suggestion_value", "suggestion_low", "suggestion_high",
@@ -123,7 +124,7 @@ def _decision_view(conflict: pd.Series, latest: dict[str, Any] | None) -> list[A
         return [status] + [None] * len(DECISION_VIEW_COLUMNS)
     return [status, latest["id"], latest["action"], latest["decided_by"], latest["decided_at"],
             latest["reason"], latest["chosen_value"], latest["chosen_low"], latest["chosen_high"],
-            latest["chosen_claim_id"]]
+            latest["chosen_claim_id"], latest.get("claim_ids")]
 
 
 def _suggestion_cells(suggestion: Suggestion | None) -> list[Any]:
