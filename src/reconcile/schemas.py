@@ -103,6 +103,8 @@ class ConflictsSchema(pa.DataFrameModel):
     rule: Series[str]
     source_ids: Series[str]
     fingerprint: Series[str] = pa.Field(description="hash of the claim ids, values and quotes decided on")
+    assumed: Series[str] = pa.Field(nullable=True, description="fields the conflict rests on that the text does "
+                                                               "not state (';'-joined): it needs checking")
 
     class Config:
         strict = False
