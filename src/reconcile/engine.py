@@ -2,8 +2,10 @@
 
 Dagster assets call these functions one stage at a time; the benchmark and the
 tests call them directly. A document whose bytes, vocabulary and engine
-version are unchanged is not parsed or extracted again: its claims come from
-the cache.
+code are unchanged is not parsed or extracted again: its claims come from
+the cache. Like Dagster's `code_version`, the engine's version is a hash of
+its own source files, so any edit to the engine (or to a vocabulary file)
+makes every cached document be read again.
 
 Documents that do need extracting are spread over a small process pool
 (`RECONCILE_WORKERS`, default: up to 2 CPUs) when there are at least
@@ -13,6 +15,7 @@ table is the same as a serial run's. Fewer documents run serially.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import pickle
@@ -24,15 +27,14 @@ from typing import Callable
 
 import pandas as pd
 
-from . import __version__
 from .extract import Extraction, extract_document
 from .normalise import claims_frame
 from .parse import parse_document
 from .registry import SourceDoc
-from .vocab import Vocabulary
+from .vocab import Vocabulary, folder_digest
 
 UNPARSED_COLUMNS = ["source_id", "location", "line", "text", "reason", "quote"]
-ENGINE_VERSION = f"{__version__}-1"
+PACKAGE_DIR = Path(__file__).resolve().parent
 PARALLEL_MIN = 20    # fewer documents to extract than this: serial (a pool's start-up would dominate)
 MAX_WORKERS = 2
 
@@ -45,15 +47,22 @@ class ClaimsResult:
     cached: list[str] = field(default_factory=list)      # source ids served from the cache
 
 
-class ClaimCache:
-    """Per-document claims keyed by content hash, vocabulary fingerprint and engine version."""
+@functools.cache
+def code_version(package_dir: Path = PACKAGE_DIR) -> str:
+    """Hash of every source file of the engine package (subpackages included): computed once per process."""
+    return folder_digest(package_dir)[:16]
 
-    def __init__(self, folder: Path | None):
+
+class ClaimCache:
+    """Per-document claims keyed by content hash, vocabulary fingerprint and engine code version."""
+
+    def __init__(self, folder: Path | None, code: str | None = None):
         self.folder = Path(folder) if folder else None
+        self.code = code or code_version()
 
     def key(self, doc: SourceDoc, vocab: Vocabulary) -> str:
         raw = "|".join((doc.sha256, doc.source_id, doc.published.isoformat(), str(doc.format), vocab.fingerprint,
-                        ENGINE_VERSION))
+                        self.code))
         return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
     def get(self, key: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:

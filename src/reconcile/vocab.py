@@ -211,15 +211,28 @@ def load_vocabulary(vocab_dir: Path) -> Vocabulary:
     entities, entity_aliases = _read_entities(docs["entities.yaml"], vocab_dir / "entities.yaml")
     metrics, metric_aliases = _read_metrics(docs["metrics.yaml"], vocab_dir / "metrics.yaml", unit_kinds)
     events, event_aliases, event_flags = _read_events(docs["events.yaml"], vocab_dir / "events.yaml")
-    digest = hashlib.sha256()
-    for name in VOCAB_FILES:
-        digest.update((vocab_dir / name).read_bytes())
     return Vocabulary(entities=entities, metrics=metrics, events=events, unit_kinds=unit_kinds,
                       approx_tolerance=tolerance, entity_aliases=entity_aliases,
                       metric_aliases=metric_aliases, event_aliases=event_aliases,
                       event_generic=event_flags["generic"], event_timeline=event_flags["timeline"],
                       event_relational=event_flags["relational"],
-                      fingerprint=digest.hexdigest()[:16])
+                      fingerprint=folder_digest(vocab_dir)[:16])
+
+
+def folder_digest(folder: Path, skip_dirs: frozenset[str] = frozenset({"__pycache__"})) -> str:
+    """sha256 over every file under `folder` (relative path and bytes, in path order; hidden files and
+    `skip_dirs` aside): a file added, removed, renamed or edited gives another digest."""
+    folder = Path(folder)
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if (not path.is_file() or any(part.startswith(".") or part in skip_dirs for part in relative.parts)
+                or path.suffix == ".pyc"):
+            continue
+        data = path.read_bytes()
+        digest.update(f"{relative.as_posix()}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
 
 
 def _load_yaml(path: Path) -> yaml.Node:
