@@ -83,17 +83,21 @@ def sources_sensor(context: dg.SensorEvaluationContext, settings: ReconcileSetti
 
     runs = []
     process = changes.to_process
+    seen = sources_state.cursor_generation(context.cursor)
+    changed = changes.any or bool(to_delete)
+    generation = sources_state.next_generation(seen) if changed or seen is None else seen
     if len(process) <= max_source_runs():
         runs = [dg.RunRequest(job_name=document_claims_job.name, partition_key=key,
-                              run_key=f"{key}@{current[key].sha256[:12]}-{current[key].meta}",
+                              run_key=f"{key}@{generation}-{current[key].sha256[:12]}-{current[key].meta}",
                               tags={"reconcile/change": "added" if key in changes.added else "changed"})
                 for key in process]
     else:  # a bulk load: one process reads them all, instead of one run each
         context.log.info(f"{len(process)} sources to read: one reconcile run instead of one run per source")
-    if changes.any or to_delete:
-        runs.append(dg.RunRequest(job_name=reconcile_job.name, run_key=f"reconcile@{sources_state.digest(current)}",
+    if changed:
+        runs.append(dg.RunRequest(job_name=reconcile_job.name,
+                                  run_key=f"reconcile@{generation}-{sources_state.digest(current)}",
                                   tags={"reconcile/change": changes.summary()}))
     context.log.info(f"sources: {changes.summary()}")
-    return dg.SensorResult(run_requests=runs, cursor=sources_state.encode_cursor(current),
+    return dg.SensorResult(run_requests=runs, cursor=sources_state.encode_cursor(current, generation),
                            dynamic_partitions_requests=partition_requests,
                            skip_reason=None if runs else f"sources unchanged ({len(current)} documents)")

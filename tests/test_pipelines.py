@@ -134,6 +134,33 @@ def test_sensor_requests_runs_only_for_changed_documents_and_deletes_removed_par
         assert set(instance.get_dynamic_partitions("sources")) == {"ai-weekly-2026-w05", "infra-race-r1"}
 
 
+def test_sensor_republishes_every_change_even_a_return_to_an_earlier_state(workspace):
+    """The daemon skips a request whose run key an earlier run had: so every change needs a new key."""
+    settings, sources = settings_for(workspace), workspace / "sources"
+    launched: set[str] = set()
+
+    def new_runs(cursor):
+        result, _, _ = tick(instance, settings, cursor)
+        fresh = [r for r in result.run_requests if r.run_key not in launched]
+        launched.update(r.run_key for r in result.run_requests)
+        return result, [r.partition_key or r.job_name for r in fresh]
+
+    with dg.instance_for_test() as instance:
+        result, runs = new_runs(None)
+        assert "reconcile" in runs
+        (sources / "acme.md").write_text(EXTRA_DOC, encoding="utf-8")
+        result, runs = new_runs(result.cursor)
+        assert runs == ["acme", "reconcile"]
+        (sources / "acme.md").unlink()                  # back to the first state: its claims must leave out/
+        result, runs = new_runs(result.cursor)
+        assert runs == ["reconcile"]
+        (sources / "acme.md").write_text(EXTRA_DOC, encoding="utf-8")   # and back again
+        result, runs = new_runs(result.cursor)
+        assert runs == ["acme", "reconcile"]
+        again, _, _ = tick(instance, settings, result.cursor)           # no change: nothing requested
+        assert again.run_requests == [] and again.skip_reason
+
+
 def test_sensor_skips_a_broken_registry_and_keeps_its_cursor(workspace):
     settings = settings_for(workspace)
     (workspace / "sources" / "sources.yaml").write_text("sources: [\n", encoding="utf-8")
