@@ -70,6 +70,33 @@ def test_dagster_definitions_validate_passes(tmp_path):
     assert "Validation successful" in proc.stdout + proc.stderr
 
 
+# --- settings ----------------------------------------------------------------------------------
+
+def test_settings_set_in_the_environment_are_read_when_a_run_starts(tmp_path, monkeypatch):
+    monkeypatch.setenv("RECONCILE_SOURCES", str(tmp_path / "a"))
+    monkeypatch.setenv("RECONCILE_SENSOR_MAX_RUNS", "3")
+    monkeypatch.setenv("RECONCILE_DB_URL", f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    settings = ReconcileSettings.from_env(out_dir=str(tmp_path / "out"))
+    assert isinstance(settings.sources_dir, dg.EnvVar)          # not read at load time, not shown in the UI
+    monkeypatch.setenv("RECONCILE_SOURCES", str(tmp_path / "b"))
+    resolved = settings.resolved()
+    assert resolved.sources_path == tmp_path / "b" and resolved.sensor_max_runs == 3
+    assert resolved.out_path == tmp_path / "out" and resolved.vocab_dir == ReconcileSettings().vocab_dir
+    assert resolved.engine_settings().db_url == f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    monkeypatch.delenv("RECONCILE_DB_URL")
+    engine = ReconcileSettings.from_env(home=str(tmp_path / "h")).resolved().engine_settings()
+    assert engine.db_url == f"sqlite:///{tmp_path / 'h' / 'decisions.db'}"
+
+
+def test_deployment_settings_shape_the_definitions():
+    from pipelines.resources import Deployment
+    assert Deployment.from_env({}) == Deployment()
+    chosen = Deployment.from_env({"RECONCILE_EXECUTOR": "multiprocess", "RECONCILE_SCHEDULE_TZ": "Europe/Paris",
+                                  "RECONCILE_SCHEDULE_STATUS": "Stopped", "RECONCILE_SENSOR_STATUS": "running"})
+    assert (chosen.executor, chosen.timezone, chosen.schedule_running, chosen.sensor_running) == (
+        "multiprocess", "Europe/Paris", False, True)
+
+
 # --- schedule ----------------------------------------------------------------------------------
 
 def test_schedule_cron_comes_from_the_environment():
