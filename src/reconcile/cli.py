@@ -40,7 +40,8 @@ from reconcile.outputs import atomic_write_text, pin_output_set, read_csv_safe
 from reconcile.resolve import (
     apply_decisions, claims_of, format_interval, format_value, orphaned_decisions,
 )
-from reconcile.schemas import CONFLICT_KINDS, CONFLICT_STATUSES
+from reconcile.schemas import (CONFLICT_KINDS, CONFLICT_STATUSES, ClaimsSchema, ConflictsSchema, DocumentsSchema,
+                               steward_columns)
 from reconcile.figures import present as _present
 
 # typer offers a Literal's values as the option's choices.
@@ -94,11 +95,8 @@ def _store() -> DecisionStore:
 
 RUN_FILES = ("conflicts", "claims", "documents")
 _NUMERIC_CLAIM_COLUMNS = ("value", "value_low", "value_high", "tolerance")
-_REQUIRED_COLUMNS = {
-    "conflicts": ("conflict_id", "kind", "severity", "claim_ids", "fingerprint"),
-    "claims": ("claim_id", "source_id", "location", "quote", "value", "unit"),
-    "documents": ("source_id", "title", "published"),
-}
+_REQUIRED_COLUMNS = {"conflicts": steward_columns(ConflictsSchema), "claims": steward_columns(ClaimsSchema),
+                     "documents": steward_columns(DocumentsSchema)}
 
 
 @dataclass

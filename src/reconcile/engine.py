@@ -26,11 +26,13 @@ from pathlib import Path
 from typing import Callable
 
 import pandas as pd
+from pandera.typing.pandas import DataFrame
 
 from .extract import Extraction, extract_document
-from .normalise import claims_frame
+from .normalise import CLAIM_COLUMNS, claims_frame
 from .parse import parse_document
 from .registry import SourceDoc
+from .schemas import DetectClaimsSchema
 from .vocab import Vocabulary, folder_digest
 
 UNPARSED_COLUMNS = ["source_id", "location", "line", "text", "reason", "quote"]
@@ -41,7 +43,7 @@ MAX_WORKERS = 2
 
 @dataclass
 class ClaimsResult:
-    claims: pd.DataFrame
+    claims: DataFrame[DetectClaimsSchema]
     unparsed: pd.DataFrame
     extracted: list[str] = field(default_factory=list)   # source ids parsed and extracted this time
     cached: list[str] = field(default_factory=list)      # source ids served from the cache
@@ -106,9 +108,7 @@ def extract_one_guarded(doc: SourceDoc, vocab: Vocabulary) -> tuple[pd.DataFrame
         reason = f"{EXTRACTION_FAILED} ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); please report it"
         row = {"source_id": doc.source_id, "location": "whole document", "line": 0,
                "text": doc.path.name or doc.source_id, "reason": reason, "quote": ""}
-        from .normalise import EXTRA_COLUMNS
-        from .schemas import ClaimsSchema, columns_of
-        return pd.DataFrame(columns=columns_of(ClaimsSchema) + EXTRA_COLUMNS), pd.DataFrame([row], columns=UNPARSED_COLUMNS)
+        return pd.DataFrame(columns=CLAIM_COLUMNS), pd.DataFrame([row], columns=UNPARSED_COLUMNS)
 
 
 def _failed(part: tuple[pd.DataFrame, pd.DataFrame]) -> bool:
@@ -195,9 +195,7 @@ def extract_claims(docs: list[SourceDoc], vocab: Vocabulary, cache: ClaimCache |
 def _concat(parts: list[pd.DataFrame], columns: list[str] | None = None) -> pd.DataFrame:
     parts = [p for p in parts if not p.empty]
     if not parts:
-        from .normalise import EXTRA_COLUMNS
-        from .schemas import ClaimsSchema, columns_of
-        return pd.DataFrame(columns=columns or columns_of(ClaimsSchema) + EXTRA_COLUMNS)
+        return pd.DataFrame(columns=columns or CLAIM_COLUMNS)
     return pd.concat(parts, ignore_index=True)
 
 
