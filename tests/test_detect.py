@@ -375,7 +375,7 @@ def test_sum_uses_what_a_part_s_claims_agree_on(reconcile_docs):
 def test_the_claims_table_is_the_one_detect_declares(vocab):
     from reconcile import engine, registry
     from reconcile.schemas import DetectClaimsSchema, columns_of
-    from tests.conftest import REPO
+    from conftest import REPO
     docs, _ = registry.discover(REPO / "sources")
     claims = engine.extract_claims(docs, vocab).claims
     assert list(claims.columns) == columns_of(DetectClaimsSchema)

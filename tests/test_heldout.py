@@ -13,51 +13,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from reconcile import engine, registry
-from reconcile.config import default_vocab_dir
-from reconcile.detect import detect_conflicts
-from reconcile.vocab import load_vocabulary
+from conftest import Run, run_folder
 
 HELDOUT = Path(__file__).resolve().parent / "fixtures" / "heldout"
 
 
-class Run:
-    def __init__(self, claims: pd.DataFrame, conflicts: pd.DataFrame):
-        self.claims, self.conflicts = claims, conflicts
-
-    def conflicts_of(self, kind: str, entity: str | None = None, metric: str | None = None) -> pd.DataFrame:
-        c = self.conflicts[self.conflicts["kind"] == kind]
-        if entity is not None:
-            c = c[c["entity"] == entity]
-        if metric is not None:
-            c = c[c["metric"] == metric]
-        return c
-
-    def claim_ids(self, source: str, value_text: str, metric: str | None = None) -> set[str]:
-        c = self.claims[(self.claims["source_id"] == source) & (self.claims["value_text"] == value_text)]
-        if metric is not None:
-            c = c[c["metric"] == metric]
-        assert not c.empty, f"no claim {value_text!r} in {source}"
-        return set(c["claim_id"])
-
-    def conflict_claim_ids(self, kind: str | None = None) -> set[str]:
-        c = self.conflicts if kind is None else self.conflicts[self.conflicts["kind"] == kind]
-        return {i for ids in c["claim_ids"] for i in str(ids).split(";") if i}
-
-    def involved(self, kind: str, ids: set[str]) -> pd.DataFrame:
-        """Conflicts of `kind` whose evidence includes any of the claim ids."""
-        c = self.conflicts[self.conflicts["kind"] == kind]
-        return c[c["claim_ids"].map(lambda s: bool(set(str(s).split(";")) & ids))]
-
-
 @pytest.fixture(scope="module")
 def run() -> Run:
-    docs, _ = registry.discover(HELDOUT)
-    docs = [d for d in docs if d.path.name != "truth.yaml"]
-    vocab = load_vocabulary(default_vocab_dir())
-    result = engine.extract_claims(docs, vocab)
-    conflicts = detect_conflicts(result.claims, registry.documents_frame(docs, HELDOUT))
-    return Run(result.claims, conflicts)
+    return run_folder(HELDOUT)
 
 
 def test_all_heldout_documents_are_registered_and_read(run):
@@ -88,7 +51,7 @@ def test_value_nvidia_quarterly_revenue_across_sources(run):
 def test_value_oracle_rpo_scorecard_vs_release(run):
     """V2: the scorecard's $455B Oracle RPO (Q2 FY2026) is flagged against the release."""
     deck = run.claim_ids("hyperscaler-scorecard-feb26", "$455B", "backlog")
-    rows = run.involved("value", deck)
+    rows = run.involved(deck, "value")
     assert len(rows) == 1
     assert "oracle-q2-fy26-release" in rows.iloc[0]["source_ids"].split(";")
     assert rows.iloc[0]["entity"] == "Oracle" and rows.iloc[0]["metric"] == "backlog"
@@ -161,7 +124,7 @@ def test_lookalike_same_seat_count_written_differently(run):
     """L1: 15M vs 15,000,000 vs 15 million paid M365 Copilot seats."""
     ids = (run.claim_ids("msft-fq2-26-note", "15M") | run.claim_ids("earnings-season-digest", "15,000,000")
            | run.claim_ids("ai-brief-2026-w09", "15 million"))
-    assert run.involved("value", ids).empty
+    assert run.involved(ids, "value").empty
 
 
 def test_lookalike_point_inside_range(run):
