@@ -1,15 +1,14 @@
 """Held-out documents: realistic shapes the extractor was not tuned on, with planted conflicts.
 
 The documents and their ground truth live in tests/fixtures/heldout/ (truth.yaml lists every planted
-conflict and look-alike, with whether the engine handled it when this file was written). These tests
-assert only what works today, so that a change that breaks it is caught; the misses are documented
-in truth.yaml, not asserted.
+conflict and look-alike, with whether the engine handles it). tests/test_heldout_truth.py executes
+those statuses; the tests here check what truth.yaml cannot say: which claims and sources a conflict
+cites, its explanation, and look-alikes named by their claims.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import yaml
 
@@ -127,34 +126,9 @@ def test_lookalike_same_seat_count_written_differently(run):
     assert run.involved(ids, "value").empty
 
 
-def test_lookalike_point_inside_range(run):
-    """L2: Meta 2026 capex 'about $125B' inside '$115 billion to $135 billion'."""
-    assert run.conflicts_of("value", "Meta", "capex").empty
-
-
-def test_lookalike_different_as_of_dates(run):
-    """L4: 800M WAU (October 2025) vs 900M WAU (December 2025)."""
-    assert run.conflicts_of("value", metric="wau").empty
-
-
-def test_lookalike_cluster_vs_fleet(run):
-    """L5: Colossus 2 '550,000 GPUs' vs xAI fleet '1 million GPUs'."""
-    assert run.conflicts_of("value", metric="gpu_count").empty
-
-
 def test_lookalike_seven_spenders_vs_big_tech(run):
     """L6: '~$760B for the seven largest AI spenders' is not a conflict with Big Tech's ~$650B."""
     assert not run.claim_ids("hyperscaler-scorecard-feb26", "roughly $760B") & run.conflict_claim_ids()
-
-
-def test_lookalike_approximate_valuation(run):
-    """L7: 'roughly $730 billion' / '~$730B' vs '$750B' for OpenAI."""
-    assert run.conflicts_of("value", "OpenAI", "valuation").empty
-
-
-def test_lookalike_different_counterparties(run):
-    """L8: Amazon's $8B in Anthropic vs $50B in OpenAI."""
-    assert run.conflicts_of("value", metric="investment").empty
 
 
 def test_lookalike_superseded_guidance(run):
@@ -173,16 +147,6 @@ def test_lookalike_consistent_arithmetic_not_flagged(run):
     assert digest_total.empty  # '$490-520B' follows from its parts; only the brief's '$420B' does not
 
 
-def test_lookalike_funding_close_not_redated_by_news_item(run):
-    """L16: a Feb 23 item saying the round 'closed earlier this month' does not contradict Feb 12."""
-    assert run.conflicts_of("date", "Anthropic", "funding_closed_date").empty
-
-
-def test_lookalike_profitability_of_different_labs(run):
-    """L20: OpenAI 2030 vs Anthropic 2028."""
-    assert run.conflicts_of("date", "OpenAI", "profitability_date").empty
-
-
 def test_lookalike_quarterly_capex_next_to_fiscal_year(run):
     """L18: Oracle Q2 capex $12.0B next to FY2026 capex of approximately $50 billion."""
     assert not run.claim_ids("oracle-q2-fy26-release", "approximately $50 billion") & run.conflict_claim_ids()
@@ -193,37 +157,3 @@ def test_a1_sum_of_three_companies_does_not_add_up(run):
     three = run.conflicts_of("arithmetic", "Amazon+Google+Meta")
     assert len(three) == 1 and three.iloc[0]["rule"] == "sum-of-parts"
     assert "$420B" in three.iloc[0]["explanation"]
-
-
-def test_v4_amazon_2025_capex_differs(run):
-    """V4: '$131B' in the scorecard's 'Capex 2025A' column vs '$125 billion for the full year 2025'."""
-    hits = run.conflicts_of("value", "Amazon", "capex")
-    assert len(hits) == 1 and hits.iloc[0]["period"] == "2025"
-
-
-def test_a3_annualisation_does_not_follow(run):
-    """A3: '$37.5B per quarter, or roughly $130B annualised' (4 x 37.5 = 150)."""
-    hits = run.conflicts_of("arithmetic", "Microsoft", "capex")
-    assert list(hits["rule"]) == ["annualisation"]
-
-
-def test_a4_growth_does_not_follow(run):
-    """A4: Meta 'about $125B ... up 50% YoY, after spending $72.2B in 2025' implies +73%."""
-    hits = run.conflicts_of("arithmetic", "Meta", "capex")
-    assert list(hits["rule"]) == ["growth-vs-components"]
-
-
-def test_a5_multiple_does_not_follow(run):
-    """A5: '2029 revenue of $145B, roughly 7x its 2025 revenue of $13B' implies ~11x."""
-    hits = run.conflicts_of("arithmetic", "OpenAI", "revenue")
-    assert list(hits["rule"]) == ["multiple-vs-components"]
-
-
-def test_d1_ipo_timing_differs(run):
-    """D1: 'an IPO as early as Q4 2026' vs a 2027 listing elsewhere."""
-    assert len(run.conflicts_of("date", "OpenAI", "ipo_date")) == 1
-
-
-def test_d3_partnership_dated_differently(run):
-    """D3: 'The Anthropic partnership (announced November 2025)' vs 'Feb 3: Anthropic signs ... Microsoft'."""
-    assert len(run.conflicts_of("date", "Anthropic", "deal_signed_date")) == 1

@@ -1,8 +1,8 @@
 """Second held-out set: independent authors' habits, planted conflicts and look-alikes.
 
 Documents and ground truth live in tests/fixtures/heldout2/ (truth.yaml lists every planting and
-look-alike with its status when this file was written). Only what works today is asserted; the
-misses and false positives are documented in truth.yaml.
+look-alike with its status; tests/test_heldout_truth.py executes those statuses). The tests here
+check what truth.yaml cannot say: which claims a conflict cites, and look-alikes named by their claims.
 """
 from __future__ import annotations
 
@@ -146,51 +146,9 @@ def test_L20_growth_rates_of_different_clouds_not_compared(run):
     assert run.involved(google).empty
 
 
-# Plantings found after the engine learnt from this set (scale notes, pronouns, cross-family categories).
-
-def test_v4_arr_after_a_pronoun(run):
-    """V4: 'Its ARR reached $25 billion at the end of 2025' vs '$20B ARR (Dec 2025)'."""
-    assert len(run.conflicts_of("value", "OpenAI", "revenue_run_rate")) == 1
-
-
-def test_v5_revenue_in_a_table_scaled_by_a_caption_line(run):
-    """V5: '($ in billions)' above a table: '5.13' is $5.13B, against '$4.3 billion' in the digest."""
-    assert len(run.conflicts_of("value", "CoreWeave", "revenue")) == 1
-
-
-def test_c2_backlog_in_a_cloud_revenue_column(run):
-    """C2: 'Oracle | $523B RPO' under 'Cloud Revenue (Q4 2025)'."""
-    assert len(run.conflicts_of("category", "Oracle", "cloud_revenue")) == 1
-
-
-def test_c3_commitment_in_a_capex_column(run):
-    """C3: 'Meta | $600B US data center commitment' under '2026 Capex'."""
-    assert len(run.conflicts_of("category", "Meta", "capex")) == 1
-
-
-def test_d4_generally_available_vs_launched(run):
-    """D4: 'launched in December 2025' vs 'will be generally available by the end of 2026'."""
-    assert len(run.conflicts_of("date", "Trainium3", "release_date")) == 1
-
+# A3 (also in truth.yaml): no other arithmetic conflict for Google Cloud, whatever the metric.
 
 def test_a3_annualised_word_before_the_figure(run):
     """A3: 'At $17.7B a quarter, ... an annualized revenue run-rate of roughly $60B' (4 x 17.7 = 70.8)."""
     hits = run.conflicts_of("arithmetic", "Google Cloud")
     assert list(hits["rule"]) == ["annualisation"]
-
-
-def test_a1_big_four_total_with_an_up_to_part(run):
-    """A1: 'the big four hyperscalers together plan $560B of 2026 capex'; Meta's parts agree on $115-135B."""
-    hits = run.conflicts_of("arithmetic", "Big Tech", "capex")
-    assert list(hits["rule"]) == ["sum-of-parts"]
-
-
-def test_v3_division_revenue_whatever_the_word_order(run):
-    """V3: 'Google Cloud revenue | $17.7B' vs 'Google Cloud posted revenue of $16.4 billion in Q4 2025'."""
-    assert len(run.conflicts_of("value", "Google Cloud", "revenue")) == 1
-
-
-def test_a2_multiple_against_a_calendar_fiscal_year_column(run):
-    """A2: 'Revenue was up 4x year on year in 2025' vs the table's FY2024 1.92 → FY2025 5.13 (2.7x)."""
-    hits = run.conflicts_of("arithmetic", "CoreWeave", "revenue")
-    assert list(hits["rule"]) == ["multiple-vs-components"]
