@@ -234,11 +234,6 @@ def _decision(row: dict, unit: str) -> Note | None:
                                      row.get("decided_high"), unit))
 
 
-def _golden_for(conflict_id: str, claim_ids: list[str], resolved: list[dict]) -> str:
-    """The golden-record value(s) this conflict decides, as display text."""
-    return _GoldenIndex.of_records(resolved).golden_for(conflict_id, claim_ids)
-
-
 class _GoldenIndex:
     """Golden-record rows by the conflict ids they name (or, without those, by their claim ids): built once
     per report, so each conflict looks its rows up instead of scanning the whole golden record."""
