@@ -21,7 +21,10 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from reconcile.schemas import ResolvedClaimsSchema, columns_of
+from pandera.typing.pandas import DataFrame
+
+from reconcile.schemas import (ConflictsSchema, DetectClaimsSchema, DocumentsSchema, ResolvedClaimsSchema,
+                               columns_of)
 from reconcile.figures import format_interval, format_value
 from reconcile.figures import present as _present
 
@@ -63,9 +66,9 @@ class Suggestion:
 
 # -- apply_decisions ----------------------------------------------------------------
 
-def apply_decisions(conflicts: pd.DataFrame, decisions: pd.DataFrame,
-                    claims: pd.DataFrame | None = None,
-                    documents: pd.DataFrame | None = None) -> pd.DataFrame:
+def apply_decisions(conflicts: DataFrame[ConflictsSchema], decisions: pd.DataFrame,
+                    claims: DataFrame[DetectClaimsSchema] | None = None,
+                    documents: DataFrame[DocumentsSchema] | None = None) -> DataFrame[ConflictsSchema]:
     """Conflicts with `status` from their latest decision, plus `ADDED_COLUMNS`.
 
     latest approve → resolved, dismiss → dismissed, reopen or none → open;
@@ -332,8 +335,8 @@ _RECOMPUTERS = {
 
 # -- golden record -----------------------------------------------------------------
 
-def golden_record(claims: pd.DataFrame, conflicts: pd.DataFrame,
-                  documents: pd.DataFrame | None) -> pd.DataFrame:
+def golden_record(claims: DataFrame[DetectClaimsSchema], conflicts: DataFrame[ConflictsSchema],
+                  documents: DataFrame[DocumentsSchema] | None) -> DataFrame[ResolvedClaimsSchema]:
     """One row per (entity, metric, period) — split further by `GOLDEN_KEY` — of the
     current claims (entity and metric set, not marked superseded by their own text).
 
