@@ -14,7 +14,7 @@ from .model import Context, FigureSite, Reading, Sentence
 from .periods import find_periods, find_quantities, is_bare_small, is_relation_base, level_before, levels_in, \
     outside_periods, owned_by_other
 from .words import clause_of, clause_spans, enumerations, metrics_beside_entities, nearest, not_a_subject, \
-    prepositional, target_scope, top_company
+    prepositional, target_scope, top_company, unknown_name
 
 
 @dataclass
@@ -203,9 +203,20 @@ def _prose_entity(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
     if subject != s.topic:
         issuer = r.topic
         return subject, counterparty, issuer.read_from if issuer and subject == issuer.entity else "clause"
-    if s.topic_from == "assumed" and r.cues.pronoun.search(s.text[clause[0]:q.start]):
-        return subject, counterparty, s.ctx.referred_from or "assumed"  # "the company" points at the headline's
+    if s.topic_from == "assumed":
+        return _headline_subject(r, s, q, clause), counterparty, s.ctx.referred_from
     return subject, counterparty, s.topic_from
+
+
+def _headline_subject(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]) -> str | None:
+    """A news headline's subject, for a figure whose clause points at it ('the company called for $1.9B');
+    a clause that points at no one, or whose 'it' may be a name the vocabulary lacks ('Kavak … said it
+    raised'), is not guessed to be about the headline."""
+    lead = s.text[clause[0]:q.start]
+    cue = r.cues.pronoun.search(lead)
+    if cue is None or unknown_name(s.text[:clause[0] + cue.start()], r.vocab):
+        return None
+    return s.topic
 
 
 def _subject_and_party(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
