@@ -5,7 +5,7 @@ import re
 
 from ..quantities import Quantity
 from ..vocab import Cues, Match, Vocabulary
-from .lexicon import CLAUSE_SPLIT, ENUM_SEP, FUNCTION_WORDS, UNKNOWN_NAME, WEAK_METRIC_WORDS
+from .lexicon import CLAUSE_SPLIT, ENUM_SEP, FUNCTION_WORDS, POSSESSIVE, UNKNOWN_NAME, WEAK_METRIC_WORDS
 
 
 def metrics_beside_entities(vocab: Vocabulary, text: str, entities: list[Match] | None = None) -> list[Match]:
@@ -72,6 +72,8 @@ def prepositional(cues: Cues, sentence: str, m: Match, entities: list[Match] | N
     if cues.preposition.search(sentence[max(0, m.start - 16):m.start]):
         return True
     earlier = [e for e in entities or () if e.end <= m.start]
+    if POSSESSIVE.match(sentence[m.end:m.end + 2]):
+        return False  # "an investment in CoreWeave and ASML's record orders": an owner opens a new phrase
     if earlier and cues.name_list_join.match(sentence[earlier[-1].end:m.start]):
         return prepositional(cues, sentence, earlier[-1], earlier)
     return False
