@@ -28,7 +28,7 @@ from typing import Callable
 import pandas as pd
 from pandera.typing.pandas import DataFrame
 
-from .extract import Extraction, extract_document
+from .extract import Extraction, document_topic, extract_document
 from .normalise import CLAIM_COLUMNS, claims_frame
 from .parse import parse_document
 from .registry import SourceDoc
@@ -90,7 +90,8 @@ class ClaimCache:
 def extract_one(doc: SourceDoc, vocab: Vocabulary) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Parse, extract and normalise one readable document."""
     blocks = parse_document(doc.text, doc.format or "text")
-    found: Extraction = extract_document(blocks, doc.source_id, doc.published, vocab)
+    topic = document_topic(vocab, doc.title, doc.publisher, doc.title_from)
+    found: Extraction = extract_document(blocks, doc.source_id, doc.published, vocab, topic=topic)
     claims = claims_frame(found.mentions, {doc.source_id: doc.published}, vocab)
     unparsed = pd.DataFrame([u.__dict__ for u in found.unparsed], columns=UNPARSED_COLUMNS)
     return claims, unparsed

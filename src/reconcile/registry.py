@@ -49,6 +49,7 @@ class SourceDoc:
     status: str = "ok"
     reason: str = ""
     missing: list[str] = field(default_factory=list)
+    title_from: str = "title"          # where the title was read: title, front matter, or '' (only the file name)
 
     def row(self, root: Path) -> dict:
         try:
@@ -172,7 +173,7 @@ def _entry(node: yaml.Node, path: Path, sources_dir: Path) -> SourceDoc:
         raise UserError(f"'primary' must be true or false, not {primary!r}", file=path, line=lines["primary"])
     doc = SourceDoc(source_id=source_id, path=Path(str(values["path"])), title=str(values.get("title") or source_id),
                     publisher=str(values.get("publisher") or ""), published=published or dt.date.today(),
-                    format=fmt, primary=primary)
+                    format=fmt, primary=primary, title_from="title" if values.get("title") else "")
     doc.missing = [k for k in ("title", "publisher", "published") if k not in values]  # the format is detected
     return doc
 
@@ -256,7 +257,7 @@ def _unregistered(file: Path, root: Path, taken: set[str]) -> SourceDoc:
         source_id, n = f"{stem}-{n}", n + 1
     published = dt.datetime.fromtimestamp(file.lstat().st_mtime, tz=dt.timezone.utc).date()
     return SourceDoc(source_id=source_id, path=file, title=file.name, publisher="", published=published,
-                     format=None, registered=False, missing=["title", "publisher", "published"])
+                     format=None, registered=False, missing=["title", "publisher", "published"], title_from="")
 
 
 def _read(doc: SourceDoc) -> None:
@@ -333,6 +334,7 @@ def _fill_from_content(doc: SourceDoc) -> str:
     meta = read_metadata(doc.text, doc.format)
     if "title" in doc.missing and meta.title:
         doc.title = meta.title
+        doc.title_from = "front matter" if meta.found_in.get("title") == "front matter" else "title"
     if "publisher" in doc.missing and meta.publisher:
         doc.publisher = meta.publisher
     if "published" in doc.missing and meta.published:

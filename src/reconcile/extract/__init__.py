@@ -19,18 +19,21 @@ import datetime as dt
 
 from ..parse import Block
 from ..vocab import Vocabulary
-from .model import Context, Extraction, FigureSite, Mention, Reading, UnparsedFigure
+from .model import Context, Extraction, FigureSite, Mention, Reading, Topic, UnparsedFigure
 from .periods import find_periods, find_quantities
 from .prose import read_prose
 from .tables import read_table, table_scale
+from .topic import document_topic
 from .words import metrics_beside_entities
 
-__all__ = ["Context", "Extraction", "FigureSite", "Mention", "UnparsedFigure", "extract_document", "find_periods",
-           "find_quantities", "metrics_beside_entities"]
+__all__ = ["Context", "Extraction", "FigureSite", "Mention", "Topic", "UnparsedFigure", "document_topic",
+           "extract_document", "find_periods", "find_quantities", "metrics_beside_entities"]
 
 
 def extract_document(blocks: list[Block], source_id: str, published: dt.date, vocab: Vocabulary,
-                     heading_label=None) -> Extraction:
+                     heading_label=None, topic: Topic | None = None) -> Extraction:
+    """Every figure of a parsed document. `topic` is what the document is about by its own title or
+    publisher (document_topic): the entity of a block whose headings and sentences name no one."""
     from ..parse import heading_label as default_label
     label_of = heading_label or default_label
     out = Extraction()
@@ -40,14 +43,14 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
     for block in blocks:
         key = block.headings
         if key not in context_cache:
-            context_cache[key] = heading_context(block.headings, published, vocab, label_of)
+            context_cache[key] = heading_context(block.headings, published, vocab, label_of, topic)
         ctx = context_cache[key]
         section = ctx.label
         kind = "table" if block.kind == "table" else ("bullet" if block.kind == "bullet" else "paragraph")
         if block.kind == "heading":
             kind = "heading"
         n = counters[(section, kind)] = counters.get((section, kind), 0) + 1
-        reading = Reading(source_id, published, vocab, out, block.line)
+        reading = Reading(source_id, published, vocab, out, block.line, topic=topic)
         if block.kind == "table":
             read_table(reading, block, ctx, f"{section} › table {n}", pending_scale)
             pending_scale = None
@@ -57,13 +60,15 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
             heading_ctx = ctx
             if block.kind == "heading":
                 # A heading is read in the context of its parents, with itself as the topic.
-                heading_ctx = heading_context(block.headings + (block.text,), published, vocab, label_of)
+                heading_ctx = heading_context(block.headings + (block.text,), published, vocab, label_of, topic)
             read_prose(reading, block.text, heading_ctx, f"{section} › {kind} {n}")
     return out
 
 
-def heading_context(headings: tuple[str, ...], published: dt.date, vocab: Vocabulary, label_of) -> Context:
-    """The entity, metric and period the headings above a block name, and the block's section label."""
+def heading_context(headings: tuple[str, ...], published: dt.date, vocab: Vocabulary, label_of,
+                    topic: Topic | None = None) -> Context:
+    """The entity, metric and period the headings above a block name (the entity else the document's topic),
+    and the block's section label."""
     entity = metric = period = None
     texts = [h.split(" | ")[0] for h in reversed(headings)]
     for depth, text in enumerate(texts):
@@ -76,6 +81,11 @@ def heading_context(headings: tuple[str, ...], published: dt.date, vocab: Vocabu
             mets = metrics_beside_entities(vocab, text)
             if mets:
                 metric = mets[0].name
+    entity_from = referred_from = "heading"
+    if entity is None and topic is not None:
+        # An issuer's release is about the issuer as read; a headline's subject is only likely the topic.
+        entity, referred_from = topic.entity, topic.read_from
+        entity_from = topic.read_from if topic.issuer else "assumed"
     for text in texts:
         periods = [p for p in find_periods(text, published, vocab.fiscal_year_end(entity)) if p.relation == "in"]
         if periods:
@@ -86,4 +96,5 @@ def heading_context(headings: tuple[str, ...], published: dt.date, vocab: Vocabu
         inner = label_of(headings[-1])
         if inner and inner != label:
             label = f"{label} › {inner}"
-    return Context(entity=entity, metric=metric, period=period, label=label)
+    return Context(entity=entity, metric=metric, period=period, label=label, entity_from=entity_from,
+                   referred_from=referred_from)

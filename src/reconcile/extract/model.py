@@ -56,11 +56,22 @@ class Extraction:
 
 @dataclass
 class Context:
-    """What the headings above a block say: its section entity, metric and period."""
+    """What the headings above a block say: its section entity, metric and period. With no entity in the
+    headings, the entity is the document's topic (see topic.py)."""
     entity: str | None
     metric: str | None
     period: Period | None
     label: str
+    entity_from: str = "heading"       # where `entity` was read; 'assumed' for a headline's likely subject
+    referred_from: str = ""            # where it was read when "the company" points at it (else entity_from)
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What a document is about, by its own title or publisher."""
+    entity: str
+    read_from: str                     # title | front matter
+    issuer: bool = False               # the company issued the document: "we", "our" and unnamed figures are its own
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,7 @@ class Reading:
     out: Extraction
     line: int
     scale: tuple[float, bool] | None = None   # a table's "($ in billions)" note
+    topic: Topic | None = None                 # the document's issuer or headline subject
 
     @property
     def cues(self) -> Cues:

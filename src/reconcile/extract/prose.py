@@ -13,8 +13,8 @@ from .lexicon import ANAPHORA_KINDS, LEAD_DATE, NEUTRAL_WORDS, SCOPE_STOP, SENTE
 from .model import Context, FigureSite, Reading, Sentence
 from .periods import find_periods, find_quantities, is_bare_small, is_relation_base, level_before, levels_in, \
     outside_periods, owned_by_other
-from .words import clause_of, clause_spans, enumerations, metrics_beside_entities, nearest, prepositional, \
-    target_scope, top_company
+from .words import clause_of, clause_spans, enumerations, metrics_beside_entities, nearest, not_a_subject, \
+    prepositional, target_scope, top_company, unknown_name
 
 
 @dataclass
@@ -56,9 +56,10 @@ def _topic(r: Reading, text: str, ctx: Context) -> tuple[str | None, str]:
     else the heading."""
     lead = text.split(":", 1)[0] if ":" in text[:120] else text[:60]
     ents = r.vocab.entity_matcher.find(lead)
-    if ents:
-        return ents[0].name, "clause"
-    return ctx.entity, "heading" if ctx.entity else ""
+    subjects = [e for e in ents if not not_a_subject(r.cues, lead, e, ents)]
+    if subjects and not r.cues.shopping_deal.search(text[:200]):
+        return subjects[0].name, "clause"
+    return ctx.entity, ctx.entity_from if ctx.entity else ""
 
 
 def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[str | None, str],
@@ -69,8 +70,11 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
     if lead_date is not None:
         text = LEAD_DATE.sub("", text, count=1)
     entities = r.vocab.entity_matcher.find(text)
-    if entities and entities[0].start < 25 and not prepositional(r.cues, text, entities[0]):
-        topic = (entities[0].name, "clause")
+    if r.cues.shopping_deal.search(text):
+        entities, topic = [], (None, "")  # a deal's prices are a gadget's, not the store's or the brand's
+    subjects = [e for e in entities if not not_a_subject(r.cues, text, e, entities)]
+    if subjects and subjects[0].start < 25:
+        topic = (subjects[0].name, "clause")
     s = Sentence(text, where, ctx, entities, clause_spans(text), topic[0], lead_date, topic[1])
     for span in s.clauses:
         clause_events(r, s, span)
@@ -84,7 +88,7 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
                                        entity_from=s.topic_from, metric_from="clause" if f.metrics else "heading",
                                        period_from="heading"),
                    levels=f.levels, periods_of=f.periods_of)
-    return first_subject or (entities[0].name if entities else None)
+    return first_subject or (subjects[0].name if subjects else None)
 
 
 def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
@@ -196,7 +200,23 @@ def _prose_entity(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
     subject, counterparty = _subject_and_party(r, s, q, clause, metric)
     if subject is None:
         return None, counterparty, ""
-    return subject, counterparty, s.topic_from if subject == s.topic else "clause"
+    if subject != s.topic:
+        issuer = r.topic
+        return subject, counterparty, issuer.read_from if issuer and subject == issuer.entity else "clause"
+    if s.topic_from == "assumed":
+        return _headline_subject(r, s, q, clause), counterparty, s.ctx.referred_from
+    return subject, counterparty, s.topic_from
+
+
+def _headline_subject(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]) -> str | None:
+    """A news headline's subject, for a figure whose clause points at it ('the company called for $1.9B');
+    a clause that points at no one, or whose 'it' may be a name the vocabulary lacks ('Kavak … said it
+    raised'), is not guessed to be about the headline."""
+    lead = s.text[clause[0]:q.start]
+    cue = r.cues.pronoun.search(lead)
+    if cue is None or unknown_name(s.text[:clause[0] + cue.start()], r.vocab):
+        return None
+    return s.topic
 
 
 def _subject_and_party(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
@@ -205,7 +225,7 @@ def _subject_and_party(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, 
     relational = bool(metric and r.vocab.metrics[metric].relational)
     before = [e for e in entities if c_start <= e.start and e.end <= q.start]
     if not relational:
-        before = [e for e in before if not prepositional(cues, sentence, e)]
+        before = [e for e in before if not not_a_subject(cues, sentence, e, entities)]
     after = [e for e in entities if q.end <= e.start and e.end <= c_end]
     counterparty = None
     subject = None
@@ -221,6 +241,12 @@ def _subject_and_party(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, 
                 break
         if counterparty is not None:
             before = [e for e in before if not prepositional(cues, sentence, e)]
+    issuer = r.topic.entity if r.topic is not None and r.topic.issuer else None
+    if issuer and cues.first_person.search(sentence[before[-1].end if before else c_start:q.start]):
+        return issuer, None  # "our revenue backlog" in the company's own release
+    relative = _relative_clause_subject(r, s, c_start)
+    if relative is not None and not before:
+        return relative, None
     if before:
         cand = before[-1]
         between = sentence[cand.end:q.start]
@@ -247,6 +273,14 @@ def _subject_and_party(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, 
                 counterparty = e.name
                 break
     return subject, counterparty
+
+
+def _relative_clause_subject(r: Reading, s: Sentence, c_start: int) -> str | None:
+    """'..., Anthropic, which raised a $30 billion Series G': the name right before ', which' is its subject."""
+    names = [e for e in s.entities if e.end <= c_start]
+    if names and r.cues.relative_pronoun.match(s.text[names[-1].end:c_start]):
+        return names[-1].name
+    return None
 
 
 def _prose_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],

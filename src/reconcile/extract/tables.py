@@ -164,7 +164,7 @@ def _series_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | None,
     """A time series: the row is a period, the header the metric, the heading the entity."""
     metric, metric_from = _first_of((header_m, "column"), (ctx.metric, "heading"))
     period, period_from = _first_period((cell.row_period, "row"), (ctx.period, "heading"))
-    return CellMeaning(ctx.entity, metric, period, granularity(r.cues, cell.header), None, "heading", metric_from,
+    return CellMeaning(ctx.entity, metric, period, granularity(r.cues, cell.header), None, ctx.entity_from, metric_from,
                        period_from)
 
 
@@ -186,7 +186,7 @@ def _key_value_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | No
     period, period_from = _first_period((label_period, "row"), (column_period, "column"), (cell.row_period, "row"),
                                         (ctx.period, "heading"))
     return CellMeaning(entity, metric, period, granularity(r.cues, label) or granularity(r.cues, header),
-                       _residual(r, label, label_entity, metric), "row" if label_entity else "heading", metric_from,
+                       _residual(r, label, label_entity, metric), "row" if label_entity else ctx.entity_from, metric_from,
                        period_from)
 
 

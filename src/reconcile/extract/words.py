@@ -5,7 +5,7 @@ import re
 
 from ..quantities import Quantity
 from ..vocab import Cues, Match, Vocabulary
-from .lexicon import CLAUSE_SPLIT, ENUM_SEP, FUNCTION_WORDS, UNKNOWN_NAME, WEAK_METRIC_WORDS
+from .lexicon import CLAUSE_SPLIT, ENUM_SEP, FUNCTION_WORDS, POSSESSIVE, UNKNOWN_NAME, WEAK_METRIC_WORDS
 
 
 def metrics_beside_entities(vocab: Vocabulary, text: str, entities: list[Match] | None = None) -> list[Match]:
@@ -66,9 +66,23 @@ def trailing_qualifier(text: str, q: Quantity, vocab: Vocabulary) -> str | None:
     return words.lower()
 
 
-def prepositional(cues: Cues, sentence: str, m: Match) -> bool:
-    """'in Big Tech', 'among hyperscalers', 'via Stargate': a name in a prepositional phrase is not the subject."""
-    return bool(cues.preposition.search(sentence[max(0, m.start - 16):m.start]))
+def prepositional(cues: Cues, sentence: str, m: Match, entities: list[Match] | None = None) -> bool:
+    """'in Big Tech', 'among hyperscalers', 'via Stargate': a name in a prepositional phrase is not the subject.
+    Given the sentence's names, a name later in a list shares the list's preposition ('at Amazon and Apple')."""
+    if cues.preposition.search(sentence[max(0, m.start - 16):m.start]):
+        return True
+    earlier = [e for e in entities or () if e.end <= m.start]
+    if POSSESSIVE.match(sentence[m.end:m.end + 2]):
+        return False  # "an investment in CoreWeave and ASML's record orders": an owner opens a new phrase
+    if earlier and cues.name_list_join.match(sentence[earlier[-1].end:m.start]):
+        return prepositional(cues, sentence, earlier[-1], earlier)
+    return False
+
+
+def not_a_subject(cues: Cues, sentence: str, m: Match, entities: list[Match] | None = None) -> bool:
+    """A name that cannot be what a clause is about: in a prepositional phrase, or a modifier of another
+    subject ('the Alphabet-owned autonomous vehicle company')."""
+    return prepositional(cues, sentence, m, entities) or bool(cues.name_modifier.match(sentence[m.end:]))
 
 
 def target_scope(cues: Cues, text: str, q: Quantity) -> str | None:
