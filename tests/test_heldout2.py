@@ -29,7 +29,8 @@ class Run:
     def ids(self, source: str, value_text: str, metric: str | None = None, entity: str | None = None) -> set[str]:
         c = self.claims[(self.claims["source_id"] == source) & (self.claims["value_text"] == value_text)]
         if metric is not None:
-            c = c[c["metric"] == metric]
+            # a growth rate or multiple is named for itself ('revenue_growth_yoy'); base_metric keeps the level's
+            c = c[(c["metric"] == metric) | (c["base_metric"] == metric)]
         if entity is not None:
             c = c[c["entity"] == entity]
         assert not c.empty, f"no claim {value_text!r} ({metric}, {entity}) in {source}"
