@@ -79,7 +79,9 @@ class Run:
                   entity: str | None = None) -> set[str]:
         c = self.claims[(self.claims["source_id"] == source) & (self.claims["value_text"] == value_text)]
         if metric is not None:
-            c = c[c["metric"] == metric]
+            # a growth rate or multiple is named for itself ('revenue_growth_yoy'); base_metric keeps the level's
+            base = c["base_metric"] if "base_metric" in c else c["metric"]
+            c = c[(c["metric"] == metric) | (base == metric)]
         if entity is not None:
             c = c[c["entity"] == entity]
         assert not c.empty, f"no claim {value_text!r} ({metric}, {entity}) in {source}"

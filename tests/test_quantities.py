@@ -4,8 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from pathlib import Path
 
 import pytest
+import yaml
 
 from reconcile.quantities import (
     Period,
@@ -491,3 +493,14 @@ def test_speed_on_dense_text():
     assert [p.text for p in ps[:3]] == ["H2 2026", "by 2027", "November 18, 2025"]
     assert len(ps) == 3 * 2000
     assert elapsed < 10.0
+
+
+FIGURE_WORDS = yaml.safe_load((Path(__file__).parent / "fixtures" / "figure_words.yaml").read_text())["cases"]
+
+
+@pytest.mark.parametrize("case", FIGURE_WORDS, ids=[c["text"] for c in FIGURE_WORDS])
+def test_figures_written_in_words(case):
+    found = [q for q in find_quantities(case["text"]) if isinstance(q, Quantity) and q.text == case["span"]]
+    assert found, find_quantities(case["text"])
+    q = found[0]
+    assert close(q.value, float(case["value"])) and (q.unit, q.qualifier) == (case["unit"], case["qualifier"]), q

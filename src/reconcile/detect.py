@@ -233,7 +233,8 @@ def _check_sum(r: pd.Series, index: dict) -> Finding | None:
 
 def _check_relation(r: pd.Series, rows: pd.DataFrame, index: dict, lookups: _Lookups | None = None) -> Finding | None:
     lookups = lookups or _Lookups(rows, index)
-    key = (r["entity"], r["metric"])
+    # A growth rate is named for itself ('revenue_growth_yoy'); its parts are figures of the base metric.
+    key = (r["entity"], _about(r))
     if r["relation"] == "annualised":
         q = lookups.period_figure(r)
         if q is None:
@@ -556,7 +557,8 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
     by_key: dict[str, list[int]] = {}
     for i in idx:
         r = claims.loc[i]
-        key = "|".join(str(r[c]) for c in ("entity", "metric", "period", "relation", "members", "unit"))
+        key = "|".join(str(_about(r) if c == "metric" else r[c])
+                       for c in ("entity", "metric", "period", "relation", "members", "unit"))
         by_key.setdefault(key, []).append(i)
     for key, members in by_key.items():
         stated = claims.loc[members]
@@ -577,8 +579,14 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
         explanation = (f"{first['entity']} {first['metric']} ({first['period']}): {cites} does not follow from "
                        f"{what}, which gives {exp}.")
         rows.append(_base_row("arithmetic", key, group, "error" if gap >= 0.10 else "warning", explanation,
-                              finding.rule, entity=first["entity"], metric=first["metric"], period=first["period"]))
+                              finding.rule, entity=first["entity"], metric=_about(first), period=first["period"]))
     return rows
+
+
+def _about(r: pd.Series):
+    """The metric an arithmetic finding is about: a growth rate's or multiple's base metric (its parts' metric)."""
+    base = r.get("base_metric")
+    return base if isinstance(base, str) else r["metric"]
 
 
 def _rows_of(claims: pd.DataFrame, claim_ids: list[str], ids: pd.Index) -> pd.DataFrame:

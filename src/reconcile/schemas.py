@@ -104,6 +104,7 @@ class DetectClaimsSchema(ClaimsSchema):
     stated_family: Series[str] = pa.Field(nullable=True, description="family of the metric the words name")
     stated_scope: Series[str] = pa.Field(nullable=True, description="scope of the metric the words name")
     metric_imposed: Series[bool] = pa.Field(description="the metric came from a heading or column, not the words")
+    base_metric: Series[str] = pa.Field(nullable=True, description="the level metric a growth rate or change is of")
 
 
 class ConflictsSchema(pa.DataFrameModel):

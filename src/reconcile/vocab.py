@@ -549,11 +549,11 @@ def _check_examples(name: str, regex: re.Pattern, found: list[tuple[str, int]], 
                             hint="narrow the pattern, or move the example to match")
 
 
-SPELLING_GROUPS = ("physical", "flops", "durations")
+SPELLING_GROUPS = ("physical", "flops", "durations", "words")
 
 
 def load_unit_spellings(path: Path) -> dict[str, dict[str, str]]:
-    """The `spellings` section of a units.yaml: group (physical | flops | durations) -> spelling -> unit."""
+    """The `spellings` section of a units.yaml: group (physical | flops | durations | words) -> spelling -> unit."""
     return _read_spellings(_load_yaml(Path(path)), Path(path), required=True)
 
 

@@ -21,6 +21,10 @@ def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
     cues, vocab = r.cues, r.vocab
     before, after = text[max(0, q.start - 40):q.start], text[q.end:q.end + 40]
     relation = _relation(cues, q, before, after, site)
+    if relation is None and (cues.consensus_before.search(before) or cues.consensus_after.match(after)):
+        relation = "consensus"  # analysts' figure: named `<metric>_consensus` in the claim, never the actual
+    if relation == "growth" and _declines(cues, q, before, after):
+        q = _negated(q)  # "fell 5%", "2.35% lower": a fall is a negative change
     metric = _metric_for_unit(r, q, site.metric, relation)
     if site.change:
         metric, relation = _change_metric(q, site.metric, site.change)
@@ -67,9 +71,24 @@ def _change_metric(q: Quantity, base: str | None, change: str) -> tuple[str | No
 
 def _relation(cues: Cues, q: Quantity, before: str, after: str, site: FigureSite) -> str | None:
     if q.unit == "percent" and (q.qualifier == "change" or cues.growth.search(after[:25]) or
-                                cues.growth.search(before[-20:]) or site.growth_label):
+                                cues.growth.search(before[-20:]) or site.growth_label or
+                                _declines(cues, q, before, after)):
         return "growth"
     return "multiple" if q.unit == "multiple" else None
+
+
+def _declines(cues: Cues, q: Quantity, before: str, after: str) -> bool:
+    """A change the words say is a fall, and the figure does not already carry its sign."""
+    if q.unit not in ("percent", "pp") or (q.value is not None and q.value < 0) or q.low < 0:
+        return False
+    return bool(cues.decline_before.search(before) or cues.decline_after.match(after))
+
+
+def _negated(q: Quantity) -> Quantity:
+    """The same change as a fall: 'down more than 11%' is at most -11."""
+    flip = {"at_least": "at_most", "at_most": "at_least"}
+    return replace(q, value=-q.value if q.value is not None else None, low=-q.high, high=-q.low,
+                   qualifier=flip.get(q.qualifier, q.qualifier))
 
 
 def _metric_for_unit(r: Reading, q: Quantity, metric: str | None, relation: str | None) -> str | None:

@@ -28,7 +28,7 @@ class Mention:
     stated_entity: str | None = None
     scope: str | None = None
     counterparty: str | None = None
-    relation: str | None = None        # growth | multiple | annualised | sum
+    relation: str | None = None        # growth | multiple | annualised | sum | consensus
     base_period: Period | None = None
     members: tuple[str, ...] = ()
     superseded: bool = False

@@ -106,6 +106,7 @@ def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
     measurable = [m for m in metrics if any(r.vocab.accepts(m.name, q.unit) for q in levels)]
     chosen.update(_assign_aliases(levels, measurable, s.clauses, accepts=r.vocab.accepts))
     _share_parallel_metrics(r.cues, s.text, levels, chosen, s.entities)
+    _share_parallel_changes(r.cues, s.text, quantities, chosen, metrics, s.entities)
     _quarter_behind_annualised(r.cues, s.text, levels, chosen)
     _base_of_multiples(r.cues, s.text, quantities, chosen)
     return _Figures(metrics, quantities, levels, chosen, members, sum_word)
@@ -346,6 +347,20 @@ def _share_parallel_metrics(cues: Cues, sentence: str, levels: list[Quantity], c
         if any(prev.end <= e.start < q.start for e in entities):
             continue  # "OpenAI's $100B Round, Big Tech's $505B Bet": a new subject, a new figure
         if cues.parallel.match(sentence[prev.end:q.start]):
+            chosen[q.start] = chosen[prev.start]
+
+
+def _share_parallel_changes(cues: Cues, sentence: str, quantities: list[Quantity], chosen: dict[int, Match],
+                            metrics: list[Match], entities: list[Match]) -> None:
+    """'revenue of $44B, up 12% from Q4 and up 69% from a year ago': the second change is of the same metric."""
+    rates = sorted((q for q in quantities if q.unit in ("percent", "pp")), key=lambda q: q.start)
+    for prev, q in zip(rates, rates[1:]):
+        if q.start in chosen or prev.start not in chosen or prev.unit != q.unit:
+            continue
+        if any(prev.end <= w.start < q.start for w in list(metrics) + list(entities)):
+            continue  # the second figure has its own metric word or subject
+        m = cues.parallel_change.match(sentence[prev.end:q.start])
+        if m and (cues.growth.search(m.group(1)) or cues.decline_before.search(m.group(1))):
             chosen[q.start] = chosen[prev.start]
 
 

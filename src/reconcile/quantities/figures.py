@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .lexicon import (
     APPROX_WORDS, AT_LEAST_WORDS, AT_MOST_WORDS, CAP_OK, CURRENCY, FLOPS_UNITS, MAG_EXP, MONTH_AFTER, PER_ADVERB,
-    PER_NORM, PHYS_UNITS, SIGNED_UNITS, SP, TIME_UNITS, alt,
+    PER_NORM, PHYS_UNITS, SIGNED_UNITS, SP, TIME_UNITS, WORD_UNITS, alt,
 )
 
 INF = math.inf
@@ -69,6 +69,7 @@ _TAIL = (
     r"|(?P<mult>(?:" + SP + r"?×|[xX])(?![A-Za-z0-9]))"
     r"|" + SP + r"?(?P<funit>(?i:" + alt(FLOPS_UNITS) + r"))(?![A-Za-z0-9])"
     r"|" + SP + r"?(?P<unit>" + alt(PHYS_UNITS) + r")(?![A-Za-z0-9])"
+    r"|[ \u00a0-]?(?P<wunit>(?i:" + alt(WORD_UNITS) + r"))(?![A-Za-z0-9])"
     r"|[ \u00a0-]?(?P<tunit>(?i:" + alt(TIME_UNITS) + r"))(?![A-Za-z0-9])"
     r"|" + SP + r"(?P<curw>USD|US[ ]dollars|dollars|EUR|euros|GBP)(?![A-Za-z0-9]))?")
 _ATOM = re.compile(r"(?P<num>" + _NUM + r")(?P<exp>[eE][+-]?[0-9]+)?" + _TAIL)
@@ -177,6 +178,8 @@ def _kind_and_unit(m: re.Match) -> tuple[str | None, str | None]:
         return "unit", FLOPS_UNITS[m["funit"].lower()]
     if m["tunit"]:
         return "unit", TIME_UNITS[m["tunit"].lower()]
+    if m["wunit"]:
+        return "unit", WORD_UNITS[m["wunit"].lower()]
     if m["curw"]:
         return "cur", CURRENCY[m["curw"]]
     return None, None
