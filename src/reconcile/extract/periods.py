@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 
+from ..calendars import CALENDAR_YEAR, FiscalCalendar, as_calendar
 from ..quantities import Period, Quantity, Unparsed
 from ..quantities import find_periods as _stated_periods
 from ..quantities import find_quantities as _find_quantities
@@ -36,22 +37,23 @@ def levels_in(text: str, but: Quantity) -> list[Quantity]:
             and o.unit not in ("percent", "multiple")]
 
 
-def find_periods(text: str, as_of: dt.date, fy_end_month: int = 12) -> list[Period]:
+def find_periods(text: str, as_of: dt.date, fiscal: FiscalCalendar | int = CALENDAR_YEAR) -> list[Period]:
     """Stated periods plus the relative ones a dated source implies ('last October', 'this year').
-    Memoised on (text, as_of, fiscal-year end): results are frozen Periods, each call gets its own list."""
+    Memoised on (text, as_of, fiscal calendar): results are frozen Periods, each call gets its own list."""
+    fiscal = as_calendar(fiscal)
     try:
-        return list(_periods_memo(text, as_of, fy_end_month))
+        return list(_periods_memo(text, as_of, fiscal))
     except TypeError:   # an unhashable argument: no memo
-        return _periods(text, as_of, fy_end_month)
+        return _periods(text, as_of, fiscal)
 
 
 @lru_cache(maxsize=8192)
-def _periods_memo(text: str, as_of: dt.date, fy_end_month: int) -> tuple:
-    return tuple(_periods(text, as_of, fy_end_month))
+def _periods_memo(text: str, as_of: dt.date, fiscal: FiscalCalendar) -> tuple:
+    return tuple(_periods(text, as_of, fiscal))
 
 
-def _periods(text: str, as_of: dt.date, fy_end_month: int = 12) -> list[Period]:
-    periods = _stated_periods(text, as_of, fy_end_month)
+def _periods(text: str, as_of: dt.date, fiscal: FiscalCalendar = CALENDAR_YEAR) -> list[Period]:
+    periods = _stated_periods(text, as_of, fiscal)
     for m in POSSESSIVE_YEAR.finditer(text):
         if not any(p.start_offset <= m.start() < p.end_offset for p in periods):
             year = int(m.group(1))
@@ -130,7 +132,7 @@ def is_relation_base(cues: Cues, text: str, p: Period) -> bool:
     return bool(cues.relation_base.search(text[max(0, p.start_offset - 14):p.start_offset]))
 
 
-def base_period(cues: Cues, after: str, published: dt.date, fye: int) -> Period | None:
+def base_period(cues: Cues, after: str, published: dt.date, fye: FiscalCalendar) -> Period | None:
     m = cues.base_period.match(after)
     if not m:
         return None
