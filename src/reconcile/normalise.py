@@ -24,7 +24,8 @@ FLOWS = ("annual", "quarterly", "monthly")
 # a flow metric's usual granularity yields to the span its stated period covers
 FLOW_SPANS = {"quarter": "quarterly", "month": "monthly", "year": "annual", "fiscal_year": "annual"}
 # the granularity a dated figure with no other word for it takes from its period's span
-SPAN_GRANULARITY = {"quarter": "quarterly", "year": "annual", "fiscal_year": "annual", "day": "point"}
+SPAN_GRANULARITY = {"quarter": "quarterly", "year": "annual", "fiscal_year": "annual", "day": "point",
+                    "year_to_date": "cumulative"}
 MAX_ROUNDING = 0.10
 TIME_PER = {"quarter": "quarterly", "month": "monthly", "year": "annual"}
 

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 from ..calendars import CALENDAR_YEAR, FiscalCalendar, as_calendar
-from .lexicon import FLOPS_UNITS, MONTH_AFTER, MONTH_NAMES, MONTH_RE, PHYS_UNITS, SP, alt, month_of
+from .lexicon import (FLOPS_UNITS, MONTH_AFTER, MONTH_NAMES, MONTH_RE, PHYS_UNITS, SP, SPAN_ENDED, SPAN_ENDED_BEFORE, alt,
+                      month_of)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ def _periods(text: str, as_of: dt.date, fiscal: FiscalCalendar) -> list[Period]:
     periods = _stated_periods(text, as_of, fiscal)
     if not isinstance(text, str) or not text:
         return periods
+    periods = [_span_ended(text, p, fiscal) if p.granularity == "day" else p for p in periods]
     for m in POSSESSIVE_YEAR.finditer(text):
         if not any(p.start_offset <= m.start() < p.end_offset for p in periods):
             year = int(m.group(1))
@@ -81,6 +83,30 @@ def _periods(text: str, as_of: dt.date, fiscal: FiscalCalendar) -> list[Period]:
         if p is not None:
             periods.append(p)
     return sorted(periods, key=lambda p: p.start_offset)
+
+
+def _span_ended(text: str, day: Period, fiscal: FiscalCalendar) -> Period:
+    """'the quarter ended January 25, 2026', 'nine months ended Sept. 30': the span that ends on the date.
+    A quarter or year of the company's calendar that ends within a week of the date is that period."""
+    m = SPAN_ENDED_BEFORE.search(text, max(0, day.start_offset - 40), day.start_offset)
+    if m is None:
+        return day
+    months, gran = SPAN_ENDED[m.group(1).lower()]
+    end = day.end
+    fy = fiscal.year_of(end - dt.timedelta(days=7))
+    for index in range(1, 13 // months + 1) if months in (3, 6, 12) else ():
+        start, last = fiscal.part(fy, index, months) if months < 12 else fiscal.year_span(fy)
+        if abs((last - end).days) <= 7:
+            label = f"FY{fy}" + (f"-Q{index}" if months == 3 else f"-H{index}" if months == 6 else "")
+            if fiscal.is_calendar_year:
+                label = label[2:]
+            gran = "fiscal_year" if months == 12 and not fiscal.is_calendar_year else gran
+            return Period(text[m.start():day.end_offset], m.start(), day.end_offset, label, start, last, gran,
+                          day.relation)
+    y, mo = _add_months(end.year, end.month, 1 - months)
+    start = dt.date(y, mo, 1) if end == _last_day(end.year, end.month) else end - dt.timedelta(days=round(months * 30.4) - 1)
+    return Period(text[m.start():day.end_offset], m.start(), day.end_offset, f"{start.isoformat()}..{end.isoformat()}",
+                  start, end, gran, day.relation)
 
 
 # ---------------------------------------------------------------------------
@@ -150,9 +176,9 @@ _PERIOD = re.compile(
     r"|CY[ ]?['’]?(?P<h_cyy>[0-9]{4}|[0-9]{2})|['’](?P<h_yy>[0-9]{2})|-?(?P<h_y>[12][0-9]{3}))(?![0-9A-Za-z])"
     # 2H25 / 1H 2026
     r"|(?<![A-Za-z0-9])(?P<hn_a>[12])H[ ]?(?:['’]?(?P<hn_yy>[0-9]{2})|(?P<hn_y>[12][0-9]{3}))(?![0-9A-Za-z])"
-    # second half of 2026 / fourth quarter of fiscal 2025
+    # second half of 2026 / fourth quarter of fiscal 2025 / Fourth Quarter and Fiscal 2026 (a release's title)
     r"|(?<![A-Za-z])(?P<ord>(?i:first|second|third|fourth|1st|2nd|3rd|4th))[ ]+(?P<ord_k>(?i:quarter|half))[ ]+"
-    r"(?:(?i:of)[ ]+)?(?:(?P<ord_fy>" + _FY_KW + r")[ ]?['’]?(?P<ord_fyy>[0-9]{4}|[0-9]{2})|(?P<ord_y>[12][0-9]{3}))(?![0-9])"
+    r"(?:(?i:and)[ ]+(?:(?i:full)[ -]+)?(?=(?i:fiscal|FY)))?(?:(?i:of)[ ]+)?(?:(?P<ord_fy>" + _FY_KW + r")[ ]?['’]?(?P<ord_fyy>[0-9]{4}|[0-9]{2})|(?P<ord_y>[12][0-9]{3}))(?![0-9])"
     # FY2025 / FY25 / fiscal 2025 / FY2024-FY2026 / FY2026 Q2
     r"|(?<![A-Za-z0-9])" + _FY_KW + r"[ ]?['’-]?(?P<fy_y>[0-9]{4}|[0-9]{2})(?![0-9])"
     r"(?:[ ]*(?:[-–→]|to|through)[ ]*(?:FY[ ]?)?['’]?(?P<fy_y2>[0-9]{4}|[0-9]{2})(?![0-9]))?"
