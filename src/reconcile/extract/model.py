@@ -61,6 +61,7 @@ class Context:
     metric: str | None
     period: Period | None
     label: str
+    period_from: str = "heading"       # heading, title (the document's outermost heading), or a list's lead-in
 
 
 @dataclass(frozen=True)
