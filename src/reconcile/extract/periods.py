@@ -6,18 +6,14 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-from ..calendars import CALENDAR_YEAR, FiscalCalendar, as_calendar
+from ..calendars import FiscalCalendar
 from ..quantities import Period, Quantity, Unparsed
-from ..quantities import find_periods as _stated_periods
+from ..quantities import find_periods  # stated and relative periods ('last October'), memoised
 from ..quantities import find_quantities as _find_quantities
 from ..vocab import Cues
 from .lexicon import RANGE_JOIN
 from .words import gap
 
-POSSESSIVE_YEAR = re.compile(r"\b((?:19|20)\d{2})['’]s\b")
-MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-          "november", "december"]
-RELATIVE = re.compile(r"(?i)\b(last|this|next|earlier this|later this)\s+(year|quarter|" + "|".join(MONTHS) + r")\b")
 GRANULARITIES = ("quarterly", "monthly", "annual", "run_rate", "cumulative")  # cue names, first found wins
 
 
@@ -35,63 +31,6 @@ def levels_in(text: str, but: Quantity) -> list[Quantity]:
     """The other figures of a text (not percentages or multiples): a period near one of them is its own."""
     return [o for o in find_quantities(text) if isinstance(o, Quantity) and o.start != but.start
             and o.unit not in ("percent", "multiple")]
-
-
-def find_periods(text: str, as_of: dt.date, fiscal: FiscalCalendar | int = CALENDAR_YEAR) -> list[Period]:
-    """Stated periods plus the relative ones a dated source implies ('last October', 'this year').
-    Memoised on (text, as_of, fiscal calendar): results are frozen Periods, each call gets its own list."""
-    fiscal = as_calendar(fiscal)
-    try:
-        return list(_periods_memo(text, as_of, fiscal))
-    except TypeError:   # an unhashable argument: no memo
-        return _periods(text, as_of, fiscal)
-
-
-@lru_cache(maxsize=8192)
-def _periods_memo(text: str, as_of: dt.date, fiscal: FiscalCalendar) -> tuple:
-    return tuple(_periods(text, as_of, fiscal))
-
-
-def _periods(text: str, as_of: dt.date, fiscal: FiscalCalendar = CALENDAR_YEAR) -> list[Period]:
-    periods = _stated_periods(text, as_of, fiscal)
-    for m in POSSESSIVE_YEAR.finditer(text):
-        if not any(p.start_offset <= m.start() < p.end_offset for p in periods):
-            year = int(m.group(1))
-            periods.append(Period(m.group(0), m.start(), m.end(), str(year), dt.date(year, 1, 1),
-                                  dt.date(year, 12, 31), "year"))
-            periods.sort(key=lambda p: p.start_offset)
-    if "ast " not in text and "his " not in text and "ext " not in text:
-        return periods
-    for m in RELATIVE.finditer(text):
-        if any(p.start_offset <= m.start() < p.end_offset for p in periods):
-            continue
-        p = _relative_period(m, as_of)
-        if p is not None:
-            periods.append(p)
-    return sorted(periods, key=lambda p: p.start_offset)
-
-
-def _relative_period(m: re.Match, as_of: dt.date) -> Period | None:
-    which, unit = m.group(1).lower(), m.group(2).lower()
-    if unit == "year":
-        year = as_of.year + {"last": -1, "next": 1}.get(which, 0)
-        return Period(m.group(0), m.start(), m.end(), str(year), dt.date(year, 1, 1), dt.date(year, 12, 31), "year")
-    if unit == "quarter":
-        q = (as_of.month - 1) // 3 + 1 + {"last": -1, "next": 1}.get(which, 0)
-        year = as_of.year + (q - 1) // 4
-        q = (q - 1) % 4 + 1
-        start = dt.date(year, 3 * q - 2, 1)
-        end = dt.date(year + (q == 4), (3 * q) % 12 + 1, 1) - dt.timedelta(days=1)
-        return Period(m.group(0), m.start(), m.end(), f"{year}-Q{q}", start, end, "quarter")
-    month = MONTHS.index(unit) + 1
-    year = as_of.year
-    if which == "last" and month >= as_of.month:
-        year -= 1  # "last October", said in March 2026, is October 2025
-    elif which == "next" and month <= as_of.month:
-        year += 1
-    start = dt.date(year, month, 1)
-    end = dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
-    return Period(m.group(0), m.start(), m.end(), f"{year}-{month:02d}", start, end, "month")
 
 
 # --- granularity ---------------------------------------------------------------------------------
