@@ -46,3 +46,35 @@ def test_calendar_is_hashable_and_described():
     cal = parse_calendar("last Sunday of January")
     assert cal == FiscalCalendar(1, 6) and hash(cal) == hash(FiscalCalendar(1, 6))
     assert "last Sunday of January" in cal.describe()
+
+
+# --- the calendar of a vocabulary entity ----------------------------------------------------------
+
+def _vocab_with(tmp_path, line: str):
+    import shutil
+
+    from reconcile.config import default_vocab_dir
+    from reconcile.vocab import load_vocabulary
+    folder = tmp_path / "vocab"
+    shutil.copytree(default_vocab_dir(), folder)
+    path = folder / "entities.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("entities:\n", "entities:\n" + line + "\n", 1),
+                    encoding="utf-8")
+    return load_vocabulary(folder), path
+
+
+def test_an_entity_reads_a_weekly_calendar_and_its_products_inherit_it(tmp_path):
+    vocab, _ = _vocab_with(tmp_path, "  Gizmo Corp: {kind: company, fiscal_year_end: last Saturday of March}\n"
+                                     "  Gizmo Phone: {kind: product, parent: Gizmo Corp}")
+    assert vocab.fiscal_year_end("Gizmo Corp") == FiscalCalendar(3, 5)
+    assert vocab.fiscal_year_end("Gizmo Phone") == FiscalCalendar(3, 5)
+    assert vocab.fiscal_year_end("nobody") == CALENDAR_YEAR
+
+
+@pytest.mark.parametrize("spec", ["13", "last Funday of March", "end of March"])
+def test_a_bad_fiscal_year_end_names_the_file_and_line(tmp_path, spec):
+    from reconcile.errors import UserError
+    with pytest.raises(UserError) as err:
+        _vocab_with(tmp_path, f"  Gizmo Corp: {{kind: company, fiscal_year_end: {spec}}}")
+    text = str(err.value)
+    assert "entities.yaml" in text and ":" in text and "last Sunday of January" in text, text

@@ -23,6 +23,13 @@ from .schemas import DetectClaimsSchema, columns_of
 from .vocab import Vocabulary
 
 PERIOD_GRANULARITY = {"quarter": "quarterly", "month": "monthly"}
+YEAR_ON_YEAR = re.compile(r"(?i)\b(?:yoy|y/y|year[- ]over[- ]year|year[- ]on[- ]year|from a year (?:earlier|ago))\b")
+FLOWS = ("annual", "quarterly", "monthly")
+# a flow metric's usual granularity yields to the span its stated period covers
+FLOW_SPANS = {"quarter": "quarterly", "month": "monthly", "year": "annual", "fiscal_year": "annual"}
+# the granularity a dated figure with no other word for it takes from its period's span
+SPAN_GRANULARITY = {"quarter": "quarterly", "year": "annual", "fiscal_year": "annual", "day": "point",
+                    "year_to_date": "cumulative"}
 MAX_ROUNDING = 0.10
 TIME_PER = {"quarter": "quarterly", "month": "monthly", "year": "annual"}
 
@@ -61,11 +68,13 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
             granularity = metric_def.granularity
     if m.relation == "annualised":
         granularity = "annual"
-    if granularity == "annual" and m.relation != "annualised" and m.granularity is None \
+    if granularity in FLOWS and m.relation != "annualised" and m.granularity is None \
             and m.expected_granularity is None and m.period is not None and \
-            m.period.granularity in PERIOD_GRANULARITY:
-        granularity = PERIOD_GRANULARITY[m.period.granularity]  # "Q3 revenue": a flow over one quarter
+            m.period.granularity in FLOW_SPANS:
+        granularity = FLOW_SPANS[m.period.granularity]  # "Q3 revenue", "orders in 2024": a flow over that span
     period = m.period or _default_period(granularity, published)
+    if granularity is None and m.relation != "annualised":
+        granularity = _granularity_of_span(period)
     base = m.base_period
     if base is None and m.relation in ("growth", "multiple") and period is not None and (
             vocab.cues.year_on_year.search(_around(m)) or (m.relation == "growth" and period.granularity in ("year", "fiscal_year")
@@ -94,7 +103,9 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
     }
     if m.members:
         row["entity"] = _group_name(m.members, vocab) or row["entity"]
-    row["group_key"] = _group_key(row, m, vocab)
+    # a figure nothing dates is as of the publication day for the reader, but is compared with nothing
+    row["group_key"] = None if m.period is None and period is not None and period.granularity == "day" \
+        else _group_key(row, m, vocab)
     row["claim_id"] = _claim_id(m, q.text, q.start)
     return row
 
@@ -233,8 +244,17 @@ def canonical_label(p: Period) -> str:
     return p.label
 
 
+def _granularity_of_span(period: Period | None) -> str:
+    """A figure nothing else qualifies: a flow over its quarter or year, else as of its date. An undated one is
+    as of the publication date (its period is then assumed, see _default_period)."""
+    if period is None:
+        return "point"
+    return SPAN_GRANULARITY.get(period.granularity, "point" if period.start == period.end else None)
+
+
 def _default_period(granularity: str | None, published: dt.date) -> Period | None:
-    """An undated figure is as of its source's date: the year, the last full quarter, or the month."""
+    """An undated figure is as of its source's date: the year, the last full quarter, or the month; with no
+    granularity either, the day itself."""
     if granularity == "annual":
         y = published.year
         return Period("", 0, 0, str(y), dt.date(y, 1, 1), dt.date(y, 12, 31), "year")
@@ -246,7 +266,7 @@ def _default_period(granularity: str | None, published: dt.date) -> Period | Non
         end = (dt.date(y + (q == 4), (3 * q) % 12 + 1, 1) - dt.timedelta(days=1))
         return Period("", 0, 0, f"{y}-Q{q}", start, end, "quarter")
     if granularity is None:
-        return None
+        return Period("", 0, 0, published.isoformat(), published, published, "day")
     start = published.replace(day=1)
     end = (start.replace(year=start.year + (start.month == 12), month=start.month % 12 + 1) - dt.timedelta(days=1))
     return Period("", 0, 0, f"{published.year}-{published.month:02d}", start, end, "month")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from .calendars import CALENDAR_YEAR, FiscalCalendar, parse_calendar
 from .errors import UserError
 
 ENTITY_KINDS = {"company", "division", "product", "project", "cluster", "fund", "person", "group"}
@@ -27,12 +28,22 @@ BUNDLED_CUES = Path(__file__).resolve().parents[2] / "vocab" / CUES_FILE
 CUE_REFERENCE = re.compile(r"(?<!\\)\{([a-z][a-z0-9_]*)\}")  # {growth}; \{ is a literal brace
 
 
+def _calendar(node, path: Path, name: str) -> FiscalCalendar:
+    """An entity's fiscal_year_end: a month number (6) or a 52/53-week rule ('last Sunday of January')."""
+    spec = _py(node, path)
+    try:
+        return parse_calendar(spec)
+    except ValueError:
+        raise UserError(f"entity '{name}' has fiscal_year_end {spec!r}", file=path, line=node.start_mark.line + 1,
+                        hint="give the month number (1 to 12) or a rule such as 'last Sunday of January'") from None
+
+
 @dataclass(frozen=True)
 class Entity:
     name: str
     kind: str
     parent: str | None = None
-    fiscal_year_end: int = 12
+    fiscal_year_end: FiscalCalendar | None = None   # None: the parent's (a division reports in its parent's year)
     members: tuple[str, ...] = ()  # groups only
     scope: str | None = None       # the metric scope the entity itself is (AWS is a cloud business)
 
@@ -214,9 +225,12 @@ class Vocabulary:
         """Same entity, or one is an ancestor of the other."""
         return a == b or a in self.ancestors(b) or b in self.ancestors(a)
 
-    def fiscal_year_end(self, name: str | None) -> int:
-        entity = self.entities.get(name or "")
-        return entity.fiscal_year_end if entity else 12
+    def fiscal_year_end(self, name: str | None) -> FiscalCalendar:
+        """The entity's fiscal calendar (the calendar year for an unknown entity or none)."""
+        for each in ([name] + self.ancestors(name)) if name in self.entities else []:
+            if self.entities[each].fiscal_year_end is not None:
+                return self.entities[each].fiscal_year_end
+        return CALENDAR_YEAR
 
     def unit_kind(self, unit: str) -> str | None:
         for kind, units in self.unit_kinds.items():
@@ -381,10 +395,7 @@ def _read_entities(root: yaml.Node, path: Path) -> tuple[dict[str, Entity], dict
         if not isinstance(kind, str) or kind not in ENTITY_KINDS:
             raise UserError(f"entity '{name}' has unknown kind '{kind}'", file=path, line=f["kind"].start_mark.line + 1,
                             hint=f"use one of {', '.join(sorted(ENTITY_KINDS))}")
-        fye = _py(f["fiscal_year_end"], path) if "fiscal_year_end" in f else 12
-        if not isinstance(fye, int) or isinstance(fye, bool) or not 1 <= fye <= 12:
-            raise UserError(f"entity '{name}' has fiscal_year_end {fye!r}", file=path,
-                            line=f["fiscal_year_end"].start_mark.line + 1, hint="give the month number, 1 to 12")
+        fye = _calendar(f["fiscal_year_end"], path, name) if "fiscal_year_end" in f else None
         parent = _py(f["parent"], path) if "parent" in f else None
         if parent is not None and not isinstance(parent, str):
             raise UserError(f"entity '{name}' has parent {parent!r}, not a name", file=path,

@@ -16,8 +16,10 @@ text around a figure says), lexicon (header and stop words), model (the types).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from ..parse import Block
+from ..quantities import Period
 from ..vocab import Vocabulary
 from .model import Context, Extraction, FigureSite, Mention, Reading, Topic, UnparsedFigure
 from .periods import find_periods, find_quantities
@@ -40,11 +42,19 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
     counters: dict[tuple[str, str], int] = {}
     context_cache: dict[tuple[str, ...], Context] = {}
     pending_scale = None
+    lead: tuple[tuple[str, ...], Period] | None = None
     for block in blocks:
         key = block.headings
         if key not in context_cache:
             context_cache[key] = heading_context(block.headings, published, vocab, label_of, topic)
         ctx = context_cache[key]
+        if lead is not None and _continues_list(block, lead[0]):
+            ctx = replace(ctx, period=lead[1], period_from="heading")
+        else:
+            lead = None
+        start = lead_in_period(block, ctx, published, vocab)
+        if start is not None:
+            lead = (block.headings, start)
         section = ctx.label
         kind = "table" if block.kind == "table" else ("bullet" if block.kind == "bullet" else "paragraph")
         if block.kind == "heading":
@@ -86,10 +96,12 @@ def heading_context(headings: tuple[str, ...], published: dt.date, vocab: Vocabu
         # An issuer's release is about the issuer as read; a headline's subject is only likely the topic.
         entity, referred_from = topic.entity, topic.read_from
         entity_from = topic.read_from if topic.issuer else "assumed"
-    for text in texts:
+    period_from = "heading"
+    for depth, text in enumerate(texts):
         periods = [p for p in find_periods(text, published, vocab.fiscal_year_end(entity)) if p.relation == "in"]
         if periods:
             period = periods[0]
+            period_from = "title" if depth == len(texts) - 1 else "heading"
             break
     label = label_of(headings[0]) if headings else "document"
     if len(headings) > 1:
@@ -97,4 +109,23 @@ def heading_context(headings: tuple[str, ...], published: dt.date, vocab: Vocabu
         if inner and inner != label:
             label = f"{label} › {inner}"
     return Context(entity=entity, metric=metric, period=period, label=label, entity_from=entity_from,
-                   referred_from=referred_from)
+                   referred_from=referred_from, period_from=period_from)
+
+
+def lead_in_period(block: Block, ctx: Context, published: dt.date, vocab: Vocabulary) -> Period | None:
+    """'NVIDIA's outlook for the fourth quarter of fiscal 2026 is as follows:': the period a list's lead-in names,
+    for the figures listed under it (guidance gets the period it is for)."""
+    text = block.text.strip()
+    if block.kind != "paragraph" or not text.endswith(":") or len(text) > 240:
+        return None
+    ents = vocab.entity_matcher.find(text)
+    entity = ents[0].name if ents else ctx.entity
+    periods = [p for p in find_periods(text, published, vocab.fiscal_year_end(entity)) if p.relation == "in"]
+    return periods[-1] if periods else None
+
+
+def _continues_list(block: Block, headings: tuple[str, ...]) -> bool:
+    """A block still under a lead-in: a bullet or a sentence-like paragraph in the same section (a short line
+    without end punctuation, such as 'Highlights', starts a new part)."""
+    return block.headings == headings and (block.kind == "bullet" or (
+        block.kind == "paragraph" and block.text.rstrip()[-1:] in ".!?:)\"”'’"))

@@ -6,8 +6,9 @@ import datetime as dt
 import re
 from functools import lru_cache
 
+from ..calendars import FiscalCalendar
 from ..quantities import Period, Quantity, Unparsed
-from ..quantities import find_periods
+from ..quantities import find_periods  # stated and relative periods ('last October'), memoised
 from ..quantities import find_quantities as _find_quantities
 from ..vocab import Cues
 from .lexicon import RANGE_JOIN
@@ -31,6 +32,8 @@ def levels_in(text: str, but: Quantity) -> list[Quantity]:
     return [o for o in find_quantities(text) if isinstance(o, Quantity) and o.start != but.start
             and o.unit not in ("percent", "multiple")]
 
+
+# --- granularity ---------------------------------------------------------------------------------
 
 def granularity(cues: Cues, text: str) -> str | None:
     """The granularity a label or header names ('Quarterly revenue', 'ARR')."""
@@ -68,7 +71,7 @@ def is_relation_base(cues: Cues, text: str, p: Period) -> bool:
     return bool(cues.relation_base.search(text[max(0, p.start_offset - 14):p.start_offset]))
 
 
-def base_period(cues: Cues, after: str, published: dt.date, fye: int) -> Period | None:
+def base_period(cues: Cues, after: str, published: dt.date, fye: FiscalCalendar) -> Period | None:
     m = cues.base_period.match(after)
     if not m:
         return None

@@ -290,7 +290,20 @@ def _prose_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
     best = _clause_period(r, s, q, clause, entity)
     if best is not None:
         return best, "clause"
-    return s.ctx.period, "heading" if s.ctx.period is not None else ""
+    if s.ctx.period is None:
+        return None, ""
+    if s.ctx.period.granularity in ("quarter", "half") and r.cues.full_year.search(s.text[clause[0]:q.start]):
+        return _year_of(s.ctx.period, r.vocab.fiscal_year_end(entity)), s.ctx.period_from  # "Record full-year revenue"
+    return s.ctx.period, s.ctx.period_from
+
+
+def _year_of(part: Period, cal) -> Period:
+    """The (fiscal) year a heading's quarter or half belongs to."""
+    fy = cal.year_of(part.end)
+    start, end = cal.year_span(fy)
+    if cal.is_calendar_year:
+        return Period("", 0, 0, str(fy), start, end, "year")
+    return Period("", 0, 0, f"FY{fy}", start, end, "fiscal_year")
 
 
 def _clause_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int], entity: str | None) -> Period | None:

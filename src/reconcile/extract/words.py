@@ -86,8 +86,11 @@ def not_a_subject(cues: Cues, sentence: str, m: Match, entities: list[Match] | N
 
 
 def target_scope(cues: Cues, text: str, q: Quantity) -> str | None:
-    """'targeting 10 GW', 'goal of 1B': a figure stated as a target is not the current value."""
-    return "target" if cues.target.search(text[max(0, q.start - 30):q.start]) else None
+    """'targeting 10 GW', 'goal of 1B': a figure stated as a target is not the current value; 'is expected to
+    be $65B' is guidance, for the period it is for, not the actual of that period."""
+    if cues.target.search(text[max(0, q.start - 30):q.start]):
+        return "target"
+    return "guidance" if cues.guidance.search(text[max(0, q.start - 80):q.start]) else None
 
 
 def enumerations(sentence: str, entities: list[Match]) -> list[list[Match]]:

@@ -9,7 +9,7 @@ Contract (extract and cli rely on it):
   safely: `$1.2.3B`, `$-5B`, `1e400`, `$B`, `~~5`). It never raises.
 - `parse_quantity(text)` reads one whole figure string (e.g. a steward's
   `--value 730B`) or returns None.
-- `find_periods(text, as_of, fy_end_month=12)` returns every period/date span,
+- `find_periods(text, as_of, fiscal)` returns every period/date span,
   stated ('Q4 2025') or relative to the source's date ('last year'). Never raises.
 - Intervals: `low <= value <= high` whenever value is set; ranges keep
   value=None; open bounds are ±inf. Nothing is collapsed to a midpoint.

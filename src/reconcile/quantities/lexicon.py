@@ -96,3 +96,14 @@ def alt(words) -> str:
 def month_of(word: str) -> int:
     """'Jan', 'January', 'Sept.' -> 1, 1, 9."""
     return MONTHS[word.strip(".")[:3].lower()]
+
+
+# "the quarter ended Dec. 31, 2025", "three months ended October 26, 2025": the span words before 'ended <date>',
+# with the months each covers and the period granularity it has (nine months is a year-to-date total)
+SPAN_ENDED = {"quarter": (3, "quarter"), "three months": (3, "quarter"), "13 weeks": (3, "quarter"),
+              "thirteen weeks": (3, "quarter"), "six months": (6, "half"), "26 weeks": (6, "half"),
+              "nine months": (9, "year_to_date"), "39 weeks": (9, "year_to_date"),
+              "twelve months": (12, "year"), "12 months": (12, "year"), "52 weeks": (12, "year"),
+              "year": (12, "year"), "fiscal year": (12, "fiscal_year")}
+SPAN_ENDED_BEFORE = re.compile(r"(?i)\b(" + "|".join(sorted(SPAN_ENDED, key=len, reverse=True)) +
+                               r")[ \u00a0]+(?:ended|ending)[ \u00a0]+(?:on[ \u00a0]+)?\Z")

@@ -1,7 +1,7 @@
 """Periods and dates: stated ('FY2025', 'Q4 2025', 'end of 2026', '28 January 2026') and relative to a dated
 source ('last year', 'this quarter', 'next October', "2020's"), resolved to date intervals.
 
-`find_periods(text, as_of, fy_end_month=12)` returns every period span, in order. Dates travel through the claims
+`find_periods(text, as_of, fiscal=CALENDAR_YEAR)` returns every period span, in order. Dates travel through the claims
 tables as YYYYMMDD numbers: `date_code` builds one and `date_of_code` reads one back.
 """
 from __future__ import annotations
@@ -11,7 +11,9 @@ import functools
 import re
 from dataclasses import dataclass
 
-from .lexicon import FLOPS_UNITS, MONTH_AFTER, MONTH_NAMES, MONTH_RE, PHYS_UNITS, SP, alt, month_of
+from ..calendars import CALENDAR_YEAR, FiscalCalendar, as_calendar
+from .lexicon import (FLOPS_UNITS, MONTH_AFTER, MONTH_NAMES, MONTH_RE, PHYS_UNITS, SP, SPAN_ENDED, SPAN_ENDED_BEFORE, alt,
+                      month_of)
 
 
 @dataclass(frozen=True)
@@ -40,28 +42,30 @@ def date_of_code(code: float) -> dt.date | None:
         return None
 
 
-def find_periods(text: str, as_of: dt.date, fy_end_month: int = 12) -> list[Period]:
+def find_periods(text: str, as_of: dt.date, fiscal: FiscalCalendar | int = CALENDAR_YEAR) -> list[Period]:
     """Every period/date expression in `text`, stated or relative to `as_of` (the publication date), resolved
-    against the entity's fiscal-year end month. Never raises.
+    against the entity's fiscal calendar (a FiscalCalendar, or a year-end month number). Never raises.
 
-    Memoised on (text, as_of, fiscal-year end): extraction asks about the same sentence or cell several times;
+    Memoised on (text, as_of, calendar): extraction asks about the same sentence or cell several times;
     results are frozen Periods, and each call gets its own list.
     """
+    fiscal = as_calendar(fiscal)
     try:
-        return list(_periods_memo(text, as_of, fy_end_month))
+        return list(_periods_memo(text, as_of, fiscal))
     except TypeError:   # an unhashable argument: no memo
-        return _periods(text, as_of, fy_end_month)
+        return _periods(text, as_of, fiscal)
 
 
 @functools.lru_cache(maxsize=8192)
-def _periods_memo(text: str, as_of: dt.date, fy_end_month: int) -> tuple[Period, ...]:
-    return tuple(_periods(text, as_of, fy_end_month))
+def _periods_memo(text: str, as_of: dt.date, fiscal: FiscalCalendar) -> tuple[Period, ...]:
+    return tuple(_periods(text, as_of, fiscal))
 
 
-def _periods(text: str, as_of: dt.date, fy_end_month: int) -> list[Period]:
-    periods = _stated_periods(text, as_of, fy_end_month)
+def _periods(text: str, as_of: dt.date, fiscal: FiscalCalendar) -> list[Period]:
+    periods = _stated_periods(text, as_of, fiscal)
     if not isinstance(text, str) or not text:
         return periods
+    periods = [_span_ended(text, p, fiscal) if p.granularity == "day" else p for p in periods]
     for m in POSSESSIVE_YEAR.finditer(text):
         if not any(p.start_offset <= m.start() < p.end_offset for p in periods):
             year = int(m.group(1))
@@ -79,6 +83,30 @@ def _periods(text: str, as_of: dt.date, fy_end_month: int) -> list[Period]:
         if p is not None:
             periods.append(p)
     return sorted(periods, key=lambda p: p.start_offset)
+
+
+def _span_ended(text: str, day: Period, fiscal: FiscalCalendar) -> Period:
+    """'the quarter ended January 25, 2026', 'nine months ended Sept. 30': the span that ends on the date.
+    A quarter or year of the company's calendar that ends within a week of the date is that period."""
+    m = SPAN_ENDED_BEFORE.search(text, max(0, day.start_offset - 40), day.start_offset)
+    if m is None:
+        return day
+    months, gran = SPAN_ENDED[m.group(1).lower()]
+    end = day.end
+    fy = fiscal.year_of(end - dt.timedelta(days=7))
+    for index in range(1, 13 // months + 1) if months in (3, 6, 12) else ():
+        start, last = fiscal.part(fy, index, months) if months < 12 else fiscal.year_span(fy)
+        if abs((last - end).days) <= 7:
+            label = f"FY{fy}" + (f"-Q{index}" if months == 3 else f"-H{index}" if months == 6 else "")
+            if fiscal.is_calendar_year:
+                label = label[2:]
+            gran = "fiscal_year" if months == 12 and not fiscal.is_calendar_year else gran
+            return Period(text[m.start():day.end_offset], m.start(), day.end_offset, label, start, last, gran,
+                          day.relation)
+    y, mo = _add_months(end.year, end.month, 1 - months)
+    start = dt.date(y, mo, 1) if end == _last_day(end.year, end.month) else end - dt.timedelta(days=round(months * 30.4) - 1)
+    return Period(text[m.start():day.end_offset], m.start(), day.end_offset, f"{start.isoformat()}..{end.isoformat()}",
+                  start, end, gran, day.relation)
 
 
 # ---------------------------------------------------------------------------
@@ -148,9 +176,9 @@ _PERIOD = re.compile(
     r"|CY[ ]?['’]?(?P<h_cyy>[0-9]{4}|[0-9]{2})|['’](?P<h_yy>[0-9]{2})|-?(?P<h_y>[12][0-9]{3}))(?![0-9A-Za-z])"
     # 2H25 / 1H 2026
     r"|(?<![A-Za-z0-9])(?P<hn_a>[12])H[ ]?(?:['’]?(?P<hn_yy>[0-9]{2})|(?P<hn_y>[12][0-9]{3}))(?![0-9A-Za-z])"
-    # second half of 2026 / fourth quarter of fiscal 2025
+    # second half of 2026 / fourth quarter of fiscal 2025 / Fourth Quarter and Fiscal 2026 (a release's title)
     r"|(?<![A-Za-z])(?P<ord>(?i:first|second|third|fourth|1st|2nd|3rd|4th))[ ]+(?P<ord_k>(?i:quarter|half))[ ]+"
-    r"(?:(?i:of)[ ]+)?(?:(?P<ord_fy>" + _FY_KW + r")[ ]?['’]?(?P<ord_fyy>[0-9]{4}|[0-9]{2})|(?P<ord_y>[12][0-9]{3}))(?![0-9])"
+    r"(?:(?i:and)[ ]+(?:(?i:full)[ -]+)?(?=(?i:fiscal|FY)))?(?:(?i:of)[ ]+)?(?:(?P<ord_fy>" + _FY_KW + r")[ ]?['’]?(?P<ord_fyy>[0-9]{4}|[0-9]{2})|(?P<ord_y>[12][0-9]{3}))(?![0-9])"
     # FY2025 / FY25 / fiscal 2025 / FY2024-FY2026 / FY2026 Q2
     r"|(?<![A-Za-z0-9])" + _FY_KW + r"[ ]?['’-]?(?P<fy_y>[0-9]{4}|[0-9]{2})(?![0-9])"
     r"(?:[ ]*(?:[-–→]|to|through)[ ]*(?:FY[ ]?)?['’]?(?P<fy_y2>[0-9]{4}|[0-9]{2})(?![0-9]))?"
@@ -181,10 +209,8 @@ def _yy(s: str) -> int:
     return v
 
 
-@functools.lru_cache(maxsize=4096)
-def _fy_span(fy: int, fy_end_month: int) -> tuple[dt.date, dt.date]:
-    sy, sm = _add_months(fy, fy_end_month, -11)
-    return dt.date(sy, sm, 1), _last_day(fy, fy_end_month)
+def _fy_span(fy: int, cal: FiscalCalendar) -> tuple[dt.date, dt.date]:
+    return cal.year_span(fy)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -193,15 +219,13 @@ def _months_span(y: int, m: int, count: int) -> tuple[dt.date, dt.date]:
     return dt.date(y, m, 1), _last_day(ey, em)
 
 
-@functools.lru_cache(maxsize=4096)
-def _fy_part(fy: int, fy_end_month: int, idx: int, size: int) -> tuple[dt.date, dt.date]:
-    """idx-th (1-based) block of `size` months in fiscal year `fy`."""
-    sy, sm = _add_months(fy, fy_end_month, -11 + (idx - 1) * size)
-    return _months_span(sy, sm, size)
+def _fy_part(fy: int, cal: FiscalCalendar, idx: int, size: int) -> tuple[dt.date, dt.date]:
+    """idx-th (1-based) block of `size` months (3 = quarter, 6 = half) in fiscal year `fy`."""
+    return cal.part(fy, idx, size)
 
 
-def _fy_of(d: dt.date, fy_end_month: int) -> int:
-    return d.year + (1 if d.month > fy_end_month else 0)
+def _fy_of(d: dt.date, cal: FiscalCalendar) -> int:
+    return cal.year_of(d)
 
 
 def _nearest(cands, as_of: dt.date):
@@ -226,7 +250,7 @@ def _nearest_day(mo: int, day: int, as_of: dt.date) -> dt.date | None:
 
 
 @functools.lru_cache(maxsize=1024)
-def _nearest_quarter_year(qa: int, fiscal: bool, fy: int, as_of: dt.date) -> int:
+def _nearest_quarter_year(qa: int, fiscal: bool, fy: FiscalCalendar, as_of: dt.date) -> int:
     """A bare "Q4": the (fiscal) year whose quarter lies nearest to as_of."""
     cands = []
     base = _fy_of(as_of, fy) if fiscal else as_of.year
@@ -240,7 +264,7 @@ def _nearest_quarter_year(qa: int, fiscal: bool, fy: int, as_of: dt.date) -> int
 _Resolved = tuple[str, dt.date, dt.date, str]   # (label, start, end, granularity)
 
 
-def _resolve(m: re.Match, as_of: dt.date, fy: int) -> _Resolved | None:
+def _resolve(m: re.Match, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """(label, start, end, granularity) for a period match, or None if it is not a valid period; "trim" when
     only the first year of a 'year-yy' form is a period."""
     g = m.groupdict()
@@ -254,12 +278,12 @@ def _day_of(d: dt.date | None) -> _Resolved | None:
     return None if d is None else (d.isoformat(), d, d, "day")
 
 
-def _iso_day(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+def _iso_day(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """2026-01-28"""
     return _day_of(dt.date(int(g["iso_y"]), int(g["iso_m"]), int(g["iso_d"])))
 
 
-def _us_day(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+def _us_day(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """1/28/2026 (and 28/1/2026, when the first number cannot be a month)"""
     a, b = int(g["us_m"]), int(g["us_d"])
     if a > 12:
@@ -267,7 +291,7 @@ def _us_day(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
     return _day_of(dt.date(int(g["us_y"]), a, b))
 
 
-def _named_month_day(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+def _named_month_day(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """November 18, 2025 / 28 January 2026 / Jan 28 (the year nearest the source's date)"""
     mo = month_of(g["mdy_m"] or g["dmy_m"])
     day = int(g["mdy_d"] or g["dmy_d"])
@@ -275,7 +299,7 @@ def _named_month_day(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved
     return _day_of(dt.date(int(ys), mo, day) if ys else _nearest_day(mo, day, as_of))
 
 
-def _named_month(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+def _named_month(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """February 2026 / Feb '26"""
     mo = month_of(g["my_m"])
     y = int(g["my_y"]) if g["my_y"] else _yy(g["my_yy"])
@@ -283,7 +307,7 @@ def _named_month(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | N
     return f"{y:04d}-{mo:02d}", a, b, "month"
 
 
-def _part_of_year(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+def _part_of_year(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """early / mid / late 2026: Jan-Apr, May-Aug, Sep-Dec (four-month windows, granularity "month")"""
     y = int(g["part_y"])
     p = g["part"].lower()
@@ -292,7 +316,7 @@ def _part_of_year(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | 
     return f"{y}-{p}", a, b, "month"
 
 
-def _fiscal_year(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+def _fiscal_year(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """FY2025 / fiscal 2025 / FY2024-FY2026"""
     y1 = _yy(g["fy_y"])
     a, b = _fy_span(y1, fy)
@@ -305,7 +329,7 @@ def _fiscal_year(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | N
     return f"FY{y1}", a, b, "fiscal_year"
 
 
-def _year(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+def _year(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """2026 / 2024-2029 / 2025-26 / 2026-01 / 2024 to 2029"""
     y1 = int(g["yr"])
     if not 1900 <= y1 <= 2100:
@@ -347,7 +371,7 @@ _PERIOD_FORMS = (
 _ORD = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 
 
-def _quarter(g: dict, as_of: dt.date, fy: int):
+def _quarter(g: dict, as_of: dt.date, fy: FiscalCalendar):
     if g["fy_q"]:
         qa, qb, fyy, cyy = int(g["fy_q"]), None, g["fy_y"], None
         if g["fy_y2"]:
@@ -367,7 +391,7 @@ def _quarter(g: dict, as_of: dt.date, fy: int):
     if qb is not None and qb <= qa:
         return None
     qb = qb or qa
-    fiscal = bool(fyy) or (not ys and not cyy and fy != 12)
+    fiscal = bool(fyy) or (not ys and not cyy and not fy.is_calendar_year)
     if fyy or ys or cyy:
         y = _yy(fyy or cyy or ys)
     else:
@@ -384,7 +408,7 @@ def _quarter(g: dict, as_of: dt.date, fy: int):
     return label, a, b, "quarter"
 
 
-def _half(g: dict, as_of: dt.date, fy: int):
+def _half(g: dict, as_of: dt.date, fy: FiscalCalendar):
     if g["fy_h"]:
         if g["fy_y2"]:
             return None
@@ -413,7 +437,7 @@ _FIG_AFTER_YEAR = re.compile(
     r"|(?i:" + alt(FLOPS_UNITS) + r"))(?![A-Za-z0-9]))|" + SP + r"(?i:thousand|million|billion|trillion|percent)(?![A-Za-z]))")
 
 
-def _stated_periods(text: str, as_of: dt.date, fy_end_month: int = 12) -> list[Period]:
+def _stated_periods(text: str, as_of: dt.date, fiscal: FiscalCalendar | int = CALENDAR_YEAR) -> list[Period]:
     """Every period/date expression in `text`, resolved against `as_of` (publication date) and the
     entity's fiscal-year end month. Never raises.
 
@@ -425,14 +449,8 @@ def _stated_periods(text: str, as_of: dt.date, fy_end_month: int = 12) -> list[P
     out: list[Period] = []
     if not isinstance(text, str) or not text:
         return out
-    try:
-        fy = int(fy_end_month)
-        if not 1 <= fy <= 12:
-            fy = 12
-        if not isinstance(as_of, dt.date):
-            as_of = dt.date.today()
-    except Exception:
-        fy = 12
+    fy = as_calendar(fiscal)
+    if not isinstance(as_of, dt.date):
         as_of = dt.date.today()
     n = len(text)
     last = 0
@@ -480,7 +498,7 @@ def _period_candidate(text: str, s: int, e: int, n: int) -> bool:
     return False
 
 
-def _period_at(text: str, s: int, e: int, n: int, last: int, as_of: dt.date, fy: int) -> Period | None:
+def _period_at(text: str, s: int, e: int, n: int, last: int, as_of: dt.date, fy: FiscalCalendar) -> Period | None:
     ws = max(last, s - 48)
     we = min(n, e + 48)
     k = 0
