@@ -173,6 +173,9 @@ def column_period(cues: Cues, text: str, published: dt.date, fye: int) -> tuple[
     ended = cues.months_ended.search(text)
     if ended and p.granularity == "day":
         return _span_ending(ended, p)
+    if ended:  # the period reader already spanned "Nine Months Ended <date>": its length names the granularity
+        months = round(((p.end - p.start).days + 1) / 30.44)
+        return p, {3: "quarterly", 12: "annual"}.get(months, "cumulative")
     if p.granularity == "day":
         return p, "point"
     return p, {"quarter": "quarterly", "year": "annual", "fiscal_year": "annual", "month": "monthly",
