@@ -227,7 +227,8 @@ def test_newswire_sentences(reconcile_docs, entity, metric, value_text, period, 
 def test_word_multiple_takes_the_period_of_its_level(reconcile_docs):
     claims = reconcile_docs({"wire.txt": NEWSWIRE}).claims
     double = _one(claims, value_text="roughly double")
-    assert (double["entity"], double["metric"], double["period"], double["base_period"]) == \
+    # a multiple is its own kind (no metric); base_metric names the level it multiplies
+    assert (double["entity"], double["base_metric"], double["period"], double["base_period"]) == \
         ("Google", "capex", "2026", "2025")
 
 
