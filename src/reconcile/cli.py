@@ -33,7 +33,7 @@ from typer.core import TyperGroup
 
 from reconcile.config import Settings
 from reconcile.decisions import (
-    DecisionStore, NewDecision, Recorded, decisions_frame, export_yaml, parse_import,
+    DecisionStore, NewDecision, Recorded, decisions_frame, export_yaml, load_import,
 )
 from reconcile.errors import UserError
 from reconcile.outputs import atomic_write_text, pin_output_set, read_csv_safe
@@ -696,12 +696,7 @@ def import_decisions(
     """
     if not file.is_file():
         raise UserError(f"{file} not found", hint="give the path of a file written by `reconcile decisions export`")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UserError("not a UTF-8 text file", file=file,
-                        hint="give a YAML file written by `reconcile decisions export`") from None
-    incoming = parse_import(text, file)
+    incoming = load_import(file)
     added, skipped = _store().import_decisions(incoming)
     _console().print(f"Imported {added} decision(s) from {file}; {skipped} already present were skipped.")
 

@@ -37,6 +37,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 import yaml
 
+from reconcile import safe_yaml
 from reconcile.config import Settings
 from reconcile.errors import UserError
 
@@ -385,17 +386,51 @@ def export_yaml(decisions: Iterable[Decision]) -> str:
     return _EXPORT_HEADER + body
 
 
+# Caps on one import: far above a real export (about 500 bytes a decision), far below what
+# exhausts memory. A larger history is imported in parts; the order of the parts does not matter.
+IMPORT_MAX_BYTES = 5_000_000
+IMPORT_MAX_ENTRIES = 10_000
+_SPLIT_HINT = (f"split the file into parts of at most {IMPORT_MAX_ENTRIES:,} decisions and import each part; "
+               "decisions already present are skipped")
+
+
+def load_import(path: Path) -> list[NewDecision]:
+    """Read an export file (size capped before reading); see `parse_import`."""
+    try:
+        root = safe_yaml.compose_file(path, max_bytes=IMPORT_MAX_BYTES, hint_too_large=_SPLIT_HINT)
+    except UnicodeDecodeError:
+        raise UserError("not a UTF-8 text file", file=path,
+                        hint="give a YAML file written by `reconcile decisions export`") from None
+    except yaml.YAMLError as error:
+        raise _syntax_error(error, path) from None
+    return _decisions_from_root(root, path)
+
+
 def parse_import(text: str, file: str | Path) -> list[NewDecision]:
     """Read an export; every bad entry is reported (with its line) before anything is imported."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = safe_yaml.compose_text(text, file)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise UserError(f"not valid YAML ({getattr(error, 'problem', None) or error})", file=file,
-                        line=mark.line + 1 if mark else None,
-                        hint="fix the syntax, or re-create the file with `reconcile decisions export`") from None
+        raise _syntax_error(error, file) from None
+    return _decisions_from_root(root, file)
+
+
+def _syntax_error(error: yaml.YAMLError, file: str | Path) -> UserError:
+    mark = getattr(error, "problem_mark", None)
+    return UserError(f"not valid YAML ({getattr(error, 'problem', None) or error})", file=file,
+                     line=mark.line + 1 if mark else None,
+                     hint="fix the syntax, or re-create the file with `reconcile decisions export`")
+
+
+def _decisions_from_root(root: Any, file: str | Path) -> list[NewDecision]:
+    try:
+        data = safe_yaml.construct(root)
+    except yaml.YAMLError as error:
+        raise _syntax_error(error, file) from None
     entries, entry_nodes = _entry_nodes(root, data, file)
+    if len(entries) > IMPORT_MAX_ENTRIES:
+        raise UserError(f"{len(entries):,} decisions, over the limit of {IMPORT_MAX_ENTRIES:,}", file=file,
+                        hint=_SPLIT_HINT)
     decisions, problems = [], []
     for entry, node in zip(entries, entry_nodes):
         new, entry_problems = _decision_from_entry(entry, node)
