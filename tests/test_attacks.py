@@ -6,12 +6,14 @@ vocabulary loaders and the CLI's printing are attacked the way the report descri
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from reconcile import registry
 from reconcile.config import default_vocab_dir
+from reconcile.decisions import DecisionStore
 from reconcile.errors import UserError
 from reconcile.vocab import load_vocabulary
 from test_cli_steward import VALUATION, cli, env, ok  # noqa: F401  (env is a fixture)
@@ -98,3 +100,35 @@ def test_alias_in_a_vocabulary_is_refused(tmp_path):
     units.write_text(text + "\nextra: &x [1, 2]\nmore: *x\n", encoding="utf-8")
     with pytest.raises(UserError, match=r"units.yaml:\d+: YAML anchor &x is not allowed"):
         load_vocabulary(vocab)
+
+
+# -- item 19: REPLACE INTO / INSERT OR REPLACE must not rewrite a decision -----------------------------
+
+REWRITES = [
+    "REPLACE INTO decisions(id, conflict_id, action, decided_by, decided_at, reason, fingerprint, claim_ids, "
+    "\"values\") VALUES(1, 'k-a1b2c3d4e5f6', 'approve', 'mallory', '2026-01-01T00:00:00+00:00', 'rewritten', "
+    "'fp-valuation-1', 'c-111111111111', '{}')",
+    "INSERT OR REPLACE INTO decisions(id, conflict_id, action, decided_by, decided_at, reason, fingerprint, "
+    "claim_ids, \"values\") VALUES(1, 'k-a1b2c3d4e5f6', 'approve', 'mallory', '2026-01-01T00:00:00+00:00', "
+    "'rewritten', 'fp-valuation-1', 'c-111111111111', '{}')",
+]
+
+
+@pytest.mark.parametrize("statement", REWRITES, ids=["replace-into", "insert-or-replace"])
+def test_replace_cannot_rewrite_a_decision(env, statement):
+    ok("dismiss", VALUATION, "--by", "ana", "--reason", "not comparable")
+    proc = subprocess.run(["sqlite3", str(env.db), statement], capture_output=True, text=True)
+    assert proc.returncode != 0 and "append-only" in proc.stderr, proc.stderr
+    (kept,) = DecisionStore(env.db).history()
+    assert (kept.id, kept.decided_by, kept.reason) == (1, "ana", "not comparable")
+
+
+def test_replace_on_the_natural_key_cannot_swap_a_decision_out(env):
+    ok("dismiss", VALUATION, "--by", "ana", "--reason", "not comparable")
+    (first,) = DecisionStore(env.db).history()
+    statement = ("REPLACE INTO decisions(id, conflict_id, action, decided_by, decided_at, reason, fingerprint, "
+                 f"claim_ids, \"values\") VALUES(99, '{first.conflict_id}', 'dismiss', 'ana', '{first.decided_at}', "
+                 f"'rewritten', '{first.fingerprint}', '{first.claim_ids}', '{{}}')")
+    proc = subprocess.run(["sqlite3", str(env.db), statement], capture_output=True, text=True)
+    assert proc.returncode != 0, proc.stderr
+    assert [(d.id, d.reason) for d in DecisionStore(env.db).history()] == [(1, "not comparable")]

@@ -80,6 +80,16 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
         BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new decision instead'); END;
     """,
+    # REPLACE / INSERT OR REPLACE delete the row they collide with without firing the delete
+    # trigger, so an insert that collides with an existing id or natural key is refused up front.
+    """
+    CREATE TRIGGER decisions_no_replace BEFORE INSERT ON decisions
+        WHEN EXISTS (SELECT 1 FROM decisions WHERE id = NEW.id)
+          OR EXISTS (SELECT 1 FROM decisions WHERE conflict_id = NEW.conflict_id AND action = NEW.action
+                     AND decided_by = NEW.decided_by AND decided_at = NEW.decided_at
+                     AND fingerprint = NEW.fingerprint)
+        BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new decision instead'); END;
+    """,
 ]
 
 
