@@ -5,8 +5,12 @@ vocabulary loaders and the CLI's printing are attacked the way the report descri
 """
 from __future__ import annotations
 
+import os
 import shutil
+import sqlite3
 import subprocess
+import tempfile
+import types
 from pathlib import Path
 
 import pytest
@@ -16,7 +20,7 @@ from reconcile.config import default_vocab_dir
 from reconcile.decisions import DecisionStore
 from reconcile.errors import UserError
 from reconcile.vocab import load_vocabulary
-from test_cli_steward import VALUATION, cli, env, ok  # noqa: F401  (env is a fixture)
+from test_cli_steward import CATEGORY, RECONCILE, VALUATION, WEEKLY_830, cli, env, ok, write_run  # noqa: F401  (env is a fixture)
 
 
 def one_clear_line(result, expect: str) -> str:
@@ -132,3 +136,111 @@ def test_replace_on_the_natural_key_cannot_swap_a_decision_out(env):
     proc = subprocess.run(["sqlite3", str(env.db), statement], capture_output=True, text=True)
     assert proc.returncode != 0, proc.stderr
     assert [(d.id, d.reason) for d in DecisionStore(env.db).history()] == [(1, "not comparable")]
+
+
+# -- item 24: faults of the decisions store ---------------------------------------------------------------
+
+DECIDE = ("dismiss", VALUATION, "--by", "ana", "--reason", "not comparable")
+COMMANDS = [("conflicts",), ("show", VALUATION), ("history",), ("decisions", "export", "-"), DECIDE]
+
+
+def decided_twice(env) -> bytes:
+    ok(*DECIDE)
+    ok("dismiss", CATEGORY, "--by", "ben", "--reason", "labelled run-rate")
+    return env.db.read_bytes()
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_truncated_database_is_one_line_naming_it_and_is_left_as_it_was(env, command):
+    whole = decided_twice(env)
+    env.db.write_bytes(whole[: len(whole) // 2])
+    line = one_clear_line(cli(*command), f"{env.db}: ")
+    assert "damaged" in line and "Fix: " in line and "backup" in line
+    assert env.db.read_bytes() == whole[: len(whole) // 2]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_zero_byte_database_is_not_taken_for_an_empty_store(env, command):
+    env.db.parent.mkdir(parents=True)
+    env.db.write_bytes(b"")
+    line = one_clear_line(cli(*command), f"{env.db}: ")
+    assert "0 bytes" in line and "Fix: " in line
+    assert env.db.read_bytes() == b""
+
+
+def test_reconcile_home_that_is_a_file_is_one_clear_line(env):
+    env.home.write_text("not a folder\n")
+    line = one_clear_line(cli(*DECIDE), str(env.home))
+    assert "not a folder" in line and "RECONCILE_HOME" in line
+    assert "Recorded" not in ok("conflicts").stdout      # reading still works: nothing was decided
+
+
+def test_disk_full_during_approve_says_so_and_records_nothing(env, monkeypatch):
+    ok(*DECIDE)
+    real_connect = sqlite3.connect
+
+    def connect_on_a_full_disk(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {max(pages, 1)}")   # no room for one more page
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", connect_on_a_full_disk)
+    result = cli("approve", VALUATION, "--claim", WEEKLY_830, "--by", "ana", "--reason", "terms " * 4000)
+    line = one_clear_line(result, f"{env.db}: ")
+    assert "disk is full" in line and "nothing was recorded" in line and "no transaction" not in line
+    monkeypatch.setattr(sqlite3, "connect", real_connect)
+    assert [d.action for d in DecisionStore(env.db).history()] == ["dismiss"]
+
+
+# Permissions mean nothing to root: these commands run as `nobody` when the tests run as root.
+
+@pytest.fixture
+def shared_env(env, monkeypatch):
+    """The env fixture's files in a folder another user can read (pytest's tmp folders are private)."""
+    base = Path(tempfile.mkdtemp(prefix="reconcile-perm-"))
+    base.chmod(0o755)
+    home, out = base / "home", base / "out"
+    write_run(out)
+    monkeypatch.setenv("RECONCILE_HOME", str(home))
+    monkeypatch.setenv("RECONCILE_OUT", str(out))
+    yield types.SimpleNamespace(base=base, home=home, out=out, db=home / "decisions.db")
+    shutil.rmtree(base)
+
+
+def as_another_user(*args: str) -> subprocess.CompletedProcess:
+    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+    environ = dict(os.environ, COLUMNS="250")
+    return subprocess.run([*prefix, RECONCILE, *args], env=environ, capture_output=True, text=True, timeout=120)
+
+
+def one_clear_line_from(proc: subprocess.CompletedProcess, expect: str) -> str:
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and expect in lines[0], proc.stderr
+    return lines[0]
+
+
+def test_read_only_database_reads_and_refuses_a_decision_with_one_line(shared_env):
+    ok(*DECIDE)
+    for path in (shared_env.out, *shared_env.out.iterdir()):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    shared_env.db.chmod(0o444)
+    shared_env.home.chmod(0o555)
+    before = shared_env.db.read_bytes()
+    listed = as_another_user("conflicts")
+    assert listed.returncode == 0 and "dismissed" in listed.stdout, listed.stderr
+    line = one_clear_line_from(as_another_user("dismiss", CATEGORY, "--by", "ben", "--reason", "r"),
+                               str(shared_env.db))
+    assert "read-only" in line and "Fix: " in line
+    assert shared_env.db.read_bytes() == before
+
+
+def test_reconcile_home_that_is_not_writable_is_one_clear_line(shared_env):
+    shared_env.home.mkdir(mode=0o555)
+    shared_env.home.chmod(0o555)
+    for path in (shared_env.out, *shared_env.out.iterdir()):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    line = one_clear_line_from(as_another_user(*DECIDE), str(shared_env.home))
+    assert "not writable" in line and "RECONCILE_HOME" in line
+    assert not shared_env.db.exists()

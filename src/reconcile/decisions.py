@@ -26,13 +26,15 @@ linear because writers are serialised.
 from __future__ import annotations
 
 import json
-import re
 import math
+import os
+import re
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import pandas as pd
 import yaml
@@ -186,19 +188,65 @@ class DecisionStore:
 
     # -- connection and schema -------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def _connect(self, *, write: bool) -> sqlite3.Connection:
+        """A connection; a writer also brings the schema up to date (a reader needs no lock for that)."""
+        self._refuse_empty_file()
+        if write and not self.path.exists():
+            self._make_home()
+            self._create()
         # isolation_level=None: we issue BEGIN ourselves so the lock mode is explicit.
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout = 30000")
-        self._migrate(conn)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout = 30000")
+            if write:
+                self._migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
         return conn
+
+    def _create(self) -> None:
+        """Create the database with its schema under a temporary name, then link it into place.
+
+        So the store's file never exists empty: a 0-byte decisions.db is always damage, never a
+        first writer that has not committed yet.
+        """
+        scratch = self.path.with_name(f".{self.path.name}.{os.getpid()}.new")
+        try:
+            with _closing(sqlite3.connect(scratch, isolation_level=None)) as conn:
+                self._migrate(conn)
+            os.link(scratch, self.path)
+        except FileExistsError:
+            pass                              # another writer created it first: use theirs
+        finally:
+            scratch.unlink(missing_ok=True)
+
+    def _refuse_empty_file(self) -> None:
+        # SQLite would take a 0-byte file for a new database, and every decided conflict would reopen.
+        if self.path.is_file() and self.path.stat().st_size == 0:
+            raise UserError("the decisions database is empty (0 bytes): the decisions it held are gone", file=self.path,
+                            hint="restore it from a backup, or import your last export with `reconcile decisions "
+                                 "import FILE`; delete it only if it never held decisions")
+
+    def _make_home(self) -> None:
+        folder = self.path.parent
+        if folder.exists() and not folder.is_dir():
+            raise UserError("RECONCILE_HOME is not a folder (it is a file)", file=folder,
+                            hint="point RECONCILE_HOME (or RECONCILE_DB_URL) at a folder, or move the file away")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UserError(f"cannot create the folder for the decisions database ({error.strerror})", file=folder,
+                            hint="create it, or point RECONCILE_HOME at a writable folder") from None
+        if not os.access(folder, os.W_OK | os.X_OK) and not self.path.exists():
+            raise UserError("RECONCILE_HOME is not writable, so no decisions database can be created there",
+                            file=folder, hint="make the folder writable, or point RECONCILE_HOME at a writable folder")
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")   # two first-time writers must not both create tables
-        try:
+        with _rollback_on_error(conn):
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
             current = row[0] or 0
@@ -207,14 +255,11 @@ class DecisionStore:
                     conn.execute(statement)
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
             conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def schema_version(self) -> int:
         if not self.path.exists():
             return 0
-        with _closing(self._connect()) as conn:
+        with _store_faults(self.path), _closing(self._connect(write=True)) as conn:
             return conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
 
     # -- reads -------------------------------------------------------------------
@@ -223,7 +268,7 @@ class DecisionStore:
         """Every decision, oldest first; only one conflict's when `conflict_id` is given."""
         if not self.path.exists():
             return []
-        with _closing(self._connect()) as conn:
+        with _store_faults(self.path), _closing(self._connect(write=False)) as conn:
             if conflict_id is None:
                 rows = conn.execute("SELECT * FROM decisions ORDER BY id").fetchall()
             else:
@@ -251,15 +296,12 @@ class DecisionStore:
         if problems:
             raise UserError(f"cannot record decision for {new.conflict_id}: "
                             + "; ".join(message for _, message in problems))
-        with _closing(self._connect()) as conn:
+        with _store_faults(self.path), _closing(self._connect(write=True)) as conn:
             conn.execute("BEGIN IMMEDIATE")
-            try:
+            with _rollback_on_error(conn):
                 latest = _latest_in(conn, new.conflict_id)
                 decision = _insert(conn, new, supersedes=latest.id if latest else None)
                 conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
         raced = latest if latest is not None and latest.id != seen else None
         return Recorded(decision=decision, raced_with=raced)
 
@@ -272,9 +314,9 @@ class DecisionStore:
         Returns (added, skipped).
         """
         added = skipped = 0
-        with _closing(self._connect()) as conn:
+        with _store_faults(self.path), _closing(self._connect(write=True)) as conn:
             conn.execute("BEGIN IMMEDIATE")
-            try:
+            with _rollback_on_error(conn):
                 for new in decisions:
                     if _exists(conn, new):
                         skipped += 1
@@ -283,9 +325,6 @@ class DecisionStore:
                     _insert(conn, new, supersedes=latest.id if latest else None)
                     added += 1
                 conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
         return added, skipped
 
 
@@ -319,6 +358,51 @@ class _closing:
 
     def __exit__(self, *exc: object) -> None:
         self.conn.close()
+
+
+@contextmanager
+def _rollback_on_error(conn: sqlite3.Connection) -> Iterator[None]:
+    """Roll back if the block fails, unless SQLite already did (e.g. on a full disk), so the real error shows."""
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
+def _store_faults(path: Path) -> Iterator[None]:
+    """A fault of the database file becomes one line naming the file and the fix; nothing is repaired silently."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise _fault(path, error) from None
+    except OSError as error:
+        raise UserError(f"cannot use the decisions database ({error.strerror or error})", file=path,
+                        hint="check that the file and its folder exist and are readable and writable") from None
+
+
+def _fault(path: Path, error: sqlite3.Error) -> UserError:
+    text = str(error)
+    if "full" in text:
+        return UserError("the disk is full (database or disk is full); nothing was recorded", file=path,
+                         hint="free space on the disk that holds it, then run the command again")
+    if "readonly" in text or "read-only" in text:
+        return UserError("the decisions database is read-only; nothing was recorded", file=path,
+                         hint="make it and its folder writable by you, or decide from an account that can write it")
+    if "unable to open" in text:
+        return UserError("the decisions database cannot be opened", file=path,
+                         hint="check that its folder exists and that you may read and write there")
+    if "locked" in text or "busy" in text:
+        return UserError("the decisions database stayed locked by another process for 30 s", file=path,
+                         hint="wait for the other command to finish, then run this one again")
+    if isinstance(error, sqlite3.DatabaseError):
+        return UserError(f"the decisions database is damaged ({text}); reconcile left it as it is", file=path,
+                         hint="restore it from a backup (or import your last `reconcile decisions export`) into a "
+                              f"new file; `sqlite3 {path} .recover` may save what it still holds")
+    return UserError(f"the decisions database failed ({text})", file=path,
+                     hint="run the command again; if it fails again, keep a copy of the file and report this")
 
 
 def _statements(script: str) -> list[str]:
