@@ -13,14 +13,16 @@ import tempfile
 import types
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from reconcile import registry
 from reconcile.config import default_vocab_dir
 from reconcile.decisions import DecisionStore
 from reconcile.errors import UserError
+from reconcile.outputs import to_csv_safe
 from reconcile.vocab import load_vocabulary
-from test_cli_steward import CATEGORY, RECONCILE, VALUATION, WEEKLY_830, cli, env, ok, write_run  # noqa: F401  (env is a fixture)
+from test_cli_steward import CATEGORY, RECONCILE, REPORT_730, VALUATION, WEEKLY_830, cli, env, ok, write_run  # noqa: F401  (env is a fixture)
 
 
 def one_clear_line(result, expect: str) -> str:
@@ -244,3 +246,92 @@ def test_reconcile_home_that_is_not_writable_is_one_clear_line(shared_env):
     line = one_clear_line_from(as_another_user(*DECIDE), str(shared_env.home))
     assert "not writable" in line and "RECONCILE_HOME" in line
     assert not shared_env.db.exists()
+
+
+# -- items 21 and 25: an imported decision is checked like one made with the CLI --------------------------
+
+IMPORTED = """format: reconcile-decisions/1
+decisions:
+- conflict_id: k-a1b2c3d4e5f6
+  action: approve
+  decided_by: ana
+  decided_at: '2026-02-01T10:00:00+00:00'
+  reason: round terms
+  fingerprint: fp-valuation-1
+  claim_ids: c-111111111111;c-222222222222
+  values:
+    c-111111111111: 730000000000.0
+    c-222222222222: 830000000000.0
+  chosen_value: 830000000000.0
+  unit: USD
+"""
+BIG = "1" + "0" * 400          # the attacker's 401-digit number
+
+# (what the attacker wrote, the line it replaces, what the one line must say)
+HOSTILE_ENTRIES = {
+    "infinity": ("  chosen_value: .inf", "chosen_value", "chosen_value inf is not a finite number"),
+    "low-above-high": ("  chosen_low: 10\n  chosen_high: 1", "chosen_value", "chosen_low 10 is above chosen_high 1"),
+    "date-as-name": ("  decided_by: 2026-01-01", "decided_by", "decided_by must be text"),
+    "date-as-value": ("    c-111111111111: 2026-01-01", "    c-111111111111", "values must map each claim id"),
+    "binary-reason": ("  reason: !!binary aGVsbG8=", "reason", "reason must be text"),
+    "set-fingerprint": ("  fingerprint: !!set {a, b}", "fingerprint", "fingerprint must be text"),
+    "401-digits": (f"  chosen_value: {BIG}", "chosen_value", "chosen_value is too large"),
+    "401-digits-in-values": (f"    c-111111111111: {BIG}", "    c-111111111111", "values must map each claim id"),
+    "lone-surrogate": ('  reason: "\\ud800 checked"', "reason", "Unicode"),
+}
+
+
+def hostile_import(env, case: str) -> tuple[Path, int]:
+    raw, replaced, _ = HOSTILE_ENTRIES[case]
+    lines = IMPORTED.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.lstrip().startswith(replaced.strip() + ":")
+              and line.startswith(" " * (len(replaced) - len(replaced.lstrip()))))
+    lines[at] = raw
+    path = env.tmp / f"{case}.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
+    return path, at + 1
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_ENTRIES))
+def test_hostile_import_entry_is_one_line_naming_it_and_imports_nothing(env, case):
+    path, line = hostile_import(env, case)
+    said = one_clear_line(cli("decisions", "import", str(path)), f"{path}:{line}: ")
+    assert HOSTILE_ENTRIES[case][2] in said and "nothing was imported" in said
+    assert not env.db.exists() or DecisionStore(env.db).history() == []
+
+
+def test_the_untouched_entry_imports(env):
+    path = env.tmp / "fine.yaml"
+    path.write_text(IMPORTED)
+    ok("decisions", "import", str(path))
+    assert [d.chosen_value for d in DecisionStore(env.db).history()] == [830e9]
+
+
+def with_attackers_conflict(env) -> None:
+    """The attacker's conflict: a valuation stated as $35B and as $37.5B."""
+    claims = pd.read_csv(env.out / "claims.csv", dtype=str, keep_default_na=False)
+    for claim_id, value, text in ((REPORT_730, 35e9, "$35B"), (WEEKLY_830, 37.5e9, "$37.5B")):
+        row = claims["claim_id"] == claim_id
+        claims.loc[row, ["value", "value_low", "value_high"]] = str(value)
+        claims.loc[row, "value_text"] = text
+    to_csv_safe(claims, env.out / "claims.csv")
+
+
+@pytest.mark.parametrize("value, expect, fix", [
+    ("35", "--value '35' reads as $35", "did you mean $35B? write 35B"),
+    ("2027", "--value '2027' reads as $2.027K, which is orders of magnitude", "write the figure with its scale"),
+    ("-$5B", "is negative, but every figure of the conflict is positive", "Fix: "),
+    ("$0B", "is zero", "Fix: "),
+    ("$1e+35T", "orders of magnitude", "Fix: "),
+])
+def test_approve_refuses_a_figure_that_cannot_be_meant(env, value, expect, fix):
+    with_attackers_conflict(env)
+    said = one_clear_line(cli("approve", VALUATION, "--value", value, "--by", "ana", "--reason", "r"), expect)
+    assert fix in said
+    assert not env.db.exists()
+
+
+def test_approve_accepts_the_figure_written_with_its_scale(env):
+    with_attackers_conflict(env)
+    ok("approve", VALUATION, "--value", "35B", "--by", "ana", "--reason", "r")
+    assert DecisionStore(env.db).latest(VALUATION).chosen_value == 35e9

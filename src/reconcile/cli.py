@@ -33,7 +33,8 @@ from typer.core import TyperGroup
 
 from reconcile.config import Settings
 from reconcile.decisions import (
-    DecisionStore, NewDecision, Recorded, decisions_frame, export_yaml, load_import,
+    DecisionStore, NewDecision, Recorded, decisions_frame, export_yaml, figure_problems, load_import,
+    magnitude_gap, stated_numbers,
 )
 from reconcile.errors import UserError
 from reconcile.outputs import atomic_write_text, pin_output_set, read_csv_safe
@@ -508,8 +509,39 @@ def _chosen_value(conflict: pd.Series, text: str, view: RunView) -> dict[str, An
         raise UserError(f"--value {text!r} reads as {unit}, but conflict {conflict['conflict_id']} is about "
                         f"{' / '.join(sorted(units))} figures",
                         hint="give the figure in the conflict's unit, e.g. " + _unit_example(sorted(units)[0]))
-    return dict(chosen_claim_id=None, chosen_value=_num(quantity.value), chosen_low=_num(quantity.low),
-                chosen_high=_num(quantity.high), unit=unit)
+    chosen = dict(chosen_claim_id=None, chosen_value=_num(quantity.value), chosen_low=_num(quantity.low),
+                  chosen_high=_num(quantity.high), unit=unit)
+    _refuse_implausible(conflict, text, chosen, view)
+    return chosen
+
+
+def _refuse_implausible(conflict: pd.Series, text: str, chosen: dict[str, Any], view: RunView) -> None:
+    """The checks `decisions import` applies too (decisions.figure_problems), worded for the command line."""
+    involved = claims_of(conflict, view.claims)
+    stated = stated_numbers({c["claim_id"]: _claim_values(c) for _, c in involved.iterrows()})
+    problems = figure_problems(chosen["chosen_value"], chosen["chosen_low"], chosen["chosen_high"],
+                               chosen["unit"], stated)
+    if not problems:
+        return
+    unit = chosen["unit"]
+    figure = chosen["chosen_value"] if chosen["chosen_value"] is not None else chosen["chosen_low"]
+    why = problems[0][1].split(" ", 2)[-1]            # "chosen_value 35 is ..." -> "is ..."
+    hint = _scale_hint(figure, unit, stated) if "orders of magnitude" in why else \
+        f"compare with the figures in `reconcile show {conflict['conflict_id']}`, or approve one with --claim"
+    raise UserError(f"--value {text!r} reads as {format_value(figure, unit)}, which {why}", hint=hint)
+
+
+def _scale_hint(figure: float, unit: str, stated: list[float]) -> str:
+    """Name the scale word that brings a bare number next to the conflict's figures ("did you mean $35B?")."""
+    if 0 < figure < 1e6 and stated:
+        for letter, scale in (("K", 1e3), ("M", 1e6), ("B", 1e9), ("T", 1e12)):
+            if magnitude_gap(figure * scale, stated) < 10:
+                return (f"did you mean {format_value(figure * scale, unit)}? write {_plain_number(figure)}{letter}")
+    return "write the figure with its scale, as the documents do: e.g. " + _unit_example(unit)
+
+
+def _plain_number(number: float) -> str:
+    return f"{number:g}" if abs(number) < 1e15 else repr(number)
 
 
 def _chosen_date(conflict: pd.Series, text: str) -> dict[str, Any]:

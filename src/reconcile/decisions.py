@@ -42,6 +42,7 @@ import yaml
 from reconcile import safe_yaml
 from reconcile.config import Settings
 from reconcile.errors import UserError
+from reconcile.figures import format_value
 
 ACTIONS = ("approve", "dismiss", "reopen")
 
@@ -131,7 +132,67 @@ class NewDecision:
             found.append(("chosen_value", "an approve needs a chosen_value or chosen_claim_id"))
         if self.decided_at is not None and _parse_utc(self.decided_at) is None:
             found.append(("decided_at", f"decided_at {self.decided_at!r} is not an ISO timestamp with a timezone"))
+        if self.action == "approve":
+            found.extend(figure_problems(self.chosen_value, self.chosen_low, self.chosen_high, self.unit,
+                                         stated_numbers(self.values)))
         return found
+
+
+# A chosen figure this many times larger or smaller than every figure the conflict states is a
+# slip of scale ("35" for $35B), not a decision.
+MAGNITUDE_GAP = 1000.0
+
+
+def figure_problems(value: float | None, low: float | None, high: float | None, unit: str | None,
+                    stated: Sequence[float]) -> list[tuple[str, str]]:
+    """(field, why) for each way an approved figure cannot be right, judged against the conflict's own figures.
+
+    The CLI (`reconcile approve --value`) and `decisions import` both call this, so an imported
+    decision passes exactly the checks a steward's command does.
+    """
+    chosen = [(name, number) for name, number in (("chosen_value", value), ("chosen_low", low),
+                                                  ("chosen_high", high)) if not _missing(number)]
+    found = [(name, f"{name} {number} is not a finite number") for name, number in chosen if not math.isfinite(number)]
+    if found:
+        return found
+    if not _missing(low) and not _missing(high) and low > high:
+        return [("chosen_low", f"chosen_low {low:g} is above chosen_high {high:g}")]
+    if unit == "date" or not stated:
+        return found     # dates are yyyymmdd numbers: neither sign nor scale says anything about them
+    for name, number in chosen:
+        why = _implausible(number, stated, unit)
+        if why:
+            return [(name, f"{name} {number:g} {why}")]
+    return found
+
+
+def _implausible(number: float, stated: Sequence[float], unit: str | None) -> str | None:
+    span = f"{format_value(min(stated), unit)} to {format_value(max(stated), unit)}"
+    if number < 0 and min(stated) >= 0:
+        return f"is negative, but every figure of the conflict is positive ({span})"
+    if number == 0:
+        return None if 0 in stated else f"is zero, but no figure of the conflict is ({span})"
+    if magnitude_gap(number, stated) >= MAGNITUDE_GAP:
+        return f"is orders of magnitude from every figure of the conflict ({span})"
+    return None
+
+
+def magnitude_gap(number: float, stated: Sequence[float]) -> float:
+    """How many times `number` is from the nearest non-zero stated figure (1.0 = same size)."""
+    ratios = [abs(number) / abs(s) for s in stated if s]
+    if not ratios or number == 0:
+        return 1.0
+    return min(max(r, 1 / r) for r in ratios)
+
+
+def stated_numbers(values: dict[str, Any]) -> list[float]:
+    """The finite numbers of a decision's `values` (claim id -> value or [low, high])."""
+    numbers = []
+    for value in values.values():
+        for number in value if isinstance(value, (list, tuple)) else [value]:
+            if _is_number(number) and math.isfinite(float(number)):
+                numbers.append(float(number))
+    return numbers
 
 
 @dataclass(frozen=True)
@@ -511,7 +572,7 @@ def parse_import(text: str, file: str | Path) -> list[NewDecision]:
 
 def _syntax_error(error: yaml.YAMLError, file: str | Path) -> UserError:
     mark = getattr(error, "problem_mark", None)
-    return UserError(f"not valid YAML ({getattr(error, 'problem', None) or error})", file=file,
+    return UserError(f"not valid YAML ({getattr(error, 'problem', None) or error}); nothing was imported", file=file,
                      line=mark.line + 1 if mark else None,
                      hint="fix the syntax, or re-create the file with `reconcile decisions export`")
 
@@ -531,6 +592,10 @@ def _decisions_from_root(root: Any, file: str | Path) -> list[NewDecision]:
         problems.extend(entry_problems)
         if new is not None:
             decisions.append(new)
+    if len(problems) == 1:
+        ((line, problem),) = problems
+        raise UserError(f"{problem}; nothing was imported", file=file, line=line,
+                        hint="correct the entry and import the file again")
     if problems:
         lines = "\n".join(f"  {file}:{line}: {problem}" for line, problem in sorted(problems))
         raise UserError(f"{file}: {len(problems)} problem(s); nothing was imported:\n{lines}",
@@ -554,6 +619,7 @@ def _decision_from_entry(entry: Any, node: Any) -> tuple[NewDecision | None, lis
     if not isinstance(entry, dict):
         return None, [(entry_line, "an entry must be a mapping of decision fields")]
     key_lines = {key.value: key.start_mark.line + 1 for key, _ in node.value}
+    key_lines.update(_value_lines(node, entry.get("values")))
     problems: list[tuple[int, str]] = []
 
     def problem(key: str | None, message: str) -> None:
@@ -565,9 +631,8 @@ def _decision_from_entry(entry: Any, node: Any) -> tuple[NewDecision | None, lis
     for key in _REQUIRED:
         if key not in entry or entry[key] is None or not str(entry[key]).strip():
             problem(key, f"{key} is missing or blank")
-    for key in _NUMBERS:
-        if entry.get(key) is not None and not _is_number(entry[key]):
-            problem(key, f"{key} must be a number, got {entry[key]!r}")
+    for key, message in _type_problems(entry):
+        problem(key, message)
     if entry.get("conflict_id") and not _CONFLICT_ID.match(str(entry["conflict_id"])):
         problem("conflict_id", f"conflict_id {entry['conflict_id']!r} is not a conflict id (k- and 12 hex digits)")
     claim_ids = [c for c in str(entry.get("claim_ids") or "").split(";") if c]
@@ -577,8 +642,6 @@ def _decision_from_entry(entry: Any, node: Any) -> tuple[NewDecision | None, lis
     chosen = entry.get("chosen_claim_id")
     if chosen is not None and str(chosen) not in claim_ids:
         problem("chosen_claim_id", f"chosen_claim_id {chosen!r} is not one of the decision's claim_ids")
-    if entry.get("values") is not None and not isinstance(entry["values"], dict):
-        problem("values", "values must be a mapping of claim id to value")
     if entry.get("action") is not None and entry["action"] not in ACTIONS:
         problem("action", f"action {entry['action']!r} is not one of {'|'.join(ACTIONS)}")
     if entry.get("decided_at") is not None and _parse_utc(_timestamp_text(entry["decided_at"])) is None:
@@ -602,6 +665,70 @@ def _decision_from_entry(entry: Any, node: Any) -> tuple[NewDecision | None, lis
     return (None, problems) if problems else (new, [])
 
 
+_TEXT_FIELDS = ("conflict_id", "action", "decided_by", "reason", "fingerprint", "claim_ids", "chosen_claim_id", "unit")
+
+
+def _type_problems(entry: dict) -> list[tuple[str, str]]:
+    """Fields of the wrong YAML type (a date, !!binary, !!set, a huge number) before anything uses them."""
+    found = []
+    for key in _TEXT_FIELDS:
+        value = entry.get(key)
+        if value is not None and not isinstance(value, str):
+            found.append((key, f"{key} must be text, got {_type_name(value)}; put it in quotes"))
+        elif isinstance(value, str) and not _encodable(value):
+            found.append((key, f"{key} holds a lone surrogate, not valid Unicode text"))
+    decided_at = entry.get("decided_at")
+    if decided_at is not None and not isinstance(decided_at, (str, datetime)):
+        found.append(("decided_at", f"decided_at must be a timestamp, got {_type_name(decided_at)}"))
+    for key in _NUMBERS:
+        value = entry.get(key)
+        if value is not None and not _is_number(value):
+            found.append((key, f"{key} must be a number, got {_type_name(value)}"))
+        elif value is not None and _float_or_none(value) is None:
+            found.append((key, f"{key} is too large to be a figure ({len(str(value))} digits)"))
+    values = entry.get("values")
+    if values is not None and not _values_ok(values):
+        found.append(("values", "values must map each claim id to a number or a [low, high] pair of numbers"))
+    return found
+
+
+def _values_ok(values: Any) -> bool:
+    return isinstance(values, dict) and all(_value_ok(key, value) for key, value in values.items())
+
+
+def _value_ok(key: Any, value: Any) -> bool:
+    if not isinstance(key, str) or not _encodable(key):
+        return False
+    numbers = value if isinstance(value, list) and len(value) == 2 else [value]
+    return all(n is None or (_is_number(n) and _float_or_none(n) is not None) for n in numbers)
+
+
+def _value_lines(node: Any, values: Any) -> dict[str, int]:
+    """A bad entry of `values:` is reported at its own line rather than at the `values:` key."""
+    if not isinstance(values, dict):
+        return {}
+    value_node = next((v for k, v in node.value if k.value == "values"), None)
+    for (key_node, _), (key, value) in zip(getattr(value_node, "value", []), values.items()):
+        if not _value_ok(key, value):
+            return {"values": key_node.start_mark.line + 1}
+    return {}
+
+
+def _type_name(value: Any) -> str:
+    names = {bytes: "binary data", set: "a set", dict: "a mapping", list: "a list", bool: "true/false"}
+    if isinstance(value, datetime) or type(value).__name__ == "date":
+        return f"the date {value}"
+    return names.get(type(value), type(value).__name__)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _timestamp_text(value: Any) -> str:
     """YAML reads an unquoted timestamp as a datetime; keep the ISO text we store."""
     return value.isoformat() if isinstance(value, datetime) else str(value)
@@ -612,4 +739,8 @@ def _is_number(value: Any) -> bool:
 
 
 def _float_or_none(value: Any) -> float | None:
-    return None if value is None else float(value)
+    """The value as a float; None for None and for an integer too large for one (a 401-digit number)."""
+    try:
+        return None if value is None else float(value)
+    except OverflowError:
+        return None
