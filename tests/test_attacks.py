@@ -335,3 +335,44 @@ def test_approve_accepts_the_figure_written_with_its_scale(env):
     with_attackers_conflict(env)
     ok("approve", VALUATION, "--value", "35B", "--by", "ana", "--reason", "r")
     assert DecisionStore(env.db).latest(VALUATION).chosen_value == 35e9
+
+
+# -- item 14: the latest decision is the newest by its own time, whatever order the imports came in ------
+
+def history_of_twenty() -> str:
+    """An export of 20 decisions on one conflict, a minute or two apart; #18 reopens at 18:21, #20 dismisses at 18:23."""
+    entries = []
+    for n in range(1, 21):
+        action = "dismiss" if n % 2 or n == 20 else "reopen"
+        entries.append(
+            f"- id: {n}\n  conflict_id: {CATEGORY}\n  action: {action}\n  decided_by: ana\n"
+            f"  decided_at: '2026-02-01T18:{3 + n:02d}:00+00:00'\n  reason: pass {n}\n"
+            f"  fingerprint: fp-category-1\n  claim_ids: c-444444444444;c-555555555555\n")
+    return "format: reconcile-decisions/1\ndecisions:\n" + "".join(entries)
+
+
+def test_overlapping_imports_in_the_wrong_order_keep_the_newest_decision(env):
+    entries = history_of_twenty().split("\n- ")
+    head, body = entries[0], ["- " + e for e in entries[1:]]
+    later, earlier = env.tmp / "7-20.yaml", env.tmp / "1-14.yaml"
+    later.write_text(head + "\n" + "\n".join(body[6:20]) + "\n")
+    earlier.write_text(head + "\n" + "\n".join(body[0:14]) + "\n")
+    ok("decisions", "import", str(later))
+    said = ok("decisions", "import", str(earlier)).stdout
+    assert "Imported 6 decision(s)" in said
+    assert "6 of them are older than the decision already recorded for their conflict" in said
+    latest = DecisionStore(env.db).latest(CATEGORY)
+    assert (latest.action, latest.reason, latest.decided_at) == ("dismiss", "pass 20", "2026-02-01T18:23:00+00:00")
+    assert f"{CATEGORY}" in ok("conflicts", "--status", "dismissed").stdout
+
+
+def test_imported_decision_supersedes_the_one_before_it_in_time(env):
+    entries = history_of_twenty().split("\n- ")
+    head, body = entries[0], ["- " + e for e in entries[1:]]
+    (env.tmp / "a.yaml").write_text(head + "\n" + body[19] + "\n")
+    (env.tmp / "b.yaml").write_text(head + "\n" + "\n".join(body[0:2]) + "\n")
+    ok("decisions", "import", str(env.tmp / "a.yaml"))
+    ok("decisions", "import", str(env.tmp / "b.yaml"))
+    by_reason = {d.reason: d for d in DecisionStore(env.db).history()}
+    assert by_reason["pass 2"].supersedes == by_reason["pass 1"].id
+    assert by_reason["pass 1"].supersedes is None

@@ -33,7 +33,7 @@ from typer.core import TyperGroup
 
 from reconcile.config import Settings
 from reconcile.decisions import (
-    DecisionStore, NewDecision, Recorded, decisions_frame, export_yaml, figure_problems, load_import,
+    DecisionStore, NewDecision, Recorded, chronological, decisions_frame, export_yaml, figure_problems, load_import,
     magnitude_gap, stated_numbers,
 )
 from reconcile.errors import UserError
@@ -592,8 +592,8 @@ def _record(store: DecisionStore, view: RunView, conflict: pd.Series, action: st
 
 def _latest_seen(decided: pd.DataFrame, conflict_id: str) -> int | None:
     """The latest decision for the conflict as this command read it (the optimistic check)."""
-    mine = decided[decided["conflict_id"] == conflict_id]
-    return int(mine["id"].max()) if len(mine) else None
+    mine = chronological(decided[decided["conflict_id"] == conflict_id])
+    return int(mine["id"].iloc[-1]) if len(mine) else None
 
 
 def _claim_values(claim: pd.Series) -> Any:
@@ -729,8 +729,13 @@ def import_decisions(
     if not file.is_file():
         raise UserError(f"{file} not found", hint="give the path of a file written by `reconcile decisions export`")
     incoming = load_import(file)
-    added, skipped = _store().import_decisions(incoming)
-    _console().print(f"Imported {added} decision(s) from {file}; {skipped} already present were skipped.")
+    done = _store().import_decisions(incoming)
+    console = _console()
+    console.print(f"Imported {done.added} decision(s) from {escape(str(file))}; "
+                  f"{done.skipped} already present were skipped.")
+    if done.older:
+        console.print(f"[yellow]note: {done.older} of them are older than the decision already recorded for their "
+                      "conflict: they join the history and do not change its status (see `reconcile history`).[/yellow]")
 
 
 # -- small helpers ---------------------------------------------------------------------------------

@@ -9,9 +9,13 @@ Location: `RECONCILE_DB_URL` (`sqlite:///relative/path` or
 `sqlite:////absolute/path`), by default `RECONCILE_HOME/decisions.db`.
 Only SQLite is built in; a server URL is refused with a clear message.
 
-Ordering: a conflict's *latest* decision is the one recorded last (highest
-id). Insertion order, not `decided_at`, because clocks of different machines
-disagree and the database serialises writers anyway.
+Ordering: a conflict's *latest* decision is the one with the latest `decided_at`
+(its own time, compared as UTC; the id breaks ties). Not insertion order: an
+export imported in parts, or two imports at once, insert decisions out of time
+order, and an older decision must not win because it arrived last. An imported
+decision `supersedes` the one before it in time, and the import reports how many
+it added that are older than the conflict's current decision (they join the
+history without changing the status).
 
 Concurrency policy (optimistic, nothing lost): a writer passes the id of the
 latest decision it saw for the conflict (`seen`). The write runs inside
@@ -34,7 +38,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
 import pandas as pd
 import yaml
@@ -201,6 +205,12 @@ class Decision(NewDecision):
     supersedes: int | None = None
 
 
+class Imported(NamedTuple):
+    added: int
+    skipped: int       # already present
+    older: int = 0     # added, but older than the conflict's current decision: history only
+
+
 @dataclass(frozen=True)
 class Recorded:
     decision: Decision
@@ -339,7 +349,7 @@ class DecisionStore:
 
     def latest(self, conflict_id: str) -> Decision | None:
         decisions = self.history(conflict_id)
-        return decisions[-1] if decisions else None
+        return max(decisions, key=_time_order) if decisions else None
 
     def latest_id(self, conflict_id: str) -> int | None:
         latest = self.latest(conflict_id)
@@ -366,15 +376,15 @@ class DecisionStore:
         raced = latest if latest is not None and latest.id != seen else None
         return Recorded(decision=decision, raced_with=raced)
 
-    def import_decisions(self, decisions: Sequence[NewDecision]) -> tuple[int, int]:
-        """Append decisions from another store, oldest first, in one transaction.
+    def import_decisions(self, decisions: Sequence[NewDecision]) -> Imported:
+        """Append decisions from another store, in one transaction.
 
         A decision already present (same `NATURAL_KEY`) is skipped, so importing
-        the same file twice changes nothing. `supersedes` is re-derived here:
-        the conflict's latest decision in this store at insert time.
-        Returns (added, skipped).
+        the same file twice changes nothing. `supersedes` is re-derived here: the
+        conflict's decision just before this one in time. A decision older than
+        the conflict's current one is added to the history and counted in `older`.
         """
-        added = skipped = 0
+        added = skipped = older = 0
         with _store_faults(self.path), _closing(self._connect(write=True)) as conn:
             conn.execute("BEGIN IMMEDIATE")
             with _rollback_on_error(conn):
@@ -383,10 +393,12 @@ class DecisionStore:
                         skipped += 1
                         continue
                     latest = _latest_in(conn, new.conflict_id)
-                    _insert(conn, new, supersedes=latest.id if latest else None)
+                    before = _latest_in(conn, new.conflict_id, before=new)
+                    older += latest is not None and before != latest
+                    _insert(conn, new, supersedes=before.id if before else None)
                     added += 1
                 conn.execute("COMMIT")
-        return added, skipped
+        return Imported(added, skipped, older)
 
 
 def decisions_frame(decisions: Iterable[Decision]) -> pd.DataFrame:
@@ -479,10 +491,28 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
-def _latest_in(conn: sqlite3.Connection, conflict_id: str) -> Decision | None:
-    row = conn.execute("SELECT * FROM decisions WHERE conflict_id = ? ORDER BY id DESC LIMIT 1",
-                       (conflict_id,)).fetchone()
-    return _decision_from_row(row) if row else None
+def _latest_in(conn: sqlite3.Connection, conflict_id: str, before: NewDecision | None = None) -> Decision | None:
+    """The conflict's latest decision by time; with `before`, the latest one older than that decision."""
+    rows = conn.execute("SELECT * FROM decisions WHERE conflict_id = ?", (conflict_id,)).fetchall()
+    decisions = [_decision_from_row(row) for row in rows]
+    if before is not None:
+        limit = _parse_utc(before.decided_at or utc_now())
+        decisions = [d for d in decisions if _time_order(d)[0] < limit]
+    return max(decisions, key=_time_order) if decisions else None
+
+
+_NO_TIME = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _time_order(decision: Decision) -> tuple[datetime, int]:
+    return (_parse_utc(decision.decided_at) or _NO_TIME, decision.id)
+
+
+def chronological(decisions: pd.DataFrame) -> pd.DataFrame:
+    """Decisions (a `decisions_frame`) oldest first by their own time, the id breaking ties."""
+    when = pd.to_datetime(decisions["decided_at"], utc=True, format="ISO8601", errors="coerce")
+    order = pd.DataFrame({"when": when.fillna(pd.Timestamp(_NO_TIME)), "id": decisions["id"]}, index=decisions.index)
+    return decisions.loc[order.sort_values(["when", "id"], kind="mergesort").index]
 
 
 def _exists(conn: sqlite3.Connection, new: NewDecision) -> bool:

@@ -21,6 +21,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from reconcile.decisions import chronological
 from reconcile.schemas import ResolvedClaimsSchema, columns_of
 from reconcile.figures import format_interval, format_value
 from reconcile.figures import present as _present
@@ -110,7 +111,7 @@ def conflict_status(conflict_fingerprint: str, latest: dict[str, Any] | None) ->
 def _latest_by_conflict(decisions: pd.DataFrame) -> dict[str, dict[str, Any]]:
     if decisions is None or decisions.empty:
         return {}
-    ordered = decisions.sort_values("id")
+    ordered = chronological(decisions)     # by each decision's own time (decisions.py)
     return {cid: group.iloc[-1].to_dict() for cid, group in ordered.groupby("conflict_id", sort=False)}
 
 
