@@ -227,27 +227,34 @@ def _blocking_conflicts(by_severity: dict[str, int], fail_on: str | None) -> int
 @app.command("conflicts")
 def list_conflicts(
     status: Optional[StatusChoice] = typer.Option(
-        None, "--status", help="Only conflicts with this status."),
+        None, "--status", help="Only conflicts with this status (open includes stale: both are the queue)."),
+    show_all: bool = typer.Option(False, "--all", help="Every conflict, decided ones too."),
     kind: Optional[KindChoice] = typer.Option(
         None, "--kind", help="Only conflicts of this kind."),
     entity: Optional[str] = typer.Option(None, "--entity", metavar="E", help="Only conflicts about this entity."),
     out: Path = OutOption,
 ) -> None:
-    """List the last run's conflicts with their current status and suggestion.
+    """List the queue: the last run's open and stale conflicts, with their suggestion.
+
+    A stale conflict's decision was taken on other evidence, so it is back in the queue.
+    --status picks one status (open still includes stale); --all lists decided conflicts too.
 
     Examples:
 
         reconcile conflicts
 
-        reconcile conflicts --status open --kind value
+        reconcile conflicts --status dismissed --kind value
+
+        reconcile conflicts --all
 
         reconcile conflicts --entity OpenAI --out out
     """
     view = load_run(out, _store())
-    shown = _filtered(view.conflicts, status, kind, entity)
+    statuses = _QUEUE if status in (None, "open") and not show_all else () if show_all else (status,)
+    shown = _filtered(view.conflicts, statuses, kind, entity)
     console = _console()
     if shown.empty:
-        console.print("No conflicts match." if len(view.conflicts) else "The last run found no conflicts.")
+        console.print(_nothing_shown(view.conflicts, status, kind, entity, show_all))
     else:
         console.print(_conflicts_table(shown, view.claims))
     counts = view.conflicts["status"].value_counts()
@@ -259,10 +266,24 @@ def list_conflicts(
                       "they are kept — see `reconcile history`.[/yellow]")
 
 
-def _filtered(conflicts: pd.DataFrame, status: str | None, kind: str | None, entity: str | None) -> pd.DataFrame:
+_QUEUE = ("open", "stale")   # what a steward still has to decide
+
+
+def _nothing_shown(conflicts: pd.DataFrame, status: str | None, kind: str | None, entity: str | None,
+                   show_all: bool) -> str:
+    if not len(conflicts):
+        return "The last run found no conflicts."
+    if status in (None, "open") and not (kind or entity or show_all):
+        return (f"No open or stale conflicts: all {len(conflicts)} are decided "
+                "(see `reconcile conflicts --all`).")
+    return "No conflicts match."
+
+
+def _filtered(conflicts: pd.DataFrame, statuses: tuple[str, ...], kind: str | None,
+              entity: str | None) -> pd.DataFrame:
     keep = pd.Series(True, index=conflicts.index)
-    if status:
-        keep &= conflicts["status"] == status
+    if statuses:
+        keep &= conflicts["status"].isin(statuses)
     if kind:
         keep &= conflicts["kind"] == kind
     if entity:
@@ -430,6 +451,7 @@ def approve(
     view = load_run(out, store)
     conflict = view.conflict(conflict_id)
     chosen = _chosen_claim(conflict, claim, view) if claim else _chosen_value(conflict, value, view)
+    _refuse_repeat(view, conflict, "approve", chosen)
     _record(store, view, conflict, "approve", by, reason, **chosen)
 
 
@@ -449,7 +471,9 @@ def dismiss(
     by, reason = _who_and_why(by, reason)
     store = _store()
     view = load_run(out, store)
-    _record(store, view, view.conflict(conflict_id), "dismiss", by, reason)
+    conflict = view.conflict(conflict_id)
+    _refuse_repeat(view, conflict, "dismiss", {})
+    _record(store, view, conflict, "dismiss", by, reason)
 
 
 @app.command()
@@ -473,6 +497,31 @@ def reopen(
         raise UserError(f"{conflict_id} is already open; there is no decision to reopen",
                         hint=f"see `reconcile show {conflict_id}`")
     _record(store, view, conflict, "reopen", by, reason)
+
+
+def _refuse_repeat(view: RunView, conflict: pd.Series, action: str, chosen: dict[str, Any]) -> None:
+    """Recording the decision already in force again is refused, as reopening an open conflict is."""
+    in_force = {"approve": "resolved", "dismiss": "dismissed"}[action]
+    if conflict["status"] != in_force:
+        return                                   # open, stale, or the other decision: a real change
+    latest = _decision_row(view.decisions, int(conflict["decision_id"]))
+    if action == "approve" and not _same_choice(latest, chosen):
+        return
+    what = "dismissed" if action == "dismiss" else "resolved with this choice"
+    conflict_id = conflict["conflict_id"]
+    raise UserError(f"{conflict_id} is already {what} by decision #{int(latest['id'])} "
+                    f"({latest['action']} by {latest['decided_by']}); nothing to record",
+                    hint=f"see `reconcile history {conflict_id}`; to change it, approve another value or reopen it")
+
+
+def _decision_row(decided: pd.DataFrame, decision_id: int) -> pd.Series:
+    return decided[decided["id"] == decision_id].iloc[0]
+
+
+def _same_choice(latest: pd.Series, chosen: dict[str, Any]) -> bool:
+    if _present(latest.get("chosen_claim_id")) or chosen.get("chosen_claim_id"):
+        return latest.get("chosen_claim_id") == chosen.get("chosen_claim_id")
+    return all(_num(latest.get(key)) == chosen.get(key) for key in ("chosen_value", "chosen_low", "chosen_high"))
 
 
 def _who_and_why(by: str, reason: str) -> tuple[str, str]:
@@ -587,7 +636,7 @@ def _record(store: DecisionStore, view: RunView, conflict: pd.Series, action: st
                       values={c["claim_id"]: _claim_values(c) for _, c in involved.iterrows()}, **chosen)
     seen = _latest_seen(view.decisions, conflict_id)
     recorded = store.record(new, seen=seen)
-    _report_recorded(recorded)
+    _report_recorded(recorded, view.out_dir)
 
 
 def _latest_seen(decided: pd.DataFrame, conflict_id: str) -> int | None:
@@ -601,7 +650,7 @@ def _claim_values(claim: pd.Series) -> Any:
     return value if value is not None else [_num(claim.get("value_low")), _num(claim.get("value_high"))]
 
 
-def _report_recorded(recorded: Recorded) -> None:
+def _report_recorded(recorded: Recorded, out_dir: Path) -> None:
     decision = recorded.decision
     console = _console()
     figure = ""
@@ -616,6 +665,9 @@ def _report_recorded(recorded: Recorded) -> None:
         console.print(f"[yellow]note: decision #{other.id} ({other.action} by {escape(other.decided_by)}) was recorded "
                       f"for {decision.conflict_id} while you were deciding; yours supersedes it and both are "
                       "in `reconcile history`.[/yellow]")
+    # The decision is in the store now; the files under out/ are rewritten only by a run.
+    console.print(f"{escape(str(out_dir))} (report, golden record) changes on the next run: "
+                  f"reconcile run --out {escape(str(out_dir))}")
 
 
 # -- history ---------------------------------------------------------------------------------------
