@@ -6,6 +6,7 @@ vocabulary loaders and the CLI's printing are attacked the way the report descri
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -376,3 +377,44 @@ def test_imported_decision_supersedes_the_one_before_it_in_time(env):
     by_reason = {d.reason: d for d in DecisionStore(env.db).history()}
     assert by_reason["pass 2"].supersedes == by_reason["pass 1"].id
     assert by_reason["pass 1"].supersedes is None
+
+
+# -- item 20: terminal escapes in what the CLI prints ------------------------------------------------------
+
+# Window title, clipboard write (OSC 52), hidden text, and a C1 control sequence introducer.
+HOSTILE = "ana\x1b]0;pwned\x07\x1b]52;c;cGF3bmVk\x07\x1b[8mhidden\x1b[0m\x9b31m\x08"
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printed_safely(result) -> str:
+    text = result.stdout + result.stderr
+    assert not CONTROL.search(text), repr(CONTROL.search(text).group())
+    return text
+
+
+def test_control_characters_from_by_and_reason_never_reach_the_terminal(env):
+    printed_safely(ok("dismiss", VALUATION, "--by", HOSTILE, "--reason", HOSTILE))
+    for command in (("conflicts", "--all"), ("show", VALUATION), ("history",), ("history", VALUATION)):
+        assert "pwned" in printed_safely(ok(*command))       # shown, but as inert text
+
+
+def test_control_characters_from_an_imported_file_never_reach_the_terminal(env):
+    path = env.tmp / "hostile.yaml"
+    path.write_text(IMPORTED.replace("decided_by: ana", 'decided_by: "ana\\e]0;pwned\\a\\e[8m"')
+                    .replace("reason: round terms", 'reason: "\\e]52;c;cGF3bmVk\\a terms"'))
+    printed_safely(ok("decisions", "import", str(path)))
+    for command in (("conflicts", "--all"), ("show", VALUATION), ("history",)):
+        printed_safely(ok(*command))
+
+
+def test_control_characters_from_a_source_title_never_reach_the_terminal(env):
+    documents = pd.read_csv(env.out / "documents.csv", dtype=str, keep_default_na=False)
+    documents["title"] = "Weekly" + HOSTILE
+    to_csv_safe(documents, env.out / "documents.csv")
+    assert "Weekly" in printed_safely(ok("show", VALUATION))
+
+
+def test_control_characters_in_arguments_are_not_echoed_in_errors(env):
+    printed_safely(cli("show", "k-\x1b]0;pwned\x07"))
+    printed_safely(cli("approve", VALUATION, "--value", "\x1b[8m5", "--by", "a", "--reason", "r"))
+    printed_safely(cli("decisions", "import", "no-such-\x1b]0;x\x07.yaml"))

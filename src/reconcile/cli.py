@@ -19,6 +19,7 @@ written anything. Any other exception is a bug and keeps its traceback.
 from __future__ import annotations
 
 import math
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +57,7 @@ class _Reconcile(TyperGroup):
         try:
             return super().invoke(ctx)
         except UserError as error:
-            typer.echo(f"error: {error.render()}", err=True)
+            typer.echo(f"error: {inert(error.render())}", err=True)
             raise typer.Exit(error.exit_code) from None
 
 
@@ -82,9 +83,26 @@ ByOption = typer.Option(..., "--by", metavar="NAME", help="Who decides (recorded
 ReasonOption = typer.Option(..., "--reason", metavar="TEXT", help="Why (required, recorded in the audit trail).")
 
 
+# Control characters (ESC, BEL, C1 codes) and bidi overrides in a name, a reason, a source title
+# or a quote could retitle the window, write the clipboard or hide text; they print as escapes.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def inert(text: str) -> str:
+    """`text` with every control character shown as a visible escape (\\x1b), so a terminal prints it as text."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+class _InertConsole(Console):
+    """Every string rich renders (printed text and each table cell) goes through `render_str`."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        return super().render_str(inert(text), **kwargs)
+
+
 def _console() -> Console:
     # Piped output (CI logs, `| less`) gets a readable width instead of rich's 80-column default.
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+    return _InertConsole(highlight=False, width=None if sys.stdout.isatty() else 140)
 
 
 def _store() -> DecisionStore:
