@@ -418,3 +418,42 @@ def test_control_characters_in_arguments_are_not_echoed_in_errors(env):
     printed_safely(cli("show", "k-\x1b]0;pwned\x07"))
     printed_safely(cli("approve", VALUATION, "--value", "\x1b[8m5", "--by", "a", "--reason", "r"))
     printed_safely(cli("decisions", "import", "no-such-\x1b]0;x\x07.yaml"))
+
+
+# -- item 21 (GX): a failed critical expectation is printed and fails --fail-on error ----------------------
+
+def test_failed_critical_expectation_is_printed_and_fails_the_run(env, monkeypatch):
+    """The attacker's golden row with high < low, from a decision written straight into the store."""
+    sources, out = env.tmp / "sources", env.tmp / "run-out"
+    sources.mkdir()
+    (sources / "a.md").write_text("# Funding note\n\nOpenAI was valued at $35 billion in February 2026.\n")
+    (sources / "b.md").write_text("# Market wrap\n\nOpenAI was valued at $37.5 billion in February 2026.\n")
+    monkeypatch.setenv("RECONCILE_OUT", str(out))
+    ok("run", "--sources", str(sources))
+    conflict = pd.read_csv(out / "conflicts.csv").iloc[0]
+    ok("dismiss", conflict["conflict_id"], "--by", "ana", "--reason", "creates the store")
+    with sqlite3.connect(env.db) as db:
+        db.execute("INSERT INTO decisions (conflict_id, action, decided_by, decided_at, reason, fingerprint, "
+                   "claim_ids, \"values\", chosen_low, chosen_high, unit) VALUES (?, 'approve', 'mallory', ?, "
+                   "'imported', ?, ?, '{}', 10, 1, 'USD')",
+                   (conflict["conflict_id"], "2999-01-01T00:00:00+00:00", conflict["fingerprint"],
+                    conflict["claim_ids"]))
+    result = cli("run", "--sources", str(sources), "--fail-on", "error")
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit), \
+        repr(result.exception)
+    said = " ".join(result.stdout.split())
+    assert "critical data check failed: gx_resolved_claims_suite" in said
+    assert "expect_column_pair_values_a_to_be_greater_than_b" in said
+    assert "(--fail-on error)" in said
+    assert cli("run", "--sources", str(sources)).exit_code == 0      # without --fail-on it is reported only
+
+
+def test_zero_byte_database_stops_a_run_with_one_line(env, monkeypatch):
+    sources = env.tmp / "sources"
+    sources.mkdir()
+    (sources / "a.md").write_text("# Funding note\n\nOpenAI was valued at $35 billion in February 2026.\n")
+    env.db.parent.mkdir(parents=True)
+    env.db.write_bytes(b"")
+    monkeypatch.setenv("RECONCILE_OUT", str(env.tmp / "run-out"))
+    line = one_clear_line(cli("run", "--sources", str(sources)), f"{env.db}: ")
+    assert "0 bytes" in line and env.db.read_bytes() == b""

@@ -196,9 +196,15 @@ def run(
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     console.print(_run_summary(result))
     console.print(f"Report: {escape(str(result.report_path))}")
+    failed_checks = getattr(result, "failed_checks", [])
+    for failure in failed_checks:
+        console.print(f"[red]critical data check failed:[/red] {escape(failure)}")
     blocking = _blocking_conflicts(result.by_severity, fail_on)
     if blocking:
         console.print(f"[red]{blocking} open conflict(s) at or above severity {fail_on}[/red] (--fail-on {fail_on})")
+    if failed_checks and fail_on:
+        console.print(f"[red]{len(failed_checks)} critical data check(s) failed[/red] (--fail-on {fail_on})")
+    if blocking or (failed_checks and fail_on):
         raise typer.Exit(1)
 
 

@@ -510,9 +510,10 @@ def _time_order(decision: Decision) -> tuple[datetime, int]:
 
 def chronological(decisions: pd.DataFrame) -> pd.DataFrame:
     """Decisions (a `decisions_frame`) oldest first by their own time, the id breaking ties."""
-    when = pd.to_datetime(decisions["decided_at"], utc=True, format="ISO8601", errors="coerce")
-    order = pd.DataFrame({"when": when.fillna(pd.Timestamp(_NO_TIME)), "id": decisions["id"]}, index=decisions.index)
-    return decisions.loc[order.sort_values(["when", "id"], kind="mergesort").index]
+    # Python datetimes, not pandas': a timestamp past 2262 is valid here and must still sort.
+    keys = [(_parse_utc(str(when)) or _NO_TIME, int(id_)) for when, id_ in zip(decisions["decided_at"], decisions["id"])]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return decisions.iloc[order]
 
 
 def _exists(conn: sqlite3.Connection, new: NewDecision) -> bool:
