@@ -456,20 +456,24 @@ def _store_faults(path: Path) -> Iterator[None]:
                         hint="check that the file and its folder exist and are readable and writable") from None
 
 
+# SQLite's message for a fault -> what it means for the steward, and the fix.
+_FAULTS = [
+    (("full",), "the disk is full (database or disk is full); nothing was recorded",
+     "free space on the disk that holds it, then run the command again"),
+    (("readonly", "read-only"), "the decisions database is read-only; nothing was recorded",
+     "make it and its folder writable by you, or decide from an account that can write it"),
+    (("unable to open",), "the decisions database cannot be opened",
+     "check that its folder exists and that you may read and write there"),
+    (("locked", "busy"), "the decisions database stayed locked by another process for 30 s",
+     "wait for the other command to finish, then run this one again"),
+]
+
+
 def _fault(path: Path, error: sqlite3.Error) -> UserError:
     text = str(error)
-    if "full" in text:
-        return UserError("the disk is full (database or disk is full); nothing was recorded", file=path,
-                         hint="free space on the disk that holds it, then run the command again")
-    if "readonly" in text or "read-only" in text:
-        return UserError("the decisions database is read-only; nothing was recorded", file=path,
-                         hint="make it and its folder writable by you, or decide from an account that can write it")
-    if "unable to open" in text:
-        return UserError("the decisions database cannot be opened", file=path,
-                         hint="check that its folder exists and that you may read and write there")
-    if "locked" in text or "busy" in text:
-        return UserError("the decisions database stayed locked by another process for 30 s", file=path,
-                         hint="wait for the other command to finish, then run this one again")
+    for needles, message, hint in _FAULTS:
+        if any(needle in text for needle in needles):
+            return UserError(message, file=path, hint=hint)
     if isinstance(error, sqlite3.DatabaseError):
         return UserError(f"the decisions database is damaged ({text}); reconcile left it as it is", file=path,
                          hint="restore it from a backup (or import your last `reconcile decisions export`) into a "
