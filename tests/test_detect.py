@@ -368,3 +368,55 @@ def test_sum_uses_what_a_part_s_claims_agree_on(reconcile_docs):
             """,
     })
     assert list(result.of_kind("arithmetic")["rule"]) == ["sum-of-parts"]
+
+
+# --- assumed fields --------------------------------------------------------------------------------
+
+def test_a_conflict_on_an_assumed_period_is_info_and_says_what_to_check(reconcile_docs):
+    """Neither text dates its figure: the period is the publication date, assumed, so the clash is a question
+    about the extraction first — info, with the assumed field named — never an error."""
+    result = reconcile_docs({
+        "a.md": "# Anthropic\n\nAnthropic was valued at about $350 billion.\n",
+        "b.md": "# Anthropic\n\nAnthropic's valuation reached $183B after the round.\n",
+    })
+    value = result.of_kind("value")
+    assert len(value) == 1
+    row = value.iloc[0]
+    assert row["severity"] == "info" and row["assumed"] == "period"
+    assert "Needs checking: the period of" in row["explanation"] and "assumed" in row["explanation"]
+    claims = result.claims[result.claims["metric"] == "valuation"]
+    assert set(claims["period_from"]) == {"assumed"} and set(claims["entity_from"]) == {"clause"}
+
+
+def test_stated_fields_keep_the_error(reconcile_docs):
+    result = reconcile_docs({
+        "a.md": "# Anthropic\n\nAnthropic was valued at about $350 billion in January 2026.\n",
+        "b.md": "# Anthropic\n\nAnthropic's valuation reached $183B in January 2026 after the round.\n",
+    })
+    row = result.of_kind("value").iloc[0]
+    assert row["severity"] == "error" and pd.isna(row["assumed"])
+
+
+# --- the contract between stages -------------------------------------------------------------------
+
+def test_the_claims_table_is_the_one_detect_declares(vocab):
+    from reconcile import engine, registry
+    from reconcile.schemas import DetectClaimsSchema, columns_of
+    from conftest import REPO
+    docs, _ = registry.discover(REPO / "sources")
+    claims = engine.extract_claims(docs, vocab).claims
+    assert list(claims.columns) == columns_of(DetectClaimsSchema)
+    DetectClaimsSchema.validate(claims, lazy=True)
+
+
+def test_the_checks_are_pure_functions_of_their_frame(reconcile_docs):
+    """The arithmetic check needs no state from detect_conflicts: on the claims alone it fails the same rows."""
+    from reconcile import detect
+    result = reconcile_docs({"table.md": CAPEX_TABLE, "note.txt": (
+        "Spending Note\nCombined 2026 capex for Amazon, Microsoft and Alphabet will total $300 billion.\n")})
+    claims = detect._numeric(result.claims)
+    alone = detect.failing_rows_by_check(claims)["arithmetic"]
+    flagged = result.of_kind("arithmetic")
+    assert len(flagged) == 1 and alone
+    assert set(claims.loc[alone, "claim_id"]) <= set(flagged.iloc[0]["claim_ids"].split(";"))
+    assert detect.failing_rows_by_check(claims) == detect.failing_rows_by_check(claims)

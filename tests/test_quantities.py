@@ -4,8 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from pathlib import Path
 
 import pytest
+import yaml
 
 from reconcile.quantities import (
     Period,
@@ -13,9 +15,9 @@ from reconcile.quantities import (
     Unparsed,
     find_periods,
     find_quantities,
-    format_value,
     parse_quantity,
     render_quantity,
+    render_value,
 )
 
 INF = math.inf
@@ -312,7 +314,7 @@ def test_parse_quantity_rejects(text):
 
 
 # ---------------------------------------------------------------------------
-# render_quantity / format_value
+# render_quantity / render_value
 # ---------------------------------------------------------------------------
 
 RENDER = [
@@ -345,8 +347,8 @@ def test_render_round_trip(text, rendered):
     (2.0, "GW", "2 GW"), (0.0, "USD", "$0"), (-5e9, "USD", "-$5B"), (12.5, "percent", "12.5%"),
     (INF, "USD", "∞"), (5e6, "EUR", "€5M"), (1.25, "USD", "$1.25"), (16.0, "pp", "16pp"),
 ])
-def test_format_value(value, unit, expected):
-    assert format_value(value, unit) == expected
+def test_render_value(value, unit, expected):
+    assert render_value(value, unit) == expected
 
 
 # ---------------------------------------------------------------------------
@@ -491,3 +493,14 @@ def test_speed_on_dense_text():
     assert [p.text for p in ps[:3]] == ["H2 2026", "by 2027", "November 18, 2025"]
     assert len(ps) == 3 * 2000
     assert elapsed < 10.0
+
+
+FIGURE_WORDS = yaml.safe_load((Path(__file__).parent / "fixtures" / "figure_words.yaml").read_text())["cases"]
+
+
+@pytest.mark.parametrize("case", FIGURE_WORDS, ids=[c["text"] for c in FIGURE_WORDS])
+def test_figures_written_in_words(case):
+    found = [q for q in find_quantities(case["text"]) if isinstance(q, Quantity) and q.text == case["span"]]
+    assert found, find_quantities(case["text"])
+    q = found[0]
+    assert close(q.value, float(case["value"])) and (q.unit, q.qualifier) == (case["unit"], case["qualifier"]), q

@@ -43,10 +43,10 @@ from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 import pandas as pd
 import yaml
 
-from reconcile import safe_yaml
-from reconcile.config import Settings
-from reconcile.errors import UserError
-from reconcile.figures import format_value
+from . import safe_yaml
+from .config import Settings
+from .errors import UserError
+from .figures import format_value
 
 ACTIONS = ("approve", "dismiss", "reopen")
 

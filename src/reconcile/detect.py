@@ -11,7 +11,8 @@ columns, so detection pays only for the rules.
 All checks are vectorised (sort + group-wise cumulative max) or use hash
 indexes built once per call, so detection grows as n log n in the number of
 claims. The arithmetic rule runs once per `detect_conflicts` call: its findings
-are shared by the check and by the conflict rows.
+become a column of the frame pandera checks (so every check is a pure function
+of its frame) and are reused for the conflict rows.
 """
 from __future__ import annotations
 
@@ -23,10 +24,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
-from pandera.typing.pandas import Series
+from pandera.typing.pandas import DataFrame, Series
 
-from .quantities import format_value
-from .schemas import ClaimsSchema, ConflictsSchema, columns_of
+from .quantities import date_of_code, render_value
+from .schemas import ClaimsSchema, ConflictsSchema, DetectClaimsSchema, DocumentsSchema, columns_of
 
 SCOPE_ANY = "any"
 
@@ -90,14 +91,16 @@ def period_failures(df: pd.DataFrame) -> pd.Series:
     return ~(both & differs & (df["qualifier"] != "superseded"))
 
 
+# The arithmetic verdict per claim, added by `detect_conflicts` (which needs the findings themselves too).
+ARITHMETIC_HOLDS = "_arithmetic_holds"
+
+
 def arithmetic_failures(df: pd.DataFrame) -> pd.Series:
+    """False where a stated total, growth, multiple or annualisation does not follow from its parts."""
+    if ARITHMETIC_HOLDS in df.columns:
+        return df[ARITHMETIC_HOLDS].astype(bool)
     return pd.Series([r is None for r in arithmetic_findings(df)], index=df.index, dtype=bool) \
         if len(df) else pd.Series(dtype=bool)
-
-
-# Findings of the frame being detected, shared by the pandera check and the conflict rows within one
-# `detect_conflicts` call (keyed by the frame's identity; the frame is held so the id cannot be reused).
-_MEMO: dict[int, tuple[pd.DataFrame, list]] = {}
 
 
 @dataclass
@@ -112,9 +115,6 @@ class Finding:
 
 def arithmetic_findings(df: pd.DataFrame) -> list[Finding | None]:
     """Per claim: a Finding when a stated total, growth, multiple or annualisation does not follow from its parts."""
-    memo = _MEMO.get(id(df))
-    if memo is not None and memo[0] is df:
-        return memo[1]
     return _compute_findings(df)
 
 
@@ -233,7 +233,8 @@ def _check_sum(r: pd.Series, index: dict) -> Finding | None:
 
 def _check_relation(r: pd.Series, rows: pd.DataFrame, index: dict, lookups: _Lookups | None = None) -> Finding | None:
     lookups = lookups or _Lookups(rows, index)
-    key = (r["entity"], r["metric"])
+    # A growth rate is named for itself ('revenue_growth_yoy'); its parts are figures of the base metric.
+    key = (r["entity"], _about(r))
     if r["relation"] == "annualised":
         q = lookups.period_figure(r)
         if q is None:
@@ -313,7 +314,8 @@ class ClaimConflicts(pa.DataFrameModel):
 
 # --- failure cases → conflict rows ---------------------------------------------------------------
 
-def detect_conflicts(claims: pd.DataFrame, documents: pd.DataFrame | None = None) -> pd.DataFrame:
+def detect_conflicts(claims: DataFrame[DetectClaimsSchema],
+                     documents: DataFrame[DocumentsSchema] | None = None) -> DataFrame[ConflictsSchema]:
     """Run the conflict checks lazily and turn their failure cases into conflict rows.
 
     Explanations name sources by id; `documents` is accepted so every stage takes the tables before it,
@@ -325,30 +327,49 @@ def detect_conflicts(claims: pd.DataFrame, documents: pd.DataFrame | None = None
     claims = claims if _is_range(claims.index) else claims.reset_index(drop=True)
     checked = _numeric(claims)
     findings = _compute_findings(checked)
-    _MEMO[id(checked)] = (checked, findings)
-    try:
-        # pandera sees only the columns the rules read (and claim_id): its failure-case bookkeeping is per
-        # column, and only the failing row indices are used here.
-        narrow = checked[[c for c in _RULE_COLUMNS if c in checked.columns]]
-        _MEMO[id(narrow)] = (narrow, findings)
-        try:
-            failing = failing_rows_by_check(narrow, full=checked)
-        finally:
-            _MEMO.pop(id(narrow), None)
-        rows: list[dict] = []
-        rows += _value_conflicts(claims, failing.get("value", []), "value")
-        rows += _value_conflicts(claims, failing.get("date", []), "date")
-        rows += _row_conflicts(claims, failing.get("category", []), "category")
-        rows += _row_conflicts(claims, failing.get("period", []), "period")
-        rows += _arithmetic_conflicts(claims, failing.get("arithmetic", []), findings)
-    finally:
-        _MEMO.pop(id(checked), None)
-    frame = pd.DataFrame(rows, columns=columns)
+    # pandera sees only the columns the rules read (and claim_id): its failure-case bookkeeping is per
+    # column, and only the failing row indices are used here.
+    narrow = checked[[c for c in _RULE_COLUMNS if c in checked.columns]]
+    narrow = narrow.assign(**{ARITHMETIC_HOLDS: [f is None for f in findings]})
+    failing = failing_rows_by_check(narrow, full=checked)
+    rows: list[dict] = []
+    rows += _value_conflicts(claims, failing.get("value", []), "value")
+    rows += _value_conflicts(claims, failing.get("date", []), "date")
+    rows += _row_conflicts(claims, failing.get("category", []), "category")
+    rows += _row_conflicts(claims, failing.get("period", []), "period")
+    rows += _arithmetic_conflicts(claims, failing.get("arithmetic", []), findings)
+    frame = _at_most_info_when_assumed(pd.DataFrame(rows, columns=columns), claims)
     frame = frame.drop_duplicates("conflict_id").sort_values(["kind", "entity", "metric", "conflict_id"], na_position="last")
     return frame.reset_index(drop=True)
 
 
 _FLOATS = [name for name, col in ClaimsSchema.to_schema().columns.items() if str(col.dtype).startswith("float")]
+
+
+PROVENANCE = {"entity_from": "entity", "metric_from": "metric", "period_from": "period"}
+
+
+def _at_most_info_when_assumed(frame: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
+    """A conflict that rests on a field the text does not state is a question about the extraction, not a
+    disagreement between sources: at most `info`, saying which field was assumed, so a steward checks it first."""
+    present = [c for c in PROVENANCE if c in claims.columns]
+    if frame.empty or not present:
+        frame["assumed"] = None
+        return frame
+    assumed_of = claims.set_index("claim_id")[present].eq("assumed")
+    assumed_of = assumed_of[assumed_of.any(axis=1)]
+    notes: list[str | None] = []
+    for i, row in frame.iterrows():
+        hits = assumed_of[assumed_of.index.isin(str(row["claim_ids"]).split(";"))]
+        fields = [PROVENANCE[c] for c in present if c in hits and hits[c].any()]
+        notes.append(";".join(fields) or None)
+        if fields:
+            frame.at[i, "severity"] = "info"
+            frame.at[i, "explanation"] = (f"{row['explanation']} Needs checking: the {' and '.join(fields)} of "
+                                          f"{', '.join(hits.index)} is assumed (the text does not state it); "
+                                          f"check the extraction before deciding.")
+    frame["assumed"] = notes
+    return frame
 
 
 def _numeric(claims: pd.DataFrame) -> pd.DataFrame:
@@ -357,10 +378,10 @@ def _numeric(claims: pd.DataFrame) -> pd.DataFrame:
     return claims.astype({c: np.float64 for c in wrong}) if wrong else claims
 
 
-_RULE_COLUMNS = ["claim_id", "entity", "metric", "period", "value_low", "value_high", "unit", "qualifier",
-                 "granularity", "expected_granularity", "stated_entity", "relation", "members", "tolerance",
-                 "group_key", "metric_family", "metric_scope", "stated_family", "stated_scope", "metric_imposed",
-                 "source_id", "quote", "base_period", "value_text"]
+# Columns of the detect table that no rule reads; every other column (a new one too) reaches the checks.
+_NOT_READ_BY_RULES = {"location", "value", "period_start", "period_end", "scope", "stated_metric", "context", "line",
+                      "published", "per"}
+_RULE_COLUMNS = [c for c in columns_of(DetectClaimsSchema) if c not in _NOT_READ_BY_RULES]
 
 
 def failing_rows_by_check(claims: pd.DataFrame, full: pd.DataFrame | None = None) -> dict[str, list[int]]:
@@ -473,8 +494,7 @@ def _relative_gap(parts: list[pd.DataFrame]) -> float:
 
 def _days_gap(parts: list[pd.DataFrame]) -> float:
     def to_date(x: float):
-        x = int(x)
-        return pd.Timestamp(year=x // 10000, month=max(1, x // 100 % 100), day=max(1, x % 100))
+        return pd.Timestamp(date_of_code(x))
     gaps = []
     for a in range(len(parts) - 1):
         gaps.append((to_date(parts[a + 1]["value_low"].min()) - to_date(parts[a]["value_high"].max())).days)
@@ -537,7 +557,8 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
     by_key: dict[str, list[int]] = {}
     for i in idx:
         r = claims.loc[i]
-        key = "|".join(str(r[c]) for c in ("entity", "metric", "period", "relation", "members", "unit"))
+        key = "|".join(str(_about(r) if c == "metric" else r[c])
+                       for c in ("entity", "metric", "period", "relation", "members", "unit"))
         by_key.setdefault(key, []).append(i)
     for key, members in by_key.items():
         stated = claims.loc[members]
@@ -558,8 +579,14 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
         explanation = (f"{first['entity']} {first['metric']} ({first['period']}): {cites} does not follow from "
                        f"{what}, which gives {exp}.")
         rows.append(_base_row("arithmetic", key, group, "error" if gap >= 0.10 else "warning", explanation,
-                              finding.rule, entity=first["entity"], metric=first["metric"], period=first["period"]))
+                              finding.rule, entity=first["entity"], metric=_about(first), period=first["period"]))
     return rows
+
+
+def _about(r: pd.Series):
+    """The metric an arithmetic finding is about: a growth rate's or multiple's base metric (its parts' metric)."""
+    base = r.get("base_metric")
+    return base if isinstance(base, str) else r["metric"]
 
 
 def _rows_of(claims: pd.DataFrame, claim_ids: list[str], ids: pd.Index) -> pd.DataFrame:
@@ -577,8 +604,8 @@ def _interval_text(finding: Finding, unit: str) -> str:
     if not math.isnan(finding.stated_low):
         low, high = finding.stated_low, finding.stated_high
     if math.isclose(low, high, rel_tol=1e-9):
-        return format_value(low, unit)
-    return f"{format_value(low, unit)}–{format_value(high, unit)}"
+        return render_value(low, unit)
+    return f"{render_value(low, unit)}–{render_value(high, unit)}"
 
 
 def _finding_gap(stated: pd.DataFrame, finding: Finding) -> float:

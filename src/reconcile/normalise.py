@@ -11,40 +11,53 @@ import datetime as dt
 import hashlib
 import math
 import re
+from dataclasses import replace
 
 import pandas as pd
 
 from .extract import Mention
-from .quantities import Period
-from .schemas import ClaimsSchema, columns_of
+from pandera.typing.pandas import DataFrame
+
+from .quantities import Period, date_code
+from .schemas import DetectClaimsSchema, columns_of
 from .vocab import Vocabulary
 
-YEAR_ON_YEAR = re.compile(r"(?i)\b(?:yoy|y/y|year[- ]over[- ]year|year[- ]on[- ]year|from a year (?:earlier|ago))\b")
 PERIOD_GRANULARITY = {"quarter": "quarterly", "month": "monthly"}
+YEAR_ON_YEAR = re.compile(r"(?i)\b(?:yoy|y/y|year[- ]over[- ]year|year[- ]on[- ]year|from a year (?:earlier|ago))\b")
+FLOWS = ("annual", "quarterly", "monthly")
+# a flow metric's usual granularity yields to the span its stated period covers
+FLOW_SPANS = {"quarter": "quarterly", "month": "monthly", "year": "annual", "fiscal_year": "annual"}
+# the granularity a dated figure with no other word for it takes from its period's span
+SPAN_GRANULARITY = {"quarter": "quarterly", "year": "annual", "fiscal_year": "annual", "day": "point",
+                    "year_to_date": "cumulative"}
 MAX_ROUNDING = 0.10
 TIME_PER = {"quarter": "quarterly", "month": "monthly", "year": "annual"}
 
 
-def claims_frame(mentions: list[Mention], published: dict[str, dt.date], vocab: Vocabulary) -> pd.DataFrame:
+# The claims table's columns: the published contract, then what the detectors use (claims.csv has both).
+CLAIM_COLUMNS = columns_of(DetectClaimsSchema)
+
+
+def claims_frame(mentions: list[Mention], published: dict[str, dt.date],
+                 vocab: Vocabulary) -> DataFrame[DetectClaimsSchema]:
     rows = [_claim_row(m, published[m.source_id], vocab) for m in mentions]
     rows = _dedupe_ids(rows)
-    columns = columns_of(ClaimsSchema) + EXTRA_COLUMNS
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
     for col in ("value", "value_low", "value_high", "tolerance"):
         frame[col] = frame[col].astype(float)
     frame["line"] = frame["line"].astype(int)
     return frame
 
 
-# Columns the detectors use beyond the published contract; they are written to claims.csv too.
-EXTRA_COLUMNS = ["per", "group_key", "metric_family", "metric_scope", "stated_family", "stated_scope",
-                 "metric_imposed"]
-
-
 def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
     metric_def = vocab.metrics.get(m.metric or "")
     if m.quantity is None:
         return _date_row(m, published, vocab)
+    if m.relation == "consensus":
+        # Analysts' consensus is its own kind of figure (real-dev README, convention 4): compared with other
+        # consensus figures, never with the actual.
+        m = replace(m, relation=None, metric=CONSENSUS_NAME.format(base=m.metric) if m.metric else None)
+        metric_def = vocab.metrics.get(m.metric or "")
     q = m.quantity
     unit = q.unit
     granularity = m.granularity
@@ -55,22 +68,25 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
             granularity = metric_def.granularity
     if m.relation == "annualised":
         granularity = "annual"
-    if granularity == "annual" and m.relation != "annualised" and m.granularity is None \
+    if granularity in FLOWS and m.relation != "annualised" and m.granularity is None \
             and m.expected_granularity is None and m.period is not None and \
-            m.period.granularity in PERIOD_GRANULARITY:
-        granularity = PERIOD_GRANULARITY[m.period.granularity]  # "Q3 revenue": a flow over one quarter
+            m.period.granularity in FLOW_SPANS:
+        granularity = FLOW_SPANS[m.period.granularity]  # "Q3 revenue", "orders in 2024": a flow over that span
     period = m.period or _default_period(granularity, published)
+    if granularity is None and m.relation != "annualised":
+        granularity = _granularity_of_span(period)
     base = m.base_period
     if base is None and m.relation in ("growth", "multiple") and period is not None and (
-            YEAR_ON_YEAR.search(_around(m)) or (m.relation == "growth" and period.granularity in ("year", "fiscal_year")
+            vocab.cues.year_on_year.search(_around(m)) or (m.relation == "growth" and period.granularity in ("year", "fiscal_year")
                                                 and m.context == "prose")):
         base = _previous_year(period)  # "revenue climbed 56% to $216B" for a year: against the year before
     tolerance = _tolerance(q, vocab.approx_tolerance)
     qualifier = "superseded" if m.superseded else q.qualifier
     stated = vocab.metrics.get(m.stated_metric or "")
+    metric = _stated_kind(m, vocab, period, base)
     row = {
         "source_id": m.source_id, "location": m.location, "quote": m.quote.strip() or q.text,
-        "entity": m.entity, "metric": m.metric, "period": canonical_label(period) if period else None,
+        "entity": m.entity, "metric": metric, "period": canonical_label(period) if period else None,
         "value": _finite(q.value), "value_low": q.low, "value_high": q.high, "unit": unit, "qualifier": qualifier,
         "granularity": granularity, "expected_granularity": m.expected_granularity,
         "period_start": period.start.isoformat() if period else None,
@@ -82,18 +98,69 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
         "metric_family": metric_def.family if metric_def else None,
         "metric_scope": metric_def.scope if metric_def else None,
         "stated_family": stated.family if stated else None, "stated_scope": stated.scope if stated else None,
-        "metric_imposed": bool(m.metric_imposed), "per": per,
+        "metric_imposed": bool(m.metric_imposed), "per": per, "base_metric": m.metric,
+        **_provenance(m, period, metric),
     }
     if m.members:
         row["entity"] = _group_name(m.members, vocab) or row["entity"]
-    row["group_key"] = _group_key(row, m, vocab)
+    # a figure nothing dates is as of the publication day for the reader, but is compared with nothing
+    row["group_key"] = None if m.period is None and period is not None and period.granularity == "day" \
+        else _group_key(row, m, vocab)
     row["claim_id"] = _claim_id(m, q.text, q.start)
     return row
 
 
+# How a change of a metric is named (real-dev README, conventions 4 and 6): a growth rate in percent is
+# `<base>_growth_qoq|yoy`, a move in points of a percentage metric `<base>_change_qoq|yoy`.
+CHANGE_NAMES = {"percent": "{base}_growth_{span}", "pp": "{base}_change_{span}"}
+CONSENSUS_NAME = "{base}_consensus"
+
+
+def _stated_kind(m: Mention, vocab: Vocabulary, period: Period | None, base: Period | None) -> str | None:
+    """The metric the figure states: the mention's metric, or for a change of it, the change's own name.
+
+    A change whose span (quarter on quarter, year on year) the text does not give, and a multiple ('grew 7x'),
+    are kinds the vocabulary does not name: no metric, rather than the level's. `base_metric` keeps the level's."""
+    q = m.quantity
+    if not m.metric or q is None or m.metric not in vocab.metrics:
+        return m.metric
+    if m.relation == "multiple":
+        return None
+    measures_itself = vocab.accepts(m.metric, "percent")  # "shares fell 8%": the change is the metric
+    if q.unit == "pp" and measures_itself or q.unit == "percent" and m.relation == "growth" and not measures_itself:
+        span = _span_of_change(m, vocab, period, base)
+        return CHANGE_NAMES[q.unit].format(base=m.metric, span=span) if span else None
+    return m.metric
+
+
+def _span_of_change(m: Mention, vocab: Vocabulary, period: Period | None, base: Period | None) -> str | None:
+    """'qoq' or 'yoy': from the span words right after the figure (the first, before any next rate), else from
+    the base period."""
+    around = _around(m, 40)
+    after = around[len(m.quantity.text):]
+    next_rate = re.search(r"\d[\d.,]*\s*(?:%|percent|pts?\b|points?\b)", after)
+    after = after[:next_rate.start()] if next_rate else after
+    said = [(found.start(), span) for cue, span in ((vocab.cues.year_on_year, "yoy"), (vocab.cues.quarter_on_quarter, "qoq"))
+            for found in [cue.search(after)] if found]
+    if said:
+        return min(said)[1]
+    if base is not None and period is not None:
+        months = (period.start.year - base.start.year) * 12 + period.start.month - base.start.month
+        return "qoq" if 2 <= months <= 4 else "yoy" if 11 <= months <= 13 else None
+    return None
+
+
+def _provenance(m: Mention, period, metric: str | None) -> dict:
+    """Where the claim's fields were read; a period the text does not give is the publication date, assumed."""
+    return {"entity_from": (m.entity_from or "assumed") if m.entity else None,
+            "metric_from": (m.metric_from or "assumed") if metric else None,
+            "period_from": (m.period_from or "assumed") if m.period is not None else
+            ("assumed" if period is not None else None)}
+
+
 def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
     p = m.period
-    low, high = float(_ymd(p.start)), float(_ymd(p.end))
+    low, high = float(date_code(p.start)), float(date_code(p.end))
     row = {
         "source_id": m.source_id, "location": m.location, "quote": m.quote.strip(), "entity": m.entity,
         "metric": m.metric, "period": p.label, "value": low if low == high else None, "value_low": low,
@@ -103,6 +170,8 @@ def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
         "relation": None, "base_period": None, "members": None, "tolerance": 0.0, "value_text": p.text,
         "context": m.context, "line": m.line, "published": published.isoformat(), "metric_family": "event",
         "metric_scope": m.event, "stated_family": None, "stated_scope": None, "metric_imposed": False, "per": None,
+        "base_metric": m.metric,
+        **_provenance(m, p, m.metric),
     }
     parties = sorted({_top(m.entity, vocab)} | {_top(c, vocab) for c in (m.counterparty or "").split(";") if c})
     row["group_key"] = "|".join(["date", m.metric or "", "+".join(p for p in parties if p)])
@@ -175,8 +244,17 @@ def canonical_label(p: Period) -> str:
     return p.label
 
 
+def _granularity_of_span(period: Period | None) -> str:
+    """A figure nothing else qualifies: a flow over its quarter or year, else as of its date. An undated one is
+    as of the publication date (its period is then assumed, see _default_period)."""
+    if period is None:
+        return "point"
+    return SPAN_GRANULARITY.get(period.granularity, "point" if period.start == period.end else None)
+
+
 def _default_period(granularity: str | None, published: dt.date) -> Period | None:
-    """An undated figure is as of its source's date: the year, the last full quarter, or the month."""
+    """An undated figure is as of its source's date: the year, the last full quarter, or the month; with no
+    granularity either, the day itself."""
     if granularity == "annual":
         y = published.year
         return Period("", 0, 0, str(y), dt.date(y, 1, 1), dt.date(y, 12, 31), "year")
@@ -188,7 +266,7 @@ def _default_period(granularity: str | None, published: dt.date) -> Period | Non
         end = (dt.date(y + (q == 4), (3 * q) % 12 + 1, 1) - dt.timedelta(days=1))
         return Period("", 0, 0, f"{y}-Q{q}", start, end, "quarter")
     if granularity is None:
-        return None
+        return Period("", 0, 0, published.isoformat(), published, published, "day")
     start = published.replace(day=1)
     end = (start.replace(year=start.year + (start.month == 12), month=start.month % 12 + 1) - dt.timedelta(days=1))
     return Period("", 0, 0, f"{published.year}-{published.month:02d}", start, end, "month")
@@ -203,20 +281,16 @@ def _previous_year(p: Period) -> Period | None:
     return None
 
 
-def _around(m: Mention) -> str:
+def _around(m: Mention, width: int = 20) -> str:
     q = m.quantity
     if q is None:
         return ""
     idx = m.quote.find(q.text)
-    return m.quote[idx: idx + len(q.text) + 20] if idx >= 0 else m.quote
+    return m.quote[idx: idx + len(q.text) + width] if idx >= 0 else m.quote
 
 
 def _finite(x: float | None) -> float | None:
     return x if x is not None and math.isfinite(x) else None
-
-
-def _ymd(d: dt.date) -> int:
-    return d.year * 10000 + d.month * 100 + d.day
 
 
 def _claim_id(m: Mention, text: str, offset: int) -> str:

@@ -11,13 +11,20 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import yaml
 
 from .errors import UserError
+from .metadata import read_metadata
 from .parse import sniff_format
 from .safe_yaml import compose_file
+
+if TYPE_CHECKING:   # pandera loads only when a frame is built
+    from pandera.typing.pandas import DataFrame
+
+    from .schemas import DocumentsSchema
 
 REGISTRY_NAME = "sources.yaml"
 FORMATS = ("markdown", "text", "html")
@@ -43,6 +50,7 @@ class SourceDoc:
     status: str = "ok"
     reason: str = ""
     missing: list[str] = field(default_factory=list)
+    title_from: str = "title"          # where the title was read: title, front matter, or '' (only the file name)
 
     def row(self, root: Path) -> dict:
         try:
@@ -171,7 +179,7 @@ def _entry(node: yaml.Node, path: Path, sources_dir: Path) -> SourceDoc:
         raise UserError(f"'primary' must be true or false, not {primary!r}", file=path, line=lines["primary"])
     doc = SourceDoc(source_id=source_id, path=Path(str(values["path"])), title=str(values.get("title") or source_id),
                     publisher=str(values.get("publisher") or ""), published=published or dt.date.today(),
-                    format=fmt, primary=primary)
+                    format=fmt, primary=primary, title_from="title" if values.get("title") else "")
     doc.missing = [k for k in ("title", "publisher", "published") if k not in values]  # the format is detected
     return doc
 
@@ -215,20 +223,23 @@ def discover(sources_dir: Path) -> tuple[list[SourceDoc], list[str]]:
     for doc in docs:
         if doc.status == "ok":
             _read(doc)
-        dated_from = ""
-        if not doc.registered and doc.status == "ok":
-            dated_from = _date_from_content(doc)
+        dated_from = _fill_from_content(doc) if doc.status == "ok" and doc.missing else ""
         if doc.registered and doc.missing and doc.status == "ok":
             warnings.append(f"{sources_dir / REGISTRY_NAME}: source '{doc.source_id}' has no "
                             f"{', '.join(doc.missing)}; using defaults")
         if not doc.registered and doc.status == "ok":
-            as_of = (f"as-of {doc.published.isoformat()} read from the text ('{dated_from}')" if dated_from else
+            as_of = (f"as-of {doc.published.isoformat()} read from its {dated_from}" if dated_from else
                      f"as-of {doc.published.isoformat()} taken from the file's modification time, so its "
                      f"undated figures are compared as of that day")
             warnings.append(f"{doc.path}: not in {REGISTRY_NAME}; read as '{doc.source_id}' ({doc.format}) with "
-                            f"no title or publisher, {as_of}. Add an entry with 'published:' to "
+                            f"{_missing_words(doc)}, {as_of}. Add an entry with 'published:' to "
                             f"{sources_dir / REGISTRY_NAME} to set them")
     return docs, warnings
+
+
+def _missing_words(doc: SourceDoc) -> str:
+    gaps = [k for k in ("title", "publisher") if k in doc.missing]
+    return f"no {' or '.join(gaps)}" if gaps else f"title '{doc.title}' from its text"
 
 
 def _resolve_registered(doc: SourceDoc, root: Path) -> None:
@@ -252,7 +263,7 @@ def _unregistered(file: Path, root: Path, taken: set[str]) -> SourceDoc:
         source_id, n = f"{stem}-{n}", n + 1
     published = dt.datetime.fromtimestamp(file.lstat().st_mtime, tz=dt.timezone.utc).date()
     return SourceDoc(source_id=source_id, path=file, title=file.name, publisher="", published=published,
-                     format=None, registered=False, missing=["title", "publisher", "published"])
+                     format=None, registered=False, missing=["title", "publisher", "published"], title_from="")
 
 
 def _read(doc: SourceDoc) -> None:
@@ -309,7 +320,7 @@ def rejection_reason(data: bytes) -> str:
     return ""
 
 
-def documents_frame(docs: list[SourceDoc], root: Path) -> pd.DataFrame:
+def documents_frame(docs: list[SourceDoc], root: Path) -> DataFrame[DocumentsSchema]:
     from .schemas import DocumentsSchema, columns_of
     rows = [d.row(Path(root).resolve()) for d in docs]
     return pd.DataFrame(rows, columns=columns_of(DocumentsSchema))
@@ -322,25 +333,17 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
-# "Published February 3, 2026", "Updated: 2026-02-03", <meta name="date" content="2026-02-03">, <time datetime=...>
-CONTENT_DATE = re.compile(
-    r"(?i)(?:published|posted|updated|dated?|as of|release date|datetime=[\"']|content=[\"'])\s*(?:on\s*)?:?\s*"
-    r"((?:January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2}|"
-    r"\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{4})")
+def _fill_from_content(doc: SourceDoc) -> str:
+    """Fill the fields a registry entry left out from what the document says about itself.
 
-
-def _date_from_content(doc: SourceDoc) -> str:
-    """An unregistered document's own publication date, when its first lines state one; '' when not."""
-    m = CONTENT_DATE.search(doc.text[:4000])
-    if not m:
-        return ""
-    text = re.sub(r"\s+", " ", m.group(1).replace(",", "").replace(".", "")).strip()
-    for fmt in ("%B %d %Y", "%b %d %Y", "%Y-%m-%d", "%d %B %Y"):
-        try:
-            doc.published = dt.datetime.strptime(text.replace("Sept ", "Sep "), fmt).date()
-            doc.missing = [k for k in doc.missing if k != "published"]
-            return m.group(0).strip()
-        except ValueError:
-            continue
-    return ""
+    Returns how the as-of date was found ('' when the document does not state one)."""
+    meta = read_metadata(doc.text, doc.format)
+    if "title" in doc.missing and meta.title:
+        doc.title = meta.title
+        doc.title_from = "front matter" if meta.found_in.get("title") == "front matter" else "title"
+    if "publisher" in doc.missing and meta.publisher:
+        doc.publisher = meta.publisher
+    if "published" in doc.missing and meta.published:
+        doc.published = meta.published
+    doc.missing = [k for k in doc.missing if not getattr(meta, k)]
+    return meta.found_in.get("published", "") if meta.published else ""

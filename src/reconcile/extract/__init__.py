@@ -1,0 +1,131 @@
+"""Extract stage: parsed blocks → figure mentions, each tied to an entity, a metric and a period.
+
+Tables are read by their shape, decided from the header row and the first
+column: entities in rows, entities in columns, a time series (periods in the
+first column), or key/value rows under an entity heading. Prose is read clause
+by clause: the nearest metric words name the metric, the subject of the clause
+(or of the heading, for "the company") names the entity.
+
+Nothing here knows a company or a metric by name: that is the vocabulary's job,
+and the cue words read around a figure are data too (vocab/cues.yaml).
+
+Parts: tables (shapes and cells), prose (sentences and clauses), events (date
+claims), emit (a figure at its site → a mention), periods and words (what the
+text around a figure says), lexicon (header and stop words), model (the types).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from ..parse import Block
+from ..quantities import Period
+from ..vocab import Vocabulary
+from .model import Context, Extraction, FigureSite, Mention, Reading, Topic, UnparsedFigure
+from .periods import find_periods, find_quantities
+from .prose import read_prose
+from .tables import read_table, table_scale
+from .topic import document_topic
+from .words import metrics_beside_entities
+
+__all__ = ["Context", "Extraction", "FigureSite", "Mention", "Topic", "UnparsedFigure", "document_topic",
+           "extract_document", "find_periods", "find_quantities", "metrics_beside_entities"]
+
+
+def extract_document(blocks: list[Block], source_id: str, published: dt.date, vocab: Vocabulary,
+                     heading_label=None, topic: Topic | None = None) -> Extraction:
+    """Every figure of a parsed document. `topic` is what the document is about by its own title or
+    publisher (document_topic): the entity of a block whose headings and sentences name no one."""
+    from ..parse import heading_label as default_label
+    label_of = heading_label or default_label
+    out = Extraction()
+    counters: dict[tuple[str, str], int] = {}
+    context_cache: dict[tuple[str, ...], Context] = {}
+    pending_scale = None
+    lead: tuple[tuple[str, ...], Period] | None = None
+    for block in blocks:
+        key = block.headings
+        if key not in context_cache:
+            context_cache[key] = heading_context(block.headings, published, vocab, label_of, topic)
+        ctx = context_cache[key]
+        if lead is not None and _continues_list(block, lead[0]):
+            ctx = replace(ctx, period=lead[1], period_from="heading")
+        else:
+            lead = None
+        start = lead_in_period(block, ctx, published, vocab)
+        if start is not None:
+            lead = (block.headings, start)
+        section = ctx.label
+        kind = "table" if block.kind == "table" else ("bullet" if block.kind == "bullet" else "paragraph")
+        if block.kind == "heading":
+            kind = "heading"
+        n = counters[(section, kind)] = counters.get((section, kind), 0) + 1
+        reading = Reading(source_id, published, vocab, out, block.line, topic=topic)
+        if block.kind == "table":
+            read_table(reading, block, ctx, f"{section} › table {n}", pending_scale)
+            pending_scale = None
+        elif block.kind == "paragraph" and len(block.text) <= 80 and table_scale(vocab.cues, [block.text], ()):
+            pending_scale = table_scale(vocab.cues, [block.text], ())  # "($ in billions)" alone above a table
+        else:
+            heading_ctx = ctx
+            if block.kind == "heading":
+                # A heading is read in the context of its parents, with itself as the topic.
+                heading_ctx = heading_context(block.headings + (block.text,), published, vocab, label_of, topic)
+            read_prose(reading, block.text, heading_ctx, f"{section} › {kind} {n}")
+    return out
+
+
+def heading_context(headings: tuple[str, ...], published: dt.date, vocab: Vocabulary, label_of,
+                    topic: Topic | None = None) -> Context:
+    """The entity, metric and period the headings above a block name (the entity else the document's topic),
+    and the block's section label."""
+    entity = metric = period = None
+    texts = [h.split(" | ")[0] for h in reversed(headings)]
+    for depth, text in enumerate(texts):
+        if entity is None:
+            ents = [m for m in vocab.entity_matcher.find(text)]
+            if ents:
+                entity = ents[0].name
+        if metric is None and depth == 0 and len(headings) > 1:
+            # Only a section's own heading names its metric; a document title ("Earnings Tracker") does not.
+            mets = metrics_beside_entities(vocab, text)
+            if mets:
+                metric = mets[0].name
+    entity_from = referred_from = "heading"
+    if entity is None and topic is not None:
+        # An issuer's release is about the issuer as read; a headline's subject is only likely the topic.
+        entity, referred_from = topic.entity, topic.read_from
+        entity_from = topic.read_from if topic.issuer else "assumed"
+    period_from = "heading"
+    for depth, text in enumerate(texts):
+        periods = [p for p in find_periods(text, published, vocab.fiscal_year_end(entity)) if p.relation == "in"]
+        if periods:
+            period = periods[0]
+            period_from = "title" if depth == len(texts) - 1 else "heading"
+            break
+    label = label_of(headings[0]) if headings else "document"
+    if len(headings) > 1:
+        inner = label_of(headings[-1])
+        if inner and inner != label:
+            label = f"{label} › {inner}"
+    return Context(entity=entity, metric=metric, period=period, label=label, entity_from=entity_from,
+                   referred_from=referred_from, period_from=period_from)
+
+
+def lead_in_period(block: Block, ctx: Context, published: dt.date, vocab: Vocabulary) -> Period | None:
+    """'NVIDIA's outlook for the fourth quarter of fiscal 2026 is as follows:': the period a list's lead-in names,
+    for the figures listed under it (guidance gets the period it is for)."""
+    text = block.text.strip()
+    if block.kind != "paragraph" or not text.endswith(":") or len(text) > 240:
+        return None
+    ents = vocab.entity_matcher.find(text)
+    entity = ents[0].name if ents else ctx.entity
+    periods = [p for p in find_periods(text, published, vocab.fiscal_year_end(entity)) if p.relation == "in"]
+    return periods[-1] if periods else None
+
+
+def _continues_list(block: Block, headings: tuple[str, ...]) -> bool:
+    """A block still under a lead-in: a bullet or a sentence-like paragraph in the same section (a short line
+    without end punctuation, such as 'Highlights', starts a new part)."""
+    return block.headings == headings and (block.kind == "bullet" or (
+        block.kind == "paragraph" and block.text.rstrip()[-1:] in ".!?:)\"”'’"))

@@ -1,0 +1,57 @@
+"""The document's own topic: the company a press release is issued by, or the subject of a headline.
+
+A sentence that says "the company", "the chipmaker" or "we", or names no one at all, is about the document's
+topic. An issuer (a publisher the vocabulary knows as a company, or a title that opens "NVIDIA Announces …")
+is read as stated; a news headline's subject is only the likely topic, so a sentence that names no one and
+points at nothing is *assumed* to be about it, while "the company" in it refers to it as read.
+"""
+from __future__ import annotations
+
+from ..vocab import Vocabulary
+from .model import Topic
+from .words import prepositional, top_company
+
+TITLE_SUBJECT_CHARS = 25   # a headline's subject opens it: "CoreWeave shares slip …", not "… as Nvidia earnings …"
+
+
+def document_topic(vocab: Vocabulary, title: str, publisher: str, title_from: str = "title") -> Topic | None:
+    """The issuer (from the publisher or a title that opens with a company), else the headline's subject."""
+    issuer = _company_in(vocab, publisher)
+    if issuer is not None:
+        return Topic(issuer, title_from or "title", issuer=True)
+    if not title_from:
+        return None  # the "title" is only the file's name
+    subject = _title_subject(vocab, title)
+    if subject is None:
+        return None
+    entity = vocab.entities.get(subject)
+    announces = bool(vocab.cues.issuer_verb.match(title[_end_of(vocab, title, subject):]))
+    issuer = announces and entity is not None and entity.kind == "company"
+    return Topic(subject, title_from, issuer=issuer)
+
+
+def _company_in(vocab: Vocabulary, publisher: str) -> str | None:
+    """'NVIDIA Newsroom', 'CoreWeave (Business Wire)': a publisher that is a company the vocabulary knows."""
+    found = vocab.entity_matcher.find(publisher or "")
+    if len(found) != 1:
+        return None
+    name = top_company(vocab, found[0].name)
+    entity = vocab.entities.get(name)
+    return name if entity is not None and entity.kind == "company" else None
+
+
+def _title_subject(vocab: Vocabulary, title: str) -> str | None:
+    """The one name a headline opens with; a list of names ('Microsoft, NVIDIA, and Anthropic announce') has no
+    single subject."""
+    found = vocab.entity_matcher.find(title)
+    if not found or found[0].start >= TITLE_SUBJECT_CHARS or prepositional(vocab.cues, title, found[0]):
+        return None
+    if len(found) > 1 and vocab.cues.name_list_join.match(title[found[0].end:found[1].start]):
+        return None
+    if vocab.cues.name_modifier.match(title[found[0].end:]):
+        return None  # "Alphabet-owned Waymo …": the name describes another subject
+    return found[0].name
+
+
+def _end_of(vocab: Vocabulary, title: str, name: str) -> int:
+    return next(m.end for m in vocab.entity_matcher.find(title) if m.name == name)

@@ -1,0 +1,30 @@
+"""Metric, value and unit of figures in prose, end to end through extract and normalise (cases in
+tests/fixtures/metric_patterns.yaml)."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import pytest
+import yaml
+
+from reconcile.extract import extract_document
+from reconcile.normalise import claims_frame
+from reconcile.parse import Block
+
+CASES = yaml.safe_load((Path(__file__).parent / "fixtures" / "metric_patterns.yaml").read_text())["cases"]
+AS_OF = dt.date(2026, 2, 1)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c['figure']} in {c['text'][:40]}" for c in CASES])
+def test_metric_value_unit_of_a_figure(vocab, case):
+    out = extract_document([Block("paragraph", case["text"], 1, ("News",))], "doc", AS_OF, vocab)
+    claims = claims_frame(out.mentions, {"doc": AS_OF}, vocab)
+    row = claims[claims["value_text"] == case["figure"]]
+    assert len(row) == 1, claims[["value_text", "metric", "value"]]
+    row = row.iloc[0]
+    metric = row["metric"] if isinstance(row["metric"], str) else ""
+    if case["metric"] != "*":
+        assert metric == case["metric"]
+    assert math.isclose(row["value"], case["value"], rel_tol=1e-9) and row["unit"] == case["unit"], row.to_dict()
