@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -18,7 +19,7 @@ from .resources import ReconcileSettings
 
 
 # The CLI shows its own progress and warning lines; Dagster's event log stays in the instance.
-QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}   # a failure is raised, not logged
 
 
 @dataclass
@@ -32,6 +33,7 @@ class RunResult:
     report_path: Path
     out_dir: Path
     warnings: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)   # ERROR-severity checks that failed, with what failed
     extracted: int = 0
     cached: int = 0
 
@@ -69,17 +71,20 @@ def run_pipeline(sources_dir: Path, out_dir: Path, progress: Callable[[str], Non
     with run_locks(settings.out_path, settings.home_path):
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     if not result.success:
-        raise RuntimeError(_failure_message(result))
+        raise _failure(result)
     return _summary(result, settings, warnings)
 
 
-def _failure_message(result) -> str:
+def _failure(result) -> Exception:
+    """A step's UserError (e.g. a damaged decisions database) stays one clear line; anything else is a bug."""
     for event in result.all_events:
         if event.is_step_failure:
             data = event.step_failure_data
             cause = data.error.cause if data.error and data.error.cause else data.error
-            return f"step '{event.step_key}' failed: {cause.message.strip() if cause else 'unknown error'}"
-    return "the run failed"
+            if cause is not None and cause.cls_name in ("UserError", "RunLockedError"):
+                return UserError(cause.message.split(": ", 1)[-1].strip())
+            return RuntimeError(f"step '{event.step_key}' failed: {cause.message.strip() if cause else 'unknown error'}")
+    return RuntimeError("the run failed")
 
 
 def _summary(result, settings: ReconcileSettings, warnings: list[str]) -> RunResult:
@@ -96,6 +101,21 @@ def _summary(result, settings: ReconcileSettings, warnings: list[str]) -> RunRes
         by_kind={k: int(v) for k, v in conflicts["kind"].value_counts().items()} if len(conflicts) else {},
         by_severity={k: int(v) for k, v in open_["severity"].value_counts().items()} if len(open_) else {},
         report_path=settings.out_path / "report.html", out_dir=settings.out_path, warnings=warnings,
+        failed_checks=_critical_failures(result),
         extracted=int(meta["extracted_documents"].value) if "extracted_documents" in meta else 0,
         cached=int(meta["cached_documents"].value) if "cached_documents" in meta else 0,
     )
+
+
+def _critical_failures(result) -> list[str]:
+    """Each failed ERROR-severity check (the critical GX suites, the claims schema), naming what failed."""
+    failed = []
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
+            continue
+        table = getattr(evaluation.metadata.get("failures"), "value", "") or ""
+        # failures_markdown rows: | severity | expectation | column | unexpected | values |
+        found = dict.fromkeys(f"{name} on {column.strip()}" if column.strip() else name
+                              for name, column in re.findall(r"^\| critical \| (\w+) \| ([^|]*)\|", table, re.M))
+        failed.append(evaluation.check_name + (f": {'; '.join(found)}" if found else ""))
+    return failed

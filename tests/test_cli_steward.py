@@ -141,7 +141,7 @@ def store() -> DecisionStore:
 
 def statuses(env) -> dict[str, str]:
     """Status per conflict id as `reconcile conflicts` prints it."""
-    lines = ok("conflicts").stdout.splitlines()
+    lines = ok("conflicts", "--all").stdout.splitlines()
     return {cid: next(s for s in ("open", "resolved", "dismissed", "stale") if f" {s} " in line)
             for line in lines for cid in (VALUATION, CATEGORY) if cid in line}
 
@@ -193,7 +193,7 @@ def test_approve_by_claim_resolves_and_records_everything(env):
     assert decision.values == {REPORT_730: 730 * B, WEEKLY_830: 830 * B}
     assert decision.claim_ids == f"{REPORT_730};{WEEKLY_830}"
     assert statuses(env)[VALUATION] == "resolved"
-    assert "#1 approve by ana" in ok("conflicts").stdout
+    assert "#1 approve by ana" in ok("conflicts", "--all").stdout
 
 
 def test_dismiss_then_reopen_then_history(env):
@@ -228,6 +228,60 @@ def test_history_marks_orphaned_decisions_and_conflicts_reports_them(env):
     assert "orphaned" in ok("history").stdout
     assert "1 decision(s) refer to conflicts this run no longer finds" in ok("conflicts").stdout
     assert len(store().history()) == 1
+
+
+# -- issue 12: the queue, repeats, and what a decision changes --------------------------------------
+
+
+def test_the_queue_is_open_and_stale_by_default_and_with_status_open(env):
+    ok("approve", VALUATION, "--claim", WEEKLY_830, "--by", "ana", "--reason", "latest round terms")
+    ok("dismiss", CATEGORY, "--by", "ben", "--reason", "labelled run-rate")
+    write_run(env.out, third_valuation=True)         # the approval goes stale; the dismissal holds
+    for queue in (ok("conflicts").stdout, ok("conflicts", "--status", "open").stdout):
+        assert VALUATION in queue and CATEGORY not in queue
+        assert "1 of 2 conflicts shown" in queue
+    stale_only = ok("conflicts", "--status", "stale").stdout
+    assert VALUATION in stale_only and CATEGORY not in stale_only
+    dismissed_only = ok("conflicts", "--status", "dismissed").stdout
+    assert CATEGORY in dismissed_only and VALUATION not in dismissed_only
+    everything = ok("conflicts", "--all").stdout
+    assert VALUATION in everything and CATEGORY in everything
+
+
+def test_an_empty_queue_says_where_the_decided_conflicts_are(env):
+    ok("dismiss", VALUATION, "--by", "ben", "--reason", "one is a target")
+    ok("dismiss", CATEGORY, "--by", "ben", "--reason", "labelled run-rate")
+    assert "No open or stale conflicts: all 2 are decided (see `reconcile conflicts --all`)." in ok("conflicts").stdout
+
+
+@pytest.mark.parametrize("command", [("approve", VALUATION, "--claim", WEEKLY_830), ("dismiss", VALUATION),
+                                     ("reopen", CATEGORY)])
+def test_deciding_says_out_changes_on_the_next_run_and_how(env, command):
+    if command[0] == "reopen":
+        ok("dismiss", CATEGORY, "--by", "ben", "--reason", "labelled run-rate")
+    said = ok(*command, "--by", "ana", "--reason", "r").stdout
+    assert f"{env.out} (report, golden record) changes on the next run: reconcile run --out {env.out}" \
+        in " ".join(said.split())
+
+
+@pytest.mark.parametrize("first, again, expect", [
+    (("dismiss", VALUATION), ("dismiss", VALUATION), f"{VALUATION} is already dismissed by decision #1"),
+    (("approve", VALUATION, "--claim", WEEKLY_830), ("approve", VALUATION, "--claim", WEEKLY_830),
+     f"{VALUATION} is already resolved with this choice by decision #1"),
+    (("approve", VALUATION, "--value", "830B"), ("approve", VALUATION, "--value", "$830 billion"),
+     f"{VALUATION} is already resolved with this choice by decision #1"),
+])
+def test_repeating_the_decision_in_force_is_refused_like_reopening_an_open_conflict(env, first, again, expect):
+    ok(*first, "--by", "ben", "--reason", "r")
+    _fails(*again, "--by", "ana", "--reason", "r", expect=expect)
+    assert len(store().history()) == 1
+
+
+def test_changing_an_approval_is_not_a_repeat(env):
+    ok("approve", VALUATION, "--claim", WEEKLY_830, "--by", "ben", "--reason", "r")
+    ok("approve", VALUATION, "--claim", REPORT_730, "--by", "ana", "--reason", "the report is right")
+    ok("dismiss", VALUATION, "--by", "ana", "--reason", "not comparable after all")
+    assert [d.action for d in store().history()] == ["approve", "approve", "dismiss"]
 
 
 # -- across runs -------------------------------------------------------------------------------------

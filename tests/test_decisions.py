@@ -188,24 +188,33 @@ def test_export_import_round_trips_into_an_empty_store(store, tmp_path):
     _fill(store)
     text = export_yaml(store.history())
     copy = DecisionStore(tmp_path / "copy" / "decisions.db")
-    assert copy.import_decisions(parse_import(text, "d.yaml")) == (3, 0)
+    assert copy.import_decisions(parse_import(text, "d.yaml")) == (3, 0, 0)
     assert export_yaml(copy.history()) == text
 
 
 def test_reimport_is_idempotent(store):
     _fill(store)
     text = export_yaml(store.history())
-    assert store.import_decisions(parse_import(text, "d.yaml")) == (0, 3)
+    assert store.import_decisions(parse_import(text, "d.yaml")) == (0, 3, 0)
     assert len(store.history()) == 3
 
 
-def test_imported_decision_supersedes_the_local_latest(store, tmp_path):
+def test_imported_decision_supersedes_the_local_latest_when_it_is_newer(store, tmp_path):
+    local = store.record(decision(), seen=None).decision
+    elsewhere = DecisionStore(tmp_path / "elsewhere.db")
+    elsewhere.record(decision("dismiss", by="carla"), seen=None)
+    assert store.import_decisions(parse_import(export_yaml(elsewhere.history()), "d.yaml")) == (1, 0, 0)
+    assert store.latest(CONFLICT).decided_by == "carla"
+    assert store.latest(CONFLICT).supersedes == local.id
+
+
+def test_an_older_imported_decision_joins_the_history_without_becoming_latest(store, tmp_path):
     elsewhere = DecisionStore(tmp_path / "elsewhere.db")
     elsewhere.record(decision("dismiss", by="carla"), seen=None)
     local = store.record(decision(), seen=None).decision
-    store.import_decisions(parse_import(export_yaml(elsewhere.history()), "d.yaml"))
-    assert store.latest(CONFLICT).decided_by == "carla"
-    assert store.latest(CONFLICT).supersedes == local.id
+    assert store.import_decisions(parse_import(export_yaml(elsewhere.history()), "d.yaml")) == (1, 0, 1)
+    assert store.latest(CONFLICT) == local
+    assert [d.decided_by for d in store.history(CONFLICT)] == ["ana", "carla"]
 
 
 def test_unquoted_timestamps_keep_their_iso_text():

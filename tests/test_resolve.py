@@ -91,10 +91,11 @@ def test_stale_conflict_keeps_the_earlier_decision_beside_it():
     assert (row["decided_value"], row["decided_claim_id"]) == (830 * B, "c-000000000002")
 
 
-def test_latest_is_by_id_not_by_timestamp():
-    later_clock_first = decisions(dict(action="dismiss", decided_at="2030-01-01T00:00:00+00:00"),
-                                  dict(chosen_value=830 * B))
-    assert apply_decisions(VALUATION_CONFLICT, later_clock_first).loc[0, "status"] == "resolved"
+def test_latest_is_by_its_own_time_not_by_id():
+    # Issue 12 item 14: an import in parts inserts an older decision last; it must not win.
+    newer_inserted_first = decisions(dict(action="dismiss", decided_at="2030-01-01T00:00:00+00:00"),
+                                     dict(chosen_value=830 * B))
+    assert apply_decisions(VALUATION_CONFLICT, newer_inserted_first).loc[0, "status"] == "dismissed"
 
 
 def test_reapplying_replaces_the_previous_view():

@@ -19,6 +19,7 @@ written anything. Any other exception is a bug and keeps its traceback.
 from __future__ import annotations
 
 import math
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,8 @@ from typer.core import TyperGroup
 
 from .config import Settings
 from .decisions import (
-    DecisionStore, NewDecision, Recorded, decisions_frame, export_yaml, parse_import,
+    DecisionStore, NewDecision, Recorded, chronological, decisions_frame, export_yaml, figure_problems, load_import,
+    magnitude_gap, stated_numbers,
 )
 from .errors import UserError
 from .figures import present as _present
@@ -57,7 +59,7 @@ class _Reconcile(TyperGroup):
         try:
             return super().invoke(ctx)
         except UserError as error:
-            typer.echo(f"error: {error.render()}", err=True)
+            typer.echo(f"error: {inert(error.render())}", err=True)
             raise typer.Exit(error.exit_code) from None
 
 
@@ -83,9 +85,26 @@ ByOption = typer.Option(..., "--by", metavar="NAME", help="Who decides (recorded
 ReasonOption = typer.Option(..., "--reason", metavar="TEXT", help="Why (required, recorded in the audit trail).")
 
 
+# Control characters (ESC, BEL, C1 codes) and bidi overrides in a name, a reason, a source title
+# or a quote could retitle the window, write the clipboard or hide text; they print as escapes.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def inert(text: str) -> str:
+    """`text` with every control character shown as a visible escape (\\x1b), so a terminal prints it as text."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+class _InertConsole(Console):
+    """Every string rich renders (printed text and each table cell) goes through `render_str`."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        return super().render_str(inert(text), **kwargs)
+
+
 def _console() -> Console:
     # Piped output (CI logs, `| less`) gets a readable width instead of rich's 80-column default.
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+    return _InertConsole(highlight=False, width=None if sys.stdout.isatty() else 140)
 
 
 def _store() -> DecisionStore:
@@ -176,9 +195,15 @@ def run(
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     console.print(_run_summary(result))
     console.print(f"Report: {escape(str(result.report_path))}")
+    failed_checks = getattr(result, "failed_checks", [])
+    for failure in failed_checks:
+        console.print(f"[red]critical data check failed:[/red] {escape(failure)}")
     blocking = _blocking_conflicts(result.by_severity, fail_on)
     if blocking:
         console.print(f"[red]{blocking} open conflict(s) at or above severity {fail_on}[/red] (--fail-on {fail_on})")
+    if failed_checks and fail_on:
+        console.print(f"[red]{len(failed_checks)} critical data check(s) failed[/red] (--fail-on {fail_on})")
+    if blocking or (failed_checks and fail_on):
         raise typer.Exit(1)
 
 
@@ -225,27 +250,34 @@ def _blocking_conflicts(by_severity: dict[str, int], fail_on: str | None) -> int
 @app.command("conflicts")
 def list_conflicts(
     status: Optional[StatusChoice] = typer.Option(
-        None, "--status", help="Only conflicts with this status."),
+        None, "--status", help="Only conflicts with this status (open includes stale: both are the queue)."),
+    show_all: bool = typer.Option(False, "--all", help="Every conflict, decided ones too."),
     kind: Optional[KindChoice] = typer.Option(
         None, "--kind", help="Only conflicts of this kind."),
     entity: Optional[str] = typer.Option(None, "--entity", metavar="E", help="Only conflicts about this entity."),
     out: Path = OutOption,
 ) -> None:
-    """List the last run's conflicts with their current status and suggestion.
+    """List the queue: the last run's open and stale conflicts, with their suggestion.
+
+    A stale conflict's decision was taken on other evidence, so it is back in the queue.
+    --status picks one status (open still includes stale); --all lists decided conflicts too.
 
     Examples:
 
         reconcile conflicts
 
-        reconcile conflicts --status open --kind value
+        reconcile conflicts --status dismissed --kind value
+
+        reconcile conflicts --all
 
         reconcile conflicts --entity OpenAI --out out
     """
     view = load_run(out, _store())
-    shown = _filtered(view.conflicts, status, kind, entity)
+    statuses = _QUEUE if status in (None, "open") and not show_all else () if show_all else (status,)
+    shown = _filtered(view.conflicts, statuses, kind, entity)
     console = _console()
     if shown.empty:
-        console.print("No conflicts match." if len(view.conflicts) else "The last run found no conflicts.")
+        console.print(_nothing_shown(view.conflicts, status, kind, entity, show_all))
     else:
         console.print(_conflicts_table(shown, view.claims))
     counts = view.conflicts["status"].value_counts()
@@ -257,10 +289,24 @@ def list_conflicts(
                       "they are kept — see `reconcile history`.[/yellow]")
 
 
-def _filtered(conflicts: pd.DataFrame, status: str | None, kind: str | None, entity: str | None) -> pd.DataFrame:
+_QUEUE = ("open", "stale")   # what a steward still has to decide
+
+
+def _nothing_shown(conflicts: pd.DataFrame, status: str | None, kind: str | None, entity: str | None,
+                   show_all: bool) -> str:
+    if not len(conflicts):
+        return "The last run found no conflicts."
+    if status in (None, "open") and not (kind or entity or show_all):
+        return (f"No open or stale conflicts: all {len(conflicts)} are decided "
+                "(see `reconcile conflicts --all`).")
+    return "No conflicts match."
+
+
+def _filtered(conflicts: pd.DataFrame, statuses: tuple[str, ...], kind: str | None,
+              entity: str | None) -> pd.DataFrame:
     keep = pd.Series(True, index=conflicts.index)
-    if status:
-        keep &= conflicts["status"] == status
+    if statuses:
+        keep &= conflicts["status"].isin(statuses)
     if kind:
         keep &= conflicts["kind"] == kind
     if entity:
@@ -424,6 +470,7 @@ def approve(
     view = load_run(out, store)
     conflict = view.conflict(conflict_id)
     chosen = _chosen_claim(conflict, claim, view) if claim else _chosen_value(conflict, value, view)
+    _refuse_repeat(view, conflict, "approve", chosen)
     _record(store, view, conflict, "approve", by, reason, **chosen)
 
 
@@ -443,7 +490,9 @@ def dismiss(
     by, reason = _who_and_why(by, reason)
     store = _store()
     view = load_run(out, store)
-    _record(store, view, view.conflict(conflict_id), "dismiss", by, reason)
+    conflict = view.conflict(conflict_id)
+    _refuse_repeat(view, conflict, "dismiss", {})
+    _record(store, view, conflict, "dismiss", by, reason)
 
 
 @app.command()
@@ -467,6 +516,31 @@ def reopen(
         raise UserError(f"{conflict_id} is already open; there is no decision to reopen",
                         hint=f"see `reconcile show {conflict_id}`")
     _record(store, view, conflict, "reopen", by, reason)
+
+
+def _refuse_repeat(view: RunView, conflict: pd.Series, action: str, chosen: dict[str, Any]) -> None:
+    """Recording the decision already in force again is refused, as reopening an open conflict is."""
+    in_force = {"approve": "resolved", "dismiss": "dismissed"}[action]
+    if conflict["status"] != in_force:
+        return                                   # open, stale, or the other decision: a real change
+    latest = _decision_row(view.decisions, int(conflict["decision_id"]))
+    if action == "approve" and not _same_choice(latest, chosen):
+        return
+    what = "dismissed" if action == "dismiss" else "resolved with this choice"
+    conflict_id = conflict["conflict_id"]
+    raise UserError(f"{conflict_id} is already {what} by decision #{int(latest['id'])} "
+                    f"({latest['action']} by {latest['decided_by']}); nothing to record",
+                    hint=f"see `reconcile history {conflict_id}`; to change it, approve another value or reopen it")
+
+
+def _decision_row(decided: pd.DataFrame, decision_id: int) -> pd.Series:
+    return decided[decided["id"] == decision_id].iloc[0]
+
+
+def _same_choice(latest: pd.Series, chosen: dict[str, Any]) -> bool:
+    if _present(latest.get("chosen_claim_id")) or chosen.get("chosen_claim_id"):
+        return latest.get("chosen_claim_id") == chosen.get("chosen_claim_id")
+    return all(_num(latest.get(key)) == chosen.get(key) for key in ("chosen_value", "chosen_low", "chosen_high"))
 
 
 def _who_and_why(by: str, reason: str) -> tuple[str, str]:
@@ -503,8 +577,39 @@ def _chosen_value(conflict: pd.Series, text: str, view: RunView) -> dict[str, An
         raise UserError(f"--value {text!r} reads as {unit}, but conflict {conflict['conflict_id']} is about "
                         f"{' / '.join(sorted(units))} figures",
                         hint="give the figure in the conflict's unit, e.g. " + _unit_example(sorted(units)[0]))
-    return dict(chosen_claim_id=None, chosen_value=_num(quantity.value), chosen_low=_num(quantity.low),
-                chosen_high=_num(quantity.high), unit=unit)
+    chosen = dict(chosen_claim_id=None, chosen_value=_num(quantity.value), chosen_low=_num(quantity.low),
+                  chosen_high=_num(quantity.high), unit=unit)
+    _refuse_implausible(conflict, text, chosen, view)
+    return chosen
+
+
+def _refuse_implausible(conflict: pd.Series, text: str, chosen: dict[str, Any], view: RunView) -> None:
+    """The checks `decisions import` applies too (decisions.figure_problems), worded for the command line."""
+    involved = claims_of(conflict, view.claims)
+    stated = stated_numbers({c["claim_id"]: _claim_values(c) for _, c in involved.iterrows()})
+    problems = figure_problems(chosen["chosen_value"], chosen["chosen_low"], chosen["chosen_high"],
+                               chosen["unit"], stated)
+    if not problems:
+        return
+    unit = chosen["unit"]
+    figure = chosen["chosen_value"] if chosen["chosen_value"] is not None else chosen["chosen_low"]
+    why = problems[0][1].split(" ", 2)[-1]            # "chosen_value 35 is ..." -> "is ..."
+    hint = _scale_hint(figure, unit, stated) if "orders of magnitude" in why else \
+        f"compare with the figures in `reconcile show {conflict['conflict_id']}`, or approve one with --claim"
+    raise UserError(f"--value {text!r} reads as {format_value(figure, unit)}, which {why}", hint=hint)
+
+
+def _scale_hint(figure: float, unit: str, stated: list[float]) -> str:
+    """Name the scale word that brings a bare number next to the conflict's figures ("did you mean $35B?")."""
+    if 0 < figure < 1e6 and stated:
+        for letter, scale in (("K", 1e3), ("M", 1e6), ("B", 1e9), ("T", 1e12)):
+            if magnitude_gap(figure * scale, stated) < 10:
+                return (f"did you mean {format_value(figure * scale, unit)}? write {_plain_number(figure)}{letter}")
+    return "write the figure with its scale, as the documents do: e.g. " + _unit_example(unit)
+
+
+def _plain_number(number: float) -> str:
+    return f"{number:g}" if abs(number) < 1e15 else repr(number)
 
 
 def _chosen_date(conflict: pd.Series, text: str) -> dict[str, Any]:
@@ -550,13 +655,13 @@ def _record(store: DecisionStore, view: RunView, conflict: pd.Series, action: st
                       values={c["claim_id"]: _claim_values(c) for _, c in involved.iterrows()}, **chosen)
     seen = _latest_seen(view.decisions, conflict_id)
     recorded = store.record(new, seen=seen)
-    _report_recorded(recorded)
+    _report_recorded(recorded, view.out_dir)
 
 
 def _latest_seen(decided: pd.DataFrame, conflict_id: str) -> int | None:
     """The latest decision for the conflict as this command read it (the optimistic check)."""
-    mine = decided[decided["conflict_id"] == conflict_id]
-    return int(mine["id"].max()) if len(mine) else None
+    mine = chronological(decided[decided["conflict_id"] == conflict_id])
+    return int(mine["id"].iloc[-1]) if len(mine) else None
 
 
 def _claim_values(claim: pd.Series) -> Any:
@@ -564,7 +669,7 @@ def _claim_values(claim: pd.Series) -> Any:
     return value if value is not None else [_num(claim.get("value_low")), _num(claim.get("value_high"))]
 
 
-def _report_recorded(recorded: Recorded) -> None:
+def _report_recorded(recorded: Recorded, out_dir: Path) -> None:
     decision = recorded.decision
     console = _console()
     figure = ""
@@ -579,6 +684,9 @@ def _report_recorded(recorded: Recorded) -> None:
         console.print(f"[yellow]note: decision #{other.id} ({other.action} by {escape(other.decided_by)}) was recorded "
                       f"for {decision.conflict_id} while you were deciding; yours supersedes it and both are "
                       "in `reconcile history`.[/yellow]")
+    # The decision is in the store now; the files under out/ are rewritten only by a run.
+    console.print(f"{escape(str(out_dir))} (report, golden record) changes on the next run: "
+                  f"reconcile run --out {escape(str(out_dir))}")
 
 
 # -- history ---------------------------------------------------------------------------------------
@@ -691,14 +799,14 @@ def import_decisions(
     """
     if not file.is_file():
         raise UserError(f"{file} not found", hint="give the path of a file written by `reconcile decisions export`")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UserError("not a UTF-8 text file", file=file,
-                        hint="give a YAML file written by `reconcile decisions export`") from None
-    incoming = parse_import(text, file)
-    added, skipped = _store().import_decisions(incoming)
-    _console().print(f"Imported {added} decision(s) from {file}; {skipped} already present were skipped.")
+    incoming = load_import(file)
+    done = _store().import_decisions(incoming)
+    console = _console()
+    console.print(f"Imported {done.added} decision(s) from {escape(str(file))}; "
+                  f"{done.skipped} already present were skipped.")
+    if done.older:
+        console.print(f"[yellow]note: {done.older} of them are older than the decision already recorded for their "
+                      "conflict: they join the history and do not change its status (see `reconcile history`).[/yellow]")
 
 
 # -- small helpers ---------------------------------------------------------------------------------

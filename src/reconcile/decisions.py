@@ -9,9 +9,13 @@ Location: `RECONCILE_DB_URL` (`sqlite:///relative/path` or
 `sqlite:////absolute/path`), by default `RECONCILE_HOME/decisions.db`.
 Only SQLite is built in; a server URL is refused with a clear message.
 
-Ordering: a conflict's *latest* decision is the one recorded last (highest
-id). Insertion order, not `decided_at`, because clocks of different machines
-disagree and the database serialises writers anyway.
+Ordering: a conflict's *latest* decision is the one with the latest `decided_at`
+(its own time, compared as UTC; the id breaks ties). Not insertion order: an
+export imported in parts, or two imports at once, insert decisions out of time
+order, and an older decision must not win because it arrived last. An imported
+decision `supersedes` the one before it in time, and the import reports how many
+it added that are older than the conflict's current decision (they join the
+history without changing the status).
 
 Concurrency policy (optimistic, nothing lost): a writer passes the id of the
 latest decision it saw for the conflict (`seen`). The write runs inside
@@ -26,19 +30,23 @@ linear because writers are serialised.
 from __future__ import annotations
 
 import json
-import re
 import math
+import os
+import re
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
 import pandas as pd
 import yaml
 
+from . import safe_yaml
 from .config import Settings
 from .errors import UserError
+from .figures import format_value
 
 ACTIONS = ("approve", "dismiss", "reopen")
 
@@ -77,6 +85,16 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
         BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new decision instead'); END;
     CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
+        BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new decision instead'); END;
+    """,
+    # REPLACE / INSERT OR REPLACE delete the row they collide with without firing the delete
+    # trigger, so an insert that collides with an existing id or natural key is refused up front.
+    """
+    CREATE TRIGGER decisions_no_replace BEFORE INSERT ON decisions
+        WHEN EXISTS (SELECT 1 FROM decisions WHERE id = NEW.id)
+          OR EXISTS (SELECT 1 FROM decisions WHERE conflict_id = NEW.conflict_id AND action = NEW.action
+                     AND decided_by = NEW.decided_by AND decided_at = NEW.decided_at
+                     AND fingerprint = NEW.fingerprint)
         BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new decision instead'); END;
     """,
 ]
@@ -118,13 +136,79 @@ class NewDecision:
             found.append(("chosen_value", "an approve needs a chosen_value or chosen_claim_id"))
         if self.decided_at is not None and _parse_utc(self.decided_at) is None:
             found.append(("decided_at", f"decided_at {self.decided_at!r} is not an ISO timestamp with a timezone"))
+        if self.action == "approve":
+            found.extend(figure_problems(self.chosen_value, self.chosen_low, self.chosen_high, self.unit,
+                                         stated_numbers(self.values)))
         return found
+
+
+# A chosen figure this many times larger or smaller than every figure the conflict states is a
+# slip of scale ("35" for $35B), not a decision.
+MAGNITUDE_GAP = 1000.0
+
+
+def figure_problems(value: float | None, low: float | None, high: float | None, unit: str | None,
+                    stated: Sequence[float]) -> list[tuple[str, str]]:
+    """(field, why) for each way an approved figure cannot be right, judged against the conflict's own figures.
+
+    The CLI (`reconcile approve --value`) and `decisions import` both call this, so an imported
+    decision passes exactly the checks a steward's command does.
+    """
+    chosen = [(name, number) for name, number in (("chosen_value", value), ("chosen_low", low),
+                                                  ("chosen_high", high)) if not _missing(number)]
+    found = [(name, f"{name} {number} is not a finite number") for name, number in chosen if not math.isfinite(number)]
+    if found:
+        return found
+    if not _missing(low) and not _missing(high) and low > high:
+        return [("chosen_low", f"chosen_low {low:g} is above chosen_high {high:g}")]
+    if unit == "date" or not stated:
+        return found     # dates are yyyymmdd numbers: neither sign nor scale says anything about them
+    for name, number in chosen:
+        why = _implausible(number, stated, unit)
+        if why:
+            return [(name, f"{name} {number:g} {why}")]
+    return found
+
+
+def _implausible(number: float, stated: Sequence[float], unit: str | None) -> str | None:
+    span = f"{format_value(min(stated), unit)} to {format_value(max(stated), unit)}"
+    if number < 0 and min(stated) >= 0:
+        return f"is negative, but every figure of the conflict is positive ({span})"
+    if number == 0:
+        return None if 0 in stated else f"is zero, but no figure of the conflict is ({span})"
+    if magnitude_gap(number, stated) >= MAGNITUDE_GAP:
+        return f"is orders of magnitude from every figure of the conflict ({span})"
+    return None
+
+
+def magnitude_gap(number: float, stated: Sequence[float]) -> float:
+    """How many times `number` is from the nearest non-zero stated figure (1.0 = same size)."""
+    ratios = [abs(number) / abs(s) for s in stated if s]
+    if not ratios or number == 0:
+        return 1.0
+    return min(max(r, 1 / r) for r in ratios)
+
+
+def stated_numbers(values: dict[str, Any]) -> list[float]:
+    """The finite numbers of a decision's `values` (claim id -> value or [low, high])."""
+    numbers = []
+    for value in values.values():
+        for number in value if isinstance(value, (list, tuple)) else [value]:
+            if _is_number(number) and math.isfinite(float(number)):
+                numbers.append(float(number))
+    return numbers
 
 
 @dataclass(frozen=True)
 class Decision(NewDecision):
     id: int = 0
     supersedes: int | None = None
+
+
+class Imported(NamedTuple):
+    added: int
+    skipped: int       # already present
+    older: int = 0     # added, but older than the conflict's current decision: history only
 
 
 @dataclass(frozen=True)
@@ -175,19 +259,65 @@ class DecisionStore:
 
     # -- connection and schema -------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def _connect(self, *, write: bool) -> sqlite3.Connection:
+        """A connection; a writer also brings the schema up to date (a reader needs no lock for that)."""
+        self._refuse_empty_file()
+        if write and not self.path.exists():
+            self._make_home()
+            self._create()
         # isolation_level=None: we issue BEGIN ourselves so the lock mode is explicit.
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout = 30000")
-        self._migrate(conn)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout = 30000")
+            if write:
+                self._migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
         return conn
+
+    def _create(self) -> None:
+        """Create the database with its schema under a temporary name, then link it into place.
+
+        So the store's file never exists empty: a 0-byte decisions.db is always damage, never a
+        first writer that has not committed yet.
+        """
+        scratch = self.path.with_name(f".{self.path.name}.{os.getpid()}.new")
+        try:
+            with _closing(sqlite3.connect(scratch, isolation_level=None)) as conn:
+                self._migrate(conn)
+            os.link(scratch, self.path)
+        except FileExistsError:
+            pass                              # another writer created it first: use theirs
+        finally:
+            scratch.unlink(missing_ok=True)
+
+    def _refuse_empty_file(self) -> None:
+        # SQLite would take a 0-byte file for a new database, and every decided conflict would reopen.
+        if self.path.is_file() and self.path.stat().st_size == 0:
+            raise UserError("the decisions database is empty (0 bytes): the decisions it held are gone", file=self.path,
+                            hint="restore it from a backup, or import your last export with `reconcile decisions "
+                                 "import FILE`; delete it only if it never held decisions")
+
+    def _make_home(self) -> None:
+        folder = self.path.parent
+        if folder.exists() and not folder.is_dir():
+            raise UserError("RECONCILE_HOME is not a folder (it is a file)", file=folder,
+                            hint="point RECONCILE_HOME (or RECONCILE_DB_URL) at a folder, or move the file away")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UserError(f"cannot create the folder for the decisions database ({error.strerror})", file=folder,
+                            hint="create it, or point RECONCILE_HOME at a writable folder") from None
+        if not os.access(folder, os.W_OK | os.X_OK) and not self.path.exists():
+            raise UserError("RECONCILE_HOME is not writable, so no decisions database can be created there",
+                            file=folder, hint="make the folder writable, or point RECONCILE_HOME at a writable folder")
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")   # two first-time writers must not both create tables
-        try:
+        with _rollback_on_error(conn):
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
             current = row[0] or 0
@@ -196,14 +326,11 @@ class DecisionStore:
                     conn.execute(statement)
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
             conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def schema_version(self) -> int:
         if not self.path.exists():
             return 0
-        with _closing(self._connect()) as conn:
+        with _store_faults(self.path), _closing(self._connect(write=True)) as conn:
             return conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
 
     # -- reads -------------------------------------------------------------------
@@ -212,7 +339,7 @@ class DecisionStore:
         """Every decision, oldest first; only one conflict's when `conflict_id` is given."""
         if not self.path.exists():
             return []
-        with _closing(self._connect()) as conn:
+        with _store_faults(self.path), _closing(self._connect(write=False)) as conn:
             if conflict_id is None:
                 rows = conn.execute("SELECT * FROM decisions ORDER BY id").fetchall()
             else:
@@ -222,7 +349,7 @@ class DecisionStore:
 
     def latest(self, conflict_id: str) -> Decision | None:
         decisions = self.history(conflict_id)
-        return decisions[-1] if decisions else None
+        return max(decisions, key=_time_order) if decisions else None
 
     def latest_id(self, conflict_id: str) -> int | None:
         latest = self.latest(conflict_id)
@@ -240,42 +367,38 @@ class DecisionStore:
         if problems:
             raise UserError(f"cannot record decision for {new.conflict_id}: "
                             + "; ".join(message for _, message in problems))
-        with _closing(self._connect()) as conn:
+        with _store_faults(self.path), _closing(self._connect(write=True)) as conn:
             conn.execute("BEGIN IMMEDIATE")
-            try:
+            with _rollback_on_error(conn):
                 latest = _latest_in(conn, new.conflict_id)
                 decision = _insert(conn, new, supersedes=latest.id if latest else None)
                 conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
         raced = latest if latest is not None and latest.id != seen else None
         return Recorded(decision=decision, raced_with=raced)
 
-    def import_decisions(self, decisions: Sequence[NewDecision]) -> tuple[int, int]:
-        """Append decisions from another store, oldest first, in one transaction.
+    def import_decisions(self, decisions: Sequence[NewDecision]) -> Imported:
+        """Append decisions from another store, in one transaction.
 
         A decision already present (same `NATURAL_KEY`) is skipped, so importing
-        the same file twice changes nothing. `supersedes` is re-derived here:
-        the conflict's latest decision in this store at insert time.
-        Returns (added, skipped).
+        the same file twice changes nothing. `supersedes` is re-derived here: the
+        conflict's decision just before this one in time. A decision older than
+        the conflict's current one is added to the history and counted in `older`.
         """
-        added = skipped = 0
-        with _closing(self._connect()) as conn:
+        added = skipped = older = 0
+        with _store_faults(self.path), _closing(self._connect(write=True)) as conn:
             conn.execute("BEGIN IMMEDIATE")
-            try:
+            with _rollback_on_error(conn):
                 for new in decisions:
                     if _exists(conn, new):
                         skipped += 1
                         continue
                     latest = _latest_in(conn, new.conflict_id)
-                    _insert(conn, new, supersedes=latest.id if latest else None)
+                    before = _latest_in(conn, new.conflict_id, before=new)
+                    older += latest is not None and before != latest
+                    _insert(conn, new, supersedes=before.id if before else None)
                     added += 1
                 conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        return added, skipped
+        return Imported(added, skipped, older)
 
 
 def decisions_frame(decisions: Iterable[Decision]) -> pd.DataFrame:
@@ -310,6 +433,55 @@ class _closing:
         self.conn.close()
 
 
+@contextmanager
+def _rollback_on_error(conn: sqlite3.Connection) -> Iterator[None]:
+    """Roll back if the block fails, unless SQLite already did (e.g. on a full disk), so the real error shows."""
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
+def _store_faults(path: Path) -> Iterator[None]:
+    """A fault of the database file becomes one line naming the file and the fix; nothing is repaired silently."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise _fault(path, error) from None
+    except OSError as error:
+        raise UserError(f"cannot use the decisions database ({error.strerror or error})", file=path,
+                        hint="check that the file and its folder exist and are readable and writable") from None
+
+
+# SQLite's message for a fault -> what it means for the steward, and the fix.
+_FAULTS = [
+    (("full",), "the disk is full (database or disk is full); nothing was recorded",
+     "free space on the disk that holds it, then run the command again"),
+    (("readonly", "read-only"), "the decisions database is read-only; nothing was recorded",
+     "make it and its folder writable by you, or decide from an account that can write it"),
+    (("unable to open",), "the decisions database cannot be opened",
+     "check that its folder exists and that you may read and write there"),
+    (("locked", "busy"), "the decisions database stayed locked by another process for 30 s",
+     "wait for the other command to finish, then run this one again"),
+]
+
+
+def _fault(path: Path, error: sqlite3.Error) -> UserError:
+    text = str(error)
+    for needles, message, hint in _FAULTS:
+        if any(needle in text for needle in needles):
+            return UserError(message, file=path, hint=hint)
+    if isinstance(error, sqlite3.DatabaseError):
+        return UserError(f"the decisions database is damaged ({text}); reconcile left it as it is", file=path,
+                         hint="restore it from a backup (or import your last `reconcile decisions export`) into a "
+                              f"new file; `sqlite3 {path} .recover` may save what it still holds")
+    return UserError(f"the decisions database failed ({text})", file=path,
+                     hint="run the command again; if it fails again, keep a copy of the file and report this")
+
+
 def _statements(script: str) -> list[str]:
     """Split a migration into statements, keeping trigger bodies whole."""
     statements, buffer = [], ""
@@ -323,10 +495,29 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
-def _latest_in(conn: sqlite3.Connection, conflict_id: str) -> Decision | None:
-    row = conn.execute("SELECT * FROM decisions WHERE conflict_id = ? ORDER BY id DESC LIMIT 1",
-                       (conflict_id,)).fetchone()
-    return _decision_from_row(row) if row else None
+def _latest_in(conn: sqlite3.Connection, conflict_id: str, before: NewDecision | None = None) -> Decision | None:
+    """The conflict's latest decision by time; with `before`, the latest one older than that decision."""
+    rows = conn.execute("SELECT * FROM decisions WHERE conflict_id = ?", (conflict_id,)).fetchall()
+    decisions = [_decision_from_row(row) for row in rows]
+    if before is not None:
+        limit = _parse_utc(before.decided_at or utc_now())
+        decisions = [d for d in decisions if _time_order(d)[0] < limit]
+    return max(decisions, key=_time_order) if decisions else None
+
+
+_NO_TIME = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _time_order(decision: Decision) -> tuple[datetime, int]:
+    return (_parse_utc(decision.decided_at) or _NO_TIME, decision.id)
+
+
+def chronological(decisions: pd.DataFrame) -> pd.DataFrame:
+    """Decisions (a `decisions_frame`) oldest first by their own time, the id breaking ties."""
+    # Python datetimes, not pandas': a timestamp past 2262 is valid here and must still sort.
+    keys = [(_parse_utc(str(when)) or _NO_TIME, int(id_)) for when, id_ in zip(decisions["decided_at"], decisions["id"])]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return decisions.iloc[order]
 
 
 def _exists(conn: sqlite3.Connection, new: NewDecision) -> bool:
@@ -385,23 +576,61 @@ def export_yaml(decisions: Iterable[Decision]) -> str:
     return _EXPORT_HEADER + body
 
 
+# Caps on one import: far above a real export (about 500 bytes a decision), far below what
+# exhausts memory. A larger history is imported in parts; the order of the parts does not matter.
+IMPORT_MAX_BYTES = 5_000_000
+IMPORT_MAX_ENTRIES = 10_000
+_SPLIT_HINT = (f"split the file into parts of at most {IMPORT_MAX_ENTRIES:,} decisions and import each part; "
+               "decisions already present are skipped")
+
+
+def load_import(path: Path) -> list[NewDecision]:
+    """Read an export file (size capped before reading); see `parse_import`."""
+    try:
+        root = safe_yaml.compose_file(path, max_bytes=IMPORT_MAX_BYTES, hint_too_large=_SPLIT_HINT)
+    except UnicodeDecodeError:
+        raise UserError("not a UTF-8 text file", file=path,
+                        hint="give a YAML file written by `reconcile decisions export`") from None
+    except yaml.YAMLError as error:
+        raise _syntax_error(error, path) from None
+    return _decisions_from_root(root, path)
+
+
 def parse_import(text: str, file: str | Path) -> list[NewDecision]:
     """Read an export; every bad entry is reported (with its line) before anything is imported."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = safe_yaml.compose_text(text, file)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise UserError(f"not valid YAML ({getattr(error, 'problem', None) or error})", file=file,
-                        line=mark.line + 1 if mark else None,
-                        hint="fix the syntax, or re-create the file with `reconcile decisions export`") from None
+        raise _syntax_error(error, file) from None
+    return _decisions_from_root(root, file)
+
+
+def _syntax_error(error: yaml.YAMLError, file: str | Path) -> UserError:
+    mark = getattr(error, "problem_mark", None)
+    return UserError(f"not valid YAML ({getattr(error, 'problem', None) or error}); nothing was imported", file=file,
+                     line=mark.line + 1 if mark else None,
+                     hint="fix the syntax, or re-create the file with `reconcile decisions export`")
+
+
+def _decisions_from_root(root: Any, file: str | Path) -> list[NewDecision]:
+    try:
+        data = safe_yaml.construct(root)
+    except yaml.YAMLError as error:
+        raise _syntax_error(error, file) from None
     entries, entry_nodes = _entry_nodes(root, data, file)
+    if len(entries) > IMPORT_MAX_ENTRIES:
+        raise UserError(f"{len(entries):,} decisions, over the limit of {IMPORT_MAX_ENTRIES:,}", file=file,
+                        hint=_SPLIT_HINT)
     decisions, problems = [], []
     for entry, node in zip(entries, entry_nodes):
         new, entry_problems = _decision_from_entry(entry, node)
         problems.extend(entry_problems)
         if new is not None:
             decisions.append(new)
+    if len(problems) == 1:
+        ((line, problem),) = problems
+        raise UserError(f"{problem}; nothing was imported", file=file, line=line,
+                        hint="correct the entry and import the file again")
     if problems:
         lines = "\n".join(f"  {file}:{line}: {problem}" for line, problem in sorted(problems))
         raise UserError(f"{file}: {len(problems)} problem(s); nothing was imported:\n{lines}",
@@ -425,6 +654,7 @@ def _decision_from_entry(entry: Any, node: Any) -> tuple[NewDecision | None, lis
     if not isinstance(entry, dict):
         return None, [(entry_line, "an entry must be a mapping of decision fields")]
     key_lines = {key.value: key.start_mark.line + 1 for key, _ in node.value}
+    key_lines.update(_value_lines(node, entry.get("values")))
     problems: list[tuple[int, str]] = []
 
     def problem(key: str | None, message: str) -> None:
@@ -436,9 +666,8 @@ def _decision_from_entry(entry: Any, node: Any) -> tuple[NewDecision | None, lis
     for key in _REQUIRED:
         if key not in entry or entry[key] is None or not str(entry[key]).strip():
             problem(key, f"{key} is missing or blank")
-    for key in _NUMBERS:
-        if entry.get(key) is not None and not _is_number(entry[key]):
-            problem(key, f"{key} must be a number, got {entry[key]!r}")
+    for key, message in _type_problems(entry):
+        problem(key, message)
     if entry.get("conflict_id") and not _CONFLICT_ID.match(str(entry["conflict_id"])):
         problem("conflict_id", f"conflict_id {entry['conflict_id']!r} is not a conflict id (k- and 12 hex digits)")
     claim_ids = [c for c in str(entry.get("claim_ids") or "").split(";") if c]
@@ -448,8 +677,6 @@ def _decision_from_entry(entry: Any, node: Any) -> tuple[NewDecision | None, lis
     chosen = entry.get("chosen_claim_id")
     if chosen is not None and str(chosen) not in claim_ids:
         problem("chosen_claim_id", f"chosen_claim_id {chosen!r} is not one of the decision's claim_ids")
-    if entry.get("values") is not None and not isinstance(entry["values"], dict):
-        problem("values", "values must be a mapping of claim id to value")
     if entry.get("action") is not None and entry["action"] not in ACTIONS:
         problem("action", f"action {entry['action']!r} is not one of {'|'.join(ACTIONS)}")
     if entry.get("decided_at") is not None and _parse_utc(_timestamp_text(entry["decided_at"])) is None:
@@ -473,6 +700,70 @@ def _decision_from_entry(entry: Any, node: Any) -> tuple[NewDecision | None, lis
     return (None, problems) if problems else (new, [])
 
 
+_TEXT_FIELDS = ("conflict_id", "action", "decided_by", "reason", "fingerprint", "claim_ids", "chosen_claim_id", "unit")
+
+
+def _type_problems(entry: dict) -> list[tuple[str, str]]:
+    """Fields of the wrong YAML type (a date, !!binary, !!set, a huge number) before anything uses them."""
+    found = []
+    for key in _TEXT_FIELDS:
+        value = entry.get(key)
+        if value is not None and not isinstance(value, str):
+            found.append((key, f"{key} must be text, got {_type_name(value)}; put it in quotes"))
+        elif isinstance(value, str) and not _encodable(value):
+            found.append((key, f"{key} holds a lone surrogate, not valid Unicode text"))
+    decided_at = entry.get("decided_at")
+    if decided_at is not None and not isinstance(decided_at, (str, datetime)):
+        found.append(("decided_at", f"decided_at must be a timestamp, got {_type_name(decided_at)}"))
+    for key in _NUMBERS:
+        value = entry.get(key)
+        if value is not None and not _is_number(value):
+            found.append((key, f"{key} must be a number, got {_type_name(value)}"))
+        elif value is not None and _float_or_none(value) is None:
+            found.append((key, f"{key} is too large to be a figure ({len(str(value))} digits)"))
+    values = entry.get("values")
+    if values is not None and not _values_ok(values):
+        found.append(("values", "values must map each claim id to a number or a [low, high] pair of numbers"))
+    return found
+
+
+def _values_ok(values: Any) -> bool:
+    return isinstance(values, dict) and all(_value_ok(key, value) for key, value in values.items())
+
+
+def _value_ok(key: Any, value: Any) -> bool:
+    if not isinstance(key, str) or not _encodable(key):
+        return False
+    numbers = value if isinstance(value, list) and len(value) == 2 else [value]
+    return all(n is None or (_is_number(n) and _float_or_none(n) is not None) for n in numbers)
+
+
+def _value_lines(node: Any, values: Any) -> dict[str, int]:
+    """A bad entry of `values:` is reported at its own line rather than at the `values:` key."""
+    if not isinstance(values, dict):
+        return {}
+    value_node = next((v for k, v in node.value if k.value == "values"), None)
+    for (key_node, _), (key, value) in zip(getattr(value_node, "value", []), values.items()):
+        if not _value_ok(key, value):
+            return {"values": key_node.start_mark.line + 1}
+    return {}
+
+
+def _type_name(value: Any) -> str:
+    names = {bytes: "binary data", set: "a set", dict: "a mapping", list: "a list", bool: "true/false"}
+    if isinstance(value, datetime) or type(value).__name__ == "date":
+        return f"the date {value}"
+    return names.get(type(value), type(value).__name__)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _timestamp_text(value: Any) -> str:
     """YAML reads an unquoted timestamp as a datetime; keep the ISO text we store."""
     return value.isoformat() if isinstance(value, datetime) else str(value)
@@ -483,4 +774,8 @@ def _is_number(value: Any) -> bool:
 
 
 def _float_or_none(value: Any) -> float | None:
-    return None if value is None else float(value)
+    """The value as a float; None for None and for an integer too large for one (a 401-digit number)."""
+    try:
+        return None if value is None else float(value)
+    except OverflowError:
+        return None

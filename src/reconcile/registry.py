@@ -19,6 +19,7 @@ import yaml
 from .errors import UserError
 from .metadata import read_metadata
 from .parse import sniff_format
+from .safe_yaml import compose_file
 
 if TYPE_CHECKING:   # pandera loads only when a frame is built
     from pandera.typing.pandas import DataFrame
@@ -77,6 +78,10 @@ def parse_published(value: object) -> dt.date | None:
     return None
 
 
+# A registry of thousands of documents is well under this; a larger file is a mistake or an attack.
+REGISTRY_MAX_BYTES = 2_000_000
+
+
 def load_registry(sources_dir: Path) -> list[SourceDoc]:
     """Validated registry entries (files not yet read). Raises UserError on any registry problem."""
     path = sources_dir / REGISTRY_NAME
@@ -86,7 +91,8 @@ def load_registry(sources_dir: Path) -> list[SourceDoc]:
         raise UserError("the registry is not a regular file", file=path,
                         hint=f"make {REGISTRY_NAME} a YAML file listing the sources, or remove it")
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"))
+        root = compose_file(path, max_bytes=REGISTRY_MAX_BYTES,
+                            hint_too_large="keep titles and notes short; a registry lists documents, it does not hold them")
     except OSError as exc:
         raise UserError(f"cannot be read ({exc.strerror})", file=path,
                         hint="check the file's permissions") from None

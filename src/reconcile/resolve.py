@@ -25,6 +25,7 @@ import pandas as pd
 
 from pandera.typing.pandas import DataFrame
 
+from .decisions import chronological
 from .figures import format_interval, format_value
 from .figures import present as _present
 from .schemas import (ConflictsSchema, DetectClaimsSchema, DocumentsSchema, ResolvedClaimsSchema,
@@ -117,7 +118,7 @@ def conflict_status(conflict_fingerprint: str, latest: dict[str, Any] | None) ->
 def _latest_by_conflict(decisions: pd.DataFrame) -> dict[str, dict[str, Any]]:
     if decisions is None or decisions.empty:
         return {}
-    ordered = decisions.sort_values("id")
+    ordered = chronological(decisions)     # by each decision's own time (decisions.py)
     return {cid: group.iloc[-1].to_dict() for cid, group in ordered.groupby("conflict_id", sort=False)}
 
 

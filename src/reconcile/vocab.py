@@ -18,6 +18,7 @@ import yaml
 
 from .calendars import CALENDAR_YEAR, FiscalCalendar, parse_calendar
 from .errors import UserError
+from .safe_yaml import compose_file
 
 ENTITY_KINDS = {"company", "division", "product", "project", "cluster", "fund", "person", "group"}
 GRANULARITIES = {"annual", "quarterly", "monthly", "point", "cumulative", "run_rate"}
@@ -299,12 +300,16 @@ def load_cues(path: Path) -> Cues:
     return cues
 
 
+VOCAB_MAX_BYTES = 2_000_000   # the bundled files are a few KB each
+
+
 def _load_yaml(path: Path) -> yaml.Node:
     if not path.is_file():
         raise UserError("vocabulary file is missing", file=path,
                         hint=f"restore it from git or point RECONCILE_VOCAB at a folder holding {', '.join(VOCAB_FILES)}")
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"))
+        node = compose_file(path, max_bytes=VOCAB_MAX_BYTES,
+                            hint_too_large="a vocabulary lists words and units; split or trim it")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise UserError(f"not valid YAML ({_one_line(exc)})", file=path,
