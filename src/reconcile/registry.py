@@ -263,7 +263,11 @@ def _read(doc: SourceDoc) -> None:
         doc.status, doc.reason = "rejected", (f"too large ({size / 2**20:.1f} MB > {MAX_BYTES / 2**20:.0f} MB limit; "
                                               f"never read)")
         return
-    data = doc.path.read_bytes()
+    data = read_capped(doc.path)
+    doc.bytes = len(data)  # the bytes read, which the claims step checks again (the file may grow after stat)
+    if len(data) > MAX_BYTES:
+        doc.status, doc.reason = "rejected", f"too large (grew past the {MAX_BYTES / 2**20:.0f} MB limit while read)"
+        return
     doc.sha256 = hashlib.sha256(data).hexdigest()
     reason = rejection_reason(data)
     if reason:
@@ -278,6 +282,12 @@ def _read(doc: SourceDoc) -> None:
         doc.status, doc.reason = "rejected", "unknown format (not markdown, text or HTML)"
         return
     doc.format = fmt
+
+
+def read_capped(path: Path) -> bytes:
+    """A file's bytes, at most MAX_BYTES + 1 of them: enough to tell it is over the limit, never more."""
+    with path.open("rb") as fh:
+        return fh.read(MAX_BYTES + 1)
 
 
 # Unicode whitespace (str.strip's default) plus the invisible format characters a blank file may hold.
