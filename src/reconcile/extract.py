@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from .parse import Block
-from .quantities import Period, Quantity, Unparsed
+from .quantities import Period, Quantity, Unparsed, none_off_calendar
 from .quantities import find_quantities as _find_quantities
 from .quantities import find_periods as _stated_periods
 from .vocab import Match, Vocabulary
@@ -1149,6 +1149,7 @@ def _periods(text: str, as_of: dt.date, fy_end_month: int = 12) -> list[Period]:
     return sorted(periods, key=lambda p: p.start_offset)
 
 
+@none_off_calendar
 def _relative_period(m: re.Match, as_of: dt.date) -> Period | None:
     which, unit = m.group(1).lower(), m.group(2).lower()
     if unit == "year":

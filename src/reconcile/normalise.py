@@ -15,7 +15,7 @@ import re
 import pandas as pd
 
 from .extract import Mention
-from .quantities import Period
+from .quantities import Period, none_off_calendar
 from .schemas import ClaimsSchema, columns_of
 from .vocab import Vocabulary
 
@@ -175,6 +175,7 @@ def canonical_label(p: Period) -> str:
     return p.label
 
 
+@none_off_calendar
 def _default_period(granularity: str | None, published: dt.date) -> Period | None:
     """An undated figure is as of its source's date: the year, the last full quarter, or the month."""
     if granularity == "annual":
@@ -194,6 +195,7 @@ def _default_period(granularity: str | None, published: dt.date) -> Period | Non
     return Period("", 0, 0, f"{published.year}-{published.month:02d}", start, end, "month")
 
 
+@none_off_calendar
 def _previous_year(p: Period) -> Period | None:
     if p.granularity in ("year", "fiscal_year") and p.label[-4:].isdigit():
         y = int(p.label[-4:]) - 1

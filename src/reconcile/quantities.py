@@ -82,6 +82,18 @@ class Period:
     relation: str = "in"   # in | by | through | end | since
 
 
+def none_off_calendar(make_period):
+    """A period built by date arithmetic is None when it falls off the calendar (before 0001 or after 9999):
+    the figure is then read without that period, never lost with its document."""
+    @functools.wraps(make_period)
+    def guarded(*args, **kwargs):
+        try:
+            return make_period(*args, **kwargs)
+        except (ValueError, OverflowError):
+            return None
+    return guarded
+
+
 INF = math.inf
 
 # ---------------------------------------------------------------------------

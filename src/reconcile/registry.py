@@ -54,6 +54,15 @@ class SourceDoc:
                 "status": self.status, "reason": self.reason}
 
 
+# An as-of date outside these years is a typo or an attack, and the date arithmetic of relative periods
+# ("next year", "last quarter") would leave the calendar at 0001 and 9999.
+PUBLISHED_RANGE = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
+
+
+def plausible_published(day: dt.date) -> bool:
+    return PUBLISHED_RANGE[0] <= day <= PUBLISHED_RANGE[1]
+
+
 def parse_published(value: object) -> dt.date | None:
     """`2026-02-01`, `2026-02` (first of month) or `2026` (Jan 1); None when unreadable."""
     if isinstance(value, dt.datetime):
@@ -156,6 +165,10 @@ def _entry(node: yaml.Node, path: Path, sources_dir: Path) -> SourceDoc:
     if "published" in values and published is None:
         raise UserError(f"bad date '{values['published']}' for 'published'", file=path, line=lines["published"],
                         hint="write it as YYYY-MM-DD or YYYY-MM")
+    if published is not None and not plausible_published(published):
+        raise UserError(f"'published: {values['published']}' is outside {PUBLISHED_RANGE[0].year}–"
+                        f"{PUBLISHED_RANGE[1].year}", file=path, line=lines["published"],
+                        hint="write the date the document was published, as YYYY-MM-DD")
     fmt = values.get("format")
     if fmt is not None and fmt not in FORMATS:
         raise UserError(f"unknown format '{fmt}'", file=path, line=lines["format"],
@@ -244,7 +257,12 @@ def _unregistered(file: Path, root: Path, taken: set[str]) -> SourceDoc:
     source_id, n = stem, 2
     while source_id in taken:
         source_id, n = f"{stem}-{n}", n + 1
-    published = dt.datetime.fromtimestamp(file.lstat().st_mtime, tz=dt.timezone.utc).date()
+    try:
+        published = dt.datetime.fromtimestamp(file.lstat().st_mtime, tz=dt.timezone.utc).date()
+    except (ValueError, OverflowError, OSError):
+        published = dt.date.today()
+    if not plausible_published(published):
+        published = dt.date.today()  # a forged modification time is no as-of date
     return SourceDoc(source_id=source_id, path=file, title=file.name, publisher="", published=published,
                      format=None, registered=False, missing=["title", "publisher", "published"])
 
@@ -342,9 +360,11 @@ def _date_from_content(doc: SourceDoc) -> str:
     text = re.sub(r"\s+", " ", m.group(1).replace(",", "").replace(".", "")).strip()
     for fmt in ("%B %d %Y", "%b %d %Y", "%Y-%m-%d", "%d %B %Y"):
         try:
-            doc.published = dt.datetime.strptime(text.replace("Sept ", "Sep "), fmt).date()
-            doc.missing = [k for k in doc.missing if k != "published"]
-            return m.group(0).strip()
+            day = dt.datetime.strptime(text.replace("Sept ", "Sep "), fmt).date()
         except ValueError:
             continue
+        if plausible_published(day):
+            doc.published = day
+            doc.missing = [k for k in doc.missing if k != "published"]
+            return m.group(0).strip()
     return ""
