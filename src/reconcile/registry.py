@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,11 @@ ENTRY_KEYS = {"id", "path", "title", "publisher", "published", "format", "primar
 MAX_BYTES = 20 * 1024 * 1024
 DOCUMENT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".html", ".htm"}
 IGNORED_NAMES = {REGISTRY_NAME, ".gitkeep", ".DS_Store"}
+
+
+def readable_name(path: Path | str) -> str:
+    """A path as text that any UTF-8 writer accepts: bytes of a name that is not UTF-8 are shown as `\\xe9`."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 @dataclass
@@ -45,9 +51,9 @@ class SourceDoc:
 
     def row(self, root: Path) -> dict:
         try:
-            shown = str(self.path.relative_to(root))
+            shown = readable_name(self.path.relative_to(root))
         except ValueError:
-            shown = str(self.path)
+            shown = readable_name(self.path)
         return {"source_id": self.source_id, "path": shown, "title": self.title, "publisher": self.publisher,
                 "published": self.published.isoformat(), "format": self.format, "primary": self.primary,
                 "registered": self.registered, "sha256": self.sha256, "bytes": self.bytes,
@@ -263,8 +269,13 @@ def _unregistered(file: Path, root: Path, taken: set[str]) -> SourceDoc:
         published = dt.date.today()
     if not plausible_published(published):
         published = dt.date.today()  # a forged modification time is no as-of date
-    return SourceDoc(source_id=source_id, path=file, title=file.name, publisher="", published=published,
-                     format=None, registered=False, missing=["title", "publisher", "published"])
+    doc = SourceDoc(source_id=source_id, path=file, title=readable_name(file.name), publisher="",
+                    published=published, format=None, registered=False, missing=["title", "publisher", "published"])
+    shown = readable_name(file.relative_to(root))
+    if shown != str(file.relative_to(root)):  # a surrogate in a name breaks every UTF-8 writer downstream
+        doc.status, doc.reason = "rejected", (f"file name is not valid UTF-8 (never read): rename "
+                                              f"'{shown}' to a UTF-8 name, e.g. with `mv` in a UTF-8 terminal")
+    return doc
 
 
 def _read(doc: SourceDoc) -> None:
