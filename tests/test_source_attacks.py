@@ -102,7 +102,8 @@ def test_earlier_outputs_and_state_folders_inside_sources_are_never_read(tmp_pat
     assert first.returncode == 0, first.stderr
     shutil.copytree(tmp_path / "out", sources / "out", symlinks=False)
     shutil.copytree(tmp_path / "out.d", sources / "out.d", symlinks=True)
-    (sources / "out").joinpath(".reconcile-output").unlink(missing_ok=True)  # an output set from before the marker
+    shutil.copytree(home, sources / "state")  # a RECONCILE_HOME: decisions.db, reconcile.duckdb, cache/
+    (sources / "out-link").symlink_to(os.readlink(tmp_path / "out"))  # the `out` symlink, into out.d/
     for state in (".reconcile", ".dagster_home"):
         (sources / state).mkdir()
         (sources / state / "notes.md").write_text(SMALL, encoding="utf-8")

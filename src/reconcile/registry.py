@@ -218,9 +218,8 @@ def discover(sources_dir: Path) -> tuple[list[SourceDoc], list[str]]:
         _resolve_registered(doc, root)
         registered_paths |= {doc.path, as_listed}
     taken = {d.source_id for d in docs}
-    for file in sorted(p for p in root.rglob("*") if p.is_symlink() or not p.is_dir()):
-        hidden = any(part.startswith(".") for part in file.relative_to(root).parts)
-        if file in registered_paths or file.name in IGNORED_NAMES or hidden:
+    for file in candidate_files(root):
+        if file in registered_paths or file.name in IGNORED_NAMES:
             continue
         doc = _unregistered(file, root, taken)
         taken.add(doc.source_id)
@@ -242,6 +241,36 @@ def discover(sources_dir: Path) -> tuple[list[SourceDoc], list[str]]:
                             f"no title or publisher, {as_of}. Add an entry with 'published:' to "
                             f"{sources_dir / REGISTRY_NAME} to set them")
     return docs, warnings
+
+
+# What reconcile itself writes: an output set (out/, each generation under out.d/) and the state folders
+# (RECONCILE_HOME, DAGSTER_HOME). Read as sources, a run would reconcile its own report again and again.
+OUTPUT_SIGNATURE = {"claims.csv", "conflicts.csv", "report.html"}
+STATE_SIGNATURES = ({"decisions.db"}, {"reconcile.duckdb"}, {"dagster.yaml", "storage"}, {"dagster.yaml", "history"})
+
+
+def is_reconcile_output(folder: Path) -> bool:
+    """A folder written by reconcile or Dagster, never a folder of documents."""
+    try:
+        names = set(os.listdir(folder))
+    except OSError:
+        return False
+    return OUTPUT_SIGNATURE <= names or any(sig <= names for sig in STATE_SIGNATURES)
+
+
+def candidate_files(root: Path) -> list[Path]:
+    """Every file or symlink under `root`, sorted, except hidden ones and reconcile's own output and state."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        linked = [d for d in dirs if (here / d).is_symlink()]  # listed (and quarantined), never followed
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in linked and not is_reconcile_output(here / d)]
+        for name in linked + files:
+            path = here / name
+            if name.startswith(".") or (path.is_symlink() and is_reconcile_output(path)):  # `out` -> out.d/<gen>
+                continue
+            found.append(path)
+    return sorted(found)
 
 
 def _resolve_registered(doc: SourceDoc, root: Path) -> None:
