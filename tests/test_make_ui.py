@@ -64,6 +64,7 @@ def test_make_ui_stops_all_its_processes_on_a_signal(tmp_path, sig):
     try:
         deadline = time.monotonic() + LISTEN_TIMEOUT_S
         while not _listening(port):
+            pgids |= _dagster_pgids(make.pid)  # known early, so that `finally` can clean up after a failure
             assert make.poll() is None, log.read_text()
             assert time.monotonic() < deadline, f"the UI did not listen on {port}:\n{log.read_text()}"
             time.sleep(0.5)
