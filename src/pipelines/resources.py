@@ -19,7 +19,7 @@ class ReconcileSettings(dg.ConfigurableResource):
     out_dir: str = "out"
     home: str = ".reconcile"
     vocab_dir: str = str(default_vocab_dir())
-    expectations_dir: str = str(Path(__file__).resolve().parents[1] / "expectations")
+    expectations_dir: str = str(Path(__file__).resolve().parents[2] / "expectations")
     duckdb: str = ""  # the asset database; empty means <home>/reconcile.duckdb
 
     @classmethod
@@ -30,7 +30,7 @@ class ReconcileSettings(dg.ConfigurableResource):
             "home": os.environ.get("RECONCILE_HOME", ".reconcile"),
             "vocab_dir": os.environ.get("RECONCILE_VOCAB", str(default_vocab_dir())),
             "expectations_dir": os.environ.get(
-                "RECONCILE_EXPECTATIONS", str(Path(__file__).resolve().parents[1] / "expectations")),
+                "RECONCILE_EXPECTATIONS", str(Path(__file__).resolve().parents[2] / "expectations")),
             "duckdb": os.environ.get("RECONCILE_DUCKDB", ""),
         }
         values.update({k: str(v) for k, v in overrides.items()})
