@@ -34,14 +34,19 @@ def _cli(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess:
 
 # --- item 15: a file changed between the two reads ------------------------------------------------------------
 
-def test_a_document_swapped_after_the_documents_step_is_quarantined_not_read(tmp_path, vocab):
+def _documents_step(tmp_path: Path, text: str) -> tuple[Path, pd.DataFrame]:
+    """One document `a.md` in a fresh sources folder, through the documents step: (folder, documents table)."""
     sources = tmp_path / "sources"
     sources.mkdir()
+    (sources / "a.md").write_text(text, encoding="utf-8")
+    docs, _ = registry.discover(sources)
+    return sources, registry.documents_frame(docs, sources)
+
+
+def test_a_document_swapped_after_the_documents_step_is_quarantined_not_read(tmp_path, vocab):
     small = "# Note\n\nOpenAI was valued at $300B last March.\n"
     assert len(small.encode()) == 47
-    (sources / "a.md").write_text(small, encoding="utf-8")
-    docs, _ = registry.discover(sources)
-    documents = registry.documents_frame(docs, sources)
+    sources, documents = _documents_step(tmp_path, small)
     assert documents.loc[0, "bytes"] == 47
     # the swap: 21 MB of figures, past the 20 MB limit
     line = "OpenAI was valued at $999B in March 2026.\n"
@@ -56,11 +61,7 @@ def test_a_document_swapped_after_the_documents_step_is_quarantined_not_read(tmp
 
 
 def test_a_same_size_edit_after_the_documents_step_is_caught_by_the_hash(tmp_path, vocab):
-    sources = tmp_path / "sources"
-    sources.mkdir()
-    (sources / "a.md").write_text("# Note\n\nOpenAI was valued at $300B.\n", encoding="utf-8")
-    docs, _ = registry.discover(sources)
-    documents = registry.documents_frame(docs, sources)
+    sources, documents = _documents_step(tmp_path, "# Note\n\nOpenAI was valued at $300B.\n")
     (sources / "a.md").write_text("# Note\n\nOpenAI was valued at $900B.\n", encoding="utf-8")
     result = engine.extract_claims(engine.reload_documents(documents, sources), vocab)
     assert result.claims.empty
@@ -68,11 +69,7 @@ def test_a_same_size_edit_after_the_documents_step_is_caught_by_the_hash(tmp_pat
 
 
 def test_an_unchanged_document_is_read_again_as_before(tmp_path, vocab):
-    sources = tmp_path / "sources"
-    sources.mkdir()
-    (sources / "a.md").write_text("# Note\n\nOpenAI was valued at $300B in March 2026.\n", encoding="utf-8")
-    docs, _ = registry.discover(sources)
-    documents = registry.documents_frame(docs, sources)
+    sources, documents = _documents_step(tmp_path, "# Note\n\nOpenAI was valued at $300B in March 2026.\n")
     result = engine.extract_claims(engine.reload_documents(documents, sources), vocab)
     assert len(result.claims) == 1 and result.unparsed.empty
 
