@@ -239,7 +239,7 @@ def _hot_functions(profiler, top: int = 12) -> list[dict]:
     walk(root, set())
     ours = {k: v for k, v in incl.items() if any(k.startswith(m) for m in (
         "parse.py", "extract.py", "quantities.py", "normalise.py", "detect.py", "resolve.py", "vocab.py",
-        "registry.py", "engine.py"))}
+        "registry.py", "engine.py", "figures.py", "periods.py", "render.py"))}
     rows = sorted(ours.items(), key=lambda kv: -kv[1])[:top]
     return [{"function": k, "inclusive_s": round(v, 3), "share": round(v / total, 3),
              "self_s": round(self_t.get(k, 0.0), 3)} for k, v in rows]

@@ -526,10 +526,17 @@ def broken_vocab(work: Path, case: str) -> tuple[Path, int, str]:
         lines.insert(at + 1, lines[at])
         path.write_text("".join(lines), encoding="utf-8")
         return path, at + 2, r"appears twice"
+    if case == "empty-unit-spelling":
+        path = folder / "units.yaml"
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        at = lines.index("    GW: GW\n")
+        lines[at] = '    GW: ""\n'
+        path.write_text("".join(lines), encoding="utf-8")
+        return path, at + 1, r"spelling 'GW' needs a unit name"
     raise AssertionError(case)
 
 
-@pytest.mark.parametrize("case", ["duplicate-alias", "unknown-unit-kind", "duplicate-entity"])
+@pytest.mark.parametrize("case", ["duplicate-alias", "unknown-unit-kind", "duplicate-entity", "empty-unit-spelling"])
 def test_malformed_vocabulary_fails_fast_with_one_line_and_leaves_out_untouched(scenario, case):
     work = scenario.work
     path, line, message = broken_vocab(work, case)

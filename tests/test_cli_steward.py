@@ -1,6 +1,7 @@
 """The `reconcile` steward commands on real out/ files and a real decisions database."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -26,6 +27,9 @@ BLOG_900 = "c-333333333333"
 REVENUE = "c-444444444444"
 RUN_RATE = "c-555555555555"
 UNRELATED = "c-666666666666"
+LAUNCH = "k-0a0b0c0d0e0f"
+LAUNCH_Q4 = "c-777777777777"
+LAUNCH_2027 = "c-888888888888"
 B = 1e9
 
 RECONCILE = shutil.which("reconcile") or str(Path(sys.executable).parent / "reconcile")
@@ -79,8 +83,17 @@ def _conflict(conflict_id, kind, claim_ids, fingerprint, *, metric="valuation", 
                 rule=f"{kind}-mismatch", source_ids="", fingerprint=fingerprint)
 
 
-def write_run(out: Path, *, third_valuation: bool = False) -> None:
-    """The out/ files of a run; `third_valuation` adds a new source with a third figure."""
+DATE_CLAIMS = [
+    _claim(LAUNCH_Q4, "infra-race-r1", 600, "GPT-6 is expected in Q4 2026", None, "Q4 2026", metric="launch",
+           period="", unit="date", value_low=20261001.0, value_high=20261231.0),
+    _claim(LAUNCH_2027, "ai-weekly-2026-w05", 90, "GPT-6 will not ship before 2027", None, "2027", metric="launch",
+           period="", unit="date", value_low=20270101.0, value_high=20271231.0),
+]
+
+
+def write_run(out: Path, *, third_valuation: bool = False, date_conflict: bool = False) -> None:
+    """The out/ files of a run; `third_valuation` adds a new source with a third figure, `date_conflict` a
+    conflict about when something happens."""
     claims, documents = list(CLAIMS), list(DOCUMENTS)
     valuation_claims, fingerprint = [REPORT_730, WEEKLY_830], "fp-valuation-1"
     if third_valuation:
@@ -92,6 +105,10 @@ def write_run(out: Path, *, third_valuation: bool = False) -> None:
         _conflict(CATEGORY, "category", [REVENUE, RUN_RATE], "fp-category-1", metric="revenue", period="2025",
                   severity="warning", explanation="a run-rate is compared with annual revenue"),
     ]
+    if date_conflict:
+        claims += DATE_CLAIMS
+        conflicts.append(_conflict(LAUNCH, "date", [LAUNCH_Q4, LAUNCH_2027], "fp-launch-1", metric="launch",
+                                   period=""))
     out.mkdir(parents=True, exist_ok=True)
     for name, rows in (("claims", claims), ("documents", documents), ("conflicts", conflicts)):
         to_csv_safe(pd.DataFrame(rows), out / f"{name}.csv")
@@ -450,6 +467,34 @@ def test_approve_by_value_accepts_document_forms(env, text, value, low, high):
 ])
 def test_approve_by_value_refuses_what_does_not_fit(env, text, expect):
     stderr = _fails("approve", VALUATION, "--value", text, "--by", "a", "--reason", "r", expect=expect)
+    assert len(stderr.strip().splitlines()) == 1
+
+
+def _date_code(day: dt.date) -> float:
+    return float(day.year * 10000 + day.month * 100 + day.day)
+
+
+@pytest.mark.parametrize("text, first, last", [
+    ("Q4 2026", dt.date(2026, 10, 1), dt.date(2026, 12, 31)),
+    ("2027", dt.date(2027, 1, 1), dt.date(2027, 12, 31)),
+    ("2026-01-28", dt.date(2026, 1, 28), dt.date(2026, 1, 28)),
+    # relative periods read as documents read them, against today
+    ("last year", dt.date(dt.date.today().year - 1, 1, 1), dt.date(dt.date.today().year - 1, 12, 31)),
+    ("next year", dt.date(dt.date.today().year + 1, 1, 1), dt.date(dt.date.today().year + 1, 12, 31)),
+])
+def test_approve_a_date_conflict_by_value_accepts_what_documents_accept(env, text, first, last):
+    write_run(env.out, date_conflict=True)
+    result = ok("approve", LAUNCH, "--value", text, "--by", "ana", "--reason", "launch announced")
+    assert "Recorded decision #1" in result.stdout
+    decision = store().latest(LAUNCH)
+    assert (decision.chosen_low, decision.chosen_high, decision.unit) == (_date_code(first), _date_code(last), "date")
+    assert decision.chosen_value == (_date_code(first) if first == last else None)
+
+
+def test_approve_a_date_conflict_refuses_what_is_not_a_period(env):
+    write_run(env.out, date_conflict=True)
+    stderr = _fails("approve", LAUNCH, "--value", "soon", "--by", "a", "--reason", "r",
+                    expect="--value 'soon' is not a date or period reconcile can read")
     assert len(stderr.strip().splitlines()) == 1
 
 

@@ -368,3 +368,30 @@ def test_sum_uses_what_a_part_s_claims_agree_on(reconcile_docs):
             """,
     })
     assert list(result.of_kind("arithmetic")["rule"]) == ["sum-of-parts"]
+
+
+# --- assumed fields --------------------------------------------------------------------------------
+
+def test_a_conflict_on_an_assumed_period_is_info_and_says_what_to_check(reconcile_docs):
+    """Neither text dates its figure: the period is the publication date, assumed, so the clash is a question
+    about the extraction first — info, with the assumed field named — never an error."""
+    result = reconcile_docs({
+        "a.md": "# Anthropic\n\nAnthropic was valued at about $350 billion.\n",
+        "b.md": "# Anthropic\n\nAnthropic's valuation reached $183B after the round.\n",
+    })
+    value = result.of_kind("value")
+    assert len(value) == 1
+    row = value.iloc[0]
+    assert row["severity"] == "info" and row["assumed"] == "period"
+    assert "Needs checking: the period of" in row["explanation"] and "assumed" in row["explanation"]
+    claims = result.claims[result.claims["metric"] == "valuation"]
+    assert set(claims["period_from"]) == {"assumed"} and set(claims["entity_from"]) == {"clause"}
+
+
+def test_stated_fields_keep_the_error(reconcile_docs):
+    result = reconcile_docs({
+        "a.md": "# Anthropic\n\nAnthropic was valued at about $350 billion in January 2026.\n",
+        "b.md": "# Anthropic\n\nAnthropic's valuation reached $183B in January 2026 after the round.\n",
+    })
+    row = result.of_kind("value").iloc[0]
+    assert row["severity"] == "error" and pd.isna(row["assumed"])

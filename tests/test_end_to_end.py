@@ -108,3 +108,11 @@ def test_a_new_html_document_is_reconciled_without_code_changes(tmp_path):
     valuation = conflicts[(conflicts["entity"] == "OpenAI") & (conflicts["metric"] == "valuation")]
     assert "newswire" in valuation.iloc[0]["source_ids"]
     assert "<script>alert(1)" not in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+
+
+def test_no_file_under_out_refers_to_another_host(bundled_run):
+    # Opened offline, the report and the Data Docs must render whole: nothing fetched from a CDN.
+    from test_quality import foreign_references
+    work = bundled_run[0]
+    assert (work / "out" / "gx_docs" / "index.html").is_file()
+    assert foreign_references(work / "out") == []

@@ -264,7 +264,7 @@ def test_an_unregistered_document_is_dated_by_its_own_byline(tmp_path):
     (tmp_path / "brief.html").write_text("<p>Published February 3, 2026</p><h1>OpenAI</h1><p>Valued at $500B.</p>")
     docs, warnings = registry.discover(tmp_path)
     assert docs[0].published.isoformat() == "2026-02-03"
-    assert "read from the text" in warnings[0]
+    assert "read from its byline" in warnings[0]
 
 
 def test_a_calendar_fiscal_year_is_named_as_the_year(reconcile_docs):

@@ -7,11 +7,13 @@ one run with only a warning-level breakage.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from bs4 import BeautifulSoup
 
 from reconcile import schemas
 from reconcile.errors import UserError
@@ -207,3 +209,33 @@ def test_suite_sets_agree_with_schemas_and_vocab():
     vocab_units = {u for units in yaml.safe_load((ROOT / "vocab" / "units.yaml").read_text())["unit_kinds"].values()
                    for u in units}
     assert vocab_units <= _value_set(specs["claims"], "unit") == _value_set(specs["resolved_claims"], "unit")
+
+
+# --- issue 12 item 3: Data Docs work offline ------------------------------------------------------
+
+FOREIGN = re.compile(r"""(?:\b(?:src|href|action|srcset|poster|data)\s*=\s*["']?|url\(\s*["']?|@import\s+["'])"""
+                     r"""\s*(?:https?:)?//(?!localhost\b|127\.0\.0\.1\b)""", re.I)
+
+
+def foreign_references(folder: Path) -> list[str]:
+    """Every place a file under `folder` would fetch or link another host."""
+    hits = []
+    for path in sorted(p for p in folder.rglob("*") if p.suffix in (".html", ".css", ".js", ".svg", ".md")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        hits += [f"{path.relative_to(folder)}: {text[m.start():m.start() + 80]!r}" for m in FOREIGN.finditer(text)]
+    return hits
+
+
+def test_data_docs_refer_to_no_other_host(valid_run, docs_dir):
+    assert foreign_references(docs_dir) == []
+
+
+def test_data_docs_index_lists_its_pages_without_scripts(valid_run, docs_dir):
+    # The index's tables were filled by jQuery from a CDN: offline they were empty.
+    soup = BeautifulSoup((docs_dir / "index.html").read_text(encoding="utf-8"), "lxml")
+    links = {a["href"] for a in soup.select("table a[href]")}
+    assert {f"expectations/{name}.html" for name in ("claims", "conflicts", "resolved_claims", "references")} <= links
+    assert any(href.startswith("validations/") for href in links)
+    for href in links:
+        assert (docs_dir / href).is_file(), href
+    assert soup.find("script", src=True) is None

@@ -13,9 +13,9 @@ from reconcile.quantities import (
     Unparsed,
     find_periods,
     find_quantities,
-    format_value,
     parse_quantity,
     render_quantity,
+    render_value,
 )
 
 INF = math.inf
@@ -312,7 +312,7 @@ def test_parse_quantity_rejects(text):
 
 
 # ---------------------------------------------------------------------------
-# render_quantity / format_value
+# render_quantity / render_value
 # ---------------------------------------------------------------------------
 
 RENDER = [
@@ -345,8 +345,8 @@ def test_render_round_trip(text, rendered):
     (2.0, "GW", "2 GW"), (0.0, "USD", "$0"), (-5e9, "USD", "-$5B"), (12.5, "percent", "12.5%"),
     (INF, "USD", "∞"), (5e6, "EUR", "€5M"), (1.25, "USD", "$1.25"), (16.0, "pp", "16pp"),
 ])
-def test_format_value(value, unit, expected):
-    assert format_value(value, unit) == expected
+def test_render_value(value, unit, expected):
+    assert render_value(value, unit) == expected
 
 
 # ---------------------------------------------------------------------------

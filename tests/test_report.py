@@ -171,7 +171,7 @@ def test_conflict_shows_both_quotes_side_by_side_with_provenance(page):
 def test_conflict_shows_suggestion_decision_and_golden_value(page):
     text = conflict_article(page, "k-00000000000a").get_text(" ")
     assert "prefer the primary source" in text and "primary-source" in text
-    assert "alice" in text and "2026-02-01T10:00:00Z" in text and f"primary source {IMG}" in text
+    assert "alice" in text and "2026-02-01 10:00:00 UTC" in text and f"primary source {IMG}" in text
     assert "Golden value" in text and "(approved)" in text
 
 
@@ -284,7 +284,7 @@ def test_markdown_has_counts_quotes_sources_rejected_unparsed(markdown):
     assert "binary file (NUL bytes)" in markdown
     assert "2 figures could not be read" in markdown and "$1.2.3B" in markdown
     assert "(rule: primary\\-source)" in markdown or "(rule: primary-source)" in markdown
-    assert "by alice on 2026-02-01T10:00:00Z" in markdown
+    assert "by alice on 2026-02-01 10:00:00 UTC" in markdown
 
 
 def test_markdown_cell_newlines_do_not_break_rows():
@@ -338,3 +338,73 @@ def test_bidi_override_and_control_characters_are_neutralised():
 ])
 def test_format_figure(args, expected):
     assert format_figure(*args) == expected
+
+
+# ------------------------------------------------------------------ issue 12 item 9
+
+
+def test_every_table_scrolls_in_its_own_box_so_the_page_fits_420px(page):
+    # A 420 px viewport cannot hold a six-column table: it must scroll inside its box, not widen the page.
+    soup = BeautifulSoup(page, "lxml")
+    tables = soup.find_all("table")
+    assert tables and all("scroll" in (t.parent.get("class") or []) for t in tables)
+    css = soup.style.get_text()
+    assert re.search(r"\.scroll\{[^}]*overflow-x:auto", css)
+    assert re.search(r"body\{[^}]*overflow-wrap:break-word", css)   # long words break, not the page
+
+
+def stale_page(**extra) -> str:
+    frame = conflicts()
+    frame.loc[0, "status"] = "stale"
+    for column, value in extra.items():
+        frame.loc[0, column] = value
+    return render_html(documents(), claims(), frame, resolved())
+
+
+def test_stale_card_says_the_earlier_decision_no_longer_applies_and_why():
+    article = conflict_article(stale_page(decided_claim_ids="c-000000000001"), "k-00000000000a")
+    note = article.select_one(".note.decision").get_text(" ")
+    assert "no longer applies" in note and "The evidence changed" in note
+    assert "c-000000000002" in note and "AI Weekly" in note      # the claim that arrived since
+    assert "decide again" in note
+
+
+def test_fresh_decision_is_not_called_stale(page):
+    assert "no longer applies" not in conflict_article(page, "k-00000000000a").get_text(" ")
+
+
+def test_timestamps_are_shown_without_microseconds():
+    frame = conflicts()
+    frame.loc[0, "decided_at"] = "2026-12-01T17:38:59.813413+00:00"
+    html_page = render_html(documents(), claims(), frame, generated_at="2026-12-01T17:40:01.123456+00:00")
+    text = BeautifulSoup(html_page, "lxml").get_text(" ")
+    assert ".813413" not in text and ".123456" not in text
+    assert "2026-12-01 17:38:59 UTC" in text and "2026-12-01 17:40:01 UTC" in text
+
+
+def test_golden_line_shows_the_value_that_matters_and_links_the_rest():
+    rows = [dict(entity="OpenAI", metric="valuation", period="2025", value=3e11, value_low=3e11, value_high=3e11,
+                 unit="USD", status="approved", claim_ids="c-000000000001", rule="decision:1", decided_by="alice",
+                 decided_at=None, reason=None, scope=None, conflict_ids="k-00000000000a")]
+    rows += [dict(rows[0], period=str(2019 + n), value=n * 1e9, value_low=n * 1e9, value_high=n * 1e9,
+                  status="single-source", claim_ids=f"c-00000000010{n}") for n in range(1, 7)]
+    html_page = render_html(documents(), claims(), conflicts(), pd.DataFrame(rows))
+    golden = conflict_article(html_page, "k-00000000000a").select_one(".note.golden")
+    line = golden.find("span", class_="golden-value").get_text(" ")
+    assert line == "$300B (approved)"
+    more = golden.find("details")
+    assert more is not None and "6 more" in more.summary.get_text()
+    assert len(more.find_all("li")) == 6 and "OpenAI · valuation · 2020" in more.get_text(" ")
+    md_text = render_markdown(documents(), claims(), conflicts(), pd.DataFrame(rows))
+    assert "**Golden value:** $300B (approved)" in md_text and "6 more" in md_text
+
+
+def test_report_order_is_the_queue_order_of_reconcile_conflicts():
+    from reconcile.cli import _filtered
+    rows = [conflict(f"k-00000000001{n}", kind, severity, ["c-000000000001"], "x", status=status)
+            for n, (kind, severity, status) in enumerate([
+                ("value", "error", "resolved"), ("date", "warning", "open"), ("value", "info", "stale"),
+                ("arithmetic", "error", "open"), ("category", "error", "dismissed"), ("value", "warning", "open")])]
+    frame = pd.DataFrame(rows)
+    html_order = [a["id"] for a in BeautifulSoup(render_html(documents(), claims(), frame), "lxml").find_all("article")]
+    assert html_order == list(_filtered(frame, None, None, None)["conflict_id"])

@@ -277,14 +277,6 @@ def test_approved_value_is_traced_to_the_claims_that_state_it():
     assert row["status"] == "approved" and row["claim_ids"] == "c-000000000002;c-000000000003"
 
 
-def test_stale_approval_no_longer_binds_the_golden_value():
-    decided = decisions(dict(chosen_value=730 * B, fingerprint="fp-old"))
-    docs = documents(("report", "2026-02", False), ("weekly", "2026-02-01", False))
-    row = _golden(VALUATION_CLAIMS, [conflict(VALUATION, "value", "c-000000000001;c-000000000002")],
-                  decided, docs).iloc[0]
-    assert row["status"] == "open" and pd.isna(row["decided_by"])
-
-
 def test_open_category_conflict_keeps_the_value_but_leaves_the_row_open():
     claims = VALUATION_CLAIMS.iloc[:1]
     row = _golden(claims, [conflict(VALUATION, "category", "c-000000000001")]).iloc[0]
@@ -340,3 +332,62 @@ def test_an_open_bound_agrees_with_a_figure_inside_it():
                     claim("c-000000000002", "weekly", 505 * B, tolerance=0.01)])
     row = _golden(claims, []).iloc[0]
     assert (row["status"], row["value"], row["value_low"], row["value_high"]) == ("agreed", 505 * B, 505 * B, 505 * B)
+
+
+# -- issue 12 item 6: a stale approval keeps its value; newest never outranks primary ----------
+
+def test_stale_approval_keeps_the_approved_value_with_the_new_evidence_beside_it():
+    claims = pd.concat([VALUATION_CLAIMS, frame([claim("c-000000000003", "news", 900 * B)])])
+    decided = decisions(dict(chosen_claim_id="c-000000000001", chosen_value=730 * B, fingerprint="fp-old"))
+    docs = documents(("report", "2026-01-15", False), ("weekly", "2026-02-01", False),
+                     ("news", "2026-03-01", False))
+    row = _golden(claims, [conflict(VALUATION, "value", "c-000000000001;c-000000000002;c-000000000003")],
+                  decided, docs).iloc[0]
+    assert (row["status"], row["value"], row["claim_ids"]) == ("approved (stale)", 730 * B, "c-000000000001")
+    assert row["rule"] == "decision:1" and row["decided_by"] == "ana"
+    assert "newest-source" in row["new_evidence"] and "c-000000000003" in row["new_evidence"]
+    assert "$900B" in row["new_evidence"]
+
+
+def test_a_stale_dismissal_does_not_keep_a_value():
+    decided = decisions(dict(action="dismiss", fingerprint="fp-old"))
+    docs = documents(("report", "2026-01-15", False), ("weekly", "2026-02-01", False))
+    row = _golden(VALUATION_CLAIMS, [conflict(VALUATION, "value", "c-000000000001;c-000000000002")],
+                  decided, docs).iloc[0]
+    assert row["status"] == "suggested" and pd.isna(row["new_evidence"])
+
+
+def test_newest_source_never_outranks_a_primary_one():
+    # Two primary sources disagree on the same date: a newer secondary source must not settle it.
+    claims = pd.concat([VALUATION_CLAIMS, frame([claim("c-000000000003", "news", 900 * B)])])
+    docs = documents(("report", "2026-01-15", True), ("weekly", "2026-01-15", True),
+                     ("news", "2026-03-01", False))
+    three = conflict(VALUATION, "value", "c-000000000001;c-000000000002;c-000000000003")
+    assert suggest(three, claims, docs) is None
+    row = _golden(claims, [], docs=docs).iloc[0]
+    assert row["status"] == "open" and pd.isna(row["value"])
+
+
+# -- issue 12 item 7: the golden record's key is what the README says it is ---------------------
+
+def _readme_outputs_row(name: str) -> str:
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    return next(line for line in readme.splitlines() if line.startswith(f"| `{name}`"))
+
+
+def test_readme_names_the_whole_golden_key_and_every_status():
+    from reconcile.resolve import GOLDEN_KEY
+    from reconcile.schemas import GOLDEN_STATUSES
+    row = _readme_outputs_row("resolved_claims.csv")
+    assert all(f"`{column}`" in row for column in GOLDEN_KEY), row
+    assert all(f"`{status}`" in row for status in GOLDEN_STATUSES), row
+
+
+def test_one_golden_row_per_key_even_when_a_target_shares_the_period():
+    claims = frame([claim("c-000000000001", "report", 730 * B), claim("c-000000000002", "weekly", 730 * B),
+                    claim("c-000000000003", "weekly", 1e12, scope="target")])
+    gold = _golden(claims, [])
+    from reconcile.resolve import GOLDEN_KEY
+    assert not gold.duplicated(GOLDEN_KEY).any()
+    assert sorted(gold["scope"].fillna("")) == ["", "target"]

@@ -31,17 +31,18 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from reconcile.config import Settings
-from reconcile.decisions import (
+from .config import Settings
+from .decisions import (
     DecisionStore, NewDecision, Recorded, decisions_frame, export_yaml, parse_import,
 )
-from reconcile.errors import UserError
-from reconcile.outputs import atomic_write_text, pin_output_set, read_csv_safe
-from reconcile.resolve import (
+from .errors import UserError
+from .figures import present as _present
+from .outputs import atomic_write_text, pin_output_set, read_csv_safe
+from .report import sort_conflicts
+from .resolve import (
     apply_decisions, claims_of, format_interval, format_value, orphaned_decisions,
 )
-from reconcile.schemas import CONFLICT_KINDS, CONFLICT_STATUSES
-from reconcile.figures import present as _present
+from .schemas import CONFLICT_KINDS, CONFLICT_STATUSES
 
 # typer offers a Literal's values as the option's choices.
 StatusChoice = Literal[CONFLICT_STATUSES]  # type: ignore[valid-type]
@@ -266,12 +267,8 @@ def _filtered(conflicts: pd.DataFrame, status: str | None, kind: str | None, ent
         keep &= conflicts["kind"] == kind
     if entity:
         keep &= conflicts["entity"].fillna("").str.casefold() == entity.casefold()
-    # The queue a steward works through: open before decided, errors before warnings.
-    rank = {"stale": 0, "open": 1, "resolved": 2, "dismissed": 3}
-    order = pd.DataFrame({"s": conflicts["status"].map(rank).fillna(9),
-                          "v": conflicts["severity"].map({"error": 0, "warning": 1, "info": 2}).fillna(9),
-                          "k": conflicts["kind"]}, index=conflicts.index)
-    return conflicts[keep].loc[order[keep].sort_values(["s", "v", "k"], kind="mergesort").index]
+    # The queue a steward works through, in the report's order.
+    return sort_conflicts(conflicts[keep])
 
 
 def _conflicts_table(conflicts: pd.DataFrame, claims: pd.DataFrame) -> Table:
@@ -516,20 +513,20 @@ def _chosen_date(conflict: pd.Series, text: str) -> dict[str, Any]:
     """A date conflict is decided with a date or period as the documents write it: 2027, Q4 2026, 2026-01-28."""
     import datetime as dt
 
-    from reconcile.quantities import find_periods
+    from .quantities import date_code, find_periods
     periods = find_periods(text.strip(), dt.date.today())
     if len(periods) != 1 or periods[0].text.strip() != text.strip():
         raise UserError(f"--value {text!r} is not a date or period reconcile can read",
                         hint=f"conflict {conflict['conflict_id']} is about dates: write e.g. --value 2027, "
                              "--value 'Q4 2026' or --value 2026-01-28")
     p = periods[0]
-    low, high = (float(d.year * 10000 + d.month * 100 + d.day) for d in (p.start, p.end))
+    low, high = (float(date_code(d)) for d in (p.start, p.end))
     return dict(chosen_claim_id=None, chosen_value=low if low == high else None, chosen_low=low, chosen_high=high,
                 unit="date")
 
 
 def _parse_figure(text: str) -> Any:
-    from reconcile.quantities import parse_quantity
+    from .quantities import parse_quantity
     quantity = parse_quantity(text)
     if quantity is None:
         raise UserError(f"--value {text!r} is not a figure reconcile can read",

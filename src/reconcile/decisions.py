@@ -37,8 +37,8 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 import yaml
 
-from reconcile.config import Settings
-from reconcile.errors import UserError
+from .config import Settings
+from .errors import UserError
 
 ACTIONS = ("approve", "dismiss", "reopen")
 

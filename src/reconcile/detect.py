@@ -25,7 +25,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 from pandera.typing.pandas import Series
 
-from .quantities import format_value
+from .quantities import date_of_code, render_value
 from .schemas import ClaimsSchema, ConflictsSchema, columns_of
 
 SCOPE_ANY = "any"
@@ -343,12 +343,38 @@ def detect_conflicts(claims: pd.DataFrame, documents: pd.DataFrame | None = None
         rows += _arithmetic_conflicts(claims, failing.get("arithmetic", []), findings)
     finally:
         _MEMO.pop(id(checked), None)
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = _at_most_info_when_assumed(pd.DataFrame(rows, columns=columns), claims)
     frame = frame.drop_duplicates("conflict_id").sort_values(["kind", "entity", "metric", "conflict_id"], na_position="last")
     return frame.reset_index(drop=True)
 
 
 _FLOATS = [name for name, col in ClaimsSchema.to_schema().columns.items() if str(col.dtype).startswith("float")]
+
+
+PROVENANCE = {"entity_from": "entity", "metric_from": "metric", "period_from": "period"}
+
+
+def _at_most_info_when_assumed(frame: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
+    """A conflict that rests on a field the text does not state is a question about the extraction, not a
+    disagreement between sources: at most `info`, saying which field was assumed, so a steward checks it first."""
+    present = [c for c in PROVENANCE if c in claims.columns]
+    if frame.empty or not present:
+        frame["assumed"] = None
+        return frame
+    assumed_of = claims.set_index("claim_id")[present].eq("assumed")
+    assumed_of = assumed_of[assumed_of.any(axis=1)]
+    notes: list[str | None] = []
+    for i, row in frame.iterrows():
+        hits = assumed_of[assumed_of.index.isin(str(row["claim_ids"]).split(";"))]
+        fields = [PROVENANCE[c] for c in present if c in hits and hits[c].any()]
+        notes.append(";".join(fields) or None)
+        if fields:
+            frame.at[i, "severity"] = "info"
+            frame.at[i, "explanation"] = (f"{row['explanation']} Needs checking: the {' and '.join(fields)} of "
+                                          f"{', '.join(hits.index)} is assumed (the text does not state it); "
+                                          f"check the extraction before deciding.")
+    frame["assumed"] = notes
+    return frame
 
 
 def _numeric(claims: pd.DataFrame) -> pd.DataFrame:
@@ -473,8 +499,7 @@ def _relative_gap(parts: list[pd.DataFrame]) -> float:
 
 def _days_gap(parts: list[pd.DataFrame]) -> float:
     def to_date(x: float):
-        x = int(x)
-        return pd.Timestamp(year=x // 10000, month=max(1, x // 100 % 100), day=max(1, x % 100))
+        return pd.Timestamp(date_of_code(x))
     gaps = []
     for a in range(len(parts) - 1):
         gaps.append((to_date(parts[a + 1]["value_low"].min()) - to_date(parts[a]["value_high"].max())).days)
@@ -577,8 +602,8 @@ def _interval_text(finding: Finding, unit: str) -> str:
     if not math.isnan(finding.stated_low):
         low, high = finding.stated_low, finding.stated_high
     if math.isclose(low, high, rel_tol=1e-9):
-        return format_value(low, unit)
-    return f"{format_value(low, unit)}–{format_value(high, unit)}"
+        return render_value(low, unit)
+    return f"{render_value(low, unit)}–{render_value(high, unit)}"
 
 
 def _finding_gap(stated: pd.DataFrame, finding: Finding) -> float:

@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from .quantities.periods import date_of_code
+
 _SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
 _CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
@@ -41,7 +43,8 @@ def format_value(value: Any, unit: Any = None) -> str:
     if math.isinf(number):
         return "∞" if number > 0 else "-∞"
     if unit == "date":
-        return _day(number).isoformat() if _day(number) else f"{number:.0f}"
+        day = date_of_code(number)
+        return day.isoformat() if day else f"{number:.0f}"
     if unit == "percent":
         return f"{number:g}%"
     if unit == "multiple":
@@ -62,18 +65,9 @@ def format_interval(low: Any, high: Any, unit: Any) -> str:
     return f"{format_value(low, unit)}–{format_value(high, unit)}"
 
 
-def _day(number: float) -> dt.date | None:
-    """Dates travel as YYYYMMDD numbers so that intervals compare; this reads one back."""
-    try:
-        n = int(number)
-        return dt.date(n // 10000, n // 100 % 100, n % 100)
-    except (ValueError, OverflowError):
-        return None
-
-
 def date_span(low: float, high: float) -> str:
     """A date interval as people write it: 2027, 2026-Q4, 2026-H2, 2026-01, 2026-01-28, or 'a – b'."""
-    start, end = _day(low), _day(high)
+    start, end = date_of_code(low), date_of_code(high)
     if start is None or end is None:
         return f"{low:.0f}–{high:.0f}"
     if start == end:

@@ -15,7 +15,8 @@ import re
 import pandas as pd
 
 from .extract import Mention
-from .quantities import Period, none_off_calendar
+from .quantities import Period, date_code
+from .quantities.periods import none_off_calendar
 from .schemas import ClaimsSchema, columns_of
 from .vocab import Vocabulary
 
@@ -83,6 +84,7 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
         "metric_scope": metric_def.scope if metric_def else None,
         "stated_family": stated.family if stated else None, "stated_scope": stated.scope if stated else None,
         "metric_imposed": bool(m.metric_imposed), "per": per,
+        **_provenance(m, period),
     }
     if m.members:
         row["entity"] = _group_name(m.members, vocab) or row["entity"]
@@ -91,9 +93,17 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
     return row
 
 
+def _provenance(m: Mention, period) -> dict:
+    """Where the claim's fields were read; a period the text does not give is the publication date, assumed."""
+    return {"entity_from": (m.entity_from or "assumed") if m.entity else None,
+            "metric_from": (m.metric_from or "assumed") if m.metric else None,
+            "period_from": (m.period_from or "assumed") if m.period is not None else
+            ("assumed" if period is not None else None)}
+
+
 def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
     p = m.period
-    low, high = float(_ymd(p.start)), float(_ymd(p.end))
+    low, high = float(date_code(p.start)), float(date_code(p.end))
     row = {
         "source_id": m.source_id, "location": m.location, "quote": m.quote.strip(), "entity": m.entity,
         "metric": m.metric, "period": p.label, "value": low if low == high else None, "value_low": low,
@@ -103,6 +113,7 @@ def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
         "relation": None, "base_period": None, "members": None, "tolerance": 0.0, "value_text": p.text,
         "context": m.context, "line": m.line, "published": published.isoformat(), "metric_family": "event",
         "metric_scope": m.event, "stated_family": None, "stated_scope": None, "metric_imposed": False, "per": None,
+        **_provenance(m, p),
     }
     parties = sorted({_top(m.entity, vocab)} | {_top(c, vocab) for c in (m.counterparty or "").split(";") if c})
     row["group_key"] = "|".join(["date", m.metric or "", "+".join(p for p in parties if p)])
@@ -215,10 +226,6 @@ def _around(m: Mention) -> str:
 
 def _finite(x: float | None) -> float | None:
     return x if x is not None and math.isfinite(x) else None
-
-
-def _ymd(d: dt.date) -> int:
-    return d.year * 10000 + d.month * 100 + d.day
 
 
 def _claim_id(m: Mention, text: str, offset: int) -> str:

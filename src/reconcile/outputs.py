@@ -47,7 +47,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reconcile.errors import RunLockedError
+from .errors import RunLockedError
 
 # --------------------------------------------------------------------------- CSV
 

@@ -20,7 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from reconcile.errors import UserError
+from .errors import UserError
+from .gx_offline import make_offline
 
 SEVERITIES = ("critical", "warning")
 REFERENCES_TABLE = "references"
@@ -255,6 +256,7 @@ def validate_tables(tables: dict[str, pd.DataFrame], expectations_dir: Path,
 def _build_docs(context, docs_dir: Path) -> Path:
     docs_dir.mkdir(parents=True, exist_ok=True)
     context.build_data_docs(site_names=[DOCS_SITE])
+    make_offline(docs_dir)   # GX's pages load their scripts and styles from CDNs
     return docs_dir / "index.html"
 
 

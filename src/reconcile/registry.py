@@ -17,6 +17,7 @@ import pandas as pd
 import yaml
 
 from .errors import UserError
+from .metadata import read_metadata
 from .parse import sniff_format
 
 REGISTRY_NAME = "sources.yaml"
@@ -227,20 +228,23 @@ def discover(sources_dir: Path) -> tuple[list[SourceDoc], list[str]]:
     for doc in docs:
         if doc.status == "ok":
             _read(doc)
-        dated_from = ""
-        if not doc.registered and doc.status == "ok":
-            dated_from = _date_from_content(doc)
+        dated_from = _fill_from_content(doc) if doc.status == "ok" and doc.missing else ""
         if doc.registered and doc.missing and doc.status == "ok":
             warnings.append(f"{sources_dir / REGISTRY_NAME}: source '{doc.source_id}' has no "
                             f"{', '.join(doc.missing)}; using defaults")
         if not doc.registered and doc.status == "ok":
-            as_of = (f"as-of {doc.published.isoformat()} read from the text ('{dated_from}')" if dated_from else
+            as_of = (f"as-of {doc.published.isoformat()} read from its {dated_from}" if dated_from else
                      f"as-of {doc.published.isoformat()} taken from the file's modification time, so its "
                      f"undated figures are compared as of that day")
             warnings.append(f"{doc.path}: not in {REGISTRY_NAME}; read as '{doc.source_id}' ({doc.format}) with "
-                            f"no title or publisher, {as_of}. Add an entry with 'published:' to "
+                            f"{_missing_words(doc)}, {as_of}. Add an entry with 'published:' to "
                             f"{sources_dir / REGISTRY_NAME} to set them")
     return docs, warnings
+
+
+def _missing_words(doc: SourceDoc) -> str:
+    gaps = [k for k in ("title", "publisher") if k in doc.missing]
+    return f"no {' or '.join(gaps)}" if gaps else f"title '{doc.title}' from its text"
 
 
 # What reconcile itself writes: an output set (out/, each generation under out.d/) and the state folders
@@ -384,27 +388,17 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
-# "Published February 3, 2026", "Updated: 2026-02-03", <meta name="date" content="2026-02-03">, <time datetime=...>
-CONTENT_DATE = re.compile(
-    r"(?i)(?:published|posted|updated|dated?|as of|release date|datetime=[\"']|content=[\"'])\s*(?:on\s*)?:?\s*"
-    r"((?:January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2}|"
-    r"\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{4})")
+def _fill_from_content(doc: SourceDoc) -> str:
+    """Fill the fields a registry entry left out from what the document says about itself.
 
-
-def _date_from_content(doc: SourceDoc) -> str:
-    """An unregistered document's own publication date, when its first lines state one; '' when not."""
-    m = CONTENT_DATE.search(doc.text[:4000])
-    if not m:
-        return ""
-    text = re.sub(r"\s+", " ", m.group(1).replace(",", "").replace(".", "")).strip()
-    for fmt in ("%B %d %Y", "%b %d %Y", "%Y-%m-%d", "%d %B %Y"):
-        try:
-            day = dt.datetime.strptime(text.replace("Sept ", "Sep "), fmt).date()
-        except ValueError:
-            continue
-        if plausible_published(day):
-            doc.published = day
-            doc.missing = [k for k in doc.missing if k != "published"]
-            return m.group(0).strip()
-    return ""
+    Returns how the as-of date was found ('' when the document does not state one)."""
+    meta = read_metadata(doc.text, doc.format)
+    if "title" in doc.missing and meta.title:
+        doc.title = meta.title
+    if "publisher" in doc.missing and meta.publisher:
+        doc.publisher = meta.publisher
+    published = meta.published if meta.published and plausible_published(meta.published) else None
+    if "published" in doc.missing and published:
+        doc.published = published
+    doc.missing = [k for k in doc.missing if not (published if k == "published" else getattr(meta, k))]
+    return meta.found_in.get("published", "") if published else ""

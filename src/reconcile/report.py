@@ -28,14 +28,14 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Iterable
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-from reconcile.schemas import CONFLICT_KINDS, CONFLICT_STATUSES, GOLDEN_STATUSES, SEVERITIES
-from reconcile.figures import format_interval, format_value
-from reconcile.figures import present as _present
+from .figures import format_interval, format_value
+from .figures import present as _present
+from .schemas import CONFLICT_KINDS, CONFLICT_STATUSES, GOLDEN_STATUSES, SEVERITIES
 
 DEFAULT_TITLE = "Reconciliation report"
 
@@ -62,6 +62,23 @@ def _float(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+def _when(value: Any) -> str:
+    """A timestamp as people read it: to the second, in UTC (no microseconds, no offset arithmetic)."""
+    if isinstance(value, datetime):
+        stamp = value
+    else:
+        text = _text(value)
+        if len(text) <= 10:   # a date alone (or nothing) stays as written
+            return text
+        try:
+            stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return text
+    if stamp.tzinfo is None:
+        return stamp.strftime("%Y-%m-%d %H:%M:%S")
+    return stamp.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 _QUALIFIER_SIGNS = {"approx": "~", "approx_range": "~", "at_least": "≥ ", "at_most": "≤ "}
@@ -112,6 +129,15 @@ class Note:
     by: str = ""
     at: str = ""
     action: str = ""
+    stale: str = ""     # why an earlier decision no longer applies; empty while it does
+
+
+@dataclass(frozen=True)
+class GoldenLine:
+    """Another golden row a conflict touches: what it is, its value, and the conflicts that decide it."""
+    subject: str
+    shown: str
+    links: tuple[tuple[str, str], ...] = ()   # (conflict_id, anchor) of other cards in this report
 
 
 @dataclass(frozen=True)
@@ -129,7 +155,8 @@ class ConflictView:
     claims: tuple[ClaimCard, ...]
     suggestion: Note | None
     decision: Note | None
-    golden: str
+    golden: str                                           # the golden value this conflict decides
+    golden_more: tuple[GoldenLine, ...] = ()              # other golden rows it touches, one click away
 
     @property
     def subject(self) -> str:
@@ -225,25 +252,43 @@ def _suggestion(row: dict, unit: str) -> Note | None:
     return Note(text=text, rule=_text(row.get("suggestion_rule")), figure=figure)
 
 
-def _decision(row: dict, unit: str) -> Note | None:
+def _decision(row: dict, unit: str, cards: tuple[ClaimCard, ...]) -> Note | None:
     action, by = _text(row.get("decision_action")), _text(row.get("decided_by"))
     if not (action or by):
         return None
-    return Note(text=_text(row.get("reason")), action=action, by=by, at=_text(row.get("decided_at")),
+    stale = _why_stale(row, cards) if _text(row.get("status")) == "stale" else ""
+    return Note(text=_text(row.get("reason")), action=action, by=by, at=_when(row.get("decided_at")),
                 figure=format_figure(row.get("decided_value"), row.get("decided_low"),
-                                     row.get("decided_high"), unit))
+                                     row.get("decided_high"), unit), stale=stale)
+
+
+def _why_stale(row: dict, cards: tuple[ClaimCard, ...]) -> str:
+    """A stale decision in plain words: the evidence it was taken on has changed, and how."""
+    seen = {c for c in _text(row.get("decided_claim_ids")).split(";") if c}
+    new = [f"{card.claim_id} from {card.source_title or card.source_id}" for card in cards
+           if seen and card.claim_id not in seen]
+    gone = sorted(seen - {card.claim_id for card in cards})
+    changes = ([f"new since then: {', '.join(new)}"] if new else []) + \
+              ([f"no longer found: {', '.join(gone)}"] if gone else [])
+    how = "; ".join(changes) or "a quote or figure it rested on has changed"
+    return (f"The evidence changed after it was taken ({how}). "
+            "Review the quotes and decide again.")
 
 
 def _golden_for(conflict_id: str, claim_ids: list[str], resolved: list[dict]) -> str:
-    """The golden-record value(s) this conflict decides, as display text."""
-    return _GoldenIndex.of_records(resolved).golden_for(conflict_id, claim_ids)
+    """The golden-record value this conflict decides, as display text."""
+    return _GoldenIndex.of_records(resolved).golden_for({"conflict_id": conflict_id}, claim_ids)[0]
+
+
+_Touched = tuple[str, str, list[str]]   # another golden row: (subject, shown, the other conflicts naming it)
 
 
 class _GoldenIndex:
     """Golden-record rows by the conflict ids they name (or, without those, by their claim ids): built once
     per report, so each conflict looks its rows up instead of scanning the whole golden record."""
 
-    _FIELDS = ("value", "value_low", "value_high", "unit", "status")
+    _FIELDS = ("value", "value_low", "value_high", "unit", "status", "entity", "metric", "period", "scope",
+               "claim_ids", "conflict_ids")
 
     def __init__(self, columns: dict[str, list], n: int, has_conflict_ids: bool):
         self.columns, self.by_conflict, self.by_claim = columns, {}, {}
@@ -262,7 +307,7 @@ class _GoldenIndex:
     def of_frame(cls, resolved: pd.DataFrame | None) -> "_GoldenIndex":
         if resolved is None or len(resolved) == 0:
             return cls({}, 0, False)
-        wanted = [c for c in ("conflict_ids", "claim_ids") + cls._FIELDS if c in resolved.columns]
+        wanted = [c for c in cls._FIELDS if c in resolved.columns]
         return cls({c: resolved[c].tolist() for c in wanted}, len(resolved), "conflict_ids" in resolved.columns)
 
     @classmethod
@@ -289,35 +334,81 @@ class _GoldenIndex:
             shown = self._shown[pos] = f"{figure or '—'} ({_text(self._get('status', pos)) or 'unknown'})"
         return shown
 
-    def golden_for(self, conflict_id: str, claim_ids: list[str]) -> str:
+    def _key(self, pos: int) -> tuple[str, ...]:
+        return tuple(_text(self._get(c, pos)) for c in ("entity", "metric", "period"))
+
+    def _subject(self, pos: int) -> str:
+        parts = self._key(pos)
+        scope = _text(self._get("scope", pos))
+        return " · ".join(p for p in parts if p) + (f" [{scope}]" if scope else "")
+
+    def golden_for(self, row: Mapping[str, Any], claim_ids: list[str]) -> tuple[str, list[_Touched]]:
+        """The row this conflict decides (same entity, metric and period, sharing most claims), shown; and
+        the other rows it touches as (subject, shown, the conflicts that name them)."""
+        conflict_id = _text(row.get("conflict_id"))
         hits = set(self.by_conflict.get(conflict_id, ()))
         for claim_id in set(claim_ids):
             hits.update(self.by_claim.get(claim_id, ()))
-        return "; ".join(sorted({self._show(pos) for pos in hits}))
+        subject = tuple(_text(row.get(c)) for c in ("entity", "metric", "period"))
+        mine = set(claim_ids)
+
+        def weight(pos: int) -> tuple:
+            same = sum(a == b for a, b in zip(subject, self._key(pos)))
+            shared = len(mine & set(_text(self._get("claim_ids", pos)).split(";")))
+            return (-same, -shared, self._subject(pos), self._show(pos))
+
+        ranked = sorted(hits, key=weight)
+        if not ranked:
+            return "", []
+        rest = [(self._subject(pos), self._show(pos),
+                 [c for c in _text(self._get("conflict_ids", pos)).split(";") if c and c != conflict_id])
+                for pos in ranked[1:]]
+        return self._show(ranked[0]), rest
+
+
+# The steward's queue: undecided before decided (a stale decision first: it was trusted and is not now),
+# then errors before warnings. `reconcile conflicts` lists in this order too.
+QUEUE_STATUSES = ("stale", "open", "resolved", "dismissed")
+
+
+def conflict_sort_key(row: Mapping[str, Any]) -> tuple:
+    """The order of conflicts everywhere a steward sees them: status, severity, kind, subject, id."""
+    return (_rank(_text(row.get("status")) or "open", QUEUE_STATUSES),
+            _rank(_text(row.get("severity")), SEVERITIES), _rank(_text(row.get("kind")), CONFLICT_KINDS),
+            _text(row.get("entity")).casefold(), _text(row.get("metric")).casefold(),
+            _text(row.get("period")), _text(row.get("conflict_id")))
+
+
+def sort_conflicts(conflicts: pd.DataFrame) -> pd.DataFrame:
+    """`conflicts` in queue order (`conflict_sort_key`)."""
+    keys = [conflict_sort_key(row) for row in conflicts.to_dict("records")]
+    return conflicts.iloc[sorted(range(len(keys)), key=keys.__getitem__)]
 
 
 def _conflict_views(conflicts: list[dict], claims: dict[str, dict], documents: dict[str, dict],
                     resolved: list[dict] | _GoldenIndex) -> tuple[ConflictView, ...]:
-    def sort_key(row: dict) -> tuple:
-        return (_rank(_text(row.get("severity")), SEVERITIES), _rank(_text(row.get("kind")), CONFLICT_KINDS),
-                _text(row.get("entity")).casefold(), _text(row.get("metric")).casefold(),
-                _text(row.get("period")), _text(row.get("conflict_id")))
-
     golden = resolved if isinstance(resolved, _GoldenIndex) else _GoldenIndex.of_records(resolved)
-    views, taken = [], set()
-    for row in sorted(conflicts, key=sort_key):
+    ordered, taken = sorted(conflicts, key=conflict_sort_key), set()
+    own_anchor = [_anchor(_text(row.get("conflict_id")), taken) for row in ordered]
+    anchors: dict[str, str] = {}
+    for row, anchor in zip(ordered, own_anchor):
+        anchors.setdefault(_text(row.get("conflict_id")), anchor)
+    views = []
+    for row, anchor in zip(ordered, own_anchor):
         conflict_id = _text(row.get("conflict_id"))
         claim_ids = [c.strip() for c in _text(row.get("claim_ids")).split(";") if c.strip()]
         unit = _conflict_unit([claims[c] for c in claim_ids if c in claims])
+        cards = tuple(_claim_card(c, claims, documents) for c in claim_ids)
+        shown, rest = golden.golden_for(row, claim_ids)
         views.append(ConflictView(
-            conflict_id=conflict_id, anchor=_anchor(conflict_id, taken),
+            conflict_id=conflict_id, anchor=anchor,
             kind=_text(row.get("kind")), severity=_text(row.get("severity")),
             status=_text(row.get("status")) or "open",
             entity=_text(row.get("entity")), metric=_text(row.get("metric")), period=_text(row.get("period")),
-            explanation=_text(row.get("explanation")), rule=_text(row.get("rule")),
-            claims=tuple(_claim_card(c, claims, documents) for c in claim_ids),
-            suggestion=_suggestion(row, unit), decision=_decision(row, unit),
-            golden=golden.golden_for(conflict_id, claim_ids),
+            explanation=_text(row.get("explanation")), rule=_text(row.get("rule")), claims=cards,
+            suggestion=_suggestion(row, unit), decision=_decision(row, unit, cards), golden=shown,
+            golden_more=tuple(GoldenLine(subject, text, tuple((c, anchors[c]) for c in named if c in anchors))
+                              for subject, text, named in rest),
         ))
     return tuple(views)
 
@@ -365,16 +456,12 @@ def _unparsed(unparsed: list[dict], documents: dict[str, dict]) -> tuple:
 
 def _orphaned(orphaned: list[dict]) -> tuple:
     rows = [(_text(r.get("conflict_id")), _text(r.get("id")), _text(r.get("action")), _text(r.get("decided_by")),
-             _text(r.get("decided_at")), _text(r.get("reason"))) for r in orphaned]
+             _when(r.get("decided_at")), _text(r.get("reason"))) for r in orphaned]
     return tuple(sorted(rows))
 
 
 def _timestamp(generated_at: str | datetime | None) -> str:
-    if generated_at is None:
-        return ""
-    if isinstance(generated_at, datetime):
-        return generated_at.isoformat(timespec="seconds")
-    return _text(generated_at)
+    return "" if generated_at is None else _when(generated_at)
 
 
 def build_report(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
@@ -503,10 +590,29 @@ def _note_parts(note: Note, escape, figure: str) -> list[str]:
     return [escape(note.action), who, figure, f"— {escape(note.text)}" if note.text else ""]
 
 
+def _note_label(label: str, note: Note) -> str:
+    return "Earlier decision, no longer applies" if note.stale else label
+
+
 def _md_note(label: str, note: Note) -> str:
     figure = f"→ **{md(note.figure)}**" if note.figure else ""
     rule = f"(rule: {md(note.rule)})" if note.rule else ""
-    return " ".join(p for p in [f"**{label}:**", *_note_parts(note, md, figure), rule] if p)
+    line = " ".join(p for p in [f"**{_note_label(label, note)}:**", *_note_parts(note, md, figure), rule] if p)
+    return line + (f"  \n{md(note.stale)}" if note.stale else "")
+
+
+def _more_rows(c: ConflictView) -> str:
+    return f"{_plural(len(c.golden_more), 'more golden row')} this conflict touches"
+
+
+def _md_golden(c: ConflictView) -> list[str]:
+    lines = [f"**Golden value:** {md(c.golden)}", ""]
+    if c.golden_more:
+        lines += [f"{_more_rows(c)}:", ""]
+        lines += [f"- {md(g.subject)}: {md(g.shown)}"
+                  + "".join(f" · [{md(cid)}](#{anchor})" for cid, anchor in g.links) for g in c.golden_more]
+        lines.append("")
+    return lines
 
 
 def _md_conflict(number: int, c: ConflictView) -> list[str]:
@@ -522,7 +628,7 @@ def _md_conflict(number: int, c: ConflictView) -> list[str]:
         if note is not None:
             lines += [_md_note(label, note), ""]
     if c.golden:
-        lines += [f"**Golden value:** {md(c.golden)}", ""]
+        lines += _md_golden(c)
     return lines
 
 
@@ -604,7 +710,7 @@ _CSS = """
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.55 system-ui,-apple-system,"Segoe UI",
-Roboto,"Helvetica Neue",Arial,sans-serif}
+Roboto,"Helvetica Neue",Arial,sans-serif;overflow-wrap:break-word}
 .page{max-width:76rem;margin:0 auto;padding:2rem 1.25rem 4rem}
 h1{font-size:1.9rem;line-height:1.2;margin:0 0 .25rem}
 h2{font-size:1.35rem;margin:2.5rem 0 .75rem;padding-bottom:.3rem;border-bottom:1px solid var(--line)}
@@ -614,7 +720,8 @@ a{color:var(--accent)}
 .tiles{display:flex;flex-wrap:wrap;gap:.75rem;margin:1rem 0}
 .tile{background:var(--panel);border:1px solid var(--line);border-radius:.6rem;padding:.6rem .9rem;min-width:8rem}
 .tile b{display:block;font-size:1.5rem;line-height:1.2}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:.93rem}
+.scroll{overflow-x:auto;max-width:100%;margin:.5rem 0 1rem}
+table{border-collapse:collapse;width:100%;font-size:.93rem}
 th,td{border-bottom:1px solid var(--line);padding:.4rem .6rem;text-align:left;vertical-align:top}
 th{background:var(--panel);font-weight:600}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
@@ -633,7 +740,8 @@ article.conflict.warning{border-left-color:var(--warning)}
 article.conflict.info{border-left-color:var(--info)}
 article.conflict h3{margin-top:0}
 .meta{display:flex;flex-wrap:wrap;gap:.4rem .75rem;align-items:center;font-size:.9rem;margin-bottom:.5rem}
-.meta code{font-size:.85rem}
+.meta code{font-size:.85rem;overflow-wrap:anywhere}
+.meta>*{min-width:0}
 .explanation{margin:.5rem 0 1rem}
 .claims{display:grid;grid-template-columns:repeat(auto-fit,minmax(17rem,1fr));gap:.9rem}
 .card{background:var(--panel);border:1px solid var(--line);border-radius:.5rem;padding:.75rem .9rem;
@@ -647,6 +755,11 @@ white-space:pre-wrap;overflow-wrap:anywhere}
 .note{margin:.9rem 0 0;padding:.55rem .8rem;border-radius:.45rem;background:var(--info-bg)}
 .note.decision{background:var(--panel);border:1px solid var(--line)}
 .note.golden{background:transparent;border:1px dashed var(--line)}
+.note.stale{border-color:var(--warning);background:var(--warning-bg)}
+.note .why{display:block;margin-top:.3rem;font-weight:600}
+.note details{margin-top:.3rem;font-size:.9rem}
+.note details ul{margin:.3rem 0;padding-left:1.2rem}
+@media (max-width:30rem){.page{padding:1rem .75rem 3rem}article.conflict{padding:.75rem}}
 .error-bg{background:var(--error-bg)}
 td.text{white-space:pre-wrap;overflow-wrap:anywhere}
 footer{margin-top:3rem;font-size:.85rem;color:var(--muted)}
@@ -668,7 +781,7 @@ def _html_table(header: list[str], rows: Iterable[Iterable[Any]], numeric: set[i
     head = "".join(f"<th{cls(i)}>{esc(h)}</th>" for i, h in enumerate(header))
     body = "".join("<tr>" + "".join(f"<td{cls(i)}>{esc(cell) or '—'}</td>" for i, cell in enumerate(row))
                    + "</tr>\n" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}</tbody></table>"
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>\n{body}</tbody></table></div>'
 
 
 def _badge(text: str, css: str) -> str:
@@ -734,8 +847,23 @@ def _html_card(card: ClaimCard) -> str:
 def _html_note(label: str, note: Note, css: str) -> str:
     figure = f"→ <b>{esc(note.figure)}</b>" if note.figure else ""
     rule = f'<span class="muted">(rule: <code>{esc(note.rule)}</code>)</span>' if note.rule else ""
-    parts = [f"<strong>{esc(label)}:</strong>", *_note_parts(note, esc, figure), rule]
-    return f'<p class="note {css}">{" ".join(p for p in parts if p)}</p>'
+    parts = [f"<strong>{esc(_note_label(label, note))}:</strong>", *_note_parts(note, esc, figure), rule]
+    why = f'<br><span class="why">{esc(note.stale)}</span>' if note.stale else ""
+    stale = " stale" if note.stale else ""
+    return f'<p class="note {css}{stale}">{" ".join(p for p in parts if p)}{why}</p>'
+
+
+def _html_golden(c: ConflictView) -> str:
+    if not c.golden:
+        return ""
+    more = ""
+    if c.golden_more:
+        items = "".join(f"<li>{esc(g.subject)}: {esc(g.shown)}"
+                        + "".join(f' · <a href="#{a}">{esc(cid)}</a>' for cid, a in g.links) + "</li>"
+                        for g in c.golden_more)
+        more = f"<details><summary>{esc(_more_rows(c))}</summary><ul>{items}</ul></details>"
+    return (f'<div class="note golden"><strong>Golden value:</strong> '
+            f'<span class="golden-value">{esc(c.golden)}</span>{more}</div>')
 
 
 def _html_conflict(number: int, c: ConflictView) -> str:
@@ -746,7 +874,7 @@ def _html_conflict(number: int, c: ConflictView) -> str:
     notes = "".join(_html_note(label, note, css) for label, note, css in
                     (("Suggested", c.suggestion, "suggestion"), ("Decision", c.decision, "decision"))
                     if note is not None)
-    golden = f'<p class="note golden"><strong>Golden value:</strong> {esc(c.golden)}</p>' if c.golden else ""
+    golden = _html_golden(c)
     cards = "".join(_html_card(card) for card in c.claims)
     return (f'<article class="conflict {sev}" id="{c.anchor}"><h3>{number}. {esc(c.subject)}</h3>'
             f'<div class="meta">{meta}</div><p class="explanation">{esc(c.explanation)}</p>'

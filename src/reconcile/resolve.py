@@ -9,8 +9,10 @@ Pure pandas, no Dagster. Three entry points:
 - `suggest(conflict_row, claims, documents)` proposes a resolution with a named
   rule (`RULES`). A suggestion is only ever shown; it never counts as approval.
 - `golden_record(claims, conflicts, documents)` builds `resolved_claims`: one
-  row per (entity, metric, period[, scope, unit]) with the value, its status,
-  the supporting claim ids and the rule or decision that produced it.
+  row per `GOLDEN_KEY` (entity, metric, period, scope, granularity, unit,
+  relation, base period) with the value, its status, the supporting claim ids
+  and the rule or decision that produced it. A target or a growth rate for the
+  same period is another figure, not a rival one, so it keeps its own row.
 """
 from __future__ import annotations
 
@@ -21,15 +23,16 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from reconcile.schemas import ResolvedClaimsSchema, columns_of
-from reconcile.figures import format_interval, format_value
-from reconcile.figures import present as _present
+from .figures import format_interval, format_value
+from .figures import present as _present
+from .schemas import ResolvedClaimsSchema, columns_of
 
 # Columns `apply_decisions` adds, describing the conflict's latest decision.
 # For a stale conflict they still show the earlier decision, beside the open status.
 DECISION_VIEW_COLUMNS = [
     "decision_id", "decision_action", "decided_by", "decided_at", "reason",
     "decided_value", "decided_low", "decided_high", "decided_claim_id",
+    "decided_claim_ids",   # the claims the decision saw: what is new since then explains a stale one
 ]
 SUGGESTION_COLUMNS = [
     "suggestion", "suggestion_value", "suggestion_low", "suggestion_high",
@@ -43,7 +46,8 @@ LIVE_STATUSES = ("open", "stale")
 # Beyond (entity, metric, period), what keeps figures apart that must not share a value:
 # another counterparty, another period length, another unit, a derived figure (growth, run-rate).
 GOLDEN_KEY = ["entity", "metric", "period", "scope", "granularity", "unit", "relation", "base_period"]
-GOLDEN_EXTRA_COLUMNS = ["scope", "granularity", "relation", "base_period", "conflict_ids"]
+# `new_evidence`: beside an `approved (stale)` value, what the changed evidence now says.
+GOLDEN_EXTRA_COLUMNS = ["scope", "granularity", "relation", "base_period", "conflict_ids", "new_evidence"]
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,7 @@ def _decision_view(conflict: pd.Series, latest: dict[str, Any] | None) -> list[A
         return [status] + [None] * len(DECISION_VIEW_COLUMNS)
     return [status, latest["id"], latest["action"], latest["decided_by"], latest["decided_at"],
             latest["reason"], latest["chosen_value"], latest["chosen_low"], latest["chosen_high"],
-            latest["chosen_claim_id"]]
+            latest["chosen_claim_id"], latest.get("claim_ids")]
 
 
 def _suggestion_cells(suggestion: Suggestion | None) -> list[Any]:
@@ -140,9 +144,7 @@ def suggest(conflict_row: pd.Series | dict[str, Any], claims: pd.DataFrame,
         return None
     kind = conflict_row["kind"]
     if kind in BINDING_KINDS:
-        return (_interval_intersection(involved)
-                or _prefer_primary(involved, documents)
-                or _prefer_newest(involved, documents))
+        return _interval_intersection(involved) or _prefer_source(involved, documents)
     if kind in ("category", "period"):
         return _move_to_metric(involved)
     if kind == "arithmetic":
@@ -177,6 +179,15 @@ def _interval_intersection(involved: pd.DataFrame) -> Suggestion | None:
             f"{format_interval(low, high, _unit(involved))}")
     return Suggestion("interval-intersection", text, tuple(involved["claim_id"]), value, low, high,
                       _unit(involved))
+
+
+def _prefer_source(involved: pd.DataFrame, documents: pd.DataFrame | None) -> Suggestion | None:
+    """Primary before newest: when some sources are primary, a newer secondary one never decides,
+    even when the primary sources cannot be told apart (then there is no suggestion)."""
+    primary = [_is_primary(s, documents) for s in involved["source_id"]]
+    if any(primary) and not all(primary):
+        return _prefer_primary(involved, documents)
+    return _prefer_newest(involved, documents)
 
 
 def _prefer_primary(involved: pd.DataFrame, documents: pd.DataFrame | None) -> Suggestion | None:
@@ -334,7 +345,7 @@ _RECOMPUTERS = {
 
 def golden_record(claims: pd.DataFrame, conflicts: pd.DataFrame,
                   documents: pd.DataFrame | None) -> pd.DataFrame:
-    """One row per (entity, metric, period) — split further by `GOLDEN_KEY` — of the
+    """One row per `GOLDEN_KEY` (entity, metric, period, then what keeps figures apart) of the
     current claims (entity and metric set, not marked superseded by their own text).
 
     Columns: `ResolvedClaimsSchema`'s, then `GOLDEN_EXTRA_COLUMNS`.
@@ -388,6 +399,10 @@ def _golden_row(group: pd.DataFrame, touching: list[dict[str, Any]], claims: pd.
     binding = [c for c in touching if c["kind"] in BINDING_KINDS]
     live = [c for c in binding if _status(c) in LIVE_STATUSES]
     approved = [c for c in binding if _status(c) == "resolved" and _present(c.get("decision_id"))]
+    stale = [c for c in live if _status(c) == "stale" and c.get("decision_action") == "approve"
+             and _present(c.get("decision_id"))]
+    if stale:   # until a steward decides again, the last approved value stands, marked stale
+        return _from_stale_decision(group, stale, live, claims, documents)
     if live:
         return _from_live_conflicts(group, live, claims, documents)
     if approved:
@@ -461,6 +476,20 @@ def _from_decision(group: pd.DataFrame, conflict: dict[str, Any], claims: pd.Dat
     return row
 
 
+def _from_stale_decision(group: pd.DataFrame, stale: list[dict[str, Any]], live: list[dict[str, Any]],
+                         claims: pd.DataFrame, documents: pd.DataFrame | None) -> dict[str, Any]:
+    row = _from_decision(group, max(stale, key=lambda c: c["decision_id"]), claims)
+    now = _from_live_conflicts(group, live, claims, documents)
+    said = "no suggestion"
+    if now["status"] == "suggested":
+        unit = _unit(group)
+        figure = format_value(now["value"], unit) if now["value"] is not None \
+            else format_interval(now["value_low"], now["value_high"], unit)
+        said = f"{now['rule'].removeprefix('suggestion:')} suggests {figure}"
+    row.update(status="approved (stale)", new_evidence=f"{said}; claims {now['claim_ids']}")
+    return row
+
+
 def _claims_containing(group: pd.DataFrame, value: float | None, low: float | None,
                        high: float | None) -> tuple[str, ...]:
     """Claims whose stated interval holds the approved figure: the quotes that back it."""
@@ -482,7 +511,7 @@ def _from_claims(group: pd.DataFrame, documents: pd.DataFrame | None) -> dict[st
     low, high = _overlap(*_bounds(group, widen=True))
     if low <= high:
         return _agreed(group, documents)
-    chosen = _prefer_primary(group, documents) or _prefer_newest(group, documents)
+    chosen = _prefer_source(group, documents)
     if chosen is not None:
         return _row("suggested", chosen.value, chosen.low, chosen.high, chosen.claim_ids,
                     f"suggestion:{chosen.rule}")
@@ -507,7 +536,8 @@ def _agreed(group: pd.DataFrame, documents: pd.DataFrame | None) -> dict[str, An
 def _row(status: str, value: float | None, low: float | None, high: float | None,
          claim_ids: Iterable[str], rule: str) -> dict[str, Any]:
     return dict(value=value, value_low=low, value_high=high, status=status,
-                claim_ids=";".join(claim_ids), rule=rule, decided_by=None, decided_at=None, reason=None)
+                claim_ids=";".join(claim_ids), rule=rule, decided_by=None, decided_at=None, reason=None,
+                new_evidence=None)
 
 
 # -- claim helpers ----------------------------------------------------------------------

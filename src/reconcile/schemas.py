@@ -13,7 +13,10 @@ from pandera.typing.pandas import Series
 SEVERITIES = ("error", "warning", "info")
 CONFLICT_KINDS = ("value", "category", "period", "date", "arithmetic")
 CONFLICT_STATUSES = ("open", "resolved", "dismissed", "stale")
-GOLDEN_STATUSES = ("agreed", "single-source", "suggested", "approved", "open")
+GOLDEN_STATUSES = ("agreed", "single-source", "suggested", "approved", "approved (stale)", "open")
+# Where a claim's entity, metric or period was read; 'assumed' means the text does not state it.
+FIELD_SOURCES = ("clause", "row", "column", "caption", "heading", "title", "front matter", "previous sentence",
+                 "assumed")
 
 
 class DocumentsSchema(pa.DataFrameModel):
@@ -52,6 +55,10 @@ class ClaimsSchema(pa.DataFrameModel):
     value_high: Series[float] = pa.Field(nullable=True)
     unit: Series[str]
     qualifier: Series[str]
+    # Where each field was read (FIELD_SOURCES); 'assumed' when the text does not state it.
+    entity_from: Series[str] = pa.Field(nullable=True, isin=list(FIELD_SOURCES))
+    metric_from: Series[str] = pa.Field(nullable=True, isin=list(FIELD_SOURCES))
+    period_from: Series[str] = pa.Field(nullable=True, isin=list(FIELD_SOURCES))
     # Context the detectors need, beyond the published contract.
     granularity: Series[str] = pa.Field(nullable=True)
     expected_granularity: Series[str] = pa.Field(nullable=True)
@@ -96,6 +103,8 @@ class ConflictsSchema(pa.DataFrameModel):
     rule: Series[str]
     source_ids: Series[str]
     fingerprint: Series[str] = pa.Field(description="hash of the claim ids, values and quotes decided on")
+    assumed: Series[str] = pa.Field(nullable=True, description="fields the conflict rests on that the text does "
+                                                               "not state (';'-joined): it needs checking")
 
     class Config:
         strict = False

@@ -1,4 +1,5 @@
-"""Vocabularies a steward extends: entities (with parents and groups), metrics, events, units.
+"""Vocabularies a steward extends: entities (with parents and groups), metrics, events, units, and the
+cue words extraction reads around a figure (cues.yaml: one named regular expression per cue, with examples).
 
 Loaded from YAML in the vocab folder and validated up front, so a broken file
 fails the run before anything is written, with the file, the line and a fix.
@@ -20,6 +21,10 @@ from .errors import UserError
 ENTITY_KINDS = {"company", "division", "product", "project", "cluster", "fund", "person", "group"}
 GRANULARITIES = {"annual", "quarterly", "monthly", "point", "cumulative", "run_rate"}
 VOCAB_FILES = ("entities.yaml", "metrics.yaml", "events.yaml", "units.yaml")
+CUES_FILE = "cues.yaml"
+# A vocabulary folder written before cues.yaml existed reads the bundled cues.
+BUNDLED_CUES = Path(__file__).resolve().parents[2] / "vocab" / CUES_FILE
+CUE_REFERENCE = re.compile(r"(?<!\\)\{([a-z][a-z0-9_]*)\}")  # {growth}; \{ is a literal brace
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,28 @@ class Metric:
     family: str
     scope: str
     relational: bool = False
+
+
+@dataclass(frozen=True)
+class Cue:
+    name: str
+    pattern: str                 # other cues it names are spelled out
+    regex: re.Pattern
+    match: tuple[str, ...]       # examples it must find
+    no_match: tuple[str, ...]    # examples it must not find
+
+
+class Cues:
+    """Cue words by name: `cues.growth` is the compiled regex of the cue named growth (compiled once, at load)."""
+
+    def __init__(self, by_name: dict[str, Cue]):
+        self.by_name = by_name
+
+    def __getattr__(self, name: str) -> re.Pattern:
+        try:
+            return self.__dict__["by_name"][name].regex
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 @dataclass(frozen=True)
@@ -159,6 +186,7 @@ class Vocabulary:
     event_generic: dict[str, bool] = field(default_factory=dict)
     event_timeline: dict[str, bool] = field(default_factory=dict)
     event_relational: dict[str, bool] = field(default_factory=dict)
+    cues: Cues = field(default_factory=lambda: load_cues(BUNDLED_CUES))
     fingerprint: str = ""
 
     @cached_property
@@ -208,18 +236,33 @@ def load_vocabulary(vocab_dir: Path) -> Vocabulary:
     vocab_dir = Path(vocab_dir)
     docs = {name: _load_yaml(vocab_dir / name) for name in VOCAB_FILES}
     unit_kinds, tolerance = _read_units(docs["units.yaml"], vocab_dir / "units.yaml")
+    _read_spellings(docs["units.yaml"], vocab_dir / "units.yaml", required=False)  # fail early on a bad entry
     entities, entity_aliases = _read_entities(docs["entities.yaml"], vocab_dir / "entities.yaml")
     metrics, metric_aliases = _read_metrics(docs["metrics.yaml"], vocab_dir / "metrics.yaml", unit_kinds)
     events, event_aliases, event_flags = _read_events(docs["events.yaml"], vocab_dir / "events.yaml")
+    cues_path = vocab_dir / CUES_FILE if (vocab_dir / CUES_FILE).exists() else BUNDLED_CUES
+    cues = load_cues(cues_path)
     digest = hashlib.sha256()
-    for name in VOCAB_FILES:
-        digest.update((vocab_dir / name).read_bytes())
+    for path in [vocab_dir / name for name in VOCAB_FILES] + [cues_path]:
+        digest.update(path.read_bytes())
     return Vocabulary(entities=entities, metrics=metrics, events=events, unit_kinds=unit_kinds,
                       approx_tolerance=tolerance, entity_aliases=entity_aliases,
                       metric_aliases=metric_aliases, event_aliases=event_aliases,
                       event_generic=event_flags["generic"], event_timeline=event_flags["timeline"],
-                      event_relational=event_flags["relational"],
+                      event_relational=event_flags["relational"], cues=cues,
                       fingerprint=digest.hexdigest()[:16])
+
+
+def load_cues(path: Path) -> Cues:
+    """Read cues.yaml: every cue compiles, finds each of its `match` examples and none of its `no_match` ones;
+    a folder's own cues.yaml names every cue the bundled one does (extraction asks for them by name)."""
+    cues = _read_cues(_load_yaml(path), path)
+    if path != BUNDLED_CUES:
+        missing = sorted(set(load_cues(BUNDLED_CUES).by_name) - set(cues.by_name))
+        if missing:
+            raise UserError(f"cue '{missing[0]}' is missing", file=path, line=1,
+                            hint=f"copy it from the bundled {CUES_FILE}; extraction reads every bundled cue")
+    return cues
 
 
 def _load_yaml(path: Path) -> yaml.Node:
@@ -275,7 +318,7 @@ def _py(node: yaml.Node, path: Path):
                         hint="write it as plain text, a number or true/false") from None
 
 
-def _str_list(node: yaml.Node | None, path: Path, what: str) -> list[tuple[str, int]]:
+def _str_list(node: yaml.Node | None, path: Path, what: str, strip: bool = True) -> list[tuple[str, int]]:
     if node is None:
         return []
     if not isinstance(node, yaml.SequenceNode):
@@ -284,7 +327,7 @@ def _str_list(node: yaml.Node | None, path: Path, what: str) -> list[tuple[str, 
     for item in node.value:
         if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
             raise UserError(f"{what} must hold non-empty strings", file=path, line=item.start_mark.line + 1)
-        out.append((str(item.value).strip(), item.start_mark.line + 1))
+        out.append((str(item.value).strip() if strip else str(item.value), item.start_mark.line + 1))
     return out
 
 
@@ -418,6 +461,98 @@ def _read_units(root: yaml.Node, path: Path) -> tuple[dict[str, tuple[str, ...]]
         raise UserError(f"approx_tolerance must be a fraction between 0 and 1, not {tolerance!r}", file=path,
                         line=tol_node.start_mark.line + 1 if tol_node is not None else None, hint="e.g. 0.10")
     return kinds, float(tolerance)
+
+
+def _read_cues(root: yaml.Node, path: Path) -> Cues:
+    raw: dict[str, tuple[str, bool, int]] = {}
+    examples: dict[str, tuple[list[tuple[str, int]], list[tuple[str, int]]]] = {}
+    for key, body in _mapping(_section(root, "cues", path), path, "cues"):
+        name, line = str(key.value).strip(), key.start_mark.line + 1
+        if not CUE_REFERENCE.fullmatch("{" + name + "}"):
+            raise UserError(f"cue name '{name}' is not a lower-case word", file=path, line=line,
+                            hint="name cues like growth or annualised_before (a-z, 0-9, _)")
+        f = _fields(body, path, f"cue '{name}'", {"pattern", "case_sensitive", "match", "no_match"})
+        pattern = _py(f["pattern"], path) if "pattern" in f else None
+        if not isinstance(pattern, str) or not pattern:
+            raise UserError(f"cue '{name}' has no pattern", file=path, line=line,
+                            hint="add pattern: 'a regular expression' in single quotes")
+        case = _py(f["case_sensitive"], path) if "case_sensitive" in f else False
+        if not isinstance(case, bool):
+            raise UserError(f"cue '{name}': 'case_sensitive' must be true or false", file=path,
+                            line=f["case_sensitive"].start_mark.line + 1)
+        found = _str_list(f.get("match"), path, f"match examples of '{name}'", strip=False)
+        if not found:
+            raise UserError(f"cue '{name}' has no example", file=path, line=line,
+                            hint="add match: ['a sentence the cue must find']")
+        raw[name] = (pattern, case, f["pattern"].start_mark.line + 1)
+        examples[name] = (found, _str_list(f.get("no_match"), path, f"no_match examples of '{name}'", strip=False))
+    by_name: dict[str, Cue] = {}
+    for name, (_, case, line) in raw.items():
+        pattern = _resolve_cue(name, raw, path, ())
+        try:
+            regex = re.compile(pattern, 0 if case else re.IGNORECASE)
+        except re.error as exc:
+            raise UserError(f"cue '{name}' is not a valid regular expression ({exc})", file=path, line=line,
+                            hint="escape ( ) [ ] { } . ? + * with a backslash where they are meant literally") from None
+        found, missed = examples[name]
+        _check_examples(name, regex, found, missed, path)
+        by_name[name] = Cue(name, pattern, regex, tuple(t for t, _ in found), tuple(t for t, _ in missed))
+    return Cues(by_name)
+
+
+def _resolve_cue(name: str, raw: dict[str, tuple[str, bool, int]], path: Path, seen: tuple[str, ...]) -> str:
+    """A cue's pattern with each {other} cue it names spelled out as a group."""
+    pattern, _, line = raw[name]
+
+    def spell(m: re.Match) -> str:
+        other = m.group(1)
+        if other not in raw:
+            raise UserError(f"cue '{name}' names unknown cue '{{{other}}}'", file=path, line=line,
+                            hint="define that cue, or escape a literal brace as \\{")
+        if other in seen + (name,):
+            raise UserError(f"cue '{name}' names itself through '{other}'", file=path, line=line,
+                            hint="a cue may use other cues, but not in a circle")
+        return "(?:" + _resolve_cue(other, raw, path, seen + (name,)) + ")"
+
+    return CUE_REFERENCE.sub(spell, pattern)
+
+
+def _check_examples(name: str, regex: re.Pattern, found: list[tuple[str, int]], missed: list[tuple[str, int]],
+                    path: Path) -> None:
+    for text, line in found:
+        if not regex.search(text):
+            raise UserError(f"cue '{name}' does not find its example {text!r}", file=path, line=line,
+                            hint="fix the pattern, or the example if the cue is right")
+    for text, line in missed:
+        if regex.search(text):
+            raise UserError(f"cue '{name}' finds {text!r}, listed under no_match", file=path, line=line,
+                            hint="narrow the pattern, or move the example to match")
+
+
+SPELLING_GROUPS = ("physical", "flops", "durations")
+
+
+def load_unit_spellings(path: Path) -> dict[str, dict[str, str]]:
+    """The `spellings` section of a units.yaml: group (physical | flops | durations) -> spelling -> unit."""
+    return _read_spellings(_load_yaml(Path(path)), Path(path), required=True)
+
+
+def _read_spellings(root: yaml.Node, path: Path, required: bool) -> dict[str, dict[str, str]]:
+    section = _section(root, "spellings", path, required=required)
+    groups: dict[str, dict[str, str]] = {group: {} for group in SPELLING_GROUPS}
+    if section is None:
+        return groups
+    for key, body in _mapping(section, path, "spellings"):
+        if key.value not in groups:
+            raise UserError(f"unknown spelling group '{key.value}'", file=path, line=key.start_mark.line + 1,
+                            hint=f"use one of {', '.join(SPELLING_GROUPS)}")
+        for spelling, unit in _mapping(body, path, f"spellings of '{key.value}'"):
+            canonical = _py(unit, path)
+            if not isinstance(canonical, str) or not canonical.strip() or not str(spelling.value).strip():
+                raise UserError(f"spelling '{spelling.value}' needs a unit name", file=path,
+                                line=spelling.start_mark.line + 1, hint="write it as 'spelling: UNIT', e.g. 'GW: GW'")
+            groups[key.value][str(spelling.value)] = canonical
+    return groups
 
 
 def _one_line(exc: BaseException) -> str:

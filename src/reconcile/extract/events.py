@@ -1,0 +1,108 @@
+"""Date claims: an event word ('IPO', 'signed', 'launched') with a date written right beside it."""
+from __future__ import annotations
+
+from ..quantities import Period
+from ..vocab import Match
+from .lexicon import DURATION_EVENTS, POSSESSIVE
+from .model import Context, FigureSite, Reading, Sentence
+from .periods import find_periods, not_ranges
+from .words import top_company, unknown_name
+
+
+def clause_events(r: Reading, s: Sentence, clause_span: tuple[int, int]) -> None:
+    """Date claims of one clause: an event word with a date beside it (or a timeline's lead date)."""
+    c_start, c_end = clause_span
+    clause = s.text[c_start:c_end]
+    found = r.vocab.event_matcher.find(clause)
+    if not found:
+        return
+    dates = find_periods(clause, r.published, 12)
+    specific = [e for e in found if not r.vocab.event_generic.get(e.name)]
+    generic = [e for e in found if r.vocab.event_generic.get(e.name)]
+    dated: list[tuple[Match, str, Period]] = []
+    dates = not_ranges(clause, dates)  # "Feb 23-Mar 1, 2026" spans a week, it dates nothing
+    for ev in specific:
+        date = adjacent_date(dates, ev) or scheduled_date(r, clause, dates, ev)
+        if date is None and s.lead_date is not None and not dates and r.vocab.event_timeline.get(ev.name):
+            date = s.lead_date
+        if date is not None:
+            dated.append((ev, ev.name, date))
+    for ev in generic:
+        date = adjacent_date(dates, ev)
+        if date is not None and specific and not dated:
+            # "the AWS deal (announced 2025)": the deal is what the date belongs to.
+            dated.append((specific[0], specific[0].name, date))
+        elif not specific:
+            date = date or (s.lead_date if not dates else None)
+            if date is not None:
+                dated.append((ev, ev.name, date))
+    for ev, name, date in dated:
+        _event_mention(r, s, clause_span, ev, name, date)
+
+
+def _event_mention(r: Reading, s: Sentence, clause_span: tuple[int, int], ev: Match, name: str,
+                   date: Period) -> None:
+    c_start, c_end = clause_span
+    sentence, clause = s.text, s.text[c_start:c_end]
+    near = [e for e in s.entities if c_start <= e.start < c_end and
+            min(abs(e.start - (c_start + ev.end)), abs((c_start + ev.start) - e.end)) <= 25]
+    if near:
+        subject, subject_from = near[0].name, "clause"
+    elif s.topic and not unknown_name(clause[max(0, ev.start - 25):ev.start], r.vocab):
+        subject, subject_from = s.topic, s.topic_from
+    else:
+        return
+    parties = {top_company(r.vocab, e.name) for e in near}
+    # A possessive names the owner of something else ("ended Microsoft's exclusivity"), not a party.
+    in_clause = [e.name for e in s.entities if c_start <= e.start < c_end
+                 and not POSSESSIVE.match(sentence[e.end:e.end + 2])]
+    if len(parties) < 2 and r.vocab.event_relational.get(name):
+        for fallback in in_clause + [s.ctx.entity, s.topic]:
+            if fallback and top_company(r.vocab, fallback) not in parties | {top_company(r.vocab, subject)}:
+                parties.add(top_company(r.vocab, fallback))
+                break
+    others = sorted(p for p in parties if p and p != top_company(r.vocab, subject))
+    r.add(FigureSite(location=s.where, quote=sentence, context="prose"), entity=subject, metric=f"{name}_date",
+          quantity=None, period=date, counterparty=";".join(others) or None, event=name,
+          entity_from=subject_from, metric_from="clause", period_from="clause")
+
+
+def cell_events(r: Reading, text: str, site: FigureSite, ctx: Context) -> None:
+    """'IPO Target: Up to $1T (H2 2026 filing, 2027 listing)': each event word dated by the date beside it."""
+    entity = site.entity
+    if entity is None:
+        return
+    dates = find_periods(text, r.published, r.vocab.fiscal_year_end(entity))
+    found = r.vocab.event_matcher.find(text)
+    specific = [e for e in found if not r.vocab.event_generic.get(e.name)]
+    for ev in found:
+        date = adjacent_date(dates, ev)
+        if date is None:
+            continue
+        name = specific[0].name if r.vocab.event_generic.get(ev.name) and specific else ev.name
+        others = [m.name for m in r.vocab.entity_matcher.find(text) if m.name != entity]
+        if not others and r.vocab.event_relational.get(name) and ctx.entity and ctx.entity != entity:
+            others = [ctx.entity]
+        r.add(site, entity=entity, metric=f"{name}_date", quantity=None, period=date,
+              counterparty=";".join(others) or None, event=name, entity_from=site.entity_from or "assumed",
+              metric_from="row", period_from="row")
+
+
+def adjacent_date(dates: list[Period], ev: Match, gap: int = 15) -> Period | None:
+    best, best_d = None, gap + 1
+    for p in dates:
+        if p.relation in ("through", "since") and ev.name in DURATION_EVENTS and not p.text.lower().startswith("until"):
+            continue  # "$22.4B contract through 2029" dates how long it runs, not when it was signed
+        d = p.start_offset - ev.end if p.start_offset >= ev.end else ev.start - p.end_offset
+        if 0 <= d < best_d:
+            best, best_d = p, d
+    return best
+
+
+def scheduled_date(r: Reading, clause: str, dates: list[Period], ev: Match) -> Period | None:
+    """'volume production of the chip is now slated for 2027': a date announced by a scheduling phrase."""
+    for p in dates:
+        if ev.end <= p.start_offset <= ev.end + 70 and \
+                r.cues.scheduled.search(clause[max(0, p.start_offset - 20):p.start_offset]):
+            return p
+    return None

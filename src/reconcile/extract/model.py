@@ -1,0 +1,122 @@
+"""What extraction produces (mentions, unreadable figures) and what it carries while reading a block."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ..quantities import Period, Quantity, Unparsed
+from ..vocab import Cues, Match, Vocabulary
+
+
+
+@dataclass
+class Mention:
+    """One figure as found, before normalisation into a claim."""
+    source_id: str
+    location: str
+    line: int
+    quote: str
+    context: str                       # table_rows | table_columns | key_value | series | prose
+    entity: str | None
+    metric: str | None
+    quantity: Quantity | None          # None for date claims
+    period: Period | None = None
+    granularity: str | None = None     # from the figure's own words
+    expected_granularity: str | None = None
+    metric_imposed: bool = False       # the metric came from a header, not the figure's own words
+    stated_metric: str | None = None
+    stated_entity: str | None = None
+    scope: str | None = None
+    counterparty: str | None = None
+    relation: str | None = None        # growth | multiple | annualised | sum
+    base_period: Period | None = None
+    members: tuple[str, ...] = ()
+    superseded: bool = False
+    event: str | None = None
+    entity_from: str = ""              # one of schemas.FIELD_SOURCES, '' when the field is empty
+    metric_from: str = ""
+    period_from: str = ""
+
+
+@dataclass
+class UnparsedFigure:
+    source_id: str
+    location: str
+    line: int
+    text: str
+    reason: str
+    quote: str
+
+
+@dataclass
+class Extraction:
+    mentions: list[Mention] = field(default_factory=list)
+    unparsed: list[UnparsedFigure] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    """What the headings above a block say: its section entity, metric and period."""
+    entity: str | None
+    metric: str | None
+    period: Period | None
+    label: str
+
+
+@dataclass(frozen=True)
+class FigureSite:
+    """Where a figure sits and what its surroundings say about it: the block, the place within it, and the
+    entity, metric and period the table or sentence around it gives."""
+    location: str
+    quote: str
+    context: str                       # table_rows | table_columns | key_value | series | prose
+    entity: str | None = None
+    metric: str | None = None
+    period: Period | None = None
+    expected: str | None = None        # the granularity a header or label implies
+    imposed: bool = False              # a header or row label names the metric
+    scope: str | None = None
+    counterparty: str | None = None
+    members: tuple[str, ...] = ()
+    growth_label: bool = False         # the label or header speaks of growth
+    stated_metric: str | None = None
+    secondary: bool = False            # not the first figure of its cell
+    entity_from: str = ""              # where each field was read: one of schemas.FIELD_SOURCES
+    metric_from: str = ""
+    period_from: str = ""
+
+
+@dataclass
+class Reading:
+    """One block being read: the document's facts, the extraction it adds to, and a table's scale note."""
+    source_id: str
+    published: dt.date
+    vocab: Vocabulary
+    out: Extraction
+    line: int
+    scale: tuple[float, bool] | None = None   # a table's "($ in billions)" note
+
+    @property
+    def cues(self) -> Cues:
+        return self.vocab.cues
+
+    def add(self, site: FigureSite, **found) -> None:
+        """A mention at the site: the site's source, place and quote, with what was found about the figure."""
+        self.out.mentions.append(Mention(source_id=self.source_id, location=site.location, line=self.line,
+                                         quote=site.quote, context=site.context, **found))
+
+    def unparsed(self, bad: Unparsed, quote: str, where: str) -> None:
+        self.out.unparsed.append(UnparsedFigure(self.source_id, where, self.line, bad.text, bad.reason, quote))
+
+
+@dataclass
+class Sentence:
+    """A sentence of prose and what is known about it before its figures are read."""
+    text: str
+    where: str
+    ctx: Context
+    entities: list[Match]
+    clauses: list[tuple[int, int]]
+    topic: str | None                  # the subject when a clause names none
+    lead_date: Period | None           # "Jan 28: ..." dates a timeline item
+    topic_from: str = "clause"         # where the topic was read: clause, previous sentence, heading

@@ -1,0 +1,131 @@
+"""Figures and periods in a piece of text, memoised, and the small judgements about them: the granularity a
+figure's words give, a comparison base, a period that belongs to another figure, a date range's ends."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+
+from ..quantities import Period, Quantity, Unparsed
+from ..quantities import find_periods
+from ..quantities import find_quantities as _find_quantities
+from ..vocab import Cues
+from .lexicon import RANGE_JOIN
+from .words import gap
+
+GRANULARITIES = ("quarterly", "monthly", "annual", "run_rate", "cumulative")  # cue names, first found wins
+
+
+def find_quantities(text: str) -> list[Quantity | Unparsed]:
+    """quantities.find_quantities, memoised: a sentence or cell is scanned once however many readers ask."""
+    return list(_quantities_memo(text)) if isinstance(text, str) else _find_quantities(text)
+
+
+@lru_cache(maxsize=8192)
+def _quantities_memo(text: str) -> tuple:
+    return tuple(_find_quantities(text))
+
+
+def levels_in(text: str, but: Quantity) -> list[Quantity]:
+    """The other figures of a text (not percentages or multiples): a period near one of them is its own."""
+    return [o for o in find_quantities(text) if isinstance(o, Quantity) and o.start != but.start
+            and o.unit not in ("percent", "multiple")]
+
+
+def granularity(cues: Cues, text: str) -> str | None:
+    """The granularity a label or header names ('Quarterly revenue', 'ARR')."""
+    for name in GRANULARITIES:
+        if getattr(cues, name).search(text):
+            return name
+    return None
+
+
+def granularity_of_figure(cues: Cues, q: Quantity, after: str) -> str | None:
+    """'$5B/quarter', '$5B per quarter': the granularity the figure's own words give."""
+    if q.per:
+        per = q.per.split("/")[-1]
+        return {"quarter": "quarterly", "month": "monthly", "year": "annual", "hour": "hourly"}.get(per)
+    m = cues.granularity_after.match(after)
+    if m:
+        return _granularity_word(m.group(1).lower())
+    return None
+
+
+def granularity_before(cues: Cues, before: str) -> str | None:
+    """'record quarterly revenue of $35.1 billion': the period word sits in the metric phrase."""
+    m = cues.granularity_before.search(before)
+    return _granularity_word(m.group(1).lower()) if m else None
+
+
+def _granularity_word(word: str) -> str:
+    return "quarterly" if "quarter" in word else "monthly" if "month" in word else "annual"
+
+
+# --- periods beside figures ----------------------------------------------------------------------
+
+def is_relation_base(cues: Cues, text: str, p: Period) -> bool:
+    """'~2× 2025', 'up 38% from 2025', 'tripled from 2024', 'vs 2024': the year is a comparison base."""
+    return bool(cues.relation_base.search(text[max(0, p.start_offset - 14):p.start_offset]))
+
+
+def base_period(cues: Cues, after: str, published: dt.date, fye: int) -> Period | None:
+    m = cues.base_period.match(after)
+    if not m:
+        return None
+    periods = find_periods(m.group(1), published, fye)
+    return periods[0] if periods else None
+
+
+def estimate_marks(cues: Cues, text: str) -> str:
+    """'FY2027E', '2025A', 'FQ2 26A': analysts' estimate/actual marks around a period."""
+    if "E" not in text and "A" not in text and "FQ" not in text:
+        return text
+    return cues.estimate_mark.sub(r"\1", cues.fiscal_quarter_mark.sub(r"Q\1 FY\2", text))
+
+
+def owned_by_other(p: Period, q: Quantity, others: list[Quantity]) -> bool:
+    """'$500 billion in October 2025, now ... $830 billion': October sits nearer the $500B, so it is its date."""
+    mine = gap(q.start, q.end, p.start_offset, p.end_offset)
+    return any(gap(o.start, o.end, p.start_offset, p.end_offset) <= min(12, mine - 1) for o in others)
+
+
+def level_before(q: Quantity, levels: list[Quantity], periods_of: dict[int, Period]) -> Quantity | None:
+    """The level figure a growth rate or multiple qualifies: the nearest one just before it."""
+    before = [lv for lv in levels if lv.end <= q.start and q.start - lv.end <= 60 and lv.start in periods_of]
+    return before[-1] if before else None
+
+
+def not_ranges(text: str, dates: list[Period]) -> list[Period]:
+    """Dates that stand alone: the ends of a span written 'Feb 23-Mar 1' or 'Jan 26 to Feb 1' are left out."""
+    kept = []
+    for i, p in enumerate(dates):
+        if ".." in p.label:
+            continue
+        joined_after = i + 1 < len(dates) and RANGE_JOIN.fullmatch(text[p.end_offset:dates[i + 1].start_offset])
+        joined_before = i > 0 and RANGE_JOIN.fullmatch(text[dates[i - 1].end_offset:p.start_offset])
+        if not (joined_after or joined_before):
+            kept.append(p)
+    return kept
+
+
+def outside_periods(items: list, text: str, published: dt.date) -> list:
+    """Drop figure-like spans that are part of a date ('Oct. 26, 2025': the 26 is no count);
+    report arithmetic written out ('+1+1', '2*3') as unreadable rather than as a number."""
+    items = [Unparsed(q.text, q.start, q.end, "arithmetic expression, not a stated figure")
+             if isinstance(q, Quantity) and _in_expression(text, q) else q for q in items]
+    spans = [(p.start_offset, p.end_offset) for p in find_periods(text, published, 12)]
+    if not spans:
+        return items
+    return [q for q in items if not any(s <= q.start and q.end <= e for s, e in spans)]
+
+
+def _in_expression(text: str, q: Quantity) -> bool:
+    before, after = text[max(0, q.start - 2):q.start], text[q.end:q.end + 2]
+    # '/' is left out: "$1.25/$10 per M tokens" is two prices, not a division.
+    return bool(re.match(r"\s?[+*=]\s?\d", after) or re.search(r"\d\s?[+*=]\s?$", before)
+                or (q.text.startswith(("+", "-")) and re.match(r"[+\-]\d", after)))
+
+
+def is_bare_small(q: Quantity) -> bool:
+    """A bare small integer ("3 sites", "7 players") is too ambiguous to be a claim on its own."""
+    return re.fullmatch(r"\d{1,3}", q.text.strip()) is not None

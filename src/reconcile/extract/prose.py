@@ -1,0 +1,365 @@
+"""Prose, read clause by clause: the nearest metric words name the metric, the subject of the clause (or of
+the heading, for "the company") names the entity, the period in the figure's own clause dates it."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..quantities import Period, Quantity, Unparsed
+from ..vocab import Cues, Match
+from .emit import figure, word_multiples
+from .events import clause_events
+from .lexicon import ANAPHORA_KINDS, LEAD_DATE, NEUTRAL_WORDS, SCOPE_STOP, SENTENCE_SPLIT
+from .model import Context, FigureSite, Reading, Sentence
+from .periods import find_periods, find_quantities, is_bare_small, is_relation_base, level_before, levels_in, \
+    outside_periods, owned_by_other
+from .words import clause_of, clause_spans, enumerations, metrics_beside_entities, nearest, prepositional, \
+    target_scope, top_company
+
+
+@dataclass
+class _Figures:
+    """The figures of a sentence and the metric words each was given."""
+    metrics: list[Match]
+    quantities: list[Quantity]
+    levels: list[Quantity]                 # figures that are not percentages or multiples
+    chosen: dict[int, Match]               # figure start → the metric word naming it
+    members: tuple[str, ...] = ()          # the names a 'combined' total sums
+    sum_word: re.Match | None = None
+    periods_of: dict[int, Period] = field(default_factory=dict)
+
+
+def read_prose(r: Reading, text: str, ctx: Context, where: str) -> None:
+    if not text.strip():
+        return
+    lead_date = None
+    m = LEAD_DATE.match(text)
+    if m:
+        dates = find_periods(m.group(1), r.published)
+        lead_date = dates[0] if dates else None
+    topic, topic_from = _topic(r, text, ctx)
+    previous = None
+    for n, sentence in enumerate(SENTENCE_SPLIT.split(text)):
+        if not sentence.strip():
+            continue
+        starts_with_pronoun = bool(r.cues.leading_pronoun.match(sentence))
+        if starts_with_pronoun and previous:
+            given = (previous, "previous sentence")
+        else:
+            given = (topic, "previous sentence" if n and topic_from == "clause" else topic_from)
+        subject = read_sentence(r, sentence.strip(), ctx, where, given, lead_date)
+        previous = subject or previous
+
+
+def _topic(r: Reading, text: str, ctx: Context) -> tuple[str | None, str]:
+    """The entity a passage is about, and where it was read: its lead-in before a colon, else its first words,
+    else the heading."""
+    lead = text.split(":", 1)[0] if ":" in text[:120] else text[:60]
+    ents = r.vocab.entity_matcher.find(lead)
+    if ents:
+        return ents[0].name, "clause"
+    return ctx.entity, "heading" if ctx.entity else ""
+
+
+def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[str | None, str],
+                  lead_date: Period | None) -> str | None:
+    """The events and figures of one sentence; returns its subject, for a next sentence that says 'it'.
+
+    `topic` is the subject a clause that names none falls back on, with where it was read."""
+    if lead_date is not None:
+        text = LEAD_DATE.sub("", text, count=1)
+    entities = r.vocab.entity_matcher.find(text)
+    if entities and entities[0].start < 25 and not prepositional(r.cues, text, entities[0]):
+        topic = (entities[0].name, "clause")
+    s = Sentence(text, where, ctx, entities, clause_spans(text), topic[0], lead_date, topic[1])
+    for span in s.clauses:
+        clause_events(r, s, span)
+    f = _sentence_figures(r, s)
+    first_subject = None
+    for q in f.quantities:
+        entity = _prose_figure(r, s, f, q)
+        first_subject = first_subject or entity
+    word_multiples(r, text, FigureSite(where, text, "prose", entity=s.topic,
+                                       metric=f.metrics[0].name if f.metrics else ctx.metric,
+                                       entity_from=s.topic_from, metric_from="clause" if f.metrics else "heading",
+                                       period_from="heading"),
+                   levels=f.levels, periods_of=f.periods_of)
+    return first_subject or (entities[0].name if entities else None)
+
+
+def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
+    """The sentence's figures (unreadable ones recorded), each given the metric word that names it."""
+    # "Google Cloud revenue": the entity's own words are not a metric ("cloud revenue").
+    metrics = metrics_beside_entities(r.vocab, s.text, s.entities)
+    members, sum_word = _members(r, s.text, s.entities)
+    found = outside_periods(find_quantities(s.text), s.text, r.published)
+    quantities = [q for q in found if isinstance(q, Quantity) and not is_bare_small(q)]
+    for bad in found:
+        if isinstance(bad, Unparsed):
+            r.unparsed(bad, s.text, s.where)
+    chosen = _assign_aliases([q for q in quantities if q.unit in ("percent", "multiple")], metrics, s.clauses)
+    levels = [q for q in quantities if q.unit not in ("percent", "multiple")]
+    measurable = [m for m in metrics if any(r.vocab.accepts(m.name, q.unit) for q in levels)]
+    chosen.update(_assign_aliases(levels, measurable, s.clauses, accepts=r.vocab.accepts))
+    _share_parallel_metrics(r.cues, s.text, levels, chosen, s.entities)
+    _quarter_behind_annualised(r.cues, s.text, levels, chosen)
+    _base_of_multiples(r.cues, s.text, quantities, chosen)
+    return _Figures(metrics, quantities, levels, chosen, members, sum_word)
+
+
+def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | None:
+    """One figure of a sentence as a mention; returns its entity."""
+    clause = clause_of(s.clauses, q.start)
+    metric_m = f.chosen.get(q.start)
+    metric, metric_from = (metric_m.name, "clause") if metric_m else (None, "")
+    if metric is None and not f.metrics and s.ctx.metric and r.vocab.accepts(s.ctx.metric, q.unit):
+        metric, metric_from = s.ctx.metric, "heading"  # a bullet under a metric heading ("Infrastructure Investment")
+    entity, counterparty, entity_from = _prose_entity(r, s, q, clause, metric)
+    if _contrasted(r.cues, s.text, f.quantities, q, s.entities):
+        entity = None  # "~$650B, versus roughly $760B for the seven largest spenders": another subject
+    grp = f.members if f.members and _summable(q) and _governed_by(r.cues, s.text, f.sum_word, q) else ()
+    if grp:
+        entity, entity_from = "+".join(grp), "clause"
+    elif entity and r.vocab.entities.get(entity) and r.vocab.entities[entity].kind == "group":
+        grp = r.vocab.entities[entity].members
+    period, period_from = _prose_period(r, s, q, clause, entity)
+    if q.unit in ("percent", "multiple"):
+        level = level_before(q, f.levels, f.periods_of)
+        if level is not None:
+            period, period_from = f.periods_of[level.start], "clause"  # "$125B in 2026, up 50% YoY": the $125B's
+    elif period is not None:
+        f.periods_of[q.start] = period
+    if period is None and s.lead_date is not None and metric and \
+            r.vocab.metrics[metric].granularity in ("point", "cumulative"):
+        period, period_from = s.lead_date, "clause"
+    scope = target_scope(r.cues, s.text, q) or (_prose_scope(r, s.text, metric_m) if metric_m else None)
+    figure(r, q, s.text, FigureSite(s.where, s.text, "prose", entity=entity, metric=metric, period=period,
+                                    scope=scope, counterparty=counterparty, members=grp, entity_from=entity_from,
+                                    metric_from=metric_from, period_from=period_from))
+    return entity
+
+
+def _noun_referent(r: Reading, s: Sentence, c_start: int, q: Quantity) -> str | None:
+    """'Colossus 2 reached 1 GW; the cluster runs 550,000 GPUs': 'the cluster' is the last cluster named."""
+    found = list(r.cues.noun_anaphora.finditer(s.text[c_start:q.start]))
+    if not found:
+        return None
+    m = found[-1]
+    if any(c_start + m.end() <= e.start < q.start for e in s.entities):
+        return None  # a name closer to the figure than 'the cluster' is its subject
+    for e in reversed([e for e in s.entities if e.end <= c_start + m.start()]):
+        entity = r.vocab.entities.get(e.name)
+        if entity is not None and entity.kind in m.group(1).lower() + "|" + ANAPHORA_KINDS.get(m.group(1).lower(), ""):
+            return e.name
+    return None
+
+
+def _prose_scope(r: Reading, sentence: str, metric_m: Match) -> str | None:
+    """Up to three words qualifying a metric word: 'Cloud infrastructure (IaaS) revenue' is not total revenue."""
+    if not r.cues.scopable_noun.search(metric_m.text):
+        return None  # "valuing the company at": a verb phrase takes no qualifier
+    lead = re.sub(r"\([^)]*\)", " ", sentence[max(0, metric_m.start - 40):metric_m.start])
+    lead = re.split(r"[:;,.!?\[\]]", lead)[-1]  # the metric's own phrase only
+    pieces = re.split(r"[\d$€£%]", lead)
+    lead = re.sub(r"(?i)^\s*(?:[A-Za-z]{1,2}|thousand|million|billion|trillion|bn|mn)\b", " ", pieces[-1]) \
+        if len(pieces) > 1 else lead  # "$35B", "$183 billion": no qualifier word
+    words = re.findall(r"[A-Za-z][\w-]*", lead)[-3:]
+    kept: list[str] = []
+    for word in reversed(words):
+        low = word.lower()
+        if low in NEUTRAL_WORDS or low in SCOPE_STOP or "quarter" in low or "year" in low or \
+                r.vocab.entity_matcher.find(word) or find_periods(word, r.published, 12):
+            break
+        kept.insert(0, low)
+    return " ".join(kept) if kept else None
+
+
+def _members(r: Reading, sentence: str, entities: list[Match]) -> tuple[tuple[str, ...], re.Match | None]:
+    """The listed names nearest 'combined' / 'total' / 'together': the parts of a stated sum."""
+    key = r.cues.sum_word.search(sentence)
+    if not key:
+        return (), None
+    runs = [[e for e in run if r.vocab.entities.get(e.name) and r.vocab.entities[e.name].kind != "group"]
+            for run in enumerations(sentence, entities)]
+    runs = [run for run in runs if len(run) >= 2]
+    if not runs:
+        return (), None
+    run = min(runs, key=lambda run: min(abs(run[0].start - key.end()), abs(key.start() - run[-1].end)))
+    names = sorted({top_company(r.vocab, e.name) for e in run})
+    return (tuple(names), key) if len(names) >= 2 else ((), None)
+
+
+def _prose_entity(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
+                  metric: str | None) -> tuple[str | None, str | None, str]:
+    """The figure's subject, for a relational metric (an investment in someone) the other party, and where the
+    subject was read."""
+    subject, counterparty = _subject_and_party(r, s, q, clause, metric)
+    if subject is None:
+        return None, counterparty, ""
+    return subject, counterparty, s.topic_from if subject == s.topic else "clause"
+
+
+def _subject_and_party(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
+                       metric: str | None) -> tuple[str | None, str | None]:
+    cues, sentence, entities, (c_start, c_end) = r.cues, s.text, s.entities, clause
+    relational = bool(metric and r.vocab.metrics[metric].relational)
+    before = [e for e in entities if c_start <= e.start and e.end <= q.start]
+    if not relational:
+        before = [e for e in before if not prepositional(cues, sentence, e)]
+    after = [e for e in entities if q.end <= e.start and e.end <= c_end]
+    counterparty = None
+    subject = None
+    referent = _noun_referent(r, s, c_start, q)
+    if referent is not None:
+        return referent, None
+    if cues.unnamed_part.search(sentence[c_start:q.start]):
+        return None, None  # a part of the company we cannot name: not the company's own figure
+    if relational:
+        for e in after:
+            if e.start - q.end <= 40 and cues.counterparty_before.search(sentence[max(q.end, e.start - 12):e.start]):
+                counterparty = e.name  # "$8B it has put into Anthropic"
+                break
+        if counterparty is not None:
+            before = [e for e in before if not prepositional(cues, sentence, e)]
+    if before:
+        cand = before[-1]
+        between = sentence[cand.end:q.start]
+        if cues.pronoun.search(between):
+            subject = s.topic
+        elif relational and counterparty is None and \
+                cues.counterparty_before.search(sentence[max(c_start, cand.start - 12):cand.start]):
+            counterparty = cand.name
+            earlier = before[:-1]
+            subject = earlier[-1].name if earlier else s.topic
+        else:
+            subject = cand.name
+    if subject is None:
+        # "valuing the company at $830B", "$2 billion investment in xAI": the clause names no subject.
+        subject = s.topic
+        if after and not relational and not cues.pronoun.search(sentence[c_start:q.start]):
+            near = after[0]
+            if near.start - q.end <= 20 and not cues.counterparty_before.search(sentence[q.end:near.start]) \
+                    and not prepositional(cues, sentence, near):
+                subject = near.name
+    if relational and counterparty is None:
+        for e in after + before:
+            if e.name != subject:
+                counterparty = e.name
+                break
+    return subject, counterparty
+
+
+def _prose_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
+                  entity: str | None) -> tuple[Period | None, str]:
+    """A period in the figure's own clause and close to it; else the heading's period. With where it was read."""
+    best = _clause_period(r, s, q, clause, entity)
+    if best is not None:
+        return best, "clause"
+    return s.ctx.period, "heading" if s.ctx.period is not None else ""
+
+
+def _clause_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int], entity: str | None) -> Period | None:
+    sentence, (c_start, c_end) = s.text, clause
+    events = r.vocab.event_matcher.find(sentence)
+    best, best_d = None, 45
+    others = levels_in(sentence, q)  # a growth rate's base year still dates its level
+    for p in find_periods(sentence, r.published, r.vocab.fiscal_year_end(entity)):
+        if owned_by_other(p, q, others):
+            continue  # "$500 billion in October 2025, now ... $830 billion": October is the $500B's date
+        in_clause = c_start <= p.start_offset < c_end
+        lead_in = p.end_offset <= q.start and ";" not in sentence[p.end_offset:q.start] \
+            and q.start - p.end_offset <= 90
+        if not (in_clause or lead_in) or is_relation_base(r.cues, sentence, p):
+            continue
+        if any(0 <= e.start - p.end_offset <= 2 for e in events):
+            continue  # "a Q4 2026 IPO": the period dates the event, not the figure
+        d = p.start_offset - q.end if p.start_offset >= q.end else q.start - p.end_offset
+        if lead_in and not in_clause:
+            d = min(d, 44)  # "Full-year 2025 capital expenditures ... were $72.2 billion"
+        if d < best_d:
+            best, best_d = p, d
+    return best
+
+
+# --- which metric word names which figure --------------------------------------------------------
+
+def _assign_aliases(quantities: list[Quantity], metrics: list[Match], clauses, accepts=None) -> dict[int, Match]:
+    """Each metric word names at most one figure: the closest one in its clause (or sentence) it can measure."""
+    best: dict[int, tuple[float, Quantity]] = {}
+    for q in quantities:
+        usable = [m for m in metrics if accepts is None or accepts(m.name, q.unit)]
+        c_start, c_end = clause_of(clauses, q.start)
+        m = nearest(usable, q, c_start, c_end, window=70) or nearest(usable, q, 0, 10 ** 9, window=50)
+        if m is None:
+            continue
+        d = abs((m.start - q.end) if m.start >= q.end else (q.start - m.end))
+        if m.start not in best or d < best[m.start][0]:
+            best[m.start] = (d, q)
+    chosen: dict[int, Match] = {}
+    by_start = {m.start: m for m in metrics}
+    for start, (_, q) in best.items():
+        chosen[q.start] = by_start[start]
+    return chosen
+
+
+def _share_parallel_metrics(cues: Cues, sentence: str, levels: list[Quantity], chosen: dict[int, Match],
+                            entities: list[Match] = ()) -> None:
+    """'$39.5 billion in the fourth quarter and $125 billion for the full year': one metric word, two figures."""
+    ordered = sorted(levels, key=lambda q: q.start)
+    for prev, q in zip(ordered, ordered[1:]):
+        if q.start in chosen or prev.start not in chosen or prev.unit != q.unit:
+            continue
+        if any(prev.end <= e.start < q.start for e in entities):
+            continue  # "OpenAI's $100B Round, Big Tech's $505B Bet": a new subject, a new figure
+        if cues.parallel.match(sentence[prev.end:q.start]):
+            chosen[q.start] = chosen[prev.start]
+
+
+def _quarter_behind_annualised(cues: Cues, sentence: str, levels: list[Quantity], chosen: dict[int, Match]) -> None:
+    """'At $17.7B a quarter, ... an annualized run-rate of $60B': the quarter figure measures the same thing."""
+    annual = [q for q in levels if q.start in chosen and (cues.annualised_before.search(sentence[max(0, q.start - 45):q.start])
+                                                          or cues.annualised.search(q.text))]
+    if not annual:
+        return
+    for q in levels:
+        per_quarter = q.per == "quarter" or cues.per_quarter_after.match(sentence[q.end:q.end + 15])
+        if q.start not in chosen and per_quarter:
+            chosen[q.start] = chosen[annual[0].start]
+
+
+def _base_of_multiples(cues: Cues, sentence: str, quantities: list[Quantity], chosen: dict[int, Match]) -> None:
+    """'roughly double 2025's $91.4 billion', '3x the $20B': the figure after a multiple is its base, same metric."""
+    ordered = sorted(quantities, key=lambda q: q.start)
+    for i, q in enumerate(ordered):
+        if q.unit in ("percent", "multiple") or q.start in chosen:
+            continue
+        m = cues.multiple_before.search(sentence[max(0, q.start - 40):q.start])
+        prev = ordered[i - 1] if i else None
+        if m and prev is not None and prev.start in chosen and prev.end <= q.start:
+            chosen[q.start] = chosen[prev.start]
+
+
+# --- sums and contrasts --------------------------------------------------------------------------
+
+def _governed_by(cues: Cues, sentence: str, key: re.Match | None, q: Quantity) -> bool:
+    """The 'combined' total is the figure after the word, before any 'versus' turns to another set."""
+    if key is None:
+        return False
+    lo, hi = sorted((key.end(), q.start)) if q.start >= key.end() else (q.end, key.start())
+    return not cues.contrast.search(sentence[lo:hi])
+
+
+def _contrasted(cues: Cues, sentence: str, quantities: list[Quantity], q: Quantity, entities: list[Match]) -> bool:
+    """A figure set against the previous one ('versus', 'compared with') with no name of its own."""
+    earlier = [p for p in quantities if p.end <= q.start]
+    if not earlier:
+        return False
+    prev = earlier[-1]
+    if not cues.versus.search(sentence[prev.end:q.start]):
+        return False
+    return not any(prev.end <= e.start < q.end + 40 for e in entities)
+
+
+def _summable(q: Quantity) -> bool:
+    """Money, counts and power add up across companies; rates and ratios do not."""
+    return q.unit in ("USD", "count", "GW", "MW") and q.per is None

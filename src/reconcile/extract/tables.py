@@ -1,0 +1,234 @@
+"""Tables, read by their shape: decided from the header row and the first column, entities in rows,
+entities in columns, a time series (periods in the first column), or key/value rows under an entity heading."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..parse import Block
+from ..quantities import Period
+from ..vocab import Cues, Match
+from .emit import cell_figures
+from .events import cell_events
+from .lexicon import ENTITY_HEADERS, KEY_VALUE_HEADERS, NEUTRAL_WORDS, PERIOD_HEADERS, SCALE_FACTORS
+from .model import Context, FigureSite, Reading
+from .periods import estimate_marks, find_periods, granularity, is_relation_base
+from .words import clean_label, entity_in_label, metric_in, metrics_beside_entities, norm, share, short, top_company
+
+
+@dataclass(frozen=True)
+class TableCell:
+    """One body cell and what its row and column say about it."""
+    shape: str                         # table_rows | table_columns | key_value | series
+    label: str                         # the row's first cell
+    header: str                        # the column's header
+    text: str
+    quote: str                         # the whole row
+    location: str
+    row_entity: Match | None = None
+    col_entity: Match | None = None
+    row_period: Period | None = None
+    unknown_entity_label: bool = False  # the first column is headed 'Company': its labels are names
+
+
+@dataclass(frozen=True)
+class CellMeaning:
+    entity: str | None
+    metric: str | None
+    period: Period | None
+    expected: str | None               # the granularity the header or label implies
+    scope: str | None = None
+    entity_from: str = ""              # where each was read: row, column or heading
+    metric_from: str = ""
+    period_from: str = ""
+
+
+def read_table(r: Reading, block: Block, ctx: Context, where: str, scale=None) -> None:
+    if len(block.rows) < 2:
+        return
+    header, body = list(block.rows[0]), [list(row) for row in block.rows[1:]]
+    width = len(header)
+    if width < 2:
+        return
+    first_col = [row[0] if row else "" for row in body]
+    row_entities = [entity_in_label(r.vocab, c) for c in first_col]
+    col_entities = [entity_in_label(r.vocab, h) for h in header[1:]]
+    row_periods = [_whole_period(r, c) for c in first_col]
+    shape = table_shape(header, row_entities, col_entities, row_periods)
+    period_cols = [j for j, h in enumerate(header) if j > 0 and norm(h) in PERIOD_HEADERS]
+    r.scale = table_scale(r.cues, header, block.headings) or scale
+    for i, row in enumerate(body):
+        label = row[0].strip()
+        row_where = f'{where} › row "{short(label)}"'
+        row_entity_name = row_entities[i].name if shape == "table_rows" and row_entities[i] else ctx.entity
+        row_period = row_periods[i] if shape == "series" else _row_period(r, row, period_cols, row_entity_name)
+        for j in range(1, width):
+            text = row[j] if j < len(row) else ""
+            if j in period_cols or not text.strip():
+                continue
+            location = row_where if shape == "key_value" and width <= 3 else \
+                f'{row_where} › column "{short(header[j])}"'
+            read_cell(r, ctx, TableCell(shape, label, header[j], text, " | ".join(c.strip() for c in row), location,
+                                        row_entity=row_entities[i], col_entity=col_entities[j - 1],
+                                        row_period=row_period,
+                                        unknown_entity_label=norm(header[0]) in ENTITY_HEADERS))
+
+
+def table_shape(header: list[str], row_entities: list, col_entities: list, row_periods: list) -> str:
+    """table_columns, key_value, table_rows or series: which of the first column and the header names what."""
+    width, header0 = len(header), norm(header[0])
+    entity_columns = sum(e is not None for e in col_entities) >= max(1, (width - 1) // 2 + (width - 1) % 2)
+    if entity_columns and header0 not in ENTITY_HEADERS and share(row_entities) < 0.5:
+        return "table_columns"
+    if header0 in KEY_VALUE_HEADERS and share(row_entities) < 0.75:
+        return "key_value"
+    if header0 in ENTITY_HEADERS or share(row_entities) >= 0.5:
+        return "table_rows"
+    if share(row_periods) >= 0.5:
+        return "series"
+    return "key_value"
+
+
+def read_cell(r: Reading, ctx: Context, cell: TableCell) -> None:
+    label_m, header_m = metric_in(r.vocab, cell.label), metric_in(r.vocab, cell.header)
+    meaning = _SHAPES[cell.shape](r, ctx, cell, label_m, header_m)
+    entity, metric = meaning.entity, meaning.metric
+    counterparty = None
+    if metric and r.vocab.metrics[metric].relational:
+        others = [m.name for m in r.vocab.entity_matcher.find(cell.text + " " + cell.label + " " + cell.header)
+                  if m.name != entity]
+        counterparty = others[0] if others else (ctx.entity if ctx.entity != entity else None)
+    site = FigureSite(location=cell.location, quote=cell.quote, context=cell.shape, entity=entity, metric=metric,
+                      period=meaning.period, expected=meaning.expected,
+                      # Only a header or row label imposes a metric on a cell; a section heading only suggests one.
+                      imposed=metric is not None and metric in (header_m, label_m), scope=meaning.scope,
+                      counterparty=counterparty,
+                      growth_label=bool(r.cues.growth.search(cell.label)) or bool(r.cues.growth.search(cell.header)),
+                      entity_from=meaning.entity_from, metric_from=meaning.metric_from,
+                      period_from=meaning.period_from)
+    cell_figures(r, cell.text, site)
+    cell_events(r, f"{cell.label}: {cell.text}", FigureSite(cell.location, cell.quote, cell.shape, entity=entity,
+                                                            entity_from=meaning.entity_from), ctx)
+
+
+def _rows_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | None, header_m: str | None) -> CellMeaning:
+    """Entities in rows: the row names the entity, the header the metric."""
+    row_entity = cell.row_entity
+    entity = row_entity.name if row_entity else (clean_label(cell.label) if cell.unknown_entity_label else None)
+    if entity and entity[:1] in "=+-@":
+        entity = None  # '=HYPERLINK(...)' is a spreadsheet formula, not a company
+    period, period_from = _first_period((_period_in(r, cell.header, entity), "column"),
+                                        (_period_in(r, cell.label, entity), "row"), (cell.row_period, "row"),
+                                        (ctx.period, "heading"))
+    metric, metric_from = _first_of((header_m, "column"), (label_m, "row"), (ctx.metric, "heading"))
+    return CellMeaning(entity, metric, period, granularity(r.cues, cell.header),
+                       _residual(r, cell.label, row_entity, None), "row", metric_from, period_from)
+
+
+def _columns_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | None, header_m: str | None) -> CellMeaning:
+    """Entities in columns: the header names the entity, the row the metric."""
+    entity = cell.col_entity.name if cell.col_entity else None
+    period, period_from = _first_period((_period_in(r, cell.label, entity), "row"),
+                                        (_period_in(r, cell.header, entity), "column"), (ctx.period, "heading"))
+    metric, metric_from = _first_of((label_m, "row"), (ctx.metric, "heading"))
+    return CellMeaning(entity, metric, period, granularity(r.cues, cell.label),
+                       _residual(r, cell.header, cell.col_entity, None), "column", metric_from, period_from)
+
+
+def _series_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | None, header_m: str | None) -> CellMeaning:
+    """A time series: the row is a period, the header the metric, the heading the entity."""
+    metric, metric_from = _first_of((header_m, "column"), (ctx.metric, "heading"))
+    period, period_from = _first_period((cell.row_period, "row"), (ctx.period, "heading"))
+    return CellMeaning(ctx.entity, metric, period, granularity(r.cues, cell.header), None, "heading", metric_from,
+                       period_from)
+
+
+def _key_value_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | None,
+                    header_m: str | None) -> CellMeaning:
+    """Key/value rows under an entity heading: the row names the metric, the heading the entity."""
+    label, header = cell.label, cell.header
+    column_period = _period_in(r, header, None)
+    label_entity = entity_in_label(r.vocab, label)
+    entity = label_entity.name if label_entity else ctx.entity
+    if label_entity is None and entity and r.cues.total.search(label):
+        entity = top_company(r.vocab, entity)  # "Total Revenue" under "Azure ..." is Microsoft's
+    metric, metric_from = _first_of((label_m, "row"),
+                                    (header_m if header_m and norm(header) not in ("value", "metric") else None,
+                                     "column"))
+    label_period = _period_in(r, label, entity)
+    if column_period is not None and entity:
+        column_period = _period_in(r, header, entity) or column_period
+    period, period_from = _first_period((label_period, "row"), (column_period, "column"), (cell.row_period, "row"),
+                                        (ctx.period, "heading"))
+    return CellMeaning(entity, metric, period, granularity(r.cues, label) or granularity(r.cues, header),
+                       _residual(r, label, label_entity, metric), "row" if label_entity else "heading", metric_from,
+                       period_from)
+
+
+def _first_of(*candidates: tuple[str | None, str]) -> tuple[str | None, str]:
+    """The first value given, with where it was read."""
+    for value, source in candidates:
+        if value:
+            return value, source
+    return None, ""
+
+
+def _first_period(*candidates: tuple[Period | None, str]) -> tuple[Period | None, str]:
+    for value, source in candidates:
+        if value is not None:
+            return value, source
+    return None, ""
+
+
+_SHAPES = {"table_rows": _rows_cell, "table_columns": _columns_cell, "series": _series_cell,
+           "key_value": _key_value_cell}
+
+
+def _period_in(r: Reading, text: str, entity: str | None) -> Period | None:
+    text = estimate_marks(r.cues, text)
+    periods = [p for p in find_periods(text, r.published, r.vocab.fiscal_year_end(entity))
+               if not is_relation_base(r.cues, text, p)]
+    return periods[0] if periods else None
+
+
+def _whole_period(r: Reading, cell: str) -> Period | None:
+    """A first-column cell that is a period and nothing else: a time series row."""
+    periods = find_periods(cell, r.published, 12)
+    if not periods:
+        return None
+    rest = cell
+    for p in periods:
+        rest = rest.replace(p.text, " ")
+    if re.search(r"[$\d%]", rest) or len(rest.split()) > 3:
+        return None
+    return periods[0]
+
+
+def _row_period(r: Reading, row: list[str], period_cols: list[int], entity: str | None = None) -> Period | None:
+    for j in period_cols:
+        if j < len(row):
+            periods = find_periods(row[j], r.published, r.vocab.fiscal_year_end(entity))
+            if periods:
+                return periods[0]
+    return None
+
+
+def _residual(r: Reading, label: str, entity_m: Match | None, metric: str | None) -> str | None:
+    """Words of a row label beyond its entity, metric and period: they narrow the scope (e.g. 'v1', 'peak')."""
+    text = label
+    for m in r.vocab.entity_matcher.find(text) + metrics_beside_entities(r.vocab, text):
+        text = text.replace(m.text, " ")
+    for p in find_periods(text, r.published, 12):
+        text = text.replace(p.text, " ")
+    text = re.sub(r"\([^)]*\)", " ", text)
+    words = [w for w in re.findall(r"[\w.+-]+", text.lower()) if w not in NEUTRAL_WORDS and not w.isdigit()]
+    return " ".join(words) if words else None
+
+
+def table_scale(cues: Cues, header: list[str], headings: tuple[str, ...]) -> tuple[float, bool] | None:
+    """'($ in billions, except per share)': the factor for figures written without a magnitude, and money or not."""
+    for text in [header[0]] + list(headings[-1:]):
+        m = cues.scale_note.search(text or "")
+        if m and cues.scale_stated.search(text):
+            return SCALE_FACTORS[m.group(2).lower()], bool(m.group(1))
+    return None

@@ -1,0 +1,145 @@
+"""Words around a figure: names and metric words the vocabulary knows, clauses, and who a phrase is about."""
+from __future__ import annotations
+
+import re
+
+from ..quantities import Quantity
+from ..vocab import Cues, Match, Vocabulary
+from .lexicon import CLAUSE_SPLIT, ENUM_SEP, FUNCTION_WORDS, UNKNOWN_NAME, WEAK_METRIC_WORDS
+
+
+def metrics_beside_entities(vocab: Vocabulary, text: str, entities: list[Match] | None = None) -> list[Match]:
+    """Metric words outside entity names: 'Google Cloud revenue' is revenue of Google Cloud, not 'cloud revenue'."""
+    entities = vocab.entity_matcher.find(text) if entities is None else entities
+    found = vocab.metric_matcher.find(text)
+    if not any(e.start < m.end and m.start < e.end for m in found for e in entities):
+        return found
+    chars = list(text)
+    for e in entities:
+        chars[e.start:e.end] = " " * (e.end - e.start)
+    blanked = "".join(chars)  # same length: offsets still point into the original text
+    return [Match(m.start, m.end, text[m.start:m.end], m.name) for m in vocab.metric_matcher.find(blanked)]
+
+
+def entity_in_label(vocab: Vocabulary, label: str) -> Match | None:
+    found = vocab.entity_matcher.find(label)
+    return found[0] if found else None
+
+
+def metric_in(vocab: Vocabulary, text: str) -> str | None:
+    """The longest metric word of a label or header."""
+    found = metrics_beside_entities(vocab, text)
+    if not found:
+        return None
+    return max(found, key=lambda m: m.end - m.start).name
+
+
+def top_company(vocab: Vocabulary, name: str) -> str:
+    chain = [name] + vocab.ancestors(name)
+    companies = [n for n in chain if vocab.entities.get(n) and vocab.entities[n].kind == "company"]
+    return companies[-1] if companies else chain[-1]
+
+
+def group_members(vocab: Vocabulary, entity: str | None) -> tuple[str, ...]:
+    ent = vocab.entities.get(entity or "")
+    return ent.members if ent and ent.kind == "group" else ()
+
+
+def unknown_name(text: str, vocab: Vocabulary) -> bool:
+    """A capitalised word the vocabulary does not know ('Avocado release'): the event may be about it."""
+    known = {m.text for m in vocab.entity_matcher.find(text)}
+    for m in UNKNOWN_NAME.finditer(text):
+        word = m.group(0)
+        if word not in known and not any(word in k for k in known) and word not in FUNCTION_WORDS:
+            return True
+    return False
+
+
+def trailing_qualifier(text: str, q: Quantity, vocab: Vocabulary) -> str | None:
+    """'(38% constant currency)': words after a secondary figure that restate it on another basis."""
+    m = re.match(r"\s*([A-Za-z][A-Za-z -]{2,30})\)", text[q.end:])
+    if not m:
+        return None
+    words = m.group(1).strip()
+    if vocab.cues.growth.search(words) or vocab.metric_matcher.find(words) or vocab.entity_matcher.find(words):
+        return None
+    return words.lower()
+
+
+def prepositional(cues: Cues, sentence: str, m: Match) -> bool:
+    """'in Big Tech', 'among hyperscalers', 'via Stargate': a name in a prepositional phrase is not the subject."""
+    return bool(cues.preposition.search(sentence[max(0, m.start - 16):m.start]))
+
+
+def target_scope(cues: Cues, text: str, q: Quantity) -> str | None:
+    """'targeting 10 GW', 'goal of 1B': a figure stated as a target is not the current value."""
+    return "target" if cues.target.search(text[max(0, q.start - 30):q.start]) else None
+
+
+def enumerations(sentence: str, entities: list[Match]) -> list[list[Match]]:
+    """Runs of names separated only by commas, 'and', '&' or '/': 'Microsoft, Meta, Amazon, and Google'."""
+    runs: list[list[Match]] = []
+    for e in entities:
+        if runs and ENUM_SEP.match(sentence[runs[-1][-1].end:e.start]):
+            runs[-1].append(e)
+        else:
+            runs.append([e])
+    return [r for r in runs if len(r) >= 2]
+
+
+# --- clauses and distances -----------------------------------------------------------------------
+
+def clause_spans(sentence: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in CLAUSE_SPLIT.finditer(sentence):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(sentence)))
+    return spans
+
+
+def clause_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
+    for s, e in spans:
+        if s <= pos < e:
+            return s, e
+    return spans[-1]
+
+
+def nearest(matches: list[Match], q: Quantity, lo: int, hi: int, window: int) -> Match | None:
+    best, best_d = None, window + 1
+    for m in matches:
+        if not (lo <= m.start < hi):
+            continue
+        d = m.start - q.end if m.start >= q.end else q.start - m.end
+        if m.start >= q.end:
+            d = max(0, d) * 0.8  # "$830B valuation": words right after a figure usually name it
+        if m.text.lower() in WEAK_METRIC_WORDS:
+            d += 12  # "plans to invest $200B in capital expenditures": the noun names the figure
+        if d < best_d:
+            best, best_d = m, d
+    return best
+
+
+def gap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
+    """Characters between two spans (negative when they overlap)."""
+    return b_start - a_end if b_start >= a_end else a_start - b_end
+
+
+# --- small text helpers --------------------------------------------------------------------------
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[*_`:]", "", text)).strip().casefold()
+
+
+def short(text: str, limit: int = 48) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clean_label(text: str) -> str | None:
+    text = re.sub(r"\([^)]*\)", "", text).strip(" *_")
+    return text or None
+
+
+def share(items: list) -> float:
+    return sum(x is not None for x in items) / len(items) if items else 0.0

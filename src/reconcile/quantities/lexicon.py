@@ -1,0 +1,96 @@
+"""The words figures and periods are written with: currencies, magnitudes, units, rate words, qualifiers, months.
+
+Unit spellings are data: the `spellings` section of the bundled vocab/units.yaml, read through the vocabulary
+loader (so a bad entry fails with its file and line, and the vocabulary fingerprint covers it). They are read from
+the bundled folder, not from RECONCILE_VOCAB: the lexer's regexes are built once, at import.
+"""
+from __future__ import annotations
+
+import re
+
+from ..config import default_vocab_dir
+from ..vocab import load_unit_spellings
+
+CURRENCY = {"$": "USD", "US$": "USD", "USD": "USD", "€": "EUR", "EUR": "EUR", "£": "GBP", "GBP": "GBP",
+            "dollars": "USD", "US dollars": "USD", "euros": "EUR"}
+CUR_SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+MAG_EXP = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "million": 6, "b": 9, "bn": 9, "billion": 9,
+           "t": 12, "trillion": 12}
+MAG_LETTER = ((12, "T"), (9, "B"), (6, "M"), (3, "K"))
+
+_SPELLINGS = load_unit_spellings(default_vocab_dir() / "units.yaml")
+# physical units: text form -> canonical unit (case-sensitive)
+PHYS_UNITS = _SPELLINGS["physical"]
+# FLOPS family and durations are matched in any case: text form lowercased -> canonical unit
+FLOPS_UNITS = {k.lower(): v for k, v in _SPELLINGS["flops"].items()}
+TIME_UNITS = {k.lower(): v for k, v in _SPELLINGS["durations"].items()}
+KNOWN_UNITS = set(PHYS_UNITS.values()) | set(FLOPS_UNITS.values()) | set(TIME_UNITS.values()) | \
+    {"percent", "pp", "bps", "multiple"}
+# units that may be negative: an "at most" bound is open below for them (others start at 0)
+SIGNED_UNITS = {"percent", "pp", "bps"}
+
+# rate denominators
+PER_NORM = {
+    "hr": "hour", "hrs": "hour", "h": "hour", "hour": "hour", "hours": "hour",
+    "mo": "month", "mos": "month", "mth": "month", "month": "month", "months": "month",
+    "yr": "year", "yrs": "year", "y": "year", "year": "year", "years": "year", "annum": "year",
+    "qtr": "quarter", "q": "quarter", "quarter": "quarter", "quarters": "quarter",
+    "wk": "week", "week": "week", "weeks": "week", "day": "day", "days": "day", "d": "day",
+    "s": "second", "sec": "second", "second": "second", "min": "minute", "minute": "minute",
+    "user": "user", "users": "user", "seat": "seat", "seats": "seat", "instance": "instance",
+    "token": "token", "tokens": "token", "share": "share", "employee": "employee",
+    "customer": "customer", "subscriber": "subscriber", "chip": "chip", "node": "node",
+    "gpu": "GPU", "gpus": "GPU", "unit": "unit", "device": "device",
+}
+PER_ADVERB = {"quarterly": "quarter", "annually": "year", "monthly": "month", "yearly": "year",
+              "weekly": "week", "daily": "day", "hourly": "hour", "per annum": "year",
+              "annualized": "year", "annualised": "year"}
+
+APPROX_WORDS = {"about", "approximately", "approx", "approx.", "around", "nearly", "roughly", "almost",
+                "circa", "some", "an estimated", "estimated"}
+AT_LEAST_WORDS = {"over", "more than", "greater than", "at least", "exceeds", "exceed", "exceeding",
+                  "in excess of", "above", "upwards of", "north of", "as much as", "as many as",
+                  "as high as"}
+AT_MOST_WORDS = {"up to", "at most", "under", "below", "less than", "fewer than", "no more than",
+                 "as low as"}
+
+# capitalised words that may precede a plain count (the rest mark a name: "Llama 4")
+CAP_OK = {
+    "The", "A", "An", "And", "But", "Or", "Nor", "Of", "In", "On", "At", "By", "For", "With", "From", "To",
+    "Than", "Only", "Just", "All", "Some", "These", "Those", "Its", "Their", "Our", "Another", "Each",
+    "Every", "Is", "Are", "Was", "Were", "Has", "Have", "Had", "Were", "Over", "Under", "About", "Around",
+    "Nearly", "Roughly", "Almost", "Approximately", "Up", "Plus", "Total", "Then", "Now", "So", "Also",
+    "Including", "Across", "Among", "Between", "After", "Before", "Since", "Until", "Into", "Per", "Via",
+    "Both", "Nearly", "If", "When", "While", "As", "We", "They", "It", "He", "She", "I", "You",
+}
+
+# the one month table: full names; the three-letter key and the regex below derive from it
+MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+               "october", "november", "december")
+MONTHS = {name[:3]: number for number, name in enumerate(MONTH_NAMES, start=1)}
+
+SP = "[ \\u00a0]"
+
+
+def _month_word(name: str) -> str:
+    """'Jan(?:uary)?': the abbreviation, then the optional rest ('Sept' is a common extra form)."""
+    rests = [name[3:]] + (["t"] if name == "september" else [])
+    rests = [r for r in rests if r]
+    if len(rests) == 1 and len(rests[0]) == 1:
+        return name[:3].title() + rests[0] + "?"          # 'June?'
+    return name[:3].title() + (f"(?:{'|'.join(rests)})?" if rests else "")
+
+
+MONTH_RE = r"(?<![A-Za-z])(?:" + "|".join(_month_word(n) for n in MONTH_NAMES) + r")(?![A-Za-z])\.?"
+MONTH_AFTER = re.compile(r"(?:st|nd|rd|th)?[ \u00a0]+(?:of[ ]+)?" + MONTH_RE)
+
+
+def alt(words) -> str:
+    """A regex alternation of `words`, longest first."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def month_of(word: str) -> int:
+    """'Jan', 'January', 'Sept.' -> 1, 1, 9."""
+    return MONTHS[word.strip(".")[:3].lower()]

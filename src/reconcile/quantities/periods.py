@@ -1,0 +1,541 @@
+"""Periods and dates: stated ('FY2025', 'Q4 2025', 'end of 2026', '28 January 2026') and relative to a dated
+source ('last year', 'this quarter', 'next October', "2020's"), resolved to date intervals.
+
+`find_periods(text, as_of, fy_end_month=12)` returns every period span, in order. Dates travel through the claims
+tables as YYYYMMDD numbers: `date_code` builds one and `date_of_code` reads one back.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass
+
+from .lexicon import FLOPS_UNITS, MONTH_AFTER, MONTH_NAMES, MONTH_RE, PHYS_UNITS, SP, alt, month_of
+
+
+@dataclass(frozen=True)
+class Period:
+    text: str
+    start_offset: int
+    end_offset: int
+    label: str             # canonical label: "2026", "FY2025", "2025-Q4", "2026-H2", "2026-01", "2026-01-28", "2029" ...
+    start: dt.date         # first day covered
+    end: dt.date           # last day covered
+    granularity: str       # year | fiscal_year | half | quarter | month | day
+    relation: str = "in"   # in | by | through | end | since
+
+
+def date_code(day: dt.date) -> int:
+    """Dates travel as YYYYMMDD numbers, so that intervals of dates compare as numbers: 2026-01-28 -> 20260128."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def date_of_code(code: float) -> dt.date | None:
+    """The date a YYYYMMDD number stands for; None when it is not one."""
+    try:
+        n = int(code)
+        return dt.date(n // 10000, n // 100 % 100, n % 100)
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def find_periods(text: str, as_of: dt.date, fy_end_month: int = 12) -> list[Period]:
+    """Every period/date expression in `text`, stated or relative to `as_of` (the publication date), resolved
+    against the entity's fiscal-year end month. Never raises.
+
+    Memoised on (text, as_of, fiscal-year end): extraction asks about the same sentence or cell several times;
+    results are frozen Periods, and each call gets its own list.
+    """
+    try:
+        return list(_periods_memo(text, as_of, fy_end_month))
+    except TypeError:   # an unhashable argument: no memo
+        return _periods(text, as_of, fy_end_month)
+
+
+@functools.lru_cache(maxsize=8192)
+def _periods_memo(text: str, as_of: dt.date, fy_end_month: int) -> tuple[Period, ...]:
+    return tuple(_periods(text, as_of, fy_end_month))
+
+
+def _periods(text: str, as_of: dt.date, fy_end_month: int) -> list[Period]:
+    periods = _stated_periods(text, as_of, fy_end_month)
+    if not isinstance(text, str) or not text:
+        return periods
+    for m in POSSESSIVE_YEAR.finditer(text):
+        if not any(p.start_offset <= m.start() < p.end_offset for p in periods):
+            year = int(m.group(1))
+            periods.append(Period(m.group(0), m.start(), m.end(), str(year), dt.date(year, 1, 1),
+                                  dt.date(year, 12, 31), "year"))
+            periods.sort(key=lambda p: p.start_offset)
+    if "ast " not in text and "his " not in text and "ext " not in text:
+        return periods
+    if not isinstance(as_of, dt.date):
+        as_of = dt.date.today()
+    for m in RELATIVE.finditer(text):
+        if any(p.start_offset <= m.start() < p.end_offset for p in periods):
+            continue
+        p = _relative_period(m, as_of)
+        if p is not None:
+            periods.append(p)
+    return sorted(periods, key=lambda p: p.start_offset)
+
+
+# ---------------------------------------------------------------------------
+# Relative periods: "last year", "this quarter", "next October"; and "2020's"
+# ---------------------------------------------------------------------------
+
+POSSESSIVE_YEAR = re.compile(r"\b((?:19|20)\d{2})['’]s\b")
+RELATIVE = re.compile(r"(?i)\b(last|this|next|earlier this|later this)\s+(year|quarter|" + "|".join(MONTH_NAMES) + r")\b")
+
+
+def none_off_calendar(make_period):
+    """A period built by date arithmetic is None when it falls off the calendar (before 0001 or after 9999):
+    the figure is then read without that period, never lost with its document."""
+    @functools.wraps(make_period)
+    def guarded(*args, **kwargs):
+        try:
+            return make_period(*args, **kwargs)
+        except (ValueError, OverflowError):
+            return None
+    return guarded
+
+
+@none_off_calendar
+def _relative_period(m: re.Match, as_of: dt.date) -> Period | None:
+    which, unit = m.group(1).lower(), m.group(2).lower()
+    step = {"last": -1, "next": 1}.get(which, 0)
+    if unit == "year":
+        year = as_of.year + step
+        return Period(m.group(0), m.start(), m.end(), str(year), dt.date(year, 1, 1), dt.date(year, 12, 31), "year")
+    if unit == "quarter":
+        q = (as_of.month - 1) // 3 + 1 + step
+        year = as_of.year + (q - 1) // 4
+        q = (q - 1) % 4 + 1
+        start, end = _months_span(year, 3 * q - 2, 3)
+        return Period(m.group(0), m.start(), m.end(), f"{year}-Q{q}", start, end, "quarter")
+    month = MONTH_NAMES.index(unit) + 1
+    year = as_of.year
+    if which == "last" and month >= as_of.month:
+        year -= 1  # "last October", said in March 2026, is October 2025
+    elif which == "next" and month <= as_of.month:
+        year += 1
+    start, end = _months_span(year, month, 1)
+    return Period(m.group(0), m.start(), m.end(), f"{year}-{month:02d}", start, end, "month")
+
+
+# ---------------------------------------------------------------------------
+# Stated periods
+# ---------------------------------------------------------------------------
+_FY_KW = r"(?:FY|(?i:fiscal)(?:[ ](?i:year))?)"
+_PERIOD = re.compile(
+    r"(?:(?P<rel_end>(?<![A-Za-z])(?i:(?:by[ ]+)?(?:the[ ]+)?(?:(?:fiscal[ ]+)?year[- ]end(?:[ ]+of)?"
+    r"|end[- ]of(?:[- ]the)?(?:[- ]year)?|end))[ -]+)"
+    r"|(?P<rel_through>(?<![A-Za-z])(?i:through|thru|until|till|up[ ]to|out[ ]to)[ ]+)"
+    r"|(?P<rel_by>(?<![A-Za-z])(?i:by)[ ]+(?:(?i:the)[ ]+)?)"
+    r"|(?P<rel_since>(?<![A-Za-z])(?i:since)[ ]+)"
+    r"|(?P<rel_between>(?<![A-Za-z])(?i:between)[ ]+))?"
+    r"(?:"
+    # ISO date 2026-01-28
+    r"(?<![A-Za-z0-9_$€£.,/:-])(?P<iso_y>[12][0-9]{3})-(?P<iso_m>[01][0-9])-(?P<iso_d>[0-3][0-9])(?![0-9])"
+    # US numeric date 1/28/2026
+    r"|(?<![A-Za-z0-9_$€£.,/:-])(?P<us_m>[01]?[0-9])/(?P<us_d>[0-3]?[0-9])/(?P<us_y>[12][0-9]{3})(?![0-9])"
+    # November 18, 2025 / Jan 28 / Feb 01
+    r"|(?P<mdy_m>" + MONTH_RE + r")[ ]+(?P<mdy_d>[0-3]?[0-9])(?:st|nd|rd|th)?(?![0-9A-Za-z])"
+    r"(?:,?[ ]+(?P<mdy_y>[12][0-9]{3})(?![0-9]))?"
+    # February 2026 / Dec 2025 / Feb '26
+    r"|(?P<my_m>" + MONTH_RE + r")[ ,]+(?:of[ ]+)?(?:(?P<my_y>[12][0-9]{3})|['’](?P<my_yy>[0-9]{2}))(?![0-9])"
+    # 28 January 2026
+    r"|(?<![A-Za-z0-9_$€£.,/:-])(?P<dmy_d>[0-3]?[0-9])(?:st|nd|rd|th)?[ ]+(?:of[ ]+)?(?P<dmy_m>" + MONTH_RE + r")"
+    r"(?:,?[ ]+(?P<dmy_y>[12][0-9]{3})(?![0-9]))?"
+    # early / mid / late 2026
+    r"|(?<![A-Za-z])(?P<part>(?i:early|mid|late))[- ](?P<part_y>[12][0-9]{3})(?![0-9])"
+    # Q2 FY2026 / Q4 2025 / Q4'25 / Q2→Q3 2025 / Q4
+    r"|(?<![A-Za-z0-9])Q(?P<q_a>[1-4])(?:[ ]*(?:[-–→/]|to|through)[ ]*Q(?P<q_b>[1-4]))?"
+    r"(?:[ ]*(?:of[ ]+)?(?:" + _FY_KW + r"[ ]?['’]?(?P<q_fyy>[0-9]{4}|[0-9]{2})|CY[ ]?['’]?(?P<q_cyy>[0-9]{4}|[0-9]{2})"
+    r"|[ ]?['’](?P<q_yy>[0-9]{2})|[ -]?(?P<q_y>[12][0-9]{3})))?(?![0-9A-Za-z])"
+    # 4Q25 / 4Q 2025
+    r"|(?<![A-Za-z0-9])(?P<qn_a>[1-4])Q[ ]?(?:['’]?(?P<qn_yy>[0-9]{2})|(?P<qn_y>[12][0-9]{3}))(?![0-9A-Za-z])"
+    # H2 2026 / H1 FY2025 / H2'26
+    r"|(?<![A-Za-z0-9])H(?P<h_a>[12])[ ]*(?:of[ ]+)?(?:" + _FY_KW + r"[ ]?['’]?(?P<h_fyy>[0-9]{4}|[0-9]{2})"
+    r"|CY[ ]?['’]?(?P<h_cyy>[0-9]{4}|[0-9]{2})|['’](?P<h_yy>[0-9]{2})|-?(?P<h_y>[12][0-9]{3}))(?![0-9A-Za-z])"
+    # 2H25 / 1H 2026
+    r"|(?<![A-Za-z0-9])(?P<hn_a>[12])H[ ]?(?:['’]?(?P<hn_yy>[0-9]{2})|(?P<hn_y>[12][0-9]{3}))(?![0-9A-Za-z])"
+    # second half of 2026 / fourth quarter of fiscal 2025
+    r"|(?<![A-Za-z])(?P<ord>(?i:first|second|third|fourth|1st|2nd|3rd|4th))[ ]+(?P<ord_k>(?i:quarter|half))[ ]+"
+    r"(?:(?i:of)[ ]+)?(?:(?P<ord_fy>" + _FY_KW + r")[ ]?['’]?(?P<ord_fyy>[0-9]{4}|[0-9]{2})|(?P<ord_y>[12][0-9]{3}))(?![0-9])"
+    # FY2025 / FY25 / fiscal 2025 / FY2024-FY2026 / FY2026 Q2
+    r"|(?<![A-Za-z0-9])" + _FY_KW + r"[ ]?['’-]?(?P<fy_y>[0-9]{4}|[0-9]{2})(?![0-9])"
+    r"(?:[ ]*(?:[-–→]|to|through)[ ]*(?:FY[ ]?)?['’]?(?P<fy_y2>[0-9]{4}|[0-9]{2})(?![0-9]))?"
+    r"(?:[ -]*(?:Q(?P<fy_q>[1-4])|H(?P<fy_h>[12])))?(?![0-9A-Za-z])"
+    # 2026 / 2024-2029 / 2025-26 / 2026-01 / 2024 to 2029
+    r"|(?<![A-Za-z0-9_$€£.,'’/:#@])(?P<yr>[12][0-9]{3})(?![0-9]|[.,][0-9]|['’]?s(?![A-Za-z]))"
+    r"(?:(?:[ ]?[-–→][ ]?|[ ]+(?:to|through|thru)[ ]+|(?(rel_between)[ ]+and[ ]+|(?!)))"
+    r"(?P<yr2>[12][0-9]{3}|[0-9]{2})(?![0-9]|[.,][0-9]))?"
+    r")")
+
+
+@functools.lru_cache(maxsize=4096)
+def _last_day(y: int, m: int) -> dt.date:
+    if m == 12:
+        return dt.date(y, 12, 31)
+    return dt.date(y, m + 1, 1) - dt.timedelta(days=1)
+
+
+def _add_months(y: int, m: int, k: int) -> tuple[int, int]:
+    t = y * 12 + (m - 1) + k
+    return t // 12, t % 12 + 1
+
+
+def _yy(s: str) -> int:
+    v = int(s)
+    if len(s) == 2:
+        return 2000 + v if v < 70 else 1900 + v
+    return v
+
+
+@functools.lru_cache(maxsize=4096)
+def _fy_span(fy: int, fy_end_month: int) -> tuple[dt.date, dt.date]:
+    sy, sm = _add_months(fy, fy_end_month, -11)
+    return dt.date(sy, sm, 1), _last_day(fy, fy_end_month)
+
+
+@functools.lru_cache(maxsize=4096)
+def _months_span(y: int, m: int, count: int) -> tuple[dt.date, dt.date]:
+    ey, em = _add_months(y, m, count - 1)
+    return dt.date(y, m, 1), _last_day(ey, em)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fy_part(fy: int, fy_end_month: int, idx: int, size: int) -> tuple[dt.date, dt.date]:
+    """idx-th (1-based) block of `size` months in fiscal year `fy`."""
+    sy, sm = _add_months(fy, fy_end_month, -11 + (idx - 1) * size)
+    return _months_span(sy, sm, size)
+
+
+def _fy_of(d: dt.date, fy_end_month: int) -> int:
+    return d.year + (1 if d.month > fy_end_month else 0)
+
+
+def _nearest(cands, as_of: dt.date):
+    """Pick the candidate (label, start, end) whose middle is nearest to as_of."""
+    def dist(c):
+        mid = c[1] + (c[2] - c[1]) / 2
+        return abs((mid - as_of).days)
+    return min(cands, key=dist)
+
+
+@functools.lru_cache(maxsize=4096)
+def _nearest_day(mo: int, day: int, as_of: dt.date) -> dt.date | None:
+    """A yearless date: the year that puts it nearest to as_of."""
+    cands = []
+    for y in (as_of.year - 1, as_of.year, as_of.year + 1):
+        try:
+            c = dt.date(y, mo, day)
+        except ValueError:
+            continue
+        cands.append((c.isoformat(), c, c))
+    return _nearest(cands, as_of)[1] if cands else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _nearest_quarter_year(qa: int, fiscal: bool, fy: int, as_of: dt.date) -> int:
+    """A bare "Q4": the (fiscal) year whose quarter lies nearest to as_of."""
+    cands = []
+    base = _fy_of(as_of, fy) if fiscal else as_of.year
+    for yy in (base - 1, base, base + 1):
+        a, b = _fy_part(yy, fy, qa, 3) if fiscal else _months_span(yy, 3 * qa - 2, 3)
+        cands.append((str(yy), a, b))
+    return int(_nearest(cands, as_of)[0])
+
+
+
+_Resolved = tuple[str, dt.date, dt.date, str]   # (label, start, end, granularity)
+
+
+def _resolve(m: re.Match, as_of: dt.date, fy: int) -> _Resolved | None:
+    """(label, start, end, granularity) for a period match, or None if it is not a valid period; "trim" when
+    only the first year of a 'year-yy' form is a period."""
+    g = m.groupdict()
+    for applies, read in _PERIOD_FORMS:
+        if applies(g):
+            return read(m, g, as_of, fy)
+    return None
+
+
+def _day_of(d: dt.date | None) -> _Resolved | None:
+    return None if d is None else (d.isoformat(), d, d, "day")
+
+
+def _iso_day(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+    """2026-01-28"""
+    return _day_of(dt.date(int(g["iso_y"]), int(g["iso_m"]), int(g["iso_d"])))
+
+
+def _us_day(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+    """1/28/2026 (and 28/1/2026, when the first number cannot be a month)"""
+    a, b = int(g["us_m"]), int(g["us_d"])
+    if a > 12:
+        a, b = b, a
+    return _day_of(dt.date(int(g["us_y"]), a, b))
+
+
+def _named_month_day(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+    """November 18, 2025 / 28 January 2026 / Jan 28 (the year nearest the source's date)"""
+    mo = month_of(g["mdy_m"] or g["dmy_m"])
+    day = int(g["mdy_d"] or g["dmy_d"])
+    ys = g["mdy_y"] or g["dmy_y"]
+    return _day_of(dt.date(int(ys), mo, day) if ys else _nearest_day(mo, day, as_of))
+
+
+def _named_month(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+    """February 2026 / Feb '26"""
+    mo = month_of(g["my_m"])
+    y = int(g["my_y"]) if g["my_y"] else _yy(g["my_yy"])
+    a, b = _months_span(y, mo, 1)
+    return f"{y:04d}-{mo:02d}", a, b, "month"
+
+
+def _part_of_year(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+    """early / mid / late 2026: Jan-Apr, May-Aug, Sep-Dec (four-month windows, granularity "month")"""
+    y = int(g["part_y"])
+    p = g["part"].lower()
+    first = {"early": 1, "mid": 5, "late": 9}[p]
+    a, b = _months_span(y, first, 4)
+    return f"{y}-{p}", a, b, "month"
+
+
+def _fiscal_year(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+    """FY2025 / fiscal 2025 / FY2024-FY2026"""
+    y1 = _yy(g["fy_y"])
+    a, b = _fy_span(y1, fy)
+    if g["fy_y2"]:
+        y2 = _yy(g["fy_y2"]) if len(g["fy_y2"]) == 4 else (y1 // 100) * 100 + int(g["fy_y2"])
+        if y2 <= y1:
+            return None
+        _, b = _fy_span(y2, fy)
+        return f"FY{y1}..FY{y2}", a, b, "fiscal_year"
+    return f"FY{y1}", a, b, "fiscal_year"
+
+
+def _year(m: re.Match, g: dict, as_of: dt.date, fy: int) -> _Resolved | None:
+    """2026 / 2024-2029 / 2025-26 / 2026-01 / 2024 to 2029"""
+    y1 = int(g["yr"])
+    if not 1900 <= y1 <= 2100:
+        return None
+    if not g["yr2"]:
+        return str(y1), dt.date(y1, 1, 1), dt.date(y1, 12, 31), "year"
+    y2 = int(g["yr2"]) if len(g["yr2"]) == 4 else (y1 // 100) * 100 + int(g["yr2"])
+    if y1 < y2 <= 2100 and (len(g["yr2"]) == 4 or y2 - y1 <= 20):
+        return f"{y1}..{y2}", dt.date(y1, 1, 1), dt.date(y2, 12, 31), "year"
+    if len(g["yr2"]) == 2 and 1 <= int(g["yr2"]) <= 12 and "-" in m.group(0)[m.end("yr") - m.start():]:
+        mo = int(g["yr2"])
+        a, b = _months_span(y1, mo, 1)
+        return f"{y1}-{mo:02d}", a, b, "month"
+    return "trim"  # type: ignore[return-value]
+
+
+def _is_quarter(g: dict) -> bool:
+    return bool(g["q_a"] or g["qn_a"] or (g["ord"] and g["ord_k"].lower() == "quarter") or g["fy_q"])
+
+
+def _is_half(g: dict) -> bool:
+    return bool(g["h_a"] or g["hn_a"] or (g["ord"] and g["ord_k"].lower() == "half") or g["fy_h"])
+
+
+# the period forms, in the order they are tried: (does the match hold this form?, read it)
+_PERIOD_FORMS = (
+    (lambda g: g["iso_y"], _iso_day),
+    (lambda g: g["us_y"], _us_day),
+    (lambda g: g["mdy_m"] or g["dmy_m"], _named_month_day),
+    (lambda g: g["my_m"], _named_month),
+    (lambda g: g["part"], _part_of_year),
+    (_is_quarter, lambda m, g, as_of, fy: _quarter(g, as_of, fy)),
+    (_is_half, lambda m, g, as_of, fy: _half(g, as_of, fy)),
+    (lambda g: g["fy_y"], _fiscal_year),
+    (lambda g: g["yr"], _year),
+)
+
+
+_ORD = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+
+
+def _quarter(g: dict, as_of: dt.date, fy: int):
+    if g["fy_q"]:
+        qa, qb, fyy, cyy = int(g["fy_q"]), None, g["fy_y"], None
+        if g["fy_y2"]:
+            return None
+        ys = None
+    elif g["ord"]:
+        qa, qb = _ORD[g["ord"].lower()], None
+        fyy, cyy, ys = g["ord_fyy"], None, g["ord_y"]
+    elif g["qn_a"]:
+        qa, qb, fyy, cyy = int(g["qn_a"]), None, None, None
+        ys = g["qn_y"] or g["qn_yy"]
+    else:
+        qa = int(g["q_a"])
+        qb = int(g["q_b"]) if g["q_b"] else None
+        fyy, cyy = g["q_fyy"], g["q_cyy"]
+        ys = g["q_y"] or g["q_yy"]
+    if qb is not None and qb <= qa:
+        return None
+    qb = qb or qa
+    fiscal = bool(fyy) or (not ys and not cyy and fy != 12)
+    if fyy or ys or cyy:
+        y = _yy(fyy or cyy or ys)
+    else:
+        y = _nearest_quarter_year(qa, fiscal, fy, as_of)
+    if fiscal:
+        a, _ = _fy_part(y, fy, qa, 3)
+        _, b = _fy_part(y, fy, qb, 3)
+        pre = f"FY{y}"
+    else:
+        a, _ = _months_span(y, 3 * qa - 2, 3)
+        _, b = _months_span(y, 3 * qb - 2, 3)
+        pre = f"{y}"
+    label = f"{pre}-Q{qa}" if qa == qb else f"{pre}-Q{qa}..{pre}-Q{qb}"
+    return label, a, b, "quarter"
+
+
+def _half(g: dict, as_of: dt.date, fy: int):
+    if g["fy_h"]:
+        if g["fy_y2"]:
+            return None
+        ha, fyy, ys = int(g["fy_h"]), g["fy_y"], None
+    elif g["ord"]:
+        ha = _ORD[g["ord"].lower()]
+        fyy, ys = g["ord_fyy"], g["ord_y"]
+    elif g["hn_a"]:
+        ha, fyy, ys = int(g["hn_a"]), None, g["hn_y"] or g["hn_yy"]
+    else:
+        ha, fyy = int(g["h_a"]), g["h_fyy"]
+        ys = g["h_y"] or g["h_yy"] or g["h_cyy"]
+    if ha not in (1, 2):
+        return None
+    if fyy:
+        y = _yy(fyy)
+        a, b = _fy_part(y, fy, ha, 6)
+        return f"FY{y}-H{ha}", a, b, "half"
+    y = _yy(ys)
+    a, b = _months_span(y, 6 * ha - 5, 6)
+    return f"{y}-H{ha}", a, b, "half"
+
+
+_FIG_AFTER_YEAR = re.compile(
+    r"[0-9]{4}(?:" + SP + r"?(?:%|×|[xX](?![A-Za-z0-9])|[KMBT](?![A-Za-z0-9])|(?:" + alt(PHYS_UNITS) +
+    r"|(?i:" + alt(FLOPS_UNITS) + r"))(?![A-Za-z0-9]))|" + SP + r"(?i:thousand|million|billion|trillion|percent)(?![A-Za-z]))")
+
+
+def _stated_periods(text: str, as_of: dt.date, fy_end_month: int = 12) -> list[Period]:
+    """Every period/date expression in `text`, resolved against `as_of` (publication date) and the
+    entity's fiscal-year end month. Never raises.
+
+    Labels: "2026", "FY2025", "FY2026-Q2", "2025-Q4", "2026-H2", "2026-02", "2026-mid",
+    "2025-11-18", ranges "2024..2029". Relations: in | by | through | end | since. For "end"
+    (`end of 2025`, `year-end 2025`, `by end of 2026`) the dates are narrowed to the last month
+    of the period (2025-12-01..2025-12-31); the label and granularity stay those of the period.
+    """
+    out: list[Period] = []
+    if not isinstance(text, str) or not text:
+        return out
+    try:
+        fy = int(fy_end_month)
+        if not 1 <= fy <= 12:
+            fy = 12
+        if not isinstance(as_of, dt.date):
+            as_of = dt.date.today()
+    except Exception:
+        fy = 12
+        as_of = dt.date.today()
+    n = len(text)
+    last = 0
+    for a in _DIGITS.finditer(text):
+        s, e = a.start(), a.end()
+        if s < last:
+            continue
+        if not _period_candidate(text, s, e, n):
+            continue
+        try:
+            p = _period_at(text, s, e, n, last, as_of, fy)
+        except Exception:      # defensive: never raise on odd input
+            p = None
+        if p is not None:
+            out.append(p)
+            last = p.end_offset
+    return out
+
+
+_DIGITS = re.compile(r"[0-9]+")
+_TOKEN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]")
+_MONTH_BEFORE = re.compile(MONTH_RE + r"[ ]+\Z")
+
+
+def _period_candidate(text: str, s: int, e: int, n: int) -> bool:
+    """Cheap filter: can the digit run text[s:e] be part of a period expression?"""
+    ln = e - s
+    if ln == 4:
+        return "1000" <= text[s:e] <= "2999"
+    if ln > 2:
+        return False
+    prev = text[s - 1] if s else ""
+    nxt = text[e] if e < n else ""
+    if prev and prev in "QHY'’":
+        return True
+    if nxt and nxt in "QH/":
+        return True
+    if prev == " " and s >= 3:
+        if text[s - 3:s - 1] == "FY":
+            return True
+        if (text[s - 2].isalpha() or text[s - 2] == ".") and _MONTH_BEFORE.search(text, max(0, s - 12), s):
+            return True
+    if nxt and nxt in " \u00a0snrt" and MONTH_AFTER.match(text, e):
+        return True
+    return False
+
+
+def _period_at(text: str, s: int, e: int, n: int, last: int, as_of: dt.date, fy: int) -> Period | None:
+    ws = max(last, s - 48)
+    we = min(n, e + 48)
+    k = 0
+    while we < n and k < 64 and (text[we].isalnum() or text[we] in "'’"):
+        we += 1
+        k += 1
+    # every alternative of _PERIOD starts at the start of a token, so try only those (leftmost first)
+    m = None
+    for t in _TOKEN_START.finditer(text, ws, s + 1):
+        cand = _PERIOD.match(text, t.start(), we)
+        if cand is not None and cand.end() > s:
+            m = cand
+            break
+    if m is not None:
+        res = _resolve(m, as_of, fy)
+        span_end = m.end()
+        if res == "trim":
+            # "2025-99": keep the first year only
+            y1 = int(m["yr"])
+            res = (str(y1), dt.date(y1, 1, 1), dt.date(y1, 12, 31), "year")
+            span_end = m.end("yr")
+        if res is None:
+            return None
+        label, a, b, gran = res
+        if m["yr"] and not m["yr2"]:
+            ys = m.start("yr")
+            if _FIG_AFTER_YEAR.match(text, ys):
+                return None
+            if ys >= 2 and text[ys - 1] == "-" and text[ys - 2].isalnum() and not m.group(0)[:ys - m.start()].strip():
+                return None
+        rel = "in"
+        if m["rel_end"]:
+            rel = "end"
+            a = dt.date(b.year, b.month, 1) if gran != "day" else a
+        elif m["rel_through"]:
+            rel = "through"
+        elif m["rel_by"]:
+            rel = "by"
+        elif m["rel_since"]:
+            rel = "since"
+        p0 = m.start()
+        if m["rel_between"] and ".." not in label:
+            p0 = m.end("rel_between")
+        return Period(text[p0:span_end], p0, span_end, label, a, b, gran, rel)
+    return None
