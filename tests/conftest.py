@@ -67,3 +67,45 @@ def reconcile_docs(tmp_path, vocab):
         return Reconciled(result.claims, detect_conflicts(result.claims, documents), documents, result.unparsed)
 
     return run
+
+
+class Run:
+    """A folder's claims and conflicts, with the look-ups the held-out tests ask of them."""
+
+    def __init__(self, claims: pd.DataFrame, conflicts: pd.DataFrame):
+        self.claims, self.conflicts = claims, conflicts
+
+    def claim_ids(self, source: str, value_text: str, metric: str | None = None,
+                  entity: str | None = None) -> set[str]:
+        c = self.claims[(self.claims["source_id"] == source) & (self.claims["value_text"] == value_text)]
+        if metric is not None:
+            c = c[c["metric"] == metric]
+        if entity is not None:
+            c = c[c["entity"] == entity]
+        assert not c.empty, f"no claim {value_text!r} ({metric}, {entity}) in {source}"
+        return set(c["claim_id"])
+
+    def conflicts_of(self, kind: str, entity: str | None = None, metric: str | None = None) -> pd.DataFrame:
+        c = self.conflicts[self.conflicts["kind"] == kind]
+        if entity is not None:
+            c = c[c["entity"] == entity]
+        if metric is not None:
+            c = c[c["metric"] == metric]
+        return c
+
+    def conflict_claim_ids(self, kind: str | None = None) -> set[str]:
+        c = self.conflicts if kind is None else self.conflicts[self.conflicts["kind"] == kind]
+        return {i for ids in c["claim_ids"] for i in str(ids).split(";") if i}
+
+    def involved(self, ids: set[str], kind: str | None = None) -> pd.DataFrame:
+        """Conflicts (of `kind`) whose evidence includes any of the claim ids."""
+        c = self.conflicts if kind is None else self.conflicts[self.conflicts["kind"] == kind]
+        return c[c["claim_ids"].map(lambda s: bool(set(str(s).split(";")) & ids))]
+
+
+def run_folder(folder: Path) -> Run:
+    """The engine stages on a fixture folder of documents with its sources.yaml (truth.yaml is not a source)."""
+    docs, _ = registry.discover(folder)
+    docs = [d for d in docs if d.path.name != "truth.yaml"]
+    result = engine.extract_claims(docs, load_vocabulary(default_vocab_dir()))
+    return Run(result.claims, detect_conflicts(result.claims, registry.documents_frame(docs, folder)))

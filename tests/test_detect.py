@@ -395,3 +395,28 @@ def test_stated_fields_keep_the_error(reconcile_docs):
     })
     row = result.of_kind("value").iloc[0]
     assert row["severity"] == "error" and pd.isna(row["assumed"])
+
+
+# --- the contract between stages -------------------------------------------------------------------
+
+def test_the_claims_table_is_the_one_detect_declares(vocab):
+    from reconcile import engine, registry
+    from reconcile.schemas import DetectClaimsSchema, columns_of
+    from conftest import REPO
+    docs, _ = registry.discover(REPO / "sources")
+    claims = engine.extract_claims(docs, vocab).claims
+    assert list(claims.columns) == columns_of(DetectClaimsSchema)
+    DetectClaimsSchema.validate(claims, lazy=True)
+
+
+def test_the_checks_are_pure_functions_of_their_frame(reconcile_docs):
+    """The arithmetic check needs no state from detect_conflicts: on the claims alone it fails the same rows."""
+    from reconcile import detect
+    result = reconcile_docs({"table.md": CAPEX_TABLE, "note.txt": (
+        "Spending Note\nCombined 2026 capex for Amazon, Microsoft and Alphabet will total $300 billion.\n")})
+    claims = detect._numeric(result.claims)
+    alone = detect.failing_rows_by_check(claims)["arithmetic"]
+    flagged = result.of_kind("arithmetic")
+    assert len(flagged) == 1 and alone
+    assert set(claims.loc[alone, "claim_id"]) <= set(flagged.iloc[0]["claim_ids"].split(";"))
+    assert detect.failing_rows_by_check(claims) == detect.failing_rows_by_check(claims)

@@ -70,6 +70,33 @@ def test_dagster_definitions_validate_passes(tmp_path):
     assert "Validation successful" in proc.stdout + proc.stderr
 
 
+# --- settings ----------------------------------------------------------------------------------
+
+def test_settings_set_in_the_environment_are_read_when_a_run_starts(tmp_path, monkeypatch):
+    monkeypatch.setenv("RECONCILE_SOURCES", str(tmp_path / "a"))
+    monkeypatch.setenv("RECONCILE_SENSOR_MAX_RUNS", "3")
+    monkeypatch.setenv("RECONCILE_DB_URL", f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    settings = ReconcileSettings.from_env(out_dir=str(tmp_path / "out"))
+    assert isinstance(settings.sources_dir, dg.EnvVar)          # not read at load time, not shown in the UI
+    monkeypatch.setenv("RECONCILE_SOURCES", str(tmp_path / "b"))
+    resolved = settings.resolved()
+    assert resolved.sources_path == tmp_path / "b" and resolved.sensor_max_runs == 3
+    assert resolved.out_path == tmp_path / "out" and resolved.vocab_dir == ReconcileSettings().vocab_dir
+    assert resolved.engine_settings().db_url == f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    monkeypatch.delenv("RECONCILE_DB_URL")
+    engine = ReconcileSettings.from_env(home=str(tmp_path / "h")).resolved().engine_settings()
+    assert engine.db_url == f"sqlite:///{tmp_path / 'h' / 'decisions.db'}"
+
+
+def test_deployment_settings_shape_the_definitions():
+    from pipelines.resources import Deployment
+    assert Deployment.from_env({}) == Deployment()
+    chosen = Deployment.from_env({"RECONCILE_EXECUTOR": "multiprocess", "RECONCILE_SCHEDULE_TZ": "Europe/Paris",
+                                  "RECONCILE_SCHEDULE_STATUS": "Stopped", "RECONCILE_SENSOR_STATUS": "running"})
+    assert (chosen.executor, chosen.timezone, chosen.schedule_running, chosen.sensor_running) == (
+        "multiprocess", "Europe/Paris", False, True)
+
+
 # --- schedule ----------------------------------------------------------------------------------
 
 def test_schedule_cron_comes_from_the_environment():
@@ -132,6 +159,33 @@ def test_sensor_requests_runs_only_for_changed_documents_and_deletes_removed_par
         result, per_source, whole = tick(instance, settings, result.cursor)
         assert per_source == [] and len(whole) == 1
         assert set(instance.get_dynamic_partitions("sources")) == {"ai-weekly-2026-w05", "infra-race-r1"}
+
+
+def test_sensor_republishes_every_change_even_a_return_to_an_earlier_state(workspace):
+    """The daemon skips a request whose run key an earlier run had: so every change needs a new key."""
+    settings, sources = settings_for(workspace), workspace / "sources"
+    launched: set[str] = set()
+
+    def new_runs(cursor):
+        result, _, _ = tick(instance, settings, cursor)
+        fresh = [r for r in result.run_requests if r.run_key not in launched]
+        launched.update(r.run_key for r in result.run_requests)
+        return result, [r.partition_key or r.job_name for r in fresh]
+
+    with dg.instance_for_test() as instance:
+        result, runs = new_runs(None)
+        assert "reconcile" in runs
+        (sources / "acme.md").write_text(EXTRA_DOC, encoding="utf-8")
+        result, runs = new_runs(result.cursor)
+        assert runs == ["acme", "reconcile"]
+        (sources / "acme.md").unlink()                  # back to the first state: its claims must leave out/
+        result, runs = new_runs(result.cursor)
+        assert runs == ["reconcile"]
+        (sources / "acme.md").write_text(EXTRA_DOC, encoding="utf-8")   # and back again
+        result, runs = new_runs(result.cursor)
+        assert runs == ["acme", "reconcile"]
+        again, _, _ = tick(instance, settings, result.cursor)           # no change: nothing requested
+        assert again.run_requests == [] and again.skip_reason
 
 
 def test_sensor_skips_a_broken_registry_and_keeps_its_cursor(workspace):

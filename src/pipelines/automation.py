@@ -1,26 +1,22 @@
 """Jobs, the daily schedule and the sources sensor. The decisions live in reconcile.sources_state."""
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
 from reconcile import registry, sources_state
 from reconcile.errors import UserError
 
 from .partitions import SOURCES
-from .resources import ReconcileSettings
+from .resources import Deployment, ReconcileSettings
 
 LANE_TAG = "reconcile/lane"  # runs on one deployment's sources: the dev instance runs them one at a time
 LANE = {LANE_TAG: "sources"}
-DEFAULT_CRON = "0 6 * * *"
-DEFAULT_MAX_SOURCE_RUNS = 25
+DEPLOYMENT = Deployment.from_env()
 
 # The stages are a chain (documents → claims → conflicts → resolved_claims → report): a process per step
 # would only add start-up time (~5 s each). Each run is still its own process (or container, with a
 # Docker/K8s run launcher); RECONCILE_EXECUTOR=multiprocess brings back a process per step.
-EXECUTOR = (dg.multiprocess_executor if os.environ.get("RECONCILE_EXECUTOR", "").strip() == "multiprocess"
-            else dg.in_process_executor)
+EXECUTOR = dg.multiprocess_executor if DEPLOYMENT.executor == "multiprocess" else dg.in_process_executor
 
 reconcile_job = dg.define_asset_job(
     "reconcile", selection=dg.AssetSelection.all() - dg.AssetSelection.assets("document_claims"), tags=LANE,
@@ -35,32 +31,20 @@ document_claims_job = dg.define_asset_job(
 
 
 def schedule_cron(env: dict[str, str] | None = None) -> str:
-    env = os.environ if env is None else env
-    return (env.get("RECONCILE_SCHEDULE_CRON") or DEFAULT_CRON).strip()
-
-
-def _default_status(env_name: str):
-    return os.environ.get(env_name, "running").strip().lower() != "stopped"
+    return Deployment.from_env(env).cron if env is not None else DEPLOYMENT.cron
 
 
 daily_reconcile = dg.ScheduleDefinition(
-    name="daily_reconcile", job=reconcile_job, cron_schedule=schedule_cron(),
-    execution_timezone=os.environ.get("RECONCILE_SCHEDULE_TZ", "UTC"),
-    default_status=(dg.DefaultScheduleStatus.RUNNING if _default_status("RECONCILE_SCHEDULE_STATUS")
+    name="daily_reconcile", job=reconcile_job, cron_schedule=DEPLOYMENT.cron,
+    execution_timezone=DEPLOYMENT.timezone,
+    default_status=(dg.DefaultScheduleStatus.RUNNING if DEPLOYMENT.schedule_running
                     else dg.DefaultScheduleStatus.STOPPED),
     description="The whole reconciliation, daily (cron from RECONCILE_SCHEDULE_CRON, default '0 6 * * *' UTC).")
 
 
-def max_source_runs() -> int:
-    try:
-        return max(0, int(os.environ.get("RECONCILE_SENSOR_MAX_RUNS", DEFAULT_MAX_SOURCE_RUNS)))
-    except ValueError:
-        return DEFAULT_MAX_SOURCE_RUNS
-
-
 @dg.sensor(
     name="sources_sensor", jobs=[document_claims_job, reconcile_job], minimum_interval_seconds=30,
-    default_status=(dg.DefaultSensorStatus.RUNNING if _default_status("RECONCILE_SENSOR_STATUS")
+    default_status=(dg.DefaultSensorStatus.RUNNING if DEPLOYMENT.sensor_running
                     else dg.DefaultSensorStatus.STOPPED),
     description="Watches the sources folder by content hash. Adds/deletes the `sources` partitions, requests one "
                 "`read_source` run (one partition) per added or changed source, then one `reconcile` run.")
@@ -83,17 +67,21 @@ def sources_sensor(context: dg.SensorEvaluationContext, settings: ReconcileSetti
 
     runs = []
     process = changes.to_process
-    if len(process) <= max_source_runs():
+    seen = sources_state.cursor_generation(context.cursor)
+    changed = changes.any or bool(to_delete)
+    generation = sources_state.next_generation(seen) if changed or seen is None else seen
+    if len(process) <= max(0, settings.sensor_max_runs):
         runs = [dg.RunRequest(job_name=document_claims_job.name, partition_key=key,
-                              run_key=f"{key}@{current[key].sha256[:12]}-{current[key].meta}",
+                              run_key=f"{key}@{generation}-{current[key].sha256[:12]}-{current[key].meta}",
                               tags={"reconcile/change": "added" if key in changes.added else "changed"})
                 for key in process]
     else:  # a bulk load: one process reads them all, instead of one run each
         context.log.info(f"{len(process)} sources to read: one reconcile run instead of one run per source")
-    if changes.any or to_delete:
-        runs.append(dg.RunRequest(job_name=reconcile_job.name, run_key=f"reconcile@{sources_state.digest(current)}",
+    if changed:
+        runs.append(dg.RunRequest(job_name=reconcile_job.name,
+                                  run_key=f"reconcile@{generation}-{sources_state.digest(current)}",
                                   tags={"reconcile/change": changes.summary()}))
     context.log.info(f"sources: {changes.summary()}")
-    return dg.SensorResult(run_requests=runs, cursor=sources_state.encode_cursor(current),
+    return dg.SensorResult(run_requests=runs, cursor=sources_state.encode_cursor(current, generation),
                            dynamic_partitions_requests=partition_requests,
                            skip_reason=None if runs else f"sources unchanged ({len(current)} documents)")

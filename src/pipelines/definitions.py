@@ -23,7 +23,7 @@ def build_definitions(settings: ReconcileSettings | None = None, progress=log_pr
         sensors=[sources_sensor],
         executor=EXECUTOR,  # also for 'Materialize' in the UI
         resources={"settings": settings, "progress": progress,
-                   "io_manager": duckdb_io_manager(settings.duckdb_path)},
+                   "io_manager": duckdb_io_manager(settings.resolved().duckdb_path)},
     )
 
 

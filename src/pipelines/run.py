@@ -61,7 +61,7 @@ def run_pipeline(sources_dir: Path, out_dir: Path, progress: Callable[[str], Non
     overrides = {"sources_dir": str(sources_dir), "out_dir": str(out_dir)}
     if home is not None:
         overrides["home"] = str(home)
-    settings = ReconcileSettings.from_env(**overrides)
+    settings = ReconcileSettings.from_env(**overrides).resolved()
     preflight(settings)
     warnings: list[str] = []
 

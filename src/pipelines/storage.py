@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from dagster import InputContext, MetadataValue, OutputContext, TableColumn, TableSchema
-from dagster._core.storage.db_io_manager import DbTypeHandler, TableSlice
 from dagster_duckdb import DuckDBIOManager
 from dagster_duckdb_pandas import DuckDBPandasTypeHandler
 
@@ -47,7 +46,8 @@ def duckdb_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 class ReconcileDuckDBTypeHandler(DuckDBPandasTypeHandler):
-    def handle_output(self, context: OutputContext, table_slice: TableSlice, obj: pd.DataFrame, connection):
+    # table_slice: dagster's TableSlice, which dagster exports only from a private module
+    def handle_output(self, context: OutputContext, table_slice, obj: pd.DataFrame, connection):
         frame = duckdb_safe(obj)  # noqa: F841 - DuckDB reads the local variable by name
         if table_slice.partition_dimensions:
             return super().handle_output(context, table_slice, frame, connection)
@@ -59,7 +59,7 @@ class ReconcileDuckDBTypeHandler(DuckDBPandasTypeHandler):
                 columns=[TableColumn(name=str(name), type=str(dtype)) for name, dtype in frame.dtypes.items()])),
         })
 
-    def load_input(self, context: InputContext, table_slice: TableSlice, connection) -> pd.DataFrame:
+    def load_input(self, context: InputContext, table_slice, connection) -> pd.DataFrame:
         return super().load_input(context, table_slice, connection)
 
 
@@ -67,7 +67,7 @@ class ReconcileDuckDBIOManager(DuckDBIOManager):
     """DuckDB-backed pandas storage; the database file's folder is created on first use."""
 
     @staticmethod
-    def type_handlers() -> Sequence[DbTypeHandler]:
+    def type_handlers() -> Sequence[DuckDBPandasTypeHandler]:
         return [ReconcileDuckDBTypeHandler()]
 
     @staticmethod

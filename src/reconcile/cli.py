@@ -42,7 +42,8 @@ from .report import sort_conflicts
 from .resolve import (
     apply_decisions, claims_of, format_interval, format_value, orphaned_decisions,
 )
-from .schemas import CONFLICT_KINDS, CONFLICT_STATUSES
+from .schemas import (CONFLICT_KINDS, CONFLICT_STATUSES, ClaimsSchema, ConflictsSchema, DocumentsSchema,
+                      steward_columns)
 
 # typer offers a Literal's values as the option's choices.
 StatusChoice = Literal[CONFLICT_STATUSES]  # type: ignore[valid-type]
@@ -95,11 +96,8 @@ def _store() -> DecisionStore:
 
 RUN_FILES = ("conflicts", "claims", "documents")
 _NUMERIC_CLAIM_COLUMNS = ("value", "value_low", "value_high", "tolerance")
-_REQUIRED_COLUMNS = {
-    "conflicts": ("conflict_id", "kind", "severity", "claim_ids", "fingerprint"),
-    "claims": ("claim_id", "source_id", "location", "quote", "value", "unit"),
-    "documents": ("source_id", "title", "published"),
-}
+_REQUIRED_COLUMNS = {"conflicts": steward_columns(ConflictsSchema), "claims": steward_columns(ClaimsSchema),
+                     "documents": steward_columns(DocumentsSchema)}
 
 
 @dataclass

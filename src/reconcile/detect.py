@@ -11,7 +11,8 @@ columns, so detection pays only for the rules.
 All checks are vectorised (sort + group-wise cumulative max) or use hash
 indexes built once per call, so detection grows as n log n in the number of
 claims. The arithmetic rule runs once per `detect_conflicts` call: its findings
-are shared by the check and by the conflict rows.
+become a column of the frame pandera checks (so every check is a pure function
+of its frame) and are reused for the conflict rows.
 """
 from __future__ import annotations
 
@@ -23,10 +24,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
-from pandera.typing.pandas import Series
+from pandera.typing.pandas import DataFrame, Series
 
 from .quantities import date_of_code, render_value
-from .schemas import ClaimsSchema, ConflictsSchema, columns_of
+from .schemas import ClaimsSchema, ConflictsSchema, DetectClaimsSchema, DocumentsSchema, columns_of
 
 SCOPE_ANY = "any"
 
@@ -90,14 +91,16 @@ def period_failures(df: pd.DataFrame) -> pd.Series:
     return ~(both & differs & (df["qualifier"] != "superseded"))
 
 
+# The arithmetic verdict per claim, added by `detect_conflicts` (which needs the findings themselves too).
+ARITHMETIC_HOLDS = "_arithmetic_holds"
+
+
 def arithmetic_failures(df: pd.DataFrame) -> pd.Series:
+    """False where a stated total, growth, multiple or annualisation does not follow from its parts."""
+    if ARITHMETIC_HOLDS in df.columns:
+        return df[ARITHMETIC_HOLDS].astype(bool)
     return pd.Series([r is None for r in arithmetic_findings(df)], index=df.index, dtype=bool) \
         if len(df) else pd.Series(dtype=bool)
-
-
-# Findings of the frame being detected, shared by the pandera check and the conflict rows within one
-# `detect_conflicts` call (keyed by the frame's identity; the frame is held so the id cannot be reused).
-_MEMO: dict[int, tuple[pd.DataFrame, list]] = {}
 
 
 @dataclass
@@ -112,9 +115,6 @@ class Finding:
 
 def arithmetic_findings(df: pd.DataFrame) -> list[Finding | None]:
     """Per claim: a Finding when a stated total, growth, multiple or annualisation does not follow from its parts."""
-    memo = _MEMO.get(id(df))
-    if memo is not None and memo[0] is df:
-        return memo[1]
     return _compute_findings(df)
 
 
@@ -313,7 +313,8 @@ class ClaimConflicts(pa.DataFrameModel):
 
 # --- failure cases → conflict rows ---------------------------------------------------------------
 
-def detect_conflicts(claims: pd.DataFrame, documents: pd.DataFrame | None = None) -> pd.DataFrame:
+def detect_conflicts(claims: DataFrame[DetectClaimsSchema],
+                     documents: DataFrame[DocumentsSchema] | None = None) -> DataFrame[ConflictsSchema]:
     """Run the conflict checks lazily and turn their failure cases into conflict rows.
 
     Explanations name sources by id; `documents` is accepted so every stage takes the tables before it,
@@ -325,24 +326,17 @@ def detect_conflicts(claims: pd.DataFrame, documents: pd.DataFrame | None = None
     claims = claims if _is_range(claims.index) else claims.reset_index(drop=True)
     checked = _numeric(claims)
     findings = _compute_findings(checked)
-    _MEMO[id(checked)] = (checked, findings)
-    try:
-        # pandera sees only the columns the rules read (and claim_id): its failure-case bookkeeping is per
-        # column, and only the failing row indices are used here.
-        narrow = checked[[c for c in _RULE_COLUMNS if c in checked.columns]]
-        _MEMO[id(narrow)] = (narrow, findings)
-        try:
-            failing = failing_rows_by_check(narrow, full=checked)
-        finally:
-            _MEMO.pop(id(narrow), None)
-        rows: list[dict] = []
-        rows += _value_conflicts(claims, failing.get("value", []), "value")
-        rows += _value_conflicts(claims, failing.get("date", []), "date")
-        rows += _row_conflicts(claims, failing.get("category", []), "category")
-        rows += _row_conflicts(claims, failing.get("period", []), "period")
-        rows += _arithmetic_conflicts(claims, failing.get("arithmetic", []), findings)
-    finally:
-        _MEMO.pop(id(checked), None)
+    # pandera sees only the columns the rules read (and claim_id): its failure-case bookkeeping is per
+    # column, and only the failing row indices are used here.
+    narrow = checked[[c for c in _RULE_COLUMNS if c in checked.columns]]
+    narrow = narrow.assign(**{ARITHMETIC_HOLDS: [f is None for f in findings]})
+    failing = failing_rows_by_check(narrow, full=checked)
+    rows: list[dict] = []
+    rows += _value_conflicts(claims, failing.get("value", []), "value")
+    rows += _value_conflicts(claims, failing.get("date", []), "date")
+    rows += _row_conflicts(claims, failing.get("category", []), "category")
+    rows += _row_conflicts(claims, failing.get("period", []), "period")
+    rows += _arithmetic_conflicts(claims, failing.get("arithmetic", []), findings)
     frame = _at_most_info_when_assumed(pd.DataFrame(rows, columns=columns), claims)
     frame = frame.drop_duplicates("conflict_id").sort_values(["kind", "entity", "metric", "conflict_id"], na_position="last")
     return frame.reset_index(drop=True)
@@ -383,10 +377,10 @@ def _numeric(claims: pd.DataFrame) -> pd.DataFrame:
     return claims.astype({c: np.float64 for c in wrong}) if wrong else claims
 
 
-_RULE_COLUMNS = ["claim_id", "entity", "metric", "period", "value_low", "value_high", "unit", "qualifier",
-                 "granularity", "expected_granularity", "stated_entity", "relation", "members", "tolerance",
-                 "group_key", "metric_family", "metric_scope", "stated_family", "stated_scope", "metric_imposed",
-                 "source_id", "quote", "base_period", "value_text"]
+# Columns of the detect table that no rule reads; every other column (a new one too) reaches the checks.
+_NOT_READ_BY_RULES = {"location", "value", "period_start", "period_end", "scope", "stated_metric", "context", "line",
+                      "published", "per"}
+_RULE_COLUMNS = [c for c in columns_of(DetectClaimsSchema) if c not in _NOT_READ_BY_RULES]
 
 
 def failing_rows_by_check(claims: pd.DataFrame, full: pd.DataFrame | None = None) -> dict[str, list[int]]:

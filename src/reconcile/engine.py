@@ -2,8 +2,10 @@
 
 Dagster assets call these functions one stage at a time; the benchmark and the
 tests call them directly. A document whose bytes, vocabulary and engine
-version are unchanged is not parsed or extracted again: its claims come from
-the cache.
+code are unchanged is not parsed or extracted again: its claims come from
+the cache. Like Dagster's `code_version`, the engine's version is a hash of
+its own source files, so any edit to the engine (or to a vocabulary file)
+makes every cached document be read again.
 
 Documents that do need extracting are spread over a small process pool
 (`RECONCILE_WORKERS`, default: up to 2 CPUs) when there are at least
@@ -13,6 +15,7 @@ table is the same as a serial run's. Fewer documents run serially.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import pickle
@@ -23,37 +26,45 @@ from pathlib import Path
 from typing import Callable
 
 import pandas as pd
+from pandera.typing.pandas import DataFrame
 
-from . import __version__
 from .extract import Extraction, extract_document
-from .normalise import claims_frame
+from .normalise import CLAIM_COLUMNS, claims_frame
 from .parse import parse_document
 from .registry import MAX_BYTES, SourceDoc, parse_published, read_capped
-from .vocab import Vocabulary
+from .schemas import DetectClaimsSchema
+from .vocab import Vocabulary, folder_digest
 
 UNPARSED_COLUMNS = ["source_id", "location", "line", "text", "reason", "quote"]
-ENGINE_VERSION = f"{__version__}-1"
+PACKAGE_DIR = Path(__file__).resolve().parent
 PARALLEL_MIN = 20    # fewer documents to extract than this: serial (a pool's start-up would dominate)
 MAX_WORKERS = 2
 
 
 @dataclass
 class ClaimsResult:
-    claims: pd.DataFrame
+    claims: DataFrame[DetectClaimsSchema]
     unparsed: pd.DataFrame
     extracted: list[str] = field(default_factory=list)   # source ids parsed and extracted this time
     cached: list[str] = field(default_factory=list)      # source ids served from the cache
 
 
-class ClaimCache:
-    """Per-document claims keyed by content hash, vocabulary fingerprint and engine version."""
+@functools.cache
+def code_version(package_dir: Path = PACKAGE_DIR) -> str:
+    """Hash of every source file of the engine package (subpackages included): computed once per process."""
+    return folder_digest(package_dir)[:16]
 
-    def __init__(self, folder: Path | None):
+
+class ClaimCache:
+    """Per-document claims keyed by content hash, vocabulary fingerprint and engine code version."""
+
+    def __init__(self, folder: Path | None, code: str | None = None):
         self.folder = Path(folder) if folder else None
+        self.code = code or code_version()
 
     def key(self, doc: SourceDoc, vocab: Vocabulary) -> str:
         raw = "|".join((doc.sha256, doc.source_id, doc.published.isoformat(), str(doc.format), vocab.fingerprint,
-                        ENGINE_VERSION))
+                        self.code))
         return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
     def get(self, key: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
@@ -97,9 +108,7 @@ def extract_one_guarded(doc: SourceDoc, vocab: Vocabulary) -> tuple[pd.DataFrame
         reason = f"{EXTRACTION_FAILED} ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); please report it"
         row = {"source_id": doc.source_id, "location": "whole document", "line": 0,
                "text": doc.path.name or doc.source_id, "reason": reason, "quote": ""}
-        from .normalise import EXTRA_COLUMNS
-        from .schemas import ClaimsSchema, columns_of
-        return pd.DataFrame(columns=columns_of(ClaimsSchema) + EXTRA_COLUMNS), pd.DataFrame([row], columns=UNPARSED_COLUMNS)
+        return pd.DataFrame(columns=CLAIM_COLUMNS), pd.DataFrame([row], columns=UNPARSED_COLUMNS)
 
 
 def _failed(part: tuple[pd.DataFrame, pd.DataFrame]) -> bool:
@@ -187,9 +196,7 @@ def extract_claims(docs: list[SourceDoc], vocab: Vocabulary, cache: ClaimCache |
 def _concat(parts: list[pd.DataFrame], columns: list[str] | None = None) -> pd.DataFrame:
     parts = [p for p in parts if not p.empty]
     if not parts:
-        from .normalise import EXTRA_COLUMNS
-        from .schemas import ClaimsSchema, columns_of
-        return pd.DataFrame(columns=columns or columns_of(ClaimsSchema) + EXTRA_COLUMNS)
+        return pd.DataFrame(columns=columns or CLAIM_COLUMNS)
     return pd.concat(parts, ignore_index=True)
 
 

@@ -15,9 +15,11 @@ import re
 import pandas as pd
 
 from .extract import Mention
+from pandera.typing.pandas import DataFrame
+
 from .quantities import Period, date_code
 from .quantities.periods import none_off_calendar
-from .schemas import ClaimsSchema, columns_of
+from .schemas import DetectClaimsSchema, columns_of
 from .vocab import Vocabulary
 
 YEAR_ON_YEAR = re.compile(r"(?i)\b(?:yoy|y/y|year[- ]over[- ]year|year[- ]on[- ]year|from a year (?:earlier|ago))\b")
@@ -26,20 +28,19 @@ MAX_ROUNDING = 0.10
 TIME_PER = {"quarter": "quarterly", "month": "monthly", "year": "annual"}
 
 
-def claims_frame(mentions: list[Mention], published: dict[str, dt.date], vocab: Vocabulary) -> pd.DataFrame:
+# The claims table's columns: the published contract, then what the detectors use (claims.csv has both).
+CLAIM_COLUMNS = columns_of(DetectClaimsSchema)
+
+
+def claims_frame(mentions: list[Mention], published: dict[str, dt.date],
+                 vocab: Vocabulary) -> DataFrame[DetectClaimsSchema]:
     rows = [_claim_row(m, published[m.source_id], vocab) for m in mentions]
     rows = _dedupe_ids(rows)
-    columns = columns_of(ClaimsSchema) + EXTRA_COLUMNS
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
     for col in ("value", "value_low", "value_high", "tolerance"):
         frame[col] = frame[col].astype(float)
     frame["line"] = frame["line"].astype(int)
     return frame
-
-
-# Columns the detectors use beyond the published contract; they are written to claims.csv too.
-EXTRA_COLUMNS = ["per", "group_key", "metric_family", "metric_scope", "stated_family", "stated_scope",
-                 "metric_imposed"]
 
 
 def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:

@@ -12,6 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import yaml
@@ -19,6 +20,11 @@ import yaml
 from .errors import UserError
 from .metadata import read_metadata
 from .parse import sniff_format
+
+if TYPE_CHECKING:   # pandera loads only when a frame is built
+    from pandera.typing.pandas import DataFrame
+
+    from .schemas import DocumentsSchema
 
 REGISTRY_NAME = "sources.yaml"
 FORMATS = ("markdown", "text", "html")
@@ -375,7 +381,7 @@ def rejection_reason(data: bytes) -> str:
     return ""
 
 
-def documents_frame(docs: list[SourceDoc], root: Path) -> pd.DataFrame:
+def documents_frame(docs: list[SourceDoc], root: Path) -> DataFrame[DocumentsSchema]:
     from .schemas import DocumentsSchema, columns_of
     rows = [d.row(Path(root).resolve()) for d in docs]
     return pd.DataFrame(rows, columns=columns_of(DocumentsSchema))

@@ -275,11 +275,6 @@ def _why_stale(row: dict, cards: tuple[ClaimCard, ...]) -> str:
             "Review the quotes and decide again.")
 
 
-def _golden_for(conflict_id: str, claim_ids: list[str], resolved: list[dict]) -> str:
-    """The golden-record value this conflict decides, as display text."""
-    return _GoldenIndex.of_records(resolved).golden_for({"conflict_id": conflict_id}, claim_ids)[0]
-
-
 _Touched = tuple[str, str, list[str]]   # another golden row: (subject, shown, the other conflicts naming it)
 
 

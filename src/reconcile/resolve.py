@@ -23,9 +23,12 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from pandera.typing.pandas import DataFrame
+
 from .figures import format_interval, format_value
 from .figures import present as _present
-from .schemas import ResolvedClaimsSchema, columns_of
+from .schemas import (ConflictsSchema, DetectClaimsSchema, DocumentsSchema, ResolvedClaimsSchema,
+                      columns_of)
 
 # Columns `apply_decisions` adds, describing the conflict's latest decision.
 # For a stale conflict they still show the earlier decision, beside the open status.
@@ -67,9 +70,9 @@ class Suggestion:
 
 # -- apply_decisions ----------------------------------------------------------------
 
-def apply_decisions(conflicts: pd.DataFrame, decisions: pd.DataFrame,
-                    claims: pd.DataFrame | None = None,
-                    documents: pd.DataFrame | None = None) -> pd.DataFrame:
+def apply_decisions(conflicts: DataFrame[ConflictsSchema], decisions: pd.DataFrame,
+                    claims: DataFrame[DetectClaimsSchema] | None = None,
+                    documents: DataFrame[DocumentsSchema] | None = None) -> DataFrame[ConflictsSchema]:
     """Conflicts with `status` from their latest decision, plus `ADDED_COLUMNS`.
 
     latest approve → resolved, dismiss → dismissed, reopen or none → open;
@@ -343,8 +346,8 @@ _RECOMPUTERS = {
 
 # -- golden record -----------------------------------------------------------------
 
-def golden_record(claims: pd.DataFrame, conflicts: pd.DataFrame,
-                  documents: pd.DataFrame | None) -> pd.DataFrame:
+def golden_record(claims: DataFrame[DetectClaimsSchema], conflicts: DataFrame[ConflictsSchema],
+                  documents: DataFrame[DocumentsSchema] | None) -> DataFrame[ResolvedClaimsSchema]:
     """One row per `GOLDEN_KEY` (entity, metric, period, then what keeps figures apart) of the
     current claims (entity and metric set, not marked superseded by their own text).
 

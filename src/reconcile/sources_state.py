@@ -4,11 +4,16 @@ The Dagster sensor keeps a `SourcesState` as its cursor (JSON). A source is keye
 source id (the partition key), and carries its path and the sha256 of its bytes, plus a
 short hash of the registry fields that change its claims (published date, format, status).
 Comparing two states gives the sources added, changed and removed. Pure: no Dagster here.
+
+The cursor also counts the changes seen (`generation`), and every run key names it: Dagster skips a
+request whose run key an earlier run had, so a folder that returns to a state seen before (a source
+deleted again, a file restored) must still get a new key, or its outputs would not be republished.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,9 +88,24 @@ def digest(state: dict[str, SourceEntry]) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
-def encode_cursor(state: dict[str, SourceEntry]) -> str:
-    return json.dumps({"version": CURSOR_VERSION, "sources": {k: v.to_json() for k, v in sorted(state.items())}},
+def encode_cursor(state: dict[str, SourceEntry], generation: int = 0) -> str:
+    return json.dumps({"version": CURSOR_VERSION, "generation": generation,
+                       "sources": {k: v.to_json() for k, v in sorted(state.items())}},
                       sort_keys=True, separators=(",", ":"))
+
+
+def cursor_generation(cursor: str | None) -> int | None:
+    """The change count a cursor carries; None without a readable one."""
+    try:
+        return int(json.loads(cursor or "")["generation"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def next_generation(seen: int | None) -> int:
+    """The number the next change's run keys carry. Without a count (the first tick, a reset sensor) it
+    starts from the clock in milliseconds, so it never repeats an earlier run's key."""
+    return seen + 1 if seen is not None else time.time_ns() // 1_000_000
 
 
 def decode_cursor(cursor: str | None) -> dict[str, SourceEntry]:

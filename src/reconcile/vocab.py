@@ -242,15 +242,35 @@ def load_vocabulary(vocab_dir: Path) -> Vocabulary:
     events, event_aliases, event_flags = _read_events(docs["events.yaml"], vocab_dir / "events.yaml")
     cues_path = vocab_dir / CUES_FILE if (vocab_dir / CUES_FILE).exists() else BUNDLED_CUES
     cues = load_cues(cues_path)
-    digest = hashlib.sha256()
-    for path in [vocab_dir / name for name in VOCAB_FILES] + [cues_path]:
-        digest.update(path.read_bytes())
     return Vocabulary(entities=entities, metrics=metrics, events=events, unit_kinds=unit_kinds,
                       approx_tolerance=tolerance, entity_aliases=entity_aliases,
                       metric_aliases=metric_aliases, event_aliases=event_aliases,
                       event_generic=event_flags["generic"], event_timeline=event_flags["timeline"],
                       event_relational=event_flags["relational"], cues=cues,
-                      fingerprint=digest.hexdigest()[:16])
+                      fingerprint=_fingerprint(vocab_dir, cues_path))
+
+
+def _fingerprint(vocab_dir: Path, cues_path: Path) -> str:
+    """Every file of the folder, with the cues actually read (a folder without cues.yaml reads the bundled one)."""
+    own = folder_digest(vocab_dir, skip_files=frozenset({CUES_FILE}))
+    return hashlib.sha256((own + hashlib.sha256(cues_path.read_bytes()).hexdigest()).encode()).hexdigest()[:16]
+
+
+def folder_digest(folder: Path, skip_dirs: frozenset[str] = frozenset({"__pycache__"}),
+                  skip_files: frozenset[str] = frozenset()) -> str:
+    """sha256 over every file under `folder` (relative path and bytes, in path order; hidden files and
+    `skip_dirs` aside): a file added, removed, renamed or edited gives another digest."""
+    folder = Path(folder)
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if (not path.is_file() or any(part.startswith(".") or part in skip_dirs for part in relative.parts)
+                or path.suffix == ".pyc" or relative.as_posix() in skip_files):
+            continue
+        data = path.read_bytes()
+        digest.update(f"{relative.as_posix()}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
 
 
 def load_cues(path: Path) -> Cues:

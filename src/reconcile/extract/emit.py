@@ -22,9 +22,11 @@ def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
     before, after = text[max(0, q.start - 40):q.start], text[q.end:q.end + 40]
     relation = _relation(cues, q, before, after, site)
     metric = _metric_for_unit(r, q, site.metric, relation)
+    if site.change:
+        metric, relation = _change_metric(q, site.metric, site.change)
     base = base_period(cues, after, r.published, vocab.fiscal_year_end(site.entity)) \
         if relation in ("growth", "multiple") else None
-    own_gran = granularity_of_figure(cues, q, after) or granularity_before(cues, before)
+    own_gran = granularity_of_figure(cues, q, after) or granularity_before(cues, before) or site.granularity
     if own_gran is None and site.context == "prose" and cues.this_quarter.match(after[:60]):
         own_gran = "quarterly"
     metric_def = vocab.metrics.get(metric or "")
@@ -50,8 +52,17 @@ def provenance(site: FigureSite, metric: str | None) -> dict[str, str]:
     def source(value: object, stated: str) -> str:
         return (stated or "assumed") if value else ""
     return {"entity_from": source(site.entity, site.entity_from),
-            "metric_from": source(metric, site.metric_from if metric == site.metric else "clause"),
+            "metric_from": source(metric, site.metric_from if metric == site.metric or site.change else "clause"),
             "period_from": source(site.period, site.period_from)}
+
+
+def _change_metric(q: Quantity, base: str | None, change: str) -> tuple[str | None, str | None]:
+    """A change column's figure: '12%' under Q/Q is `<base>_growth_qoq`, '(12.5) pts' `<base>_change_qoq` — never
+    the row's level metric. A change whose base period the table does not tell keeps no metric."""
+    if q.unit == "pp":
+        return (f"{base}_change_{change}" if base and change in ("qoq", "yoy") else None), None
+    metric = f"{base}_growth_{change}" if base and change in ("qoq", "yoy") else None
+    return metric, ("growth" if q.unit == "percent" else None)
 
 
 def _relation(cues: Cues, q: Quantity, before: str, after: str, site: FigureSite) -> str | None:
@@ -82,7 +93,11 @@ def _annualised(cues: Cues, q: Quantity, before: str, after: str) -> bool:
 def cell_figures(r: Reading, cell: str, site: FigureSite) -> None:
     """The figures of one table cell: the first takes the cell's metric, the others carry their own words."""
     items = outside_periods(find_quantities(cell), cell, r.published)
-    items = [scaled(r.cues, q, r.scale) if isinstance(q, Quantity) else q for q in items]
+    if site.context == "comparative":  # a results table's '(1,234)' and '(12.5) pts' are the accountant's
+        items = [accounting(r.cues, cell, q) if isinstance(q, Quantity) else q for q in items
+                 if not _sign_only(cell, q)]
+    scale = None if site.per_share else r.scale
+    items = [scaled(r.cues, q, scale) if isinstance(q, Quantity) else q for q in items]
     for bad in items:
         if isinstance(bad, Unparsed):
             r.unparsed(bad, site.quote, site.location)
@@ -110,6 +125,33 @@ def cell_figures(r: Reading, cell: str, site: FigureSite) -> None:
                                        metric_from="row" if own_metric else site.metric_from,
                                        period_from="row" if own_period else site.period_from))
     word_multiples(r, cell, site)
+
+
+def accounting(cues: Cues, cell: str, q: Quantity) -> Quantity:
+    """A table cell written the accountant's way: '(1,234)', '$ (310,555 )', '(10)%', '(12.5) pts' are negative;
+    'pts' after a figure is percentage points; a '$' in front of the parenthesis makes it money."""
+    before, after = cell[:q.start].rstrip(), cell[q.end:]
+    negative = before.endswith("(") and after.lstrip().startswith(")")
+    unit = q.unit
+    if unit == "count":
+        if cues.change_points.match(after):
+            unit = "pp"
+        elif re.match(r"\s*\)?\s*%", after):
+            unit = "percent"
+        elif re.search(r"[$€£]\s*\(?$", before):
+            unit = {"$": "USD", "€": "EUR", "£": "GBP"}[before.rstrip("( ")[-1]]
+    if not negative:
+        return q if unit == q.unit else replace(q, unit=unit)
+
+    def neg(x):
+        return -x if x is not None else x
+    return replace(q, value=neg(q.value), low=neg(q.high), high=neg(q.low), unit=unit,
+                   qualifier="exact" if q.qualifier == "change" else q.qualifier)
+
+
+def _sign_only(cell: str, bad) -> bool:
+    """'$ (1,234)': the '$' the quantity reader could not place belongs to the figure after it."""
+    return isinstance(bad, Unparsed) and bad.text.strip() in ("$", "€", "£") and bool(re.search(r"\d", cell))
 
 
 def word_multiples(r: Reading, text: str, site: FigureSite, levels: list[Quantity] = (),

@@ -84,6 +84,9 @@ class FigureSite:
     entity_from: str = ""              # where each field was read: one of schemas.FIELD_SOURCES
     metric_from: str = ""
     period_from: str = ""
+    change: str | None = None          # a change column's cell: qoq | yoy | change (base unknown)
+    granularity: str | None = None     # the granularity the cell's column states (a quarter, a year, as of)
+    per_share: bool = False            # a per-share row: a table's scale note does not apply
 
 
 @dataclass

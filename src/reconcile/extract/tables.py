@@ -10,6 +10,7 @@ from ..quantities import Period
 from ..vocab import Cues, Match
 from .emit import cell_figures
 from .events import cell_events
+from .grid import Column, Grid, read_grid
 from .lexicon import ENTITY_HEADERS, KEY_VALUE_HEADERS, NEUTRAL_WORDS, PERIOD_HEADERS, SCALE_FACTORS
 from .model import Context, FigureSite, Reading
 from .periods import estimate_marks, find_periods, granularity, is_relation_base
@@ -29,6 +30,9 @@ class TableCell:
     col_entity: Match | None = None
     row_period: Period | None = None
     unknown_entity_label: bool = False  # the first column is headed 'Company': its labels are names
+    column: Column | None = None       # comparative tables: the period or change column the cell sits under
+    non_gaap: bool = False             # comparative tables: under a Non-GAAP banner, caption or heading
+    caption_period: Period | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class CellMeaning:
     entity_from: str = ""              # where each was read: row, column or heading
     metric_from: str = ""
     period_from: str = ""
+    change: str | None = None          # the cell is the row's change (qoq, yoy, change), not its level
 
 
 def read_table(r: Reading, block: Block, ctx: Context, where: str, scale=None) -> None:
@@ -53,10 +58,14 @@ def read_table(r: Reading, block: Block, ctx: Context, where: str, scale=None) -
     first_col = [row[0] if row else "" for row in body]
     row_entities = [entity_in_label(r.vocab, c) for c in first_col]
     col_entities = [entity_in_label(r.vocab, h) for h in header[1:]]
+    grid = read_grid(r.cues, [list(row) for row in block.rows], r.published, r.vocab.fiscal_year_end(ctx.entity))
+    if grid is not None and share([entity_in_label(r.vocab, row.label) for row in grid.rows]) < 0.5:
+        read_comparative(r, block, ctx, where, grid, scale)
+        return
     row_periods = [_whole_period(r, c) for c in first_col]
     shape = table_shape(header, row_entities, col_entities, row_periods)
     period_cols = [j for j, h in enumerate(header) if j > 0 and norm(h) in PERIOD_HEADERS]
-    r.scale = table_scale(r.cues, header, block.headings) or scale
+    r.scale = table_scale(r.cues, header[:1], block.headings) or scale
     for i, row in enumerate(body):
         label = row[0].strip()
         row_where = f'{where} › row "{short(label)}"'
@@ -72,6 +81,20 @@ def read_table(r: Reading, block: Block, ctx: Context, where: str, scale=None) -
                                         row_entity=row_entities[i], col_entity=col_entities[j - 1],
                                         row_period=row_period,
                                         unknown_entity_label=norm(header[0]) in ENTITY_HEADERS))
+
+
+def read_comparative(r: Reading, block: Block, ctx: Context, where: str, grid: Grid, scale=None) -> None:
+    """A results table: each value under its own period or change column, the rows naming the metrics."""
+    r.scale = table_scale(r.cues, [grid.label_header, *grid.notes], block.headings) or scale
+    heading_non_gaap = any(r.cues.non_gaap.search(h) for h in block.headings[-1:])
+    for row in grid.rows:
+        row_where = f'{where} › row "{short(row.label)}"'
+        for text, column in row.values:
+            header = column.header if column else ""
+            read_cell(r, ctx, TableCell("comparative", row.label, header, text, row.quote,
+                                        f'{row_where} › column "{short(header)}"', column=column,
+                                        non_gaap=row.non_gaap or heading_non_gaap,
+                                        caption_period=row.caption_period))
 
 
 def table_shape(header: list[str], row_entities: list, col_entities: list, row_periods: list) -> str:
@@ -94,7 +117,7 @@ def read_cell(r: Reading, ctx: Context, cell: TableCell) -> None:
     meaning = _SHAPES[cell.shape](r, ctx, cell, label_m, header_m)
     entity, metric = meaning.entity, meaning.metric
     counterparty = None
-    if metric and r.vocab.metrics[metric].relational:
+    if metric in r.vocab.metrics and r.vocab.metrics[metric].relational:
         others = [m.name for m in r.vocab.entity_matcher.find(cell.text + " " + cell.label + " " + cell.header)
                   if m.name != entity]
         counterparty = others[0] if others else (ctx.entity if ctx.entity != entity else None)
@@ -105,7 +128,9 @@ def read_cell(r: Reading, ctx: Context, cell: TableCell) -> None:
                       counterparty=counterparty,
                       growth_label=bool(r.cues.growth.search(cell.label)) or bool(r.cues.growth.search(cell.header)),
                       entity_from=meaning.entity_from, metric_from=meaning.metric_from,
-                      period_from=meaning.period_from)
+                      period_from=meaning.period_from, change=meaning.change,
+                      granularity=meaning.expected if cell.shape == "comparative" else None,
+                      per_share=bool(r.cues.per_share_row.search(cell.label)))
     cell_figures(r, cell.text, site)
     cell_events(r, f"{cell.label}: {cell.text}", FigureSite(cell.location, cell.quote, cell.shape, entity=entity,
                                                             entity_from=meaning.entity_from), ctx)
@@ -165,6 +190,37 @@ def _key_value_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | No
                        period_from)
 
 
+def _comparative_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | None,
+                      header_m: str | None) -> CellMeaning:
+    """A results table: the heading names the entity, the row the metric, the column the period or the change."""
+    column = cell.column
+    metric = _per_share_metric(r, cell.label, label_m)
+    if metric and r.cues.adjusted_label.search(cell.label) and not metric.startswith("adjusted_"):
+        metric = f"adjusted_{metric}"       # "Adjusted EBITDA" is itself the non-GAAP measure
+    elif metric and cell.non_gaap:
+        metric = f"non_gaap_{metric}"       # GAAP and non-GAAP figures are different metrics
+    period, period_from = _first_period((column.period if column else None, "column"),
+                                        (cell.caption_period, "caption"), (ctx.period, "heading"))
+    narrower = r.cues.exclusion.search(cell.label)
+    scope = re.sub(r"\W+", " ", narrower.group(0)).strip().lower() if narrower else None
+    row_entity = entity_in_label(r.vocab, cell.label)     # "Google Cloud revenue" under Alphabet's heading
+    entity = row_entity.name if row_entity else ctx.entity
+    return CellMeaning(entity, metric, period, column.granularity if column else None, scope,
+                       "row" if row_entity else "heading",
+                       "row" if metric else "", period_from, change=column.change if column else None)
+
+
+def _per_share_metric(r: Reading, label: str, metric: str | None) -> str | None:
+    """'Net income (loss) per share, diluted' is earnings per share, not net income; a basic per-share figure
+    is not the (diluted) EPS the vocabulary names, so it keeps no metric."""
+    if metric is None or not r.cues.per_share_row.search(label):
+        return metric
+    eps = metric_in(r.vocab, "earnings per share")
+    if metric == eps or eps is None:
+        return metric
+    return None if re.search(r"\bbasic\b", label, re.IGNORECASE) else eps
+
+
 def _first_of(*candidates: tuple[str | None, str]) -> tuple[str | None, str]:
     """The first value given, with where it was read."""
     for value, source in candidates:
@@ -181,7 +237,7 @@ def _first_period(*candidates: tuple[Period | None, str]) -> tuple[Period | None
 
 
 _SHAPES = {"table_rows": _rows_cell, "table_columns": _columns_cell, "series": _series_cell,
-           "key_value": _key_value_cell}
+           "key_value": _key_value_cell, "comparative": _comparative_cell}
 
 
 def _period_in(r: Reading, text: str, entity: str | None) -> Period | None:
@@ -225,9 +281,10 @@ def _residual(r: Reading, label: str, entity_m: Match | None, metric: str | None
     return " ".join(words) if words else None
 
 
-def table_scale(cues: Cues, header: list[str], headings: tuple[str, ...]) -> tuple[float, bool] | None:
-    """'($ in billions, except per share)': the factor for figures written without a magnitude, and money or not."""
-    for text in [header[0]] + list(headings[-1:]):
+def table_scale(cues: Cues, notes: list[str], headings: tuple[str, ...]) -> tuple[float, bool] | None:
+    """'($ in billions, except per share)': the factor for figures written without a magnitude, and money or not.
+    Read from the notes given (a header's first cell, a comparative table's banner rows), then the heading."""
+    for text in list(notes) + list(headings[-1:]):
         m = cues.scale_note.search(text or "")
         if m and cues.scale_stated.search(text):
             return SCALE_FACTORS[m.group(2).lower()], bool(m.group(1))
