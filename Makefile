@@ -18,10 +18,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+UI_HOME ?= $(CURDIR)/.dagster_home
+
+# exec: make's child is the launcher itself, which stops every Dagster process on Ctrl-C or SIGTERM
 ui: $(STAMP)
-	@mkdir -p .dagster_home
-	@cp deploy/dagster.dev.yaml .dagster_home/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -h 127.0.0.1 -p $${DAGSTER_PORT:-3000}
+	@mkdir -p $(UI_HOME)
+	@cp deploy/dagster.dev.yaml $(UI_HOME)/dagster.yaml
+	DAGSTER_HOME=$(UI_HOME) exec $(BIN)/python -m pipelines.ui --host 127.0.0.1 --port $${DAGSTER_PORT:-3000}
 
 BENCH_STAMP := $(VENV)/.bench-installed
 

@@ -31,7 +31,7 @@ from pandera.typing.pandas import DataFrame
 from .extract import Extraction, document_topic, extract_document
 from .normalise import CLAIM_COLUMNS, claims_frame
 from .parse import parse_document
-from .registry import SourceDoc
+from .registry import MAX_BYTES, SourceDoc, parse_published, read_capped
 from .schemas import DetectClaimsSchema
 from .vocab import Vocabulary, folder_digest
 
@@ -188,6 +188,7 @@ def extract_claims(docs: list[SourceDoc], vocab: Vocabulary, cache: ClaimCache |
         if progress:
             progress(f"[{n}/{len(readable)}] {doc.source_id}: {len(hit[0])} claims ({state})")
     fresh.close()   # shuts the pool down
+    unparsed_parts.append(reread_failures(docs))
     result.claims = _concat(claim_parts)
     result.unparsed = _concat(unparsed_parts, UNPARSED_COLUMNS)
     return result
@@ -200,10 +201,14 @@ def _concat(parts: list[pd.DataFrame], columns: list[str] | None = None) -> pd.D
     return pd.concat(parts, ignore_index=True)
 
 
-def reload_documents(documents: pd.DataFrame, sources_root: Path) -> list[SourceDoc]:
-    """The readable documents of a documents table, with their text read again from disk."""
-    from .registry import parse_published, rejection_reason
+REREAD_FAILED = "not read: changed on disk after the documents step"
 
+
+def reload_documents(documents: pd.DataFrame, sources_root: Path) -> list[SourceDoc]:
+    """The readable documents of a documents table, with their text read again from disk.
+
+    The bytes must be the ones the documents step hashed and sized: a file swapped in between
+    (a bigger one, past the size limit, or an edit) is quarantined, never extracted."""
     docs = []
     root = Path(sources_root).resolve()
     for row in documents.itertuples():
@@ -212,15 +217,28 @@ def reload_documents(documents: pd.DataFrame, sources_root: Path) -> list[Source
                         primary=bool(row.primary), registered=bool(row.registered), sha256=row.sha256,
                         bytes=int(row.bytes), status=row.status, reason=row.reason)
         if doc.status == "ok":
-            try:
-                data = doc.path.read_bytes()
-            except OSError as exc:
-                doc.status, doc.reason = "rejected", f"could not be read again: {exc.strerror}"
-                continue
-            if rejection_reason(data):
-                doc.status, doc.reason = "rejected", rejection_reason(data)
-                continue
-            doc.sha256 = hashlib.sha256(data).hexdigest()
-            doc.text = data.decode("utf-8-sig")
+            _reread(doc)
         docs.append(doc)
     return docs
+
+
+def _reread(doc: SourceDoc) -> None:
+    try:
+        data = read_capped(doc.path)
+    except OSError as exc:
+        doc.status, doc.reason = "rejected", f"{REREAD_FAILED} (it could not be read again: {exc.strerror})"
+        return
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != doc.sha256:
+        now = f"over {MAX_BYTES // 2**20} MB" if len(data) > MAX_BYTES else f"{len(data)} bytes"
+        doc.status, doc.reason = "rejected", (f"{REREAD_FAILED} ({doc.bytes} bytes with sha256 {doc.sha256[:12]} "
+                                              f"then, {now} with sha256 {digest[:12]} now); run again")
+        return
+    doc.text = data.decode("utf-8-sig")
+
+
+def reread_failures(docs: list[SourceDoc]) -> pd.DataFrame:
+    """One unparsed row per document quarantined on its second read, so the run says why it has no claims."""
+    rows = [{"source_id": d.source_id, "location": "whole document", "line": 0, "text": d.path.name,
+             "reason": d.reason, "quote": ""} for d in docs if d.reason.startswith(REREAD_FAILED)]
+    return pd.DataFrame(rows, columns=UNPARSED_COLUMNS)

@@ -19,6 +19,7 @@ from .extract import Mention
 from pandera.typing.pandas import DataFrame
 
 from .quantities import Period, date_code
+from .quantities.periods import none_off_calendar
 from .schemas import DetectClaimsSchema, columns_of
 from .vocab import Vocabulary
 
@@ -252,6 +253,7 @@ def _granularity_of_span(period: Period | None) -> str:
     return SPAN_GRANULARITY.get(period.granularity, "point" if period.start == period.end else None)
 
 
+@none_off_calendar
 def _default_period(granularity: str | None, published: dt.date) -> Period | None:
     """An undated figure is as of its source's date: the year, the last full quarter, or the month; with no
     granularity either, the day itself."""
@@ -272,6 +274,7 @@ def _default_period(granularity: str | None, published: dt.date) -> Period | Non
     return Period("", 0, 0, f"{published.year}-{published.month:02d}", start, end, "month")
 
 
+@none_off_calendar
 def _previous_year(p: Period) -> Period | None:
     if p.granularity in ("year", "fiscal_year") and p.label[-4:].isdigit():
         y = int(p.label[-4:]) - 1

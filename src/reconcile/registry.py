@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,11 @@ DOCUMENT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".html", ".htm"}
 IGNORED_NAMES = {REGISTRY_NAME, ".gitkeep", ".DS_Store"}
 
 
+def readable_name(path: Path | str) -> str:
+    """A path as text that any UTF-8 writer accepts: bytes of a name that is not UTF-8 are shown as `\\xe9`."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 @dataclass
 class SourceDoc:
     source_id: str
@@ -54,13 +60,22 @@ class SourceDoc:
 
     def row(self, root: Path) -> dict:
         try:
-            shown = str(self.path.relative_to(root))
+            shown = readable_name(self.path.relative_to(root))
         except ValueError:
-            shown = str(self.path)
+            shown = readable_name(self.path)
         return {"source_id": self.source_id, "path": shown, "title": self.title, "publisher": self.publisher,
                 "published": self.published.isoformat(), "format": self.format, "primary": self.primary,
                 "registered": self.registered, "sha256": self.sha256, "bytes": self.bytes,
                 "status": self.status, "reason": self.reason}
+
+
+# An as-of date outside these years is a typo or an attack, and the date arithmetic of relative periods
+# ("next year", "last quarter") would leave the calendar at 0001 and 9999.
+PUBLISHED_RANGE = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
+
+
+def plausible_published(day: dt.date) -> bool:
+    return PUBLISHED_RANGE[0] <= day <= PUBLISHED_RANGE[1]
 
 
 def parse_published(value: object) -> dt.date | None:
@@ -170,6 +185,10 @@ def _entry(node: yaml.Node, path: Path, sources_dir: Path) -> SourceDoc:
     if "published" in values and published is None:
         raise UserError(f"bad date '{values['published']}' for 'published'", file=path, line=lines["published"],
                         hint="write it as YYYY-MM-DD or YYYY-MM")
+    if published is not None and not plausible_published(published):
+        raise UserError(f"'published: {values['published']}' is outside {PUBLISHED_RANGE[0].year}–"
+                        f"{PUBLISHED_RANGE[1].year}", file=path, line=lines["published"],
+                        hint="write the date the document was published, as YYYY-MM-DD")
     fmt = values.get("format")
     if fmt is not None and fmt not in FORMATS:
         raise UserError(f"unknown format '{fmt}'", file=path, line=lines["format"],
@@ -213,9 +232,8 @@ def discover(sources_dir: Path) -> tuple[list[SourceDoc], list[str]]:
         _resolve_registered(doc, root)
         registered_paths |= {doc.path, as_listed}
     taken = {d.source_id for d in docs}
-    for file in sorted(p for p in root.rglob("*") if p.is_symlink() or not p.is_dir()):
-        hidden = any(part.startswith(".") for part in file.relative_to(root).parts)
-        if file in registered_paths or file.name in IGNORED_NAMES or hidden:
+    for file in candidate_files(root):
+        if file in registered_paths or file.name in IGNORED_NAMES:
             continue
         doc = _unregistered(file, root, taken)
         taken.add(doc.source_id)
@@ -242,6 +260,36 @@ def _missing_words(doc: SourceDoc) -> str:
     return f"no {' or '.join(gaps)}" if gaps else f"title '{doc.title}' from its text"
 
 
+# What reconcile itself writes: an output set (out/, each generation under out.d/) and the state folders
+# (RECONCILE_HOME, DAGSTER_HOME). Read as sources, a run would reconcile its own report again and again.
+OUTPUT_SIGNATURE = {"claims.csv", "conflicts.csv", "report.html"}
+STATE_SIGNATURES = ({"decisions.db"}, {"reconcile.duckdb"}, {"dagster.yaml", "storage"}, {"dagster.yaml", "history"})
+
+
+def is_reconcile_output(folder: Path) -> bool:
+    """A folder written by reconcile or Dagster, never a folder of documents."""
+    try:
+        names = set(os.listdir(folder))
+    except OSError:
+        return False
+    return OUTPUT_SIGNATURE <= names or any(sig <= names for sig in STATE_SIGNATURES)
+
+
+def candidate_files(root: Path) -> list[Path]:
+    """Every file or symlink under `root`, sorted, except hidden ones and reconcile's own output and state."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        linked = [d for d in dirs if (here / d).is_symlink()]  # listed (and quarantined), never followed
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in linked and not is_reconcile_output(here / d)]
+        for name in linked + files:
+            path = here / name
+            if name.startswith(".") or (path.is_symlink() and is_reconcile_output(path)):  # `out` -> out.d/<gen>
+                continue
+            found.append(path)
+    return sorted(found)
+
+
 def _resolve_registered(doc: SourceDoc, root: Path) -> None:
     raw = doc.path
     if raw.is_absolute() or ".." in raw.parts:
@@ -261,9 +309,20 @@ def _unregistered(file: Path, root: Path, taken: set[str]) -> SourceDoc:
     source_id, n = stem, 2
     while source_id in taken:
         source_id, n = f"{stem}-{n}", n + 1
-    published = dt.datetime.fromtimestamp(file.lstat().st_mtime, tz=dt.timezone.utc).date()
-    return SourceDoc(source_id=source_id, path=file, title=file.name, publisher="", published=published,
-                     format=None, registered=False, missing=["title", "publisher", "published"], title_from="")
+    try:
+        published = dt.datetime.fromtimestamp(file.lstat().st_mtime, tz=dt.timezone.utc).date()
+    except (ValueError, OverflowError, OSError):
+        published = dt.date.today()
+    if not plausible_published(published):
+        published = dt.date.today()  # a forged modification time is no as-of date
+    doc = SourceDoc(source_id=source_id, path=file, title=readable_name(file.name), publisher="",
+                    published=published, format=None, registered=False, missing=["title", "publisher", "published"],
+                    title_from="")
+    shown = readable_name(file.relative_to(root))
+    if shown != str(file.relative_to(root)):  # a surrogate in a name breaks every UTF-8 writer downstream
+        doc.status, doc.reason = "rejected", (f"file name is not valid UTF-8 (never read): rename "
+                                              f"'{shown}' to a UTF-8 name, e.g. with `mv` in a UTF-8 terminal")
+    return doc
 
 
 def _read(doc: SourceDoc) -> None:
@@ -280,7 +339,11 @@ def _read(doc: SourceDoc) -> None:
         doc.status, doc.reason = "rejected", (f"too large ({size / 2**20:.1f} MB > {MAX_BYTES / 2**20:.0f} MB limit; "
                                               f"never read)")
         return
-    data = doc.path.read_bytes()
+    data = read_capped(doc.path)
+    doc.bytes = len(data)  # the bytes read, which the claims step checks again (the file may grow after stat)
+    if len(data) > MAX_BYTES:
+        doc.status, doc.reason = "rejected", f"too large (grew past the {MAX_BYTES / 2**20:.0f} MB limit while read)"
+        return
     doc.sha256 = hashlib.sha256(data).hexdigest()
     reason = rejection_reason(data)
     if reason:
@@ -295,6 +358,12 @@ def _read(doc: SourceDoc) -> None:
         doc.status, doc.reason = "rejected", "unknown format (not markdown, text or HTML)"
         return
     doc.format = fmt
+
+
+def read_capped(path: Path) -> bytes:
+    """A file's bytes, at most MAX_BYTES + 1 of them: enough to tell it is over the limit, never more."""
+    with path.open("rb") as fh:
+        return fh.read(MAX_BYTES + 1)
 
 
 # Unicode whitespace (str.strip's default) plus the invisible format characters a blank file may hold.
@@ -343,7 +412,8 @@ def _fill_from_content(doc: SourceDoc) -> str:
         doc.title_from = "front matter" if meta.found_in.get("title") == "front matter" else "title"
     if "publisher" in doc.missing and meta.publisher:
         doc.publisher = meta.publisher
-    if "published" in doc.missing and meta.published:
-        doc.published = meta.published
-    doc.missing = [k for k in doc.missing if not getattr(meta, k)]
-    return meta.found_in.get("published", "") if meta.published else ""
+    published = meta.published if meta.published and plausible_published(meta.published) else None
+    if "published" in doc.missing and published:
+        doc.published = published
+    doc.missing = [k for k in doc.missing if not (published if k == "published" else getattr(meta, k))]
+    return meta.found_in.get("published", "") if published else ""

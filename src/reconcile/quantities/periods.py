@@ -117,6 +117,19 @@ POSSESSIVE_YEAR = re.compile(r"\b((?:19|20)\d{2})['’]s\b")
 RELATIVE = re.compile(r"(?i)\b(last|this|next|earlier this|later this)\s+(year|quarter|" + "|".join(MONTH_NAMES) + r")\b")
 
 
+def none_off_calendar(make_period):
+    """A period built by date arithmetic is None when it falls off the calendar (before 0001 or after 9999):
+    the figure is then read without that period, never lost with its document."""
+    @functools.wraps(make_period)
+    def guarded(*args, **kwargs):
+        try:
+            return make_period(*args, **kwargs)
+        except (ValueError, OverflowError):
+            return None
+    return guarded
+
+
+@none_off_calendar
 def _relative_period(m: re.Match, as_of: dt.date) -> Period | None:
     which, unit = m.group(1).lower(), m.group(2).lower()
     step = {"last": -1, "next": 1}.get(which, 0)

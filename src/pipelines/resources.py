@@ -33,7 +33,7 @@ class ReconcileSettings(dg.ConfigurableResource):
     out_dir: str = "out"
     home: str = ".reconcile"
     vocab_dir: str = str(default_vocab_dir())
-    expectations_dir: str = str(Path(__file__).resolve().parents[1] / "expectations")
+    expectations_dir: str = str(Path(__file__).resolve().parents[2] / "expectations")
     duckdb: str = ""           # the asset database; empty means <home>/reconcile.duckdb
     db_url: str = ""           # the decisions store; empty means sqlite under <home>
     sensor_max_runs: int = 25  # more sources to read at once than this: one reconcile run, not one run each

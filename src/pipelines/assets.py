@@ -29,7 +29,7 @@ def documents(context: dg.AssetExecutionContext, settings: ReconcileSettings,
         progress(f"warning: {warning}")
     for doc in docs:
         if doc.status != "ok":
-            context.log.warning(f"quarantined {doc.path}: {doc.reason}")
+            context.log.warning(f"quarantined {registry.readable_name(doc.path)}: {doc.reason}")
             progress(f"quarantined {doc.source_id}: {doc.reason}")
     frame = registry.documents_frame(docs, settings.sources_path)
     context.add_output_metadata(meta.table_metadata(frame) | {

@@ -44,9 +44,18 @@ def preflight(settings: ReconcileSettings) -> None:
     if not settings.sources_path.is_dir():
         raise UserError("sources folder not found", file=settings.sources_dir,
                         hint="pass --sources DIR pointing at a folder of documents")
+    refuse_out_inside_sources(settings.out_path, settings.sources_path)
     registry.load_registry(settings.sources_path)
     from reconcile.quality import load_suite_specs
     load_suite_specs(Path(settings.expectations_dir))
+
+
+def refuse_out_inside_sources(out: Path, sources: Path) -> None:
+    """An output folder inside the sources folder would be read back as sources on the next run."""
+    out, sources = out.resolve(), sources.resolve()
+    if out == sources or sources in out.parents:
+        raise UserError(f"--out {out} is inside --sources {sources}, so each run would read its own outputs",
+                        hint=f"write the outputs outside the sources folder, e.g. --out {sources.parent / 'out'}")
 
 
 def run_pipeline(sources_dir: Path, out_dir: Path, progress: Callable[[str], None] | None = None,
