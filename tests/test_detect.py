@@ -420,3 +420,23 @@ def test_the_checks_are_pure_functions_of_their_frame(reconcile_docs):
     assert len(flagged) == 1 and alone
     assert set(claims.loc[alone, "claim_id"]) <= set(flagged.iloc[0]["claim_ids"].split(";"))
     assert detect.failing_rows_by_check(claims) == detect.failing_rows_by_check(claims)
+
+
+def test_a_company_launching_unnamed_things_is_not_one_release(reconcile_docs):
+    """'Amazon launched X in 2023' and 'Amazon launched Y in 2022' date two releases: the thing released is not
+    the company, so the release is assumed to be one and the clash only needs checking."""
+    result = reconcile_docs({
+        "a.md": "# Health\n\nIn 2023, Amazon launched RxPass, a pharmacy subscription.\n",
+        "b.md": "# Space\n\nIn 2022, Amazon launched two prototype satellites.\n",
+    })
+    dates = result.of_kind("date")
+    assert len(dates) == 1 and dates.iloc[0]["severity"] == "info" and dates.iloc[0]["assumed"] == "metric"
+
+
+def test_a_named_product_released_on_two_dates_stays_a_conflict(reconcile_docs):
+    result = reconcile_docs({
+        "a.md": "# Chips\n\nMicrosoft's Maia 200 chip launched in January 2026.\n",
+        "b.md": "# Chips\n\nThe Maia 200 was launched in 2024.\n",
+    })
+    dates = result.of_kind("date")
+    assert len(dates) == 1 and dates.iloc[0]["severity"] in ("error", "warning")

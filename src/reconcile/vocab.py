@@ -198,6 +198,7 @@ class Vocabulary:
     event_generic: dict[str, bool] = field(default_factory=dict)
     event_timeline: dict[str, bool] = field(default_factory=dict)
     event_relational: dict[str, bool] = field(default_factory=dict)
+    event_of_a_thing: dict[str, bool] = field(default_factory=dict)
     cues: Cues = field(default_factory=lambda: load_cues(BUNDLED_CUES))
     fingerprint: str = ""
 
@@ -261,7 +262,8 @@ def load_vocabulary(vocab_dir: Path) -> Vocabulary:
                       approx_tolerance=tolerance, entity_aliases=entity_aliases,
                       metric_aliases=metric_aliases, event_aliases=event_aliases,
                       event_generic=event_flags["generic"], event_timeline=event_flags["timeline"],
-                      event_relational=event_flags["relational"], cues=cues,
+                      event_relational=event_flags["relational"], event_of_a_thing=event_flags["of_a_thing"],
+                      cues=cues,
                       fingerprint=_fingerprint(vocab_dir, cues_path))
 
 
@@ -464,7 +466,9 @@ def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict) -> tuple[dict[s
     return metrics, aliases
 
 
-EVENT_FLAGS = ("generic", "timeline", "relational")
+EVENT_FLAGS = ("generic", "timeline", "relational", "of_a_thing")
+# Entity kinds an event 'of a thing' (a release, a mass production) can be about by name.
+THING_KINDS = ("product", "project", "cluster")
 
 
 def _read_events(root: yaml.Node, path: Path):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..quantities import Period
-from ..vocab import Match
+from ..vocab import THING_KINDS, Match
 from .lexicon import DURATION_EVENTS, POSSESSIVE
 from .model import Context, FigureSite, Reading, Sentence
 from .periods import find_periods, not_ranges
@@ -47,7 +47,9 @@ def _event_mention(r: Reading, s: Sentence, clause_span: tuple[int, int], ev: Ma
     near = [e for e in s.entities if c_start <= e.start < c_end and
             min(abs(e.start - (c_start + ev.end)), abs((c_start + ev.start) - e.end)) <= 25]
     if near:
-        subject, subject_from = near[0].name, "clause"
+        # a release dates the thing released: "Microsoft's Maia 200 chip launched" is the Maia 200's launch
+        things = [e for e in near if r.vocab.event_of_a_thing.get(name) and _is_thing(r, e.name)]
+        subject, subject_from = (things or near)[0].name, "clause"
     elif s.topic and not unknown_name(clause[max(0, ev.start - 25):ev.start], r.vocab):
         subject, subject_from = s.topic, s.topic_from
     else:
@@ -64,7 +66,20 @@ def _event_mention(r: Reading, s: Sentence, clause_span: tuple[int, int], ev: Ma
     others = sorted(p for p in parties if p and p != top_company(r.vocab, subject))
     r.add(FigureSite(location=s.where, quote=sentence, context="prose"), entity=subject, metric=f"{name}_date",
           quantity=None, period=date, counterparty=";".join(others) or None, event=name,
-          entity_from=subject_from, metric_from="clause", period_from="clause")
+          entity_from=subject_from, metric_from=_event_source(r, name, subject), period_from="clause")
+
+
+def _event_source(r: Reading, name: str, subject: str) -> str:
+    """'clause', or 'assumed' when the event happens to a thing and the subject names no thing: 'Amazon launched
+    RxPass in 2023' and 'Amazon launched its rockets in 2022' date different, unnamed releases."""
+    if not r.vocab.event_of_a_thing.get(name):
+        return "clause"
+    return "clause" if _is_thing(r, subject) else "assumed"
+
+
+def _is_thing(r: Reading, name: str) -> bool:
+    entity = r.vocab.entities.get(name)
+    return entity is not None and entity.kind in THING_KINDS
 
 
 def cell_events(r: Reading, text: str, site: FigureSite, ctx: Context) -> None:
