@@ -229,7 +229,10 @@ def _hot_functions(profiler, top: int = 12) -> list[dict]:
     self_t: dict[str, float] = {}
 
     def walk(frame, stack: set):
-        key = f"{Path(frame.file_path or '?').name}:{frame.function}"
+        path = Path(frame.file_path or "?")
+        # a stage that became a package is named with its folder: "parse/markdown.py:parse_markdown"
+        name = f"{path.parent.name}/{path.name}" if path.parent.parent.name == "reconcile" else path.name
+        key = f"{name}:{frame.function}"
         self_t[key] = self_t.get(key, 0.0) + frame.total_self_time
         if key not in stack:
             incl[key] = incl.get(key, 0.0) + frame.time
@@ -238,8 +241,8 @@ def _hot_functions(profiler, top: int = 12) -> list[dict]:
 
     walk(root, set())
     ours = {k: v for k, v in incl.items() if any(k.startswith(m) for m in (
-        "parse.py", "extract.py", "quantities.py", "normalise.py", "detect.py", "resolve.py", "vocab.py",
-        "registry.py", "engine.py", "figures.py", "periods.py", "render.py"))}
+        "parse.py", "parse/", "extract.py", "extract/", "quantities/", "normalise.py", "detect.py", "resolve.py",
+        "vocab.py", "registry.py", "engine.py", "figures.py", "metadata.py", "calendars.py"))}
     rows = sorted(ours.items(), key=lambda kv: -kv[1])[:top]
     return [{"function": k, "inclusive_s": round(v, 3), "share": round(v / total, 3),
              "self_s": round(self_t.get(k, 0.0), 3)} for k, v in rows]
