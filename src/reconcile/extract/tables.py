@@ -85,7 +85,8 @@ def read_table(r: Reading, block: Block, ctx: Context, where: str, scale=None) -
 
 def read_comparative(r: Reading, block: Block, ctx: Context, where: str, grid: Grid, scale=None) -> None:
     """A results table: each value under its own period or change column, the rows naming the metrics."""
-    r.scale = table_scale(r.cues, [grid.label_header, *grid.notes], block.headings) or scale
+    r.scale = _money_if_any_cell_is(table_scale(r.cues, [grid.label_header, *grid.notes], block.headings) or scale,
+                                    block)
     heading_non_gaap = any(r.cues.non_gaap.search(h) for h in block.headings[-1:])
     for row in grid.rows:
         row_where = f'{where} › row "{short(row.label)}"'
@@ -279,6 +280,14 @@ def _residual(r: Reading, label: str, entity_m: Match | None, metric: str | None
     text = re.sub(r"\([^)]*\)", " ", text)
     words = [w for w in re.findall(r"[\w.+-]+", text.lower()) if w not in NEUTRAL_WORDS and not w.isdigit()]
     return " ".join(words) if words else None
+
+
+def _money_if_any_cell_is(scale: tuple[float, bool] | None, block: Block) -> tuple[float, bool] | None:
+    """'(In thousands, except percentages)' over rows some of which carry '$': the bare amounts are money too."""
+    if scale is None or scale[1]:
+        return scale
+    money = any(re.match(r"\s*\(?\s*[$€£]", cell) for row in block.rows[1:] for cell in row[1:])
+    return scale[0], money
 
 
 def table_scale(cues: Cues, notes: list[str], headings: tuple[str, ...]) -> tuple[float, bool] | None:

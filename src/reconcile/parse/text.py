@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from .cell_lines import cell_per_line_rows
 from .builder import Block, Builder, Paragraph
 from .hygiene import normalize_text
 from .syntax import DELIM, atx_heading, split_row, tsv_cells, unescape_pipe
@@ -258,6 +259,18 @@ def _tab_table(t: _State) -> bool:
     return t.table([tsv_cells(line.strip()) for line in lines[i:j]], j)
 
 
+def _cell_per_line_table(t: _State) -> bool:
+    """A table printed one cell per line (see cell_lines.py)."""
+    found = cell_per_line_rows(t.st, t.nxt, t.i)
+    if found is None:
+        return False
+    t.para.flush()
+    t.b.table(found[0], t.i + 1, widest=True)
+    t.title_pending = False
+    t.i = found[1]
+    return True
+
+
 def _atx(t: _State) -> bool:
     """A markdown-style '# Heading' in a text file."""
     h = atx_heading(t.line.lstrip()) if t.s[0] == "#" else None
@@ -351,7 +364,7 @@ def _paragraph_text(t: _State) -> bool:
 
 
 _LINE_RULES: tuple[Callable[[_State], bool], ...] = (
-    _underlined_heading, _separator, _pipe_table, _tab_table, _atx, _title, _numbered_heading,
+    _underlined_heading, _separator, _pipe_table, _tab_table, _cell_per_line_table, _atx, _title, _numbered_heading,
     _marked_bullet, _emoji_heading, _symbol_led, _label_heading, _section_heading, _paragraph_text,
 )
 
