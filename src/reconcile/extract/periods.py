@@ -14,6 +14,8 @@ from ..vocab import Cues
 from .lexicon import RANGE_JOIN
 from .words import gap
 
+# what joins a figure to the period that dates it: "in the", "for its fiscal", "during"
+PREPOSITION_LINK = re.compile(r"(?i)\s*(?:in|for|during|over|of)(?:\s+(?:the|its|their|fiscal))*\s*")
 GRANULARITIES = ("quarterly", "monthly", "annual", "run_rate", "cumulative")  # cue names, first found wins
 
 
@@ -86,10 +88,14 @@ def estimate_marks(cues: Cues, text: str) -> str:
     return cues.estimate_mark.sub(r"\1", cues.fiscal_quarter_mark.sub(r"Q\1 FY\2", text))
 
 
-def owned_by_other(p: Period, q: Quantity, others: list[Quantity]) -> bool:
-    """'$500 billion in October 2025, now ... $830 billion': October sits nearer the $500B, so it is its date."""
+def owned_by_other(p: Period, q: Quantity, others: list[Quantity], text: str = "") -> bool:
+    """'$500 billion in October 2025, now ... $830 billion': October sits nearer the $500B, so it is its date.
+    '$39.5B in the fourth quarter and $125B for the full year': a preposition ties the quarter to the $39.5B."""
     mine = gap(q.start, q.end, p.start_offset, p.end_offset)
-    return any(gap(o.start, o.end, p.start_offset, p.end_offset) <= min(12, mine - 1) for o in others)
+    if any(gap(o.start, o.end, p.start_offset, p.end_offset) <= min(12, mine - 1) for o in others):
+        return True
+    return bool(text) and q.start >= p.end_offset and any(
+        o.end <= p.start_offset and PREPOSITION_LINK.fullmatch(text[o.end:p.start_offset]) for o in others)
 
 
 def level_before(q: Quantity, levels: list[Quantity], periods_of: dict[int, Period]) -> Quantity | None:

@@ -312,7 +312,7 @@ def _clause_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]
     best, best_d = None, 45
     others = levels_in(sentence, q)  # a growth rate's base year still dates its level
     for p in find_periods(sentence, r.published, r.vocab.fiscal_year_end(entity)):
-        if owned_by_other(p, q, others):
+        if owned_by_other(p, q, others, sentence):
             continue  # "$500 billion in October 2025, now ... $830 billion": October is the $500B's date
         in_clause = c_start <= p.start_offset < c_end
         lead_in = p.end_offset <= q.start and ";" not in sentence[p.end_offset:q.start] \

@@ -72,6 +72,7 @@ def _periods(text: str, as_of: dt.date, fiscal: FiscalCalendar) -> list[Period]:
             periods.append(Period(m.group(0), m.start(), m.end(), str(year), dt.date(year, 1, 1),
                                   dt.date(year, 12, 31), "year"))
             periods.sort(key=lambda p: p.start_offset)
+    periods = _with_yearless_quarters(text, periods, as_of, fiscal)
     if "ast " not in text and "his " not in text and "ext " not in text:
         return periods
     if not isinstance(as_of, dt.date):
@@ -83,6 +84,24 @@ def _periods(text: str, as_of: dt.date, fiscal: FiscalCalendar) -> list[Period]:
         if p is not None:
             periods.append(p)
     return sorted(periods, key=lambda p: p.start_offset)
+
+
+def _with_yearless_quarters(text: str, periods: list[Period], as_of: dt.date,
+                            fiscal: FiscalCalendar) -> list[Period]:
+    """A quarter named without a year is the one of that number nearest the as-of date, in the company's calendar."""
+    if "quarter" not in text.lower() or not isinstance(as_of, dt.date):
+        return periods
+    added = []
+    for m in YEARLESS_QUARTER.finditer(text):
+        if any(p.start_offset <= m.start() < p.end_offset for p in periods):
+            continue
+        q = _ORDINAL_QUARTER[m.group(1).lower()]
+        fiscal_year = not fiscal.is_calendar_year
+        y = _nearest_quarter_year(q, fiscal_year, fiscal, as_of)
+        a, b = _fy_part(y, fiscal, q, 3) if fiscal_year else _months_span(y, 3 * q - 2, 3)
+        added.append(Period(m.group(0), m.start(), m.end(), f"{'FY' if fiscal_year else ''}{y}-Q{q}", a, b,
+                            "quarter"))
+    return sorted(periods + added, key=lambda p: p.start_offset) if added else periods
 
 
 def _span_ended(text: str, day: Period, fiscal: FiscalCalendar) -> Period:
@@ -114,6 +133,10 @@ def _span_ended(text: str, day: Period, fiscal: FiscalCalendar) -> Period:
 # ---------------------------------------------------------------------------
 
 POSSESSIVE_YEAR = re.compile(r"\b((?:19|20)\d{2})['’]s\b")
+# "fourth-quarter revenue", "in the first quarter": no year written (one that is, is read by the main scanner)
+YEARLESS_QUARTER = re.compile(r"(?i)(?<![A-Za-z])(first|second|third|fourth)[ -]quarter(?![A-Za-z])"
+                              r"(?![ -]+(?:(?:of|and)[ ]+)?(?:full[ -]+)?(?:fiscal|FY|[12][0-9]{3}))")
+_ORDINAL_QUARTER = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 RELATIVE = re.compile(r"(?i)\b(last|this|next|earlier this|later this)\s+(year|quarter|" + "|".join(MONTH_NAMES) + r")\b")
 
 
