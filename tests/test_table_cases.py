@@ -32,7 +32,7 @@ def test_table_case(case):
         rows = claims[(claims["value"] - want["value"]).abs() <= 1e-9 * max(1.0, abs(want["value"]))]
         assert len(rows) >= 1, f"{case['name']}: no claim of {want['value']} in {sorted(claims['value'])}"
         row = rows.iloc[0]
-        for field in ("unit", "metric", "period", "granularity", "period_from", "relation"):
+        for field in ("unit", "metric", "period", "granularity", "period_from", "relation", "quote"):
             if field in want:
                 assert row[field] == want[field], f"{case['name']}: {want['value']} {field} {row[field]!r}"
         for field in ("start", "end"):

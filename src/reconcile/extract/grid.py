@@ -50,14 +50,17 @@ class Grid:
     notes: tuple[str, ...]             # banner texts: scale notes, section names, captions
 
 
-def read_grid(cues: Cues, rows: list[list[str]], published: dt.date, fye: int) -> Grid | None:
-    """The comparative reading of a table, or None when its header names no period or change column."""
-    rows = [[c.strip() for c in row] for row in rows if any(c.strip() for c in row)]
+def read_grid(cues: Cues, rows: list[list[str]], published: dt.date, fye: int,
+              sources: tuple[str, ...] = ()) -> Grid | None:
+    """The comparative reading of a table, or None when its header names no period or change column.
+    `sources`, when given, is each row's own markup: a row's quote is then its exact text in the document."""
+    sources = tuple(sources) if len(sources) == len(rows) else ("",) * len(rows)
+    pairs = [([c.strip() for c in row], src) for row, src in zip(rows, sources) if any(c.strip() for c in row)]
     columns: list[Column] | None = None
     pending_header: list[list[str]] = []
     label_header, notes, out = "", [], []
     non_gaap, caption = False, None
-    for row in rows:
+    for row, source in pairs:
         if _is_banner(row):
             text = next(c for c in row if c)
             notes.append(text)
@@ -77,7 +80,7 @@ def read_grid(cues: Cues, rows: list[list[str]], published: dt.date, fye: int) -
             return None  # the first row under the banners is no header of periods: not a comparative table
         values = value_cells(row)
         out.append(GridRow(row[0], tuple(zip([v for _, v in values], align(values, columns))),
-                           " | ".join(c for c in row if c), non_gaap, caption))
+                           source or " | ".join(c for c in row if c), non_gaap, caption))
     if not out or not any(c.period or c.change for row in out for _, c in row.values if c):
         return None
     return Grid(label_header, tuple(out), tuple(notes))

@@ -58,7 +58,8 @@ def read_table(r: Reading, block: Block, ctx: Context, where: str, scale=None) -
     first_col = [row[0] if row else "" for row in body]
     row_entities = [entity_in_label(r.vocab, c) for c in first_col]
     col_entities = [entity_in_label(r.vocab, h) for h in header[1:]]
-    grid = read_grid(r.cues, [list(row) for row in block.rows], r.published, r.vocab.fiscal_year_end(ctx.entity))
+    grid = read_grid(r.cues, [list(row) for row in block.rows], r.published, r.vocab.fiscal_year_end(ctx.entity),
+                     block.row_sources)
     if grid is not None and share([entity_in_label(r.vocab, row.label) for row in grid.rows]) < 0.5:
         read_comparative(r, block, ctx, where, grid, scale)
         return

@@ -19,6 +19,7 @@ class Block:
     headings: tuple[str, ...] = ()              # enclosing heading path, outermost first
     level: int = 0                              # heading level (1 = top) for heading blocks
     rows: tuple[tuple[str, ...], ...] = ()      # tables only: header row first
+    row_sources: tuple[str, ...] = ()           # tables from HTML: each row's own markup, the exact quote
 
 
 class Builder:
@@ -50,14 +51,17 @@ class Builder:
         if text:
             self.blocks.append(Block(kind, text, max(1, line), self.path))
 
-    def table(self, rows: list[list[str]], line: int, widest: bool = False) -> None:
-        rows = [r for r in rows if r is not None]
+    def table(self, rows: list[list[str]], line: int, widest: bool = False, sources: list[str] = ()) -> None:
+        kept = [i for i, r in enumerate(rows) if r is not None]
+        sources = [sources[i] for i in kept] if len(sources) == len(rows) else []
+        rows = [rows[i] for i in kept]
         if not rows:
             return
         width = max(len(r) for r in rows) if widest else len(rows[0])
         if width <= 0:
             return
         out: list[tuple[str, ...]] = []
+        out_sources: list[str] = []
         for i, r in enumerate(rows):
             r = [tidy(c) for c in r[:width]]
             if len(r) < width:
@@ -65,9 +69,10 @@ class Builder:
             if i and not any(r):
                 continue
             out.append(tuple(r))
+            out_sources += sources[i:i + 1]
         if not any(any(r) for r in out):
             return
-        self.blocks.append(Block("table", "", max(1, line), self.path, 0, tuple(out)))
+        self.blocks.append(Block("table", "", max(1, line), self.path, 0, tuple(out), tuple(out_sources)))
 
     def level_below(self, skip_styles: tuple[str, ...]) -> int:
         """Level one below the innermost open heading whose style is not in skip_styles."""

@@ -167,8 +167,10 @@ def _is_data_grid(tbl, grid: list[list[str]]) -> bool:
     return True
 
 
-def _table_rows(rows) -> list[list[str]]:
+def _table_rows(rows) -> tuple[list[list[str]], list[str]]:
+    """The table's text grid (merged header first) and each grid row's own markup."""
     grid: list[list[str]] = []
+    sources: list[str] = []
     header_rows = 0
     all_th_prefix = True
     pending: dict[int, list] = {}          # column → [text, rows remaining]
@@ -213,9 +215,11 @@ def _table_rows(rows) -> list[list[str]]:
         else:
             all_th_prefix = False
         grid.append(row)
+        sources.append(str(tr))
     if header_rows > 1 and header_rows < len(grid):
         grid = [_merged_header(grid[:header_rows])] + grid[header_rows:]
-    return grid
+        sources = ["".join(sources[:header_rows])] + sources[header_rows:]
+    return grid, sources
 
 
 def _merged_header(header: list[list[str]]) -> list[str]:
@@ -335,10 +339,11 @@ class _Walker:
     def data_table(self, node: Any) -> bool:
         """Emit `node` as a table block (and its caption) when it holds data; False for layout."""
         grid: list[list[str]] = []
+        sources: list[str] = []
         if self.tdepth < 4:                     # deeper nesting: treat as layout, keeps the walk linear
             rows = _own_rows(node)
             if len(rows) >= 2 and not _layout_markers(node):
-                grid = _table_rows(rows)
+                grid, sources = _table_rows(rows)
         if not grid or not _is_data_grid(node, grid):
             return False
         self.flush()
@@ -348,7 +353,7 @@ class _Walker:
             if ct:
                 self.b.add("paragraph", ct, self.find_line(ct, getattr(cap, "sourceline", None)))
         first = next((c for r in grid for c in r if c), "")
-        self.b.table(grid, self.find_line(first, getattr(node, "sourceline", None)), widest=True)
+        self.b.table(grid, self.find_line(first, getattr(node, "sourceline", None)), widest=True, sources=sources)
         return True
 
 
