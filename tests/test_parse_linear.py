@@ -70,3 +70,12 @@ _PIECES = ["<!--", "<!-- ", "-->", "-- >", "--", ">", "<", "<b>", "</b>", "<br>"
 def test_comment_shortcut_matches_the_stdlib(pieces):
     s = "".join(pieces)
     assert _strip(_TagStripper(), s) == _strip(_StdlibStripper(), s)
+
+
+def test_indented_code_inside_a_quote_ends():
+    """'>     code' used to loop forever: the code block was measured on the line with its '>'."""
+    run = subprocess.run(
+        [sys.executable, "-c", "from reconcile.parse import parse_markdown as p; "
+         "print([b.text for b in p('> quote\\n>\\n>     code in a quote\\n> after\\n\\ntail')])"],
+        capture_output=True, text=True, timeout=60, check=True)
+    assert run.stdout.strip() == "['quote', 'after', 'tail']"

@@ -186,7 +186,9 @@ def _indented_code(s: _State) -> bool:
     j = s.i
     while j < s.n and (not s.lines[j].strip() or _indent(s.lines[j]) >= 4):
         j += 1
-    s.i = j
+    # in a quote ('>     code') the raw line is not indented, so the scan above stops at once: take
+    # the line anyway, else the parser never moves on
+    s.i = max(j, s.i + 1)
     return True
 
 
