@@ -440,3 +440,12 @@ def test_a_named_product_released_on_two_dates_stays_a_conflict(reconcile_docs):
     })
     dates = result.of_kind("date")
     assert len(dates) == 1 and dates.iloc[0]["severity"] in ("error", "warning")
+
+
+def test_a_counterfactual_figure_is_not_compared_with_the_actual(reconcile_docs):
+    result = reconcile_docs({"r.md": (
+        "# Acme Q1 FY2026 results\n\nFor Q1 FY2026, Acme's gross margin was 60.5%. Excluding the inventory charge, "
+        "Acme's gross margin in Q1 FY2026 would have been 71.3%.\n")})
+    assert result.of_kind("value").empty
+    claim = result.claims[result.claims["value_text"] == "71.3%"].iloc[0]
+    assert claim["scope"] == "counterfactual"

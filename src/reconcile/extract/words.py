@@ -87,9 +87,12 @@ def not_a_subject(cues: Cues, sentence: str, m: Match, entities: list[Match] | N
 
 def target_scope(cues: Cues, text: str, q: Quantity) -> str | None:
     """'targeting 10 GW', 'goal of 1B': a figure stated as a target is not the current value; 'is expected to
-    be $65B' is guidance, for the period it is for, not the actual of that period."""
+    be $65B' is guidance, for the period it is for, not the actual of that period; 'would have been' is a
+    counterfactual."""
     if cues.target.search(text[max(0, q.start - 30):q.start]):
         return "target"
+    if cues.counterfactual.search(text[max(0, q.start - 40):q.start]):
+        return "counterfactual"  # "would have been 71.3%" excluding a charge: never compared with the actual
     return "guidance" if cues.guidance.search(text[max(0, q.start - 80):q.start]) else None
 
 
