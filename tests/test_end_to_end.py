@@ -116,3 +116,21 @@ def test_no_file_under_out_refers_to_another_host(bundled_run):
     work = bundled_run[0]
     assert (work / "out" / "gx_docs" / "index.html").is_file()
     assert foreign_references(work / "out") == []
+
+
+def test_a_steward_can_list_the_conflicts_that_need_checking_and_see_where_fields_were_read(bundled_run):
+    """Conflicts resting on an assumed field are filterable, and `show` says where each field was read."""
+    work, _, claims, conflicts = bundled_run
+    assumed = conflicts[conflicts["assumed"].notna()]
+    stated = conflicts[conflicts["assumed"].isna()]
+    assert len(assumed) and set(assumed["severity"]) == {"info"}
+    checking = run_cli("conflicts", "--needs-checking", "--out", "out", cwd=work, home=work / "home")
+    stated_only = run_cli("conflicts", "--stated-only", "--out", "out", cwd=work, home=work / "home")
+    assert checking.returncode == 0 and stated_only.returncode == 0
+    assert f"{len(assumed)} of {len(conflicts)} conflicts shown" in checking.stdout
+    assert f"{len(stated)} of {len(conflicts)} conflicts shown" in stated_only.stdout
+    fewest = assumed.loc[assumed["claim_ids"].str.count(";").idxmin()]
+    shown = run_cli("show", fewest["conflict_id"], "--out", "out", cwd=work, home=work / "home")
+    text = " ".join(shown.stdout.split())
+    assert shown.returncode == 0 and "Read" in text and "period: assumed" in text
+    assert "needs checking" in (work / "out" / "report.html").read_text(encoding="utf-8")

@@ -248,7 +248,7 @@ def md_table_rows(markdown: str, header_start: str) -> list[list[str]]:
 
 def test_markdown_tables_keep_their_shape_with_hostile_cells(markdown):
     rows = md_table_rows(markdown, "| # | source | date")
-    assert all(len(row) == 6 for row in rows)
+    assert all(len(row) == 7 for row in rows)  # ... value, read from
     assert len(rows) == 2 + 2  # header, rule, two claims
 
 
@@ -292,7 +292,7 @@ def test_markdown_cell_newlines_do_not_break_rows():
     cl.loc[0, "quote"] = "line one\n| fake | row |\n# heading"
     md = render_markdown(documents(), cl, conflicts())
     rows = md_table_rows(md, "| # | source | date")
-    assert all(len(row) == 6 for row in rows) and len(rows) == 4
+    assert all(len(row) == 7 for row in rows)  # ... value, read from and len(rows) == 4
     assert "\n# heading" not in md
 
 

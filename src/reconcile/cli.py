@@ -40,7 +40,7 @@ from .decisions import (
 from .errors import UserError
 from .figures import present as _present
 from .outputs import atomic_write_text, pin_output_set, read_csv_safe
-from .report import sort_conflicts
+from .report import field_sources, sort_conflicts
 from .resolve import (
     apply_decisions, claims_of, format_interval, format_value, orphaned_decisions,
 )
@@ -255,6 +255,9 @@ def list_conflicts(
     kind: Optional[KindChoice] = typer.Option(
         None, "--kind", help="Only conflicts of this kind."),
     entity: Optional[str] = typer.Option(None, "--entity", metavar="E", help="Only conflicts about this entity."),
+    needs_checking: Optional[bool] = typer.Option(
+        None, "--needs-checking/--stated-only",
+        help="Only conflicts that rest on an assumed field (check the extraction first), or only those that don't."),
     out: Path = OutOption,
 ) -> None:
     """List the queue: the last run's open and stale conflicts, with their suggestion.
@@ -271,10 +274,14 @@ def list_conflicts(
         reconcile conflicts --all
 
         reconcile conflicts --entity OpenAI --out out
+
+        reconcile conflicts --needs-checking
     """
     view = load_run(out, _store())
     statuses = _QUEUE if status in (None, "open") and not show_all else () if show_all else (status,)
     shown = _filtered(view.conflicts, statuses, kind, entity)
+    if needs_checking is not None and "assumed" in shown.columns:
+        shown = shown[shown["assumed"].map(_present) == needs_checking]
     console = _console()
     if shown.empty:
         console.print(_nothing_shown(view.conflicts, status, kind, entity, show_all))
@@ -414,7 +421,7 @@ def _quotes_table(conflict: pd.Series, view: RunView) -> Table:
     for claim_id in involved["claim_id"]:
         table.add_column(claim_id, overflow="fold", ratio=1)
     documents = view.documents.set_index("source_id", drop=False)
-    rows: dict[str, list[str]] = {"Value": [], "Quote": [], "Source": [], "Date": [], "Location": []}
+    rows: dict[str, list[str]] = {"Value": [], "Quote": [], "Source": [], "Date": [], "Location": [], "Read from": []}
     for _, claim in involved.iterrows():
         document = documents.loc[claim["source_id"]] if claim["source_id"] in documents.index else None
         rows["Value"].append(_stated(claim))
@@ -422,6 +429,7 @@ def _quotes_table(conflict: pd.Series, view: RunView) -> Table:
         rows["Source"].append(str(document["title"]) if document is not None else str(claim["source_id"]))
         rows["Date"].append(_claim_date(claim, document))
         rows["Location"].append(str(claim["location"]))
+        rows["Read from"].append(field_sources(claim))
     for label, cells in rows.items():
         table.add_row(label, *(escape(cell) for cell in cells))
     return table

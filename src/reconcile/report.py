@@ -118,6 +118,7 @@ class ClaimCard:
     quote: str
     figure: str
     found: bool = True
+    read_from: str = ""                 # where its entity, metric and period were read
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ class ConflictView:
     suggestion: Note | None
     decision: Note | None
     golden: str                                           # the golden value this conflict decides
+    assumed: str = ""                                     # fields it rests on that the text does not state
     golden_more: tuple[GoldenLine, ...] = ()              # other golden rows it touches, one click away
 
     @property
@@ -235,7 +237,15 @@ def _claim_card(claim_id: str, claims: dict[str, dict], documents: dict[str, dic
         quote=_text(claim.get("quote")),
         figure=format_figure(claim.get("value"), claim.get("value_low"), claim.get("value_high"),
                              claim.get("unit"), claim.get("qualifier")),
+        read_from=field_sources(claim),
     )
+
+
+def field_sources(claim: Mapping[str, Any]) -> str:
+    """'entity: clause · metric: row · period: assumed' — where each field of a claim was read."""
+    parts = [f"{name}: {_text(claim.get(f'{name}_from'))}" for name in ("entity", "metric", "period")
+             if _text(claim.get(f"{name}_from"))]
+    return " · ".join(parts)
 
 
 def _conflict_unit(cards_claims: list[dict]) -> str:
@@ -402,6 +412,7 @@ def _conflict_views(conflicts: list[dict], claims: dict[str, dict], documents: d
             entity=_text(row.get("entity")), metric=_text(row.get("metric")), period=_text(row.get("period")),
             explanation=_text(row.get("explanation")), rule=_text(row.get("rule")), claims=cards,
             suggestion=_suggestion(row, unit), decision=_decision(row, unit, cards), golden=shown,
+            assumed=_text(row.get("assumed")).replace(";", ", "),
             golden_more=tuple(GoldenLine(subject, text, tuple((c, anchors[c]) for c in named if c in anchors))
                               for subject, text, named in rest),
         ))
@@ -615,9 +626,11 @@ def _md_conflict(number: int, c: ConflictView) -> list[str]:
              f"### {number}. {md(c.severity.upper())} · {md(c.kind)} · {md(c.subject)}", "",
              f"**{md(c.conflict_id)}** · status **{md(c.status)}**" + (f" · rule {md(c.rule)}" if c.rule else ""),
              "", f"> {md(c.explanation)}", ""]
-    rows = [(str(i), card.source_title, card.published, card.location, card.quote, card.figure)
+    if c.assumed:
+        lines += [f"**Needs checking:** rests on an assumed {md(c.assumed)}; check the extraction first.", ""]
+    rows = [(str(i), card.source_title, card.published, card.location, card.quote, card.figure, card.read_from)
             for i, card in enumerate(c.claims, 1)]
-    lines += _md_table(["#", "source", "date", "location", "quote", "value"], rows, "rlllll")
+    lines += _md_table(["#", "source", "date", "location", "quote", "value", "read from"], rows, "rllllll")
     lines.append("")
     for label, note in (("Suggested", c.suggestion), ("Decision", c.decision)):
         if note is not None:
@@ -836,7 +849,9 @@ def _html_card(card: ClaimCard) -> str:
     return (f'<div class="card"><div class="src">{esc(card.source_title)}</div>'
             f'<div class="where">{where}</div>'
             f"<blockquote>{esc(card.quote)}</blockquote>"
-            f'<div class="figure">{esc(card.figure) or "—"}</div></div>')
+            f'<div class="figure">{esc(card.figure) or "—"}</div>'
+            + (f'<div class="where">read from — {esc(card.read_from)}</div>' if card.read_from else "")
+            + "</div>")
 
 
 def _html_note(label: str, note: Note, css: str) -> str:
@@ -865,6 +880,7 @@ def _html_conflict(number: int, c: ConflictView) -> str:
     sev = c.severity if c.severity in SEVERITIES else ""
     meta = (f"{_badge(c.severity, _sev_class(c.severity))} {_badge(c.kind, 'status')} "
             f"{_badge(c.status, 'status')} <code>{esc(c.conflict_id)}</code>"
+            + (f" {_badge('needs checking: ' + c.assumed + ' assumed', 'status')}" if c.assumed else "")
             + (f' <span class="muted">rule <code>{esc(c.rule)}</code></span>' if c.rule else ""))
     notes = "".join(_html_note(label, note, css) for label, note, css in
                     (("Suggested", c.suggestion, "suggestion"), ("Decision", c.decision, "decision"))
