@@ -449,3 +449,11 @@ def test_a_counterfactual_figure_is_not_compared_with_the_actual(reconcile_docs)
     assert result.of_kind("value").empty
     claim = result.claims[result.claims["value_text"] == "71.3%"].iloc[0]
     assert claim["scope"] == "counterfactual"
+
+
+def test_releases_of_things_longer_than_the_known_name_are_not_one_release(reconcile_docs):
+    """'Claude Code' and 'a new version of its Claude LLM' are not the release of Claude itself."""
+    result = reconcile_docs({"a.md": (
+        "# Code wars\n\nIn early 2025, Anthropic released Claude Code for developers.\n\n"
+        "In late 2025, Anthropic released a new version of its Claude LLM, called Opus 4.5.\n")})
+    assert set(result.of_kind("date")["severity"]) <= {"info"}

@@ -1,6 +1,8 @@
 """Date claims: an event word ('IPO', 'signed', 'launched') with a date written right beside it."""
 from __future__ import annotations
 
+import re
+
 from ..quantities import Period
 from ..vocab import THING_KINDS, Match
 from .lexicon import DURATION_EVENTS, POSSESSIVE
@@ -49,9 +51,12 @@ def _event_mention(r: Reading, s: Sentence, clause_span: tuple[int, int], ev: Ma
     if near:
         # a release dates the thing released: "Microsoft's Maia 200 chip launched" is the Maia 200's launch
         things = [e for e in near if r.vocab.event_of_a_thing.get(name) and _is_thing(r, e.name)]
-        subject, subject_from = (things or near)[0].name, "clause"
+        chosen = (things or near)[0]
+        subject, subject_from = chosen.name, "clause"
+        named_thing = not (r.vocab.event_of_a_thing.get(name) and _longer_name(sentence, chosen))
     elif s.topic and not unknown_name(clause[max(0, ev.start - 25):ev.start], r.vocab):
         subject, subject_from = s.topic, s.topic_from
+        named_thing = True
     else:
         return
     parties = {top_company(r.vocab, e.name) for e in near}
@@ -66,7 +71,20 @@ def _event_mention(r: Reading, s: Sentence, clause_span: tuple[int, int], ev: Ma
     others = sorted(p for p in parties if p and p != top_company(r.vocab, subject))
     r.add(FigureSite(location=s.where, quote=sentence, context="prose"), entity=subject, metric=f"{name}_date",
           quantity=None, period=date, counterparty=";".join(others) or None, event=name,
-          entity_from=subject_from, metric_from=_event_source(r, name, subject), period_from="clause")
+          entity_from=subject_from, metric_from=_event_source(r, name, subject) if named_thing else "assumed",
+          period_from="clause")
+
+
+def _longer_name(sentence: str, e: Match) -> bool:
+    """'Claude Code', 'Claude Opus 4.5', 'a new version of its Claude LLM': the name is part of a longer or
+    narrower thing the vocabulary does not know, so the event is not the named thing's own."""
+    after = sentence[e.end:e.end + 20]
+    before = sentence[max(0, e.start - 30):e.start]
+    return bool(_NAME_GOES_ON.match(after) or _VERSION_OF.search(before))
+
+
+_NAME_GOES_ON = re.compile(r"[ -](?:[A-Z][\w.]*|\d[\w.]*)")
+_VERSION_OF = re.compile(r"(?i)\b(?:new\s+)?(?:version|edition|model|update)\s+of\s+(?:its\s+|the\s+|their\s+)?$")
 
 
 def _event_source(r: Reading, name: str, subject: str) -> str:
