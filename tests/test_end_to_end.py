@@ -134,3 +134,31 @@ def test_a_steward_can_list_the_conflicts_that_need_checking_and_see_where_field
     text = " ".join(shown.stdout.split())
     assert shown.returncode == 0 and "Read" in text and "period: assumed" in text
     assert "needs checking" in (work / "out" / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_claim_marked_misread_leaves_conflicts_and_golden_record_and_is_exported(tmp_path):
+    """`reconcile misread`: the next run compares the claim with nothing; the audit trail and the export keep it."""
+    work = tmp_path
+    shutil.copytree(REPO / "sources", work / "sources")
+    home = work / "home"
+    assert run_cli("run", "--sources", "sources", "--out", "out", cwd=work, home=home).returncode == 0
+    conflicts = read_csv_safe(work / "out" / "conflicts.csv")
+    valuation = conflicts[(conflicts["entity"] == "OpenAI") & (conflicts["metric"] == "valuation")
+                          & (conflicts["kind"] == "value")].iloc[0]
+    claims = read_csv_safe(work / "out" / "claims.csv")
+    marked = _claims_of(valuation, claims).sort_values("value").iloc[0]["claim_id"]
+    done = run_cli("misread", marked, "--by", "ana", "--reason", "read from a caption", "--out", "out",
+                   cwd=work, home=home)
+    assert done.returncode == 0 and "next run" in done.stdout
+    again = run_cli("misread", marked, "--by", "ana", "--reason", "twice", "--out", "out", cwd=work, home=home)
+    assert again.returncode != 0 and "already marked" in again.stderr
+    assert run_cli("run", "--sources", "sources", "--out", "out", cwd=work, home=home).returncode == 0
+    after = read_csv_safe(work / "out" / "conflicts.csv")
+    assert not after["claim_ids"].str.contains(marked).any()
+    golden = read_csv_safe(work / "out" / "resolved_claims.csv")
+    assert not golden["claim_ids"].fillna("").str.contains(marked).any()
+    assert marked in run_cli("history", "--out", "out", cwd=work, home=home).stdout
+    exported = run_cli("decisions", "export", "decisions.yaml", cwd=work, home=home)
+    assert exported.returncode == 0 and marked in (work / "decisions.yaml").read_text(encoding="utf-8")
+    fresh = run_cli("decisions", "import", "decisions.yaml", cwd=work, home=work / "home2")
+    assert fresh.returncode == 0 and "1 misread claim" in fresh.stdout

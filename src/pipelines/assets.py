@@ -8,7 +8,7 @@ import pandas as pd
 from reconcile import engine, registry
 from reconcile.decisions import DecisionStore
 from reconcile.detect import detect_conflicts
-from reconcile.resolve import apply_decisions, golden_record
+from reconcile.resolve import apply_decisions, golden_record, without_misreads
 from reconcile.vocab import load_vocabulary
 
 from reconcile import publish
@@ -81,18 +81,20 @@ def claims(context: dg.AssetExecutionContext, settings: ReconcileSettings, progr
 @dg.asset(group_name=GROUP, description="Conflicts found by the pandera checks, with steward decisions applied.")
 def conflicts(context: dg.AssetExecutionContext, settings: ReconcileSettings, claims: pd.DataFrame,
               documents: pd.DataFrame) -> pd.DataFrame:
-    found = detect_conflicts(claims, documents)
-    decisions = DecisionStore.from_settings(settings.engine_settings()).frame()
-    frame = apply_decisions(found, decisions, claims, documents)
+    store = DecisionStore.from_settings(settings.engine_settings())
+    usable = without_misreads(claims, store.misreads())   # a claim a steward marked misread compares with nothing
+    found = detect_conflicts(usable, documents)
+    frame = apply_decisions(found, store.frame(), usable, documents)
     context.add_output_metadata(meta.table_metadata(frame) | meta.conflict_metadata(frame)
                                 | meta.report_links(settings.report_html, settings.gx_docs_index))
     return frame
 
 
 @dg.asset(group_name=GROUP, description="The golden record: one value per entity, metric and period, traced to claims.")
-def resolved_claims(context: dg.AssetExecutionContext, claims: pd.DataFrame, conflicts: pd.DataFrame,
-                    documents: pd.DataFrame) -> pd.DataFrame:
-    frame = golden_record(claims, conflicts, documents)
+def resolved_claims(context: dg.AssetExecutionContext, settings: ReconcileSettings, claims: pd.DataFrame,
+                    conflicts: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    misreads = DecisionStore.from_settings(settings.engine_settings()).misreads()
+    frame = golden_record(without_misreads(claims, misreads), conflicts, documents)
     counts = frame["status"].value_counts().to_dict() if len(frame) else {}
     context.add_output_metadata(meta.table_metadata(frame) | {f"status_{k}": int(v) for k, v in counts.items()})
     return frame

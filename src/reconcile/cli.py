@@ -35,7 +35,7 @@ from typer.core import TyperGroup
 from .config import Settings
 from .decisions import (
     DecisionStore, NewDecision, Recorded, chronological, decisions_frame, export_yaml, figure_problems, load_import,
-    magnitude_gap, stated_numbers,
+    magnitude_gap, misreads_in_file, quote_hash, stated_numbers,
 )
 from .errors import UserError
 from .figures import present as _present
@@ -697,6 +697,34 @@ def _report_recorded(recorded: Recorded, out_dir: Path) -> None:
                   f"reconcile run --out {escape(str(out_dir))}")
 
 
+# -- misread --------------------------------------------------------------------------------------
+
+@app.command()
+def misread(
+    claim_id: str = typer.Argument(..., metavar="CLAIM_ID", help="A claim id from claims.csv or `reconcile show`."),
+    by: str = ByOption,
+    reason: str = ReasonOption,
+    out: Path = OutOption,
+) -> None:
+    """Mark a claim as misread by the extraction: while its quote is unchanged it takes part in no conflict
+    and no golden value. Recorded in the same audit trail; `decisions export` includes it as a test case.
+
+    Examples:
+
+        reconcile misread c-1a2b3c4d5e6f --by ana --reason "a shopping-deal price, not capex"
+    """
+    by, reason = _who_and_why(by, reason)
+    store = _store()
+    view = load_run(out, store)
+    found = view.claims[view.claims["claim_id"] == claim_id]
+    if found.empty:
+        raise UserError(f"unknown claim id {claim_id!r} in {out}/claims.csv",
+                        hint="claim ids are listed by `reconcile show CONFLICT_ID` and in claims.csv")
+    number = store.record_misread(claim_id, str(found.iloc[0]["quote"]), by, reason)
+    _console().print(f"Recorded misread #{number} for {claim_id}. {out}/ changes on the next run: "
+                     f"`reconcile run --out {out}`.")
+
+
 # -- history ---------------------------------------------------------------------------------------
 
 @app.command()
@@ -723,10 +751,24 @@ def history(
         raise UserError(f"unknown conflict id {conflict_id!r}: no decisions and not in the last run",
                         hint="list conflict ids with `reconcile conflicts`")
     console = _console()
-    if decided.empty:
+    misreads = store.misreads() if not conflict_id else store.misreads().iloc[0:0]
+    if decided.empty and misreads.empty:
         console.print("No decisions recorded yet.")
         return
-    console.print(_history_table(decided, conflicts, title="Decisions"))
+    if not decided.empty:
+        console.print(_history_table(decided, conflicts, title="Decisions"))
+    if not misreads.empty:
+        console.print(_misreads_table(misreads))
+
+
+def _misreads_table(misreads: pd.DataFrame) -> Table:
+    table = Table(title="Claims marked as misread")
+    for header in ("#", "Claim", "At (UTC)", "By", "Reason", "Quote"):
+        table.add_column(header, overflow="fold")
+    for _, m in misreads.iterrows():
+        table.add_row(str(m["id"]), m["claim_id"], str(m["decided_at"])[:16].replace("T", " "),
+                      escape(str(m["decided_by"])), escape(str(m["reason"])), escape(str(m["quote"])[:120]))
+    return table
 
 
 def _conflicts_if_present(out: Path) -> pd.DataFrame | None:
@@ -781,8 +823,9 @@ def export_decisions(
 
         reconcile decisions export decisions.yaml
     """
-    decided = _store().history()
-    text = export_yaml(decided)
+    store = _store()
+    decided = store.history()
+    text = export_yaml(decided, store.misreads())
     if str(file) == "-":
         sys.stdout.write(text)
         return
@@ -808,10 +851,17 @@ def import_decisions(
     if not file.is_file():
         raise UserError(f"{file} not found", hint="give the path of a file written by `reconcile decisions export`")
     incoming = load_import(file)
-    done = _store().import_decisions(incoming)
+    misreads = misreads_in_file(file)
+    store = _store()
+    done = store.import_decisions(incoming)
+    known = set(zip(store.misreads()["claim_id"], store.misreads()["quote_hash"]))
+    fresh = [m for m in misreads if (m["claim_id"], quote_hash(m["quote"])) not in known]
+    for m in fresh:
+        store.record_misread(m["claim_id"], m["quote"], m["decided_by"], m["reason"], at=m["decided_at"])
     console = _console()
     console.print(f"Imported {done.added} decision(s) from {escape(str(file))}; "
-                  f"{done.skipped} already present were skipped.")
+                  f"{done.skipped} already present were skipped."
+                  + (f" Imported {len(fresh)} misread claim(s)." if fresh else ""))
     if done.older:
         console.print(f"[yellow]note: {done.older} of them are older than the decision already recorded for their "
                       "conflict: they join the history and do not change its status (see `reconcile history`).[/yellow]")

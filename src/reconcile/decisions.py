@@ -29,6 +29,7 @@ linear because writers are serialised.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -97,7 +98,34 @@ MIGRATIONS: list[str] = [
                      AND fingerprint = NEW.fingerprint)
         BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new decision instead'); END;
     """,
+    # A steward's word that a claim was misread: while its quote is unchanged it takes part in no conflict
+    # and no golden value. Append-only like the decisions.
+    """
+    CREATE TABLE misreads (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        claim_id    TEXT NOT NULL,
+        quote_hash  TEXT NOT NULL,
+        quote       TEXT NOT NULL,
+        decided_by  TEXT NOT NULL CHECK (length(trim(decided_by)) > 0),
+        decided_at  TEXT NOT NULL,
+        reason      TEXT NOT NULL CHECK (length(trim(reason)) > 0)
+    );
+    CREATE UNIQUE INDEX misreads_natural_key ON misreads (claim_id, quote_hash, decided_by, decided_at);
+    CREATE TRIGGER misreads_no_update BEFORE UPDATE ON misreads
+        BEGIN SELECT RAISE(ABORT, 'misreads are append-only'); END;
+    CREATE TRIGGER misreads_no_delete BEFORE DELETE ON misreads
+        BEGIN SELECT RAISE(ABORT, 'misreads are append-only'); END;
+    CREATE TRIGGER misreads_no_replace BEFORE INSERT ON misreads
+        WHEN EXISTS (SELECT 1 FROM misreads WHERE id = NEW.id)
+        BEGIN SELECT RAISE(ABORT, 'misreads are append-only'); END;
+    """,
 ]
+MISREAD_COLUMNS = ["id", "claim_id", "quote_hash", "quote", "decided_by", "decided_at", "reason"]
+
+
+def quote_hash(quote: str) -> str:
+    """What a misread is tied to: the claim's quote as it was when the steward marked it."""
+    return hashlib.sha256(" ".join(str(quote).split()).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -359,7 +387,35 @@ class DecisionStore:
         """All decisions as a DataFrame with `DECISION_COLUMNS` (what resolve.py reads)."""
         return decisions_frame(self.history())
 
+    def misreads(self) -> pd.DataFrame:
+        """Every claim a steward marked as misread, oldest first (`MISREAD_COLUMNS`)."""
+        if not self.path.exists():
+            return pd.DataFrame(columns=MISREAD_COLUMNS)
+        with _store_faults(self.path), _closing(self._connect(write=False)) as conn:
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'misreads'").fetchone() is None:
+                return pd.DataFrame(columns=MISREAD_COLUMNS)   # a store from before misreads existed
+            rows = conn.execute(f"SELECT {', '.join(MISREAD_COLUMNS)} FROM misreads ORDER BY id").fetchall()
+        return pd.DataFrame([tuple(r) for r in rows], columns=MISREAD_COLUMNS)
+
     # -- writes ------------------------------------------------------------------
+
+    def record_misread(self, claim_id: str, quote: str, by: str, reason: str, at: str | None = None) -> int:
+        """Append a misread; returns its id. The same claim, quote, steward and time twice is refused."""
+        if not by.strip() or not reason.strip():
+            raise UserError(f"cannot mark {claim_id} as misread: --by and --reason must not be empty")
+        with _store_faults(self.path), _closing(self._connect(write=True)) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            with _rollback_on_error(conn):
+                done = conn.execute("SELECT id FROM misreads WHERE claim_id = ? AND quote_hash = ?",
+                                    (claim_id, quote_hash(quote))).fetchone()
+                if done is not None:
+                    conn.execute("ROLLBACK")
+                    raise UserError(f"{claim_id} is already marked as misread (#{done[0]}) for this quote")
+                cur = conn.execute(
+                    "INSERT INTO misreads (claim_id, quote_hash, quote, decided_by, decided_at, reason) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", (claim_id, quote_hash(quote), quote, by, at or utc_now(), reason))
+                conn.execute("COMMIT")
+        return int(cur.lastrowid or 0)
 
     def record(self, new: NewDecision, *, seen: int | None) -> Recorded:
         """Append `new`; `seen` is the latest decision id the steward saw for its conflict."""
@@ -565,14 +621,18 @@ _CONFLICT_ID = re.compile(r"^k-[0-9a-f]{12}$")
 _CLAIM_ID = re.compile(r"^c-[0-9a-f]{12}$")
 
 
-def export_yaml(decisions: Iterable[Decision]) -> str:
-    """Decisions as YAML with a fixed key order and oldest first, so diffs stay small."""
+def export_yaml(decisions: Iterable[Decision], misreads: pd.DataFrame | None = None) -> str:
+    """Decisions as YAML with a fixed key order and oldest first, so diffs stay small; then the claims
+    marked as misread, each with its quote (a ready test case for the extraction)."""
     entries = []
     for decision in sorted(decisions, key=lambda d: d.id):
         entry = asdict(decision)
         entries.append({column: entry[column] for column in DECISION_COLUMNS})
-    body = yaml.safe_dump({"format": EXPORT_FORMAT, "decisions": entries},
-                          sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    document: dict[str, Any] = {"format": EXPORT_FORMAT, "decisions": entries}
+    if misreads is not None and len(misreads):
+        document["misreads"] = [{key: str(row[key]) for key in MISREAD_EXPORT_KEYS}
+                                for _, row in misreads.sort_values("id").iterrows()]
+    body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
     return _EXPORT_HEADER + body
 
 
@@ -610,6 +670,24 @@ def _syntax_error(error: yaml.YAMLError, file: str | Path) -> UserError:
     return UserError(f"not valid YAML ({getattr(error, 'problem', None) or error}); nothing was imported", file=file,
                      line=mark.line + 1 if mark else None,
                      hint="fix the syntax, or re-create the file with `reconcile decisions export`")
+
+
+MISREAD_EXPORT_KEYS = ("claim_id", "quote", "decided_by", "decided_at", "reason")
+
+
+def misreads_in_file(path: Path) -> list[dict[str, str]]:
+    """The `misreads:` entries of an export file, checked; [] when it has none."""
+    data = safe_yaml.construct(safe_yaml.compose_file(path, max_bytes=IMPORT_MAX_BYTES, hint_too_large=_SPLIT_HINT))
+    entries = data.get("misreads", []) if isinstance(data, dict) else []
+    if not isinstance(entries, list):
+        raise UserError("`misreads:` must be a list", file=path, hint="as written by `reconcile decisions export`")
+    for n, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) and entry[k].strip()
+                                                  for k in MISREAD_EXPORT_KEYS) \
+                or not _CLAIM_ID.match(entry["claim_id"]):
+            raise UserError(f"misread entry {n} needs {', '.join(MISREAD_EXPORT_KEYS)} as text and a claim id "
+                            "like c-0123456789ab; nothing was imported", file=path)
+    return entries
 
 
 def _decisions_from_root(root: Any, file: str | Path) -> list[NewDecision]:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from pandera.typing.pandas import DataFrame
 
-from .decisions import chronological
+from .decisions import chronological, quote_hash
 from .figures import format_interval, format_value
 from .figures import present as _present
 from .schemas import (ConflictsSchema, DetectClaimsSchema, DocumentsSchema, ResolvedClaimsSchema,
@@ -670,3 +670,11 @@ def _none_if_na(value: Any) -> Any:
     return value if _present(value) else None
 
 
+def without_misreads(claims: pd.DataFrame, misreads: pd.DataFrame) -> pd.DataFrame:
+    """The claims a steward has not marked as misread. A mark holds while the claim's quote is unchanged: a
+    re-worded source is read afresh."""
+    if misreads.empty or claims.empty:
+        return claims
+    marked = set(zip(misreads["claim_id"], misreads["quote_hash"]))
+    hit = [(cid, quote_hash(q)) in marked for cid, q in zip(claims["claim_id"], claims["quote"])]
+    return claims[~pd.Series(hit, index=claims.index)]
