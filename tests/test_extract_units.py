@@ -16,7 +16,7 @@ from reconcile.errors import UserError
 from reconcile.extract import FigureSite, extract_document
 from reconcile.extract.emit import figure, scaled, word_multiples
 from reconcile.extract.model import Context, Extraction, Reading
-from reconcile.extract.periods import estimate_marks, find_quantities, granularity, not_ranges, find_periods
+from reconcile.extract.periods import estimate_marks, find_periods, find_quantities, granularity, not_ranges
 from reconcile.extract.tables import table_scale, table_shape
 from reconcile.parse import Block
 from reconcile.vocab import BUNDLED_CUES, load_vocabulary

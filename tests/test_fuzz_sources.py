@@ -253,7 +253,7 @@ _VOCAB_TOKENS = st.sampled_from([
 def test_vocabulary_loader_raises_only_user_errors(texts):
     names = ("entities.yaml", "metrics.yaml", "events.yaml", "units.yaml")
     with tempfile.TemporaryDirectory() as folder:
-        for name, text in zip(names, texts):
+        for name, text in zip(names, texts, strict=False):
             (Path(folder) / name).write_text(text, encoding="utf-8")
         try:
             load_vocabulary(Path(folder))

@@ -69,7 +69,7 @@ def test_planted_conflict_status(runs, folder, kind, entry):
         assert len(same) == len(hits) == 1, (
             f"{entry['id']} is '{status}' in {folder}/truth.yaml: expected one {kind} conflict for "
             f"{entry['entity']}/{entry['metric']} ({entry.get('period', 'any period')}, {entry.get('rule', 'any rule')}),"
-            f" got {list(zip(same['period'], same['rule']))}")
+            f" got {list(zip(same['period'], same['rule'], strict=False))}")
     elif status == "missed":
         assert hits.empty, f"{entry['id']} is now found: set its status in {folder}/truth.yaml"
     elif status == "found_wrong_kind":

@@ -139,7 +139,7 @@ def check_decisions_db(db: Path, committed: set[str]) -> int:
         conn.close()
     recorded = {by for _, by, _ in rows}
     assert committed <= recorded, sorted(committed - recorded)[:5]  # nothing a writer saw committed is lost
-    for (prev_id, _, _), (_, _, supersedes) in zip(rows, rows[1:]):
+    for (prev_id, _, _), (_, _, supersedes) in zip(rows, rows[1:], strict=False):
         assert supersedes == prev_id  # one linear chain: no half-written or interleaved decision
     return len(rows)
 

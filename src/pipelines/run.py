@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import dagster as dg
 
@@ -16,7 +16,6 @@ from reconcile.vocab import load_vocabulary
 
 from .definitions import build_definitions
 from .resources import ReconcileSettings
-
 
 # The CLI shows its own progress and warning lines; Dagster's event log stays in the instance.
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}   # a failure is raised, not logged

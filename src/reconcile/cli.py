@@ -23,7 +23,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 import pandas as pd
 import typer
@@ -34,18 +34,29 @@ from typer.core import TyperGroup
 
 from .config import Settings
 from .decisions import (
-    DecisionStore, NewDecision, Recorded, chronological, decisions_frame, export_yaml, figure_problems, load_import,
-    magnitude_gap, stated_numbers,
+    DecisionStore,
+    NewDecision,
+    Recorded,
+    chronological,
+    decisions_frame,
+    export_yaml,
+    figure_problems,
+    load_import,
+    magnitude_gap,
+    stated_numbers,
 )
 from .errors import UserError
 from .figures import present as _present
 from .outputs import atomic_write_text, pin_output_set, read_csv_safe
 from .report import sort_conflicts
 from .resolve import (
-    apply_decisions, claims_of, format_interval, format_value, orphaned_decisions,
+    apply_decisions,
+    claims_of,
+    format_interval,
+    format_value,
+    orphaned_decisions,
 )
-from .schemas import (CONFLICT_KINDS, CONFLICT_STATUSES, ClaimsSchema, ConflictsSchema, DocumentsSchema,
-                      steward_columns)
+from .schemas import CONFLICT_KINDS, CONFLICT_STATUSES, ClaimsSchema, ConflictsSchema, DocumentsSchema, steward_columns
 
 # typer offers a Literal's values as the option's choices.
 StatusChoice = Literal[CONFLICT_STATUSES]  # type: ignore[valid-type]
@@ -174,7 +185,7 @@ def run(
     sources: Path = typer.Option(Path("sources"), "--sources", metavar="DIR", envvar="RECONCILE_SOURCES",
                                  help="Folder of documents, with its sources.yaml registry (env RECONCILE_SOURCES)."),
     out: Path = OutOption,
-    fail_on: Optional[Literal["error", "warning"]] = typer.Option(None, "--fail-on",
+    fail_on: Literal["error", "warning"] | None = typer.Option(None, "--fail-on",
                                           help="Exit 1 when an open conflict has this severity (or worse)."),
 ) -> None:
     """Run the pipeline: documents → claims → conflicts → report and golden record.
@@ -215,7 +226,7 @@ def _progress_line(console: Console, line: str) -> None:
 
 def _pipeline_runner() -> Any:
     try:
-        from pipelines.run import run_pipeline   # imported lazily: Dagster is slow to import
+        from pipelines.run import run_pipeline  # imported lazily: Dagster is slow to import
     except ModuleNotFoundError as error:
         if error.name not in ("pipelines", "pipelines.run"):
             raise
@@ -249,12 +260,12 @@ def _blocking_conflicts(by_severity: dict[str, int], fail_on: str | None) -> int
 
 @app.command("conflicts")
 def list_conflicts(
-    status: Optional[StatusChoice] = typer.Option(
+    status: StatusChoice | None = typer.Option(
         None, "--status", help="Only conflicts with this status (open includes stale: both are the queue)."),
     show_all: bool = typer.Option(False, "--all", help="Every conflict, decided ones too."),
-    kind: Optional[KindChoice] = typer.Option(
+    kind: KindChoice | None = typer.Option(
         None, "--kind", help="Only conflicts of this kind."),
-    entity: Optional[str] = typer.Option(None, "--entity", metavar="E", help="Only conflicts about this entity."),
+    entity: str | None = typer.Option(None, "--entity", metavar="E", help="Only conflicts about this entity."),
     out: Path = OutOption,
 ) -> None:
     """List the queue: the last run's open and stale conflicts, with their suggestion.
@@ -445,9 +456,9 @@ def _suggestion_line(conflict: pd.Series) -> str:
 @app.command()
 def approve(
     conflict_id: str = typer.Argument(..., metavar="CONFLICT_ID", help="The conflict to decide."),
-    value: Optional[str] = typer.Option(None, "--value", metavar="V",
+    value: str | None = typer.Option(None, "--value", metavar="V",
                                         help="The right figure, written as in the documents: 730B, $730 billion, ~$730B, 730000000000."),
-    claim: Optional[str] = typer.Option(None, "--claim", metavar="CLAIM_ID", help="The claim that is right."),
+    claim: str | None = typer.Option(None, "--claim", metavar="CLAIM_ID", help="The claim that is right."),
     by: str = ByOption,
     reason: str = ReasonOption,
     out: Path = OutOption,
@@ -693,7 +704,7 @@ def _report_recorded(recorded: Recorded, out_dir: Path) -> None:
 
 @app.command()
 def history(
-    conflict_id: Optional[str] = typer.Argument(None, metavar="[CONFLICT_ID]",
+    conflict_id: str | None = typer.Argument(None, metavar="[CONFLICT_ID]",
                                                 help="Only this conflict's decisions."),
     out: Path = OutOption,
 ) -> None:
@@ -729,7 +740,7 @@ def _conflicts_if_present(out: Path) -> pd.DataFrame | None:
 
 
 def _history_table(decided: pd.DataFrame, conflicts: pd.DataFrame | None, title: str) -> Table:
-    fingerprints = dict(zip(conflicts["conflict_id"], conflicts["fingerprint"])) if conflicts is not None else {}
+    fingerprints = dict(zip(conflicts["conflict_id"], conflicts["fingerprint"], strict=False)) if conflicts is not None else {}
     table = Table(title=title)
     for header in ("#", "Conflict"):
         table.add_column(header, no_wrap=True)

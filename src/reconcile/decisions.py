@@ -34,11 +34,12 @@ import math
 import os
 import re
 import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import pandas as pd
 import yaml
@@ -218,7 +219,7 @@ class Recorded:
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _parse_utc(text: str) -> datetime | None:
@@ -253,7 +254,7 @@ class DecisionStore:
         self.path = Path(path)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> "DecisionStore":
+    def from_settings(cls, settings: Settings | None = None) -> DecisionStore:
         settings = settings or Settings.from_env()
         return cls(sqlite_path(settings.db_url))
 
@@ -505,7 +506,7 @@ def _latest_in(conn: sqlite3.Connection, conflict_id: str, before: NewDecision |
     return max(decisions, key=_time_order) if decisions else None
 
 
-_NO_TIME = datetime.min.replace(tzinfo=timezone.utc)
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
 
 
 def _time_order(decision: Decision) -> tuple[datetime, int]:
@@ -515,7 +516,7 @@ def _time_order(decision: Decision) -> tuple[datetime, int]:
 def chronological(decisions: pd.DataFrame) -> pd.DataFrame:
     """Decisions (a `decisions_frame`) oldest first by their own time, the id breaking ties."""
     # Python datetimes, not pandas': a timestamp past 2262 is valid here and must still sort.
-    keys = [(_parse_utc(str(when)) or _NO_TIME, int(id_)) for when, id_ in zip(decisions["decided_at"], decisions["id"])]
+    keys = [(_parse_utc(str(when)) or _NO_TIME, int(id_)) for when, id_ in zip(decisions["decided_at"], decisions["id"], strict=False)]
     order = sorted(range(len(keys)), key=keys.__getitem__)
     return decisions.iloc[order]
 
@@ -622,7 +623,7 @@ def _decisions_from_root(root: Any, file: str | Path) -> list[NewDecision]:
         raise UserError(f"{len(entries):,} decisions, over the limit of {IMPORT_MAX_ENTRIES:,}", file=file,
                         hint=_SPLIT_HINT)
     decisions, problems = [], []
-    for entry, node in zip(entries, entry_nodes):
+    for entry, node in zip(entries, entry_nodes, strict=False):
         new, entry_problems = _decision_from_entry(entry, node)
         problems.extend(entry_problems)
         if new is not None:
@@ -743,7 +744,7 @@ def _value_lines(node: Any, values: Any) -> dict[str, int]:
     if not isinstance(values, dict):
         return {}
     value_node = next((v for k, v in node.value if k.value == "values"), None)
-    for (key_node, _), (key, value) in zip(getattr(value_node, "value", []), values.items()):
+    for (key_node, _), (key, value) in zip(getattr(value_node, "value", []), values.items(), strict=False):
         if not _value_ok(key, value):
             return {"values": key_node.start_mark.line + 1}
     return {}

@@ -177,7 +177,7 @@ class _Lookups:
                                        & rows["relation"].isna() & rows["metric"].notna()).to_numpy())
             self._annual = {}
             sub = rows.iloc[eligible]
-            for pos, key in zip(eligible, zip(sub["source_id"], sub["quote"], sub["metric"])):
+            for pos, key in zip(eligible, zip(sub["source_id"], sub["quote"], sub["metric"], strict=False), strict=False):
                 self._annual.setdefault(key, pos)
         metric = r["metric"]
         if metric is None or (isinstance(metric, float) and math.isnan(metric)):
@@ -410,13 +410,13 @@ def _blank_rows(df: pd.DataFrame) -> set[int]:
 
 
 def _conflict_id(kind: str, key: str) -> str:
-    return "k-" + hashlib.sha1(f"{kind}\x1f{key}".encode("utf-8")).hexdigest()[:12]
+    return "k-" + hashlib.sha1(f"{kind}\x1f{key}".encode()).hexdigest()[:12]
 
 
 def fingerprint(group: pd.DataFrame) -> str:
     """Hash of the evidence a decision is made on: claim ids, their values and quotes."""
     parts = sorted(f"{cid}|{low}|{high}|{quote}" for cid, low, high, quote in
-                   zip(group["claim_id"], group["value_low"], group["value_high"], group["quote"]))
+                   zip(group["claim_id"], group["value_low"], group["value_high"], group["quote"], strict=False))
     return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]
 
 

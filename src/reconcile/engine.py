@@ -20,10 +20,10 @@ import hashlib
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 from pandera.typing.pandas import DataFrame
@@ -172,8 +172,8 @@ def extract_claims(docs: list[SourceDoc], vocab: Vocabulary, cache: ClaimCache |
     readable = [d for d in docs if d.status == "ok"]
     keys = [cache.key(doc, vocab) for doc in readable]
     hits = [cache.get(key) for key in keys]
-    fresh = _extracted([d for d, h in zip(readable, hits) if h is None], vocab, workers)
-    for n, (doc, key, hit) in enumerate(zip(readable, keys, hits), 1):
+    fresh = _extracted([d for d, h in zip(readable, hits, strict=False) if h is None], vocab, workers)
+    for n, (doc, key, hit) in enumerate(zip(readable, keys, hits, strict=False), 1):
         if hit is None:
             hit = next(fresh)
             if not _failed(hit):  # a failure is not cached: the next run, or a fixed engine, tries again

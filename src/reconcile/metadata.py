@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import urlparse
 
 HEAD_CHARS = 16_000   # metadata sits at the top; never scan a multi-megabyte filing for it

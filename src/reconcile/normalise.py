@@ -14,10 +14,9 @@ import re
 from dataclasses import replace
 
 import pandas as pd
-
-from .extract import Mention
 from pandera.typing.pandas import DataFrame
 
+from .extract import Mention
 from .quantities import Period, date_code
 from .quantities.periods import none_off_calendar
 from .schemas import DetectClaimsSchema, columns_of

@@ -42,7 +42,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -168,7 +168,7 @@ def generations_dir(out_dir: Path) -> Path:
 
 
 def _new_generation_name() -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     return f"{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
@@ -210,7 +210,7 @@ def pin_output_set(out_dir: Path) -> Path:
 
 def _fsync_tree(root: Path) -> None:
     """fsync every file, then every directory bottom-up, so the rename publishes durable data."""
-    for dirpath, dirnames, filenames in os.walk(root, topdown=False):
+    for dirpath, _dirnames, filenames in os.walk(root, topdown=False):
         for name in filenames:
             path = Path(dirpath) / name
             if path.is_symlink():
@@ -411,7 +411,7 @@ class RunLock:
         self.took_over_from: dict[str, str] | None = None
         self._fh: io.TextIOWrapper | None = None
 
-    def acquire(self) -> "RunLock":
+    def acquire(self) -> RunLock:
         if self._fh is not None:
             raise RuntimeError(f"{self.path} is already held by this RunLock")
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -438,7 +438,7 @@ class RunLock:
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid={os.getpid()}\nhost={socket.gethostname()}\n"
-                 f"started={datetime.now(timezone.utc).isoformat(timespec='seconds')}\n")
+                 f"started={datetime.now(UTC).isoformat(timespec='seconds')}\n")
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -470,7 +470,7 @@ class RunLock:
     def held(self) -> bool:
         return self._fh is not None
 
-    def __enter__(self) -> "RunLock":
+    def __enter__(self) -> RunLock:
         return self.acquire()
 
     def __exit__(self, *exc) -> None:

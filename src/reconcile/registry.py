@@ -310,7 +310,7 @@ def _unregistered(file: Path, root: Path, taken: set[str]) -> SourceDoc:
     while source_id in taken:
         source_id, n = f"{stem}-{n}", n + 1
     try:
-        published = dt.datetime.fromtimestamp(file.lstat().st_mtime, tz=dt.timezone.utc).date()
+        published = dt.datetime.fromtimestamp(file.lstat().st_mtime, tz=dt.UTC).date()
     except (ValueError, OverflowError, OSError):
         published = dt.date.today()
     if not plausible_published(published):

@@ -27,9 +27,10 @@ import html
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 import pandas as pd
 
@@ -78,7 +79,7 @@ def _when(value: Any) -> str:
             return text
     if stamp.tzinfo is None:
         return stamp.strftime("%Y-%m-%d %H:%M:%S")
-    return stamp.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return stamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 _QUALIFIER_SIGNS = {"approx": "~", "approx_range": "~", "at_least": "≥ ", "at_most": "≤ "}
@@ -299,14 +300,14 @@ class _GoldenIndex:
                 index.setdefault(key, []).append(pos)
 
     @classmethod
-    def of_frame(cls, resolved: pd.DataFrame | None) -> "_GoldenIndex":
+    def of_frame(cls, resolved: pd.DataFrame | None) -> _GoldenIndex:
         if resolved is None or len(resolved) == 0:
             return cls({}, 0, False)
         wanted = [c for c in cls._FIELDS if c in resolved.columns]
         return cls({c: resolved[c].tolist() for c in wanted}, len(resolved), "conflict_ids" in resolved.columns)
 
     @classmethod
-    def of_records(cls, rows: list[dict]) -> "_GoldenIndex":
+    def of_records(cls, rows: list[dict]) -> _GoldenIndex:
         index = cls({c: [r.get(c) for r in rows] for c in cls._FIELDS}, 0, False)
         for pos, r in enumerate(rows):
             if "conflict_ids" in r and _present(r.get("conflict_ids")):
@@ -348,7 +349,7 @@ class _GoldenIndex:
         mine = set(claim_ids)
 
         def weight(pos: int) -> tuple:
-            same = sum(a == b for a, b in zip(subject, self._key(pos)))
+            same = sum(a == b for a, b in zip(subject, self._key(pos), strict=False))
             shared = len(mine & set(_text(self._get("claim_ids", pos)).split(";")))
             return (-same, -shared, self._subject(pos), self._show(pos))
 
@@ -386,10 +387,10 @@ def _conflict_views(conflicts: list[dict], claims: dict[str, dict], documents: d
     ordered, taken = sorted(conflicts, key=conflict_sort_key), set()
     own_anchor = [_anchor(_text(row.get("conflict_id")), taken) for row in ordered]
     anchors: dict[str, str] = {}
-    for row, anchor in zip(ordered, own_anchor):
+    for row, anchor in zip(ordered, own_anchor, strict=False):
         anchors.setdefault(_text(row.get("conflict_id")), anchor)
     views = []
-    for row, anchor in zip(ordered, own_anchor):
+    for row, anchor in zip(ordered, own_anchor, strict=False):
         conflict_id = _text(row.get("conflict_id"))
         claim_ids = [c.strip() for c in _text(row.get("claim_ids")).split(";") if c.strip()]
         unit = _conflict_unit([claims[c] for c in claim_ids if c in claims])
@@ -521,7 +522,7 @@ def _plural(n: int, word: str) -> str:
 
 def _headline(report: Report) -> list[str]:
     """The run summary as short phrases, shared by both formats."""
-    severities = ", ".join(f"{n} {sev}" for sev, n in zip(SEVERITIES, report.severity_totals))
+    severities = ", ".join(f"{n} {sev}" for sev, n in zip(SEVERITIES, report.severity_totals, strict=False))
     return [
         f"{_plural(len(report.sources), 'source')} read",
         f"{len(report.rejected)} rejected",
@@ -790,7 +791,7 @@ def _sev_class(severity: str) -> str:
 def _html_header(report: Report) -> str:
     tiles = [(len(report.sources), "sources read"), (len(report.rejected), "rejected"),
              (report.n_claims, "claims"), (len(report.conflicts), "conflicts"),
-             *[(n, f"open {sev}") for sev, n in zip(SEVERITIES, report.open_severity_totals)],
+             *[(n, f"open {sev}") for sev, n in zip(SEVERITIES, report.open_severity_totals, strict=False)],
              (len(report.unparsed), "unparsed figures")]
     stamp = f'<p class="muted">Generated {esc(report.generated_at)}</p>' if report.generated_at else ""
     tiles_html = "".join(f'<div class="tile {_sev_class(label.split()[-1]) if label.split()[-1] in SEVERITIES else ""}">'

@@ -17,19 +17,18 @@ Pure pandas, no Dagster. Three entry points:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from pandera.typing.pandas import DataFrame
 
 from .decisions import chronological
 from .figures import format_interval, format_value
 from .figures import present as _present
-from .schemas import (ConflictsSchema, DetectClaimsSchema, DocumentsSchema, ResolvedClaimsSchema,
-                      columns_of)
+from .schemas import ConflictsSchema, DetectClaimsSchema, DocumentsSchema, ResolvedClaimsSchema, columns_of
 
 # Columns `apply_decisions` adds, describing the conflict's latest decision.
 # For a stale conflict they still show the earlier decision, beside the open status.
@@ -91,8 +90,8 @@ def apply_decisions(conflicts: DataFrame[ConflictsSchema], decisions: pd.DataFra
         claims, documents = _indexed(claims, "claim_id"), _indexed(documents, "source_id")
     suggestions = [suggest(row, claims, documents) if claims is not None else None
                    for _, row in out.iterrows()]
-    for column, values in zip(SUGGESTION_COLUMNS, zip(*[_suggestion_cells(s) for s in suggestions])
-                              if suggestions else [[]] * len(SUGGESTION_COLUMNS)):
+    for column, values in zip(SUGGESTION_COLUMNS, zip(*[_suggestion_cells(s) for s in suggestions], strict=False)
+                              if suggestions else [[]] * len(SUGGESTION_COLUMNS), strict=False):
         out[column] = list(values)
     for column in ("decided_value", "decided_low", "decided_high",
                    "suggestion_value", "suggestion_low", "suggestion_high"):
@@ -371,7 +370,7 @@ def golden_record(claims: DataFrame[DetectClaimsSchema], conflicts: DataFrame[Co
     for key, group in usable.groupby(GOLDEN_KEY, dropna=False, sort=True):
         touching = _touching(group, by_claim)
         row = _golden_row(group, touching, claims, documents)
-        row.update({column: _none_if_na(part) for column, part in zip(GOLDEN_KEY, key)})
+        row.update({column: _none_if_na(part) for column, part in zip(GOLDEN_KEY, key, strict=False)})
         row["conflict_ids"] = ";".join(c["conflict_id"] for c in touching) or None
         rows.append(row)
     frame = pd.DataFrame(rows, columns=columns)

@@ -10,10 +10,18 @@ from ..quantities import Period, Quantity, Unparsed
 from ..vocab import Cues
 from .lexicon import WORD_MULTIPLE_VALUES
 from .model import FigureSite, Reading
-from .periods import (base_period, find_periods, find_quantities, granularity_before, granularity_of_figure,
-                      is_bare_small, is_relation_base, level_before, outside_periods)
-from .words import gap, group_members, metrics_beside_entities, nearest, prepositional, target_scope, \
-    trailing_qualifier
+from .periods import (
+    base_period,
+    find_periods,
+    find_quantities,
+    granularity_before,
+    granularity_of_figure,
+    is_bare_small,
+    is_relation_base,
+    level_before,
+    outside_periods,
+)
+from .words import gap, group_members, metrics_beside_entities, nearest, prepositional, target_scope, trailing_qualifier
 
 
 def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:

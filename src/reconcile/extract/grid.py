@@ -76,7 +76,7 @@ def read_grid(cues: Cues, rows: list[list[str]], published: dt.date, fye: int) -
         if columns is None:
             return None  # the first row under the banners is no header of periods: not a comparative table
         values = value_cells(row)
-        out.append(GridRow(row[0], tuple(zip([v for _, v in values], align(values, columns))),
+        out.append(GridRow(row[0], tuple(zip([v for _, v in values], align(values, columns), strict=False)),
                            " | ".join(c for c in row if c), non_gaap, caption))
     if not out or not any(c.period or c.change for row in out for _, c in row.values if c):
         return None
@@ -115,7 +115,7 @@ def _is_header_row(cues: Cues, row: list[str], published: dt.date, fye: int) -> 
     """A row of period and change headers (its first cell may be a scale note or a 'Three Months Ended')."""
     cells = [c for c in row[1:] if c]
     kinds = [header_cell(cues, c, published, fye) for c in cells]
-    if not cells or any(k is None and _has_figure(c) for k, c in zip(kinds, cells)):
+    if not cells or any(k is None and _has_figure(c) for k, c in zip(kinds, cells, strict=False)):
         return False
     return any(kinds)
 
@@ -145,7 +145,7 @@ def header_columns(cues: Cues, header_rows: list[list[str]], published: dt.date,
     label = header_rows[-1][0]
     if label and cues.months_ended.search(label):
         prefixes = [f"{p} {label}".strip() for p in prefixes]
-    texts = [f"{p} {c}".strip() for p, c in zip(prefixes, bottom)]
+    texts = [f"{p} {c}".strip() for p, c in zip(prefixes, bottom, strict=False)]
     columns = [_column(cues, t, published, fye) for t in texts]
     return _with_change_bases(columns)
 

@@ -18,7 +18,7 @@ SCOPE_STOP = {"is", "was", "were", "are", "be", "been", "its", "his", "her", "th
               "posted", "with", "said", "says", "while", "that", "which", "who", "has", "have", "had", "will", "would",
               "expects", "expected", "sees", "saw", "total", "quarterly", "annual", "monthly", "fiscal", "company",
               "firm", "group", "strong", "higher", "lower", "first", "second", "third", "fourth", "full", "net",
-              "gross", "adjusted", "organic", "reported", "this", "that", "these", "those", "about", "around",
+              "gross", "adjusted", "organic", "this", "these", "those", "about", "around",
               "annualized", "annualised", "running", "revenue", "revenues", "sales"}
 # Label words that qualify a figure without changing what it measures.
 NEUTRAL_WORDS = {"combined", "total", "estimated", "estimate", "projected", "guidance", "actual", "current",

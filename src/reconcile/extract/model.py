@@ -8,7 +8,6 @@ from ..quantities import Period, Quantity, Unparsed
 from ..vocab import Cues, Match, Vocabulary
 
 
-
 @dataclass
 class Mention:
     """One figure as found, before normalisation into a claim."""

@@ -7,8 +7,12 @@ import re
 from functools import lru_cache
 
 from ..calendars import FiscalCalendar
-from ..quantities import Period, Quantity, Unparsed
-from ..quantities import find_periods  # stated and relative periods ('last October'), memoised
+from ..quantities import (
+    Period,
+    Quantity,
+    Unparsed,
+    find_periods,  # stated and relative periods ('last October'), memoised
+)
 from ..quantities import find_quantities as _find_quantities
 from ..vocab import Cues
 from .lexicon import RANGE_JOIN

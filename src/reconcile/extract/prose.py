@@ -11,10 +11,28 @@ from .emit import figure, word_multiples
 from .events import clause_events
 from .lexicon import ANAPHORA_KINDS, LEAD_DATE, NEUTRAL_WORDS, SCOPE_STOP, SENTENCE_SPLIT
 from .model import Context, FigureSite, Reading, Sentence
-from .periods import find_periods, find_quantities, is_bare_small, is_relation_base, level_before, levels_in, \
-    outside_periods, owned_by_other
-from .words import clause_of, clause_spans, enumerations, metrics_beside_entities, nearest, not_a_subject, \
-    prepositional, target_scope, top_company, unknown_name
+from .periods import (
+    find_periods,
+    find_quantities,
+    is_bare_small,
+    is_relation_base,
+    level_before,
+    levels_in,
+    outside_periods,
+    owned_by_other,
+)
+from .words import (
+    clause_of,
+    clause_spans,
+    enumerations,
+    metrics_beside_entities,
+    nearest,
+    not_a_subject,
+    prepositional,
+    target_scope,
+    top_company,
+    unknown_name,
+)
 
 
 @dataclass
@@ -354,7 +372,7 @@ def _share_parallel_metrics(cues: Cues, sentence: str, levels: list[Quantity], c
                             entities: list[Match] = ()) -> None:
     """'$39.5 billion in the fourth quarter and $125 billion for the full year': one metric word, two figures."""
     ordered = sorted(levels, key=lambda q: q.start)
-    for prev, q in zip(ordered, ordered[1:]):
+    for prev, q in zip(ordered, ordered[1:], strict=False):
         if q.start in chosen or prev.start not in chosen or prev.unit != q.unit:
             continue
         if any(prev.end <= e.start < q.start for e in entities):
@@ -367,7 +385,7 @@ def _share_parallel_changes(cues: Cues, sentence: str, quantities: list[Quantity
                             metrics: list[Match], entities: list[Match]) -> None:
     """'revenue of $44B, up 12% from Q4 and up 69% from a year ago': the second change is of the same metric."""
     rates = sorted((q for q in quantities if q.unit in ("percent", "pp")), key=lambda q: q.start)
-    for prev, q in zip(rates, rates[1:]):
+    for prev, q in zip(rates, rates[1:], strict=False):
         if q.start in chosen or prev.start not in chosen or prev.unit != q.unit:
             continue
         if any(prev.end <= w.start < q.start for w in list(metrics) + list(entities)):

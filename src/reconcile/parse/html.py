@@ -181,7 +181,7 @@ def _table_rows(rows) -> list[list[str]]:
             nonlocal col
             while col in pending:
                 t, left = pending[col]
-                row.append(t)
+                row.append(t)  # noqa: B023 (called only within the iteration that defines it)
                 if left <= 1:
                     del pending[col]
                 else:

@@ -64,8 +64,8 @@ class _TagStripper(HTMLParser):
         if rawdata is not self._scanned:
             self._scanned = rawdata
             last = None
-            for last in _COMMENT_CLOSE.finditer(rawdata):
-                pass
+            for match in _COMMENT_CLOSE.finditer(rawdata):
+                last = match
             self._last_close = last.start() if last else -1
             self._last_gt = rawdata.rfind(">")
         if i + 4 <= self._last_close:

@@ -11,8 +11,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from .cell_lines import cell_per_line_rows
 from .builder import Block, Builder, Paragraph
+from .cell_lines import cell_per_line_rows
 from .hygiene import normalize_text
 from .syntax import DELIM, atx_heading, split_row, tsv_cells, unescape_pipe
 

@@ -12,8 +12,22 @@ import re
 from dataclasses import dataclass
 
 from .lexicon import (
-    APPROX_WORDS, AT_LEAST_WORDS, AT_MOST_WORDS, CAP_OK, CURRENCY, FLOPS_UNITS, MAG_EXP, MONTH_AFTER, PER_ADVERB,
-    PER_NORM, PHYS_UNITS, SIGNED_UNITS, SP, TIME_UNITS, WORD_UNITS, alt,
+    APPROX_WORDS,
+    AT_LEAST_WORDS,
+    AT_MOST_WORDS,
+    CAP_OK,
+    CURRENCY,
+    FLOPS_UNITS,
+    MAG_EXP,
+    MONTH_AFTER,
+    PER_ADVERB,
+    PER_NORM,
+    PHYS_UNITS,
+    SIGNED_UNITS,
+    SP,
+    TIME_UNITS,
+    WORD_UNITS,
+    alt,
 )
 
 INF = math.inf
@@ -514,7 +528,7 @@ def _values(c: _Candidate) -> list[tuple[float, float]]:
         elif mags[1] is None and mags[0] is not None:
             mags[1] = mags[0]
     vals = []
-    for e, mg in zip(c.ends, mags):
+    for e, mg in zip(c.ends, mags, strict=False):
         vs = _num_value(e.raw, e.exp + (mg or 0))
         if vs is None:
             raise _Malformed("number not finite")

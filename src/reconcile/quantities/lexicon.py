@@ -61,10 +61,10 @@ AT_MOST_WORDS = {"up to", "at most", "under", "below", "less than", "fewer than"
 CAP_OK = {
     "The", "A", "An", "And", "But", "Or", "Nor", "Of", "In", "On", "At", "By", "For", "With", "From", "To",
     "Than", "Only", "Just", "All", "Some", "These", "Those", "Its", "Their", "Our", "Another", "Each",
-    "Every", "Is", "Are", "Was", "Were", "Has", "Have", "Had", "Were", "Over", "Under", "About", "Around",
+    "Every", "Is", "Are", "Was", "Were", "Has", "Have", "Had", "Over", "Under", "About", "Around",
     "Nearly", "Roughly", "Almost", "Approximately", "Up", "Plus", "Total", "Then", "Now", "So", "Also",
     "Including", "Across", "Among", "Between", "After", "Before", "Since", "Until", "Into", "Per", "Via",
-    "Both", "Nearly", "If", "When", "While", "As", "We", "They", "It", "He", "She", "I", "You",
+    "Both", "If", "When", "While", "As", "We", "They", "It", "He", "She", "I", "You",
 }
 
 # the one month table: full names; the three-letter key and the regex below derive from it

@@ -12,8 +12,18 @@ import re
 from dataclasses import dataclass
 
 from ..calendars import CALENDAR_YEAR, FiscalCalendar, as_calendar
-from .lexicon import (FLOPS_UNITS, MONTH_AFTER, MONTH_NAMES, MONTH_RE, PHYS_UNITS, SP, SPAN_ENDED, SPAN_ENDED_BEFORE, alt,
-                      month_of)
+from .lexicon import (
+    FLOPS_UNITS,
+    MONTH_AFTER,
+    MONTH_NAMES,
+    MONTH_RE,
+    PHYS_UNITS,
+    SP,
+    SPAN_ENDED,
+    SPAN_ENDED_BEFORE,
+    alt,
+    month_of,
+)
 
 
 @dataclass(frozen=True)
