@@ -704,7 +704,7 @@ def _decision_from_entry(entry: Any, node: Any) -> tuple[NewDecision | None, lis
 _TEXT_FIELDS = ("conflict_id", "action", "decided_by", "reason", "fingerprint", "claim_ids", "chosen_claim_id", "unit")
 
 
-def _type_problems(entry: dict) -> list[tuple[str, str]]:
+def _type_problems(entry: dict[str, Any]) -> list[tuple[str, str]]:
     """Fields of the wrong YAML type (a date, !!binary, !!set, a huge number) before anything uses them."""
     found = []
     for key in _TEXT_FIELDS:

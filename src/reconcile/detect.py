@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -154,12 +155,12 @@ class _Lookups:
     """Hash indexes for the relation rule, built on first use: the components a growth or multiple is
     computed from, and the period figure an annualised one comes from (instead of scanning per claim)."""
 
-    def __init__(self, rows: pd.DataFrame, index: dict):
+    def __init__(self, rows: pd.DataFrame, index: dict[str, Any]):
         self.rows, self.index = rows, index
-        self._pick: dict | None = None
-        self._annual: dict | None = None
+        self._pick: dict[str, Any] | None = None
+        self._annual: dict[str, Any] | None = None
 
-    def pick(self, key: tuple, period) -> tuple[float, float, list[str]] | None:
+    def pick(self, key: tuple[Any, ...], period) -> tuple[float, float, list[str]] | None:
         if self._pick is None:
             self._pick = {}
             for (entity, metric, p, gran, unit), group in self.index.items():
@@ -211,7 +212,7 @@ def _overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
-def _check_sum(r: pd.Series, index: dict) -> Finding | None:
+def _check_sum(r: pd.Series, index: dict[str, Any]) -> Finding | None:
     members = [m for m in str(r["members"]).split(";") if m]
     if len(members) < 2 or r["unit"] == "date":
         return None
@@ -231,7 +232,7 @@ def _check_sum(r: pd.Series, index: dict) -> Finding | None:
     return Finding(total_lo, total_hi, support, "sum-of-parts", raw_lo, raw_hi)
 
 
-def _check_relation(r: pd.Series, rows: pd.DataFrame, index: dict, lookups: _Lookups | None = None) -> Finding | None:
+def _check_relation(r: pd.Series, rows: pd.DataFrame, index: dict[str, Any], lookups: _Lookups | None = None) -> Finding | None:
     lookups = lookups or _Lookups(rows, index)
     # A growth rate is named for itself ('revenue_growth_yoy'); its parts are figures of the base metric.
     key = (r["entity"], _about(r))
@@ -269,7 +270,7 @@ def _digit(r: pd.Series) -> float:
     return 0.1 if "." in text else 1.0
 
 
-def _pick(index: dict, key: tuple, period: str) -> tuple[float, float, list[str]] | None:
+def _pick(index: dict[str, Any], key: tuple[Any, ...], period: str) -> tuple[float, float, list[str]] | None:
     """The first component group of `key` for `period` (linear scan; `_Lookups.pick` is the indexed form)."""
     for (entity, metric, p, gran, unit), group in index.items():
         if (entity, metric) == key and p == period and unit in ("USD", "count") and gran not in ("quarterly", "monthly"):
@@ -332,7 +333,7 @@ def detect_conflicts(claims: DataFrame[DetectClaimsSchema],
     narrow = checked[[c for c in _RULE_COLUMNS if c in checked.columns]]
     narrow = narrow.assign(**{ARITHMETIC_HOLDS: [f is None for f in findings]})
     failing = failing_rows_by_check(narrow, full=checked)
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     rows += _value_conflicts(claims, failing.get("value", []), "value")
     rows += _value_conflicts(claims, failing.get("date", []), "date")
     rows += _row_conflicts(claims, failing.get("category", []), "category")
@@ -436,7 +437,7 @@ def _cite_side(part: pd.DataFrame) -> str:
 
 
 def _base_row(kind: str, key: str, group: pd.DataFrame, severity: str, explanation: str, rule: str,
-              entity=None, metric=None, period=None) -> dict:
+              entity=None, metric=None, period=None) -> dict[str, Any]:
     first = group.iloc[0]
     return {
         "conflict_id": _conflict_id(kind, key), "kind": kind, "severity": severity,
@@ -448,7 +449,7 @@ def _base_row(kind: str, key: str, group: pd.DataFrame, severity: str, explanati
     }
 
 
-def _value_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[dict]:
+def _value_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[dict[str, Any]]:
     if not idx:
         return []
     sub = claims.loc[idx]
@@ -501,7 +502,7 @@ def _days_gap(parts: list[pd.DataFrame]) -> float:
     return max(gaps) if gaps else 0.0
 
 
-def _row_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[dict]:
+def _row_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[dict[str, Any]]:
     if not idx:
         return []
     sub = claims.loc[idx]
@@ -548,7 +549,7 @@ def _echoes(claims: pd.DataFrame, group: pd.DataFrame) -> pd.DataFrame:
 
 
 def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
-                          findings: list[Finding | None] | None = None) -> list[dict]:
+                          findings: list[Finding | None] | None = None) -> list[dict[str, Any]]:
     if not idx:
         return []
     findings = findings if findings is not None else arithmetic_findings(claims)

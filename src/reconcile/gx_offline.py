@@ -117,7 +117,7 @@ def _fill_index_tables(soup: BeautifulSoup) -> None:
                 _static_table(soup, table, columns, rows)
 
 
-def _static_table(soup: BeautifulSoup, table: Tag, columns: list[dict], rows: list[dict[str, Any]]) -> None:
+def _static_table(soup: BeautifulSoup, table: Tag, columns: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
     table.clear()
     head = soup.new_tag("tr")
     for column in columns:

@@ -12,6 +12,7 @@ import hashlib
 import math
 import re
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 from pandera.typing.pandas import DataFrame
@@ -49,7 +50,7 @@ def claims_frame(mentions: list[Mention], published: dict[str, dt.date],
     return frame
 
 
-def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
+def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, Any]:
     metric_def = vocab.metrics.get(m.metric or "")
     if m.quantity is None:
         return _date_row(m, published, vocab)
@@ -150,7 +151,7 @@ def _span_of_change(m: Mention, vocab: Vocabulary, period: Period | None, base: 
     return None
 
 
-def _provenance(m: Mention, period, metric: str | None) -> dict:
+def _provenance(m: Mention, period, metric: str | None) -> dict[str, Any]:
     """Where the claim's fields were read; a period the text does not give is the publication date, assumed."""
     return {"entity_from": (m.entity_from or "assumed") if m.entity else None,
             "metric_from": (m.metric_from or "assumed") if metric else None,
@@ -158,7 +159,7 @@ def _provenance(m: Mention, period, metric: str | None) -> dict:
             ("assumed" if period is not None else None)}
 
 
-def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
+def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, Any]:
     p = m.period
     low, high = float(date_code(p.start)), float(date_code(p.end))
     row = {
@@ -179,7 +180,7 @@ def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
     return row
 
 
-def _group_key(row: dict, m: Mention, vocab: Vocabulary) -> str | None:
+def _group_key(row: dict[str, Any], m: Mention, vocab: Vocabulary) -> str | None:
     """Claims with the same key state the same thing and must agree."""
     if not row["entity"] or not row["metric"] or row["qualifier"] == "superseded" or not row["period_start"]:
         return None  # an undated growth rate or an unnamed figure has nothing to be compared with
@@ -301,7 +302,7 @@ def _claim_id(m: Mention, text: str, offset: int) -> str:
     return "c-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
-def _dedupe_ids(rows: list[dict]) -> list[dict]:
+def _dedupe_ids(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The same figure read twice from one place (e.g. two readings of a cell) is one claim."""
     seen: set[str] = set()
     out = []

@@ -44,6 +44,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 
@@ -103,7 +104,7 @@ def csv_unsafe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv_safe(df: pd.DataFrame, path: Path | None = None, **to_csv_kwargs) -> str:
+def to_csv_safe(df: pd.DataFrame, path: Path | None = None, **to_csv_kwargs: Any) -> str:
     """CSV text of `csv_safe(df)` (index off by default); written atomically when `path` is given."""
     to_csv_kwargs.setdefault("index", False)
     # RFC 4180 CRLF: with pandas' default "\n" a lone CR inside a cell is left unquoted,
@@ -117,9 +118,10 @@ def to_csv_safe(df: pd.DataFrame, path: Path | None = None, **to_csv_kwargs) -> 
     return text
 
 
-def read_csv_safe(path: Path | str | io.IOBase, **read_csv_kwargs) -> pd.DataFrame:
+def read_csv_safe(path: Path | str | io.IOBase, **read_csv_kwargs: Any) -> pd.DataFrame:
     """`pd.read_csv` that undoes `csv_safe`. Pass `dtype=str, keep_default_na=False` for exact strings."""
-    return csv_unsafe(pd.read_csv(path, **read_csv_kwargs))
+    # a file object is a buffer read_csv accepts; no caller asks for a chunked reader (iterator/chunksize)
+    return csv_unsafe(cast(pd.DataFrame, pd.read_csv(path, **read_csv_kwargs)))  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------- single files
@@ -473,7 +475,7 @@ class RunLock:
     def __enter__(self) -> RunLock:
         return self.acquire()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.release()
 
 

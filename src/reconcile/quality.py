@@ -38,8 +38,8 @@ class ExpectationOutcome:
     severity: str  # 'critical' | 'warning'
     success: bool
     unexpected_count: int
-    unexpected_sample: list = field(default_factory=list)
-    unexpected_rows: list[dict] = field(default_factory=list)  # id columns of the unexpected rows
+    unexpected_sample: list[Any] = field(default_factory=list)
+    unexpected_rows: list[dict[str, Any]] = field(default_factory=list)  # id columns of the unexpected rows
     error: str | None = None  # set when GX could not evaluate the expectation (e.g. a missing column)
 
 
@@ -65,12 +65,12 @@ class SuiteResult:
 
 # --- suite specs (pure JSON, no GX) -------------------------------------------------------------
 
-def load_suite_specs(expectations_dir: Path) -> dict[str, dict]:
+def load_suite_specs(expectations_dir: Path) -> dict[str, dict[str, Any]]:
     """Every `*.json` suite in the folder, keyed by suite name; a malformed file is a UserError."""
     folder = Path(expectations_dir)
     if not folder.is_dir():
         raise UserError(f"expectations folder {folder} does not exist", hint="create it or pass the right path")
-    specs: dict[str, dict] = {}
+    specs: dict[str, dict[str, Any]] = {}
     for path in sorted(folder.glob("*.json")):
         spec = _read_spec(path)
         if spec["name"] in specs:
@@ -80,7 +80,7 @@ def load_suite_specs(expectations_dir: Path) -> dict[str, dict]:
     return specs
 
 
-def _read_spec(path: Path) -> dict:
+def _read_spec(path: Path) -> dict[str, Any]:
     try:
         spec = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -108,17 +108,17 @@ def _check_spec_shape(spec: Any, path: Path) -> None:
             raise UserError(f"a relation needs the keys {', '.join(sorted(RELATION_KEYS))}: {rel!r}", file=path)
 
 
-def suite_table(spec: dict) -> str:
+def suite_table(spec: dict[str, Any]) -> str:
     return (spec.get("meta") or {}).get("table", spec["name"])
 
 
-def expectation_severity(exp: dict) -> str:
+def expectation_severity(exp: dict[str, Any]) -> str:
     return (exp.get("meta") or {}).get("severity", "warning")
 
 
 # --- derived references frame ----------------------------------------------------------------------
 
-def build_references(tables: dict[str, pd.DataFrame], relations: list[dict]) -> pd.DataFrame:
+def build_references(tables: dict[str, pd.DataFrame], relations: list[dict[str, Any]]) -> pd.DataFrame:
     """One row per reference (relation, ref_id, exists, missing_id): lets a single-table suite check
     foreign keys. missing_id repeats ref_id only where it does not resolve, so the unexpected values GX
     reports (and Data Docs show) are the dangling ids, not a bare False."""
@@ -131,7 +131,7 @@ def build_references(tables: dict[str, pd.DataFrame], relations: list[dict]) -> 
     return pd.concat(parts, ignore_index=True)
 
 
-def _relation_rows(tables: dict[str, pd.DataFrame], rel: dict) -> pd.DataFrame:
+def _relation_rows(tables: dict[str, pd.DataFrame], rel: dict[str, Any]) -> pd.DataFrame:
     source, target = tables[rel["from_table"]], tables[rel["to_table"]]
     if rel["from_column"] not in source.columns:
         return pd.DataFrame()  # the table suite itself reports the missing column
@@ -145,7 +145,7 @@ def _relation_rows(tables: dict[str, pd.DataFrame], rel: dict) -> pd.DataFrame:
                          "missing_id": refs.where(~exists).to_numpy(dtype=object)})
 
 
-def frame_for(spec: dict, tables: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+def frame_for(spec: dict[str, Any], tables: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
     """The frame a suite validates, or None when the caller did not pass its table."""
     table = suite_table(spec)
     if table == REFERENCES_TABLE:
@@ -155,7 +155,7 @@ def frame_for(spec: dict, tables: dict[str, pd.DataFrame]) -> pd.DataFrame | Non
     return None if frame is None else _pad_empty(frame, spec)
 
 
-def _pad_empty(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
+def _pad_empty(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
     # A zero-row frame cannot break a row-level expectation, but a column-less one (an upstream stage
     # that found nothing) would make GX raise "column does not exist"; give it the columns.
     if len(frame) or not (missing := [c for c in _suite_columns(spec) if c not in frame.columns]):
@@ -163,7 +163,7 @@ def _pad_empty(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
     return frame.assign(**{c: pd.Series(dtype=object) for c in missing})
 
 
-def _suite_columns(spec: dict) -> list[str]:
+def _suite_columns(spec: dict[str, Any]) -> list[str]:
     cols = list((spec.get("meta") or {}).get("id_columns", []))
     for exp in spec["expectations"]:
         kw = exp["kwargs"]
@@ -197,7 +197,7 @@ def _new_context(gx, docs_dir: Path | None):
     return context
 
 
-def _gx_suite(gx, spec: dict):
+def _gx_suite(gx, spec: dict[str, Any]):
     """Build the suite expectation by expectation, so a bad one names its file instead of being
     dropped with a log line (what `ExpectationSuite(expectations=[...])` does)."""
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
@@ -215,7 +215,7 @@ def _gx_suite(gx, spec: dict):
     return gx.ExpectationSuite(name=spec["name"], expectations=expectations, meta=meta)
 
 
-def _result_format(spec: dict, frame: pd.DataFrame) -> dict:
+def _result_format(spec: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
     ids = [c for c in (spec.get("meta") or {}).get("id_columns", []) if c in frame.columns]
     fmt: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
     if ids:
@@ -223,7 +223,7 @@ def _result_format(spec: dict, frame: pd.DataFrame) -> dict:
     return fmt
 
 
-def _run_suite(gx, context, spec: dict, frame: pd.DataFrame):
+def _run_suite(gx, context, spec: dict[str, Any], frame: pd.DataFrame):
     # One asset + validation definition per suite; ValidationDefinition.run (unlike batch.validate)
     # stores the result in the context, which is what Data Docs render.
     source = context.data_sources.get(DATASOURCE)
@@ -262,7 +262,7 @@ def _build_docs(context, docs_dir: Path) -> Path:
 
 # --- GX result → plain dataclasses ---------------------------------------------------------------
 
-def to_suite_result(spec: dict, result, docs_index: Path | None = None) -> SuiteResult:
+def to_suite_result(spec: dict[str, Any], result, docs_index: Path | None = None) -> SuiteResult:
     outcomes = [_outcome(r) for r in result.results]
     return SuiteResult(suite=spec["name"], table=suite_table(spec), success=bool(result.success),
                        evaluated=len(outcomes), failed=sum(not o.success for o in outcomes),
@@ -294,7 +294,7 @@ def _condition_text(condition: Any) -> str:
     return str(getattr(condition, "pass_through_filter", condition))
 
 
-def _exception_message(info: dict | None) -> str | None:
+def _exception_message(info: dict[str, Any] | None) -> str | None:
     # GX reports either {raised_exception, exception_message} or a dict of those per metric.
     if not info:
         return None

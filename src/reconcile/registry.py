@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
@@ -58,7 +58,7 @@ class SourceDoc:
     missing: list[str] = field(default_factory=list)
     title_from: str = "title"          # where the title was read: title, front matter, or '' (only the file name)
 
-    def row(self, root: Path) -> dict:
+    def row(self, root: Path) -> dict[str, Any]:
         try:
             shown = readable_name(self.path.relative_to(root))
         except ValueError:

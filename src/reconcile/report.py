@@ -220,7 +220,7 @@ def _anchor(conflict_id: str, taken: set[str]) -> str:
     return anchor
 
 
-def _claim_card(claim_id: str, claims: dict[str, dict], documents: dict[str, dict]) -> ClaimCard:
+def _claim_card(claim_id: str, claims: dict[str, dict[str, Any]], documents: dict[str, dict[str, Any]]) -> ClaimCard:
     claim = claims.get(claim_id)
     if claim is None:
         return ClaimCard(claim_id, "", "", "", "", "", "(claim not found in claims table)", "", found=False)
@@ -239,12 +239,12 @@ def _claim_card(claim_id: str, claims: dict[str, dict], documents: dict[str, dic
     )
 
 
-def _conflict_unit(cards_claims: list[dict]) -> str:
+def _conflict_unit(cards_claims: list[dict[str, Any]]) -> str:
     units = sorted({_text(c.get("unit")) for c in cards_claims if _text(c.get("unit"))})
     return units[0] if len(units) == 1 else ""
 
 
-def _suggestion(row: dict, unit: str) -> Note | None:
+def _suggestion(row: dict[str, Any], unit: str) -> Note | None:
     text = _text(row.get("suggestion"))
     figure = format_figure(row.get("suggestion_value"), row.get("suggestion_low"),
                            row.get("suggestion_high"), unit)
@@ -253,7 +253,7 @@ def _suggestion(row: dict, unit: str) -> Note | None:
     return Note(text=text, rule=_text(row.get("suggestion_rule")), figure=figure)
 
 
-def _decision(row: dict, unit: str, cards: tuple[ClaimCard, ...]) -> Note | None:
+def _decision(row: dict[str, Any], unit: str, cards: tuple[ClaimCard, ...]) -> Note | None:
     action, by = _text(row.get("decision_action")), _text(row.get("decided_by"))
     if not (action or by):
         return None
@@ -263,7 +263,7 @@ def _decision(row: dict, unit: str, cards: tuple[ClaimCard, ...]) -> Note | None
                                      row.get("decided_high"), unit), stale=stale)
 
 
-def _why_stale(row: dict, cards: tuple[ClaimCard, ...]) -> str:
+def _why_stale(row: dict[str, Any], cards: tuple[ClaimCard, ...]) -> str:
     """A stale decision in plain words: the evidence it was taken on has changed, and how."""
     seen = {c for c in _text(row.get("decided_claim_ids")).split(";") if c}
     new = [f"{card.claim_id} from {card.source_title or card.source_id}" for card in cards
@@ -286,7 +286,7 @@ class _GoldenIndex:
     _FIELDS = ("value", "value_low", "value_high", "unit", "status", "entity", "metric", "period", "scope",
                "claim_ids", "conflict_ids")
 
-    def __init__(self, columns: dict[str, list], n: int, has_conflict_ids: bool):
+    def __init__(self, columns: dict[str, list[Any]], n: int, has_conflict_ids: bool):
         self.columns, self.by_conflict, self.by_claim = columns, {}, {}
         self._shown: dict[int, str] = {}
         conflict_ids = columns.get("conflict_ids") or [None] * n
@@ -307,7 +307,7 @@ class _GoldenIndex:
         return cls({c: resolved[c].tolist() for c in wanted}, len(resolved), "conflict_ids" in resolved.columns)
 
     @classmethod
-    def of_records(cls, rows: list[dict]) -> _GoldenIndex:
+    def of_records(cls, rows: list[dict[str, Any]]) -> _GoldenIndex:
         index = cls({c: [r.get(c) for r in rows] for c in cls._FIELDS}, 0, False)
         for pos, r in enumerate(rows):
             if "conflict_ids" in r and _present(r.get("conflict_ids")):
@@ -348,7 +348,7 @@ class _GoldenIndex:
         subject = tuple(_text(row.get(c)) for c in ("entity", "metric", "period"))
         mine = set(claim_ids)
 
-        def weight(pos: int) -> tuple:
+        def weight(pos: int) -> tuple[Any, ...]:
             same = sum(a == b for a, b in zip(subject, self._key(pos), strict=False))
             shared = len(mine & set(_text(self._get("claim_ids", pos)).split(";")))
             return (-same, -shared, self._subject(pos), self._show(pos))
@@ -367,7 +367,7 @@ class _GoldenIndex:
 QUEUE_STATUSES = ("stale", "open", "resolved", "dismissed")
 
 
-def conflict_sort_key(row: Mapping[str, Any]) -> tuple:
+def conflict_sort_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
     """The order of conflicts everywhere a steward sees them: status, severity, kind, subject, id."""
     return (_rank(_text(row.get("status")) or "open", QUEUE_STATUSES),
             _rank(_text(row.get("severity")), SEVERITIES), _rank(_text(row.get("kind")), CONFLICT_KINDS),
@@ -381,8 +381,8 @@ def sort_conflicts(conflicts: pd.DataFrame) -> pd.DataFrame:
     return conflicts.iloc[sorted(range(len(keys)), key=keys.__getitem__)]
 
 
-def _conflict_views(conflicts: list[dict], claims: dict[str, dict], documents: dict[str, dict],
-                    resolved: list[dict] | _GoldenIndex) -> tuple[ConflictView, ...]:
+def _conflict_views(conflicts: list[dict[str, Any]], claims: dict[str, dict[str, Any]], documents: dict[str, dict[str, Any]],
+                    resolved: list[dict[str, Any]] | _GoldenIndex) -> tuple[ConflictView, ...]:
     golden = resolved if isinstance(resolved, _GoldenIndex) else _GoldenIndex.of_records(resolved)
     ordered, taken = sorted(conflicts, key=conflict_sort_key), set()
     own_anchor = [_anchor(_text(row.get("conflict_id")), taken) for row in ordered]
@@ -409,7 +409,7 @@ def _conflict_views(conflicts: list[dict], claims: dict[str, dict], documents: d
     return tuple(views)
 
 
-def _kind_severity(conflicts: tuple[ConflictView, ...]) -> tuple:
+def _kind_severity(conflicts: tuple[ConflictView, ...]) -> tuple[Any, ...]:
     pairs = Counter((c.kind, c.severity) for c in conflicts)
     kinds = [k for k, _ in _ordered_counts((c.kind for c in conflicts), CONFLICT_KINDS)]
     rows = []
@@ -419,7 +419,7 @@ def _kind_severity(conflicts: tuple[ConflictView, ...]) -> tuple:
     return tuple(rows)
 
 
-def _sources(documents: list[dict], claims: list[dict] | Counter) -> tuple[SourceRow, ...]:
+def _sources(documents: list[dict[str, Any]], claims: list[dict[str, Any]] | Counter[str]) -> tuple[SourceRow, ...]:
     per_source = claims if isinstance(claims, Counter) else Counter(_text(c.get("source_id")) for c in claims)
     read = [d for d in documents if _text(d.get("status")) in ("", "ok")]
     rows = [SourceRow(source_id=_text(d.get("source_id")), title=_text(d.get("title")),
@@ -430,7 +430,7 @@ def _sources(documents: list[dict], claims: list[dict] | Counter) -> tuple[Sourc
     return tuple(sorted(rows, key=lambda r: (r.title.casefold(), r.source_id)))
 
 
-def _rejected(rejected: list[dict], documents: list[dict]) -> tuple[tuple[str, str, str], ...]:
+def _rejected(rejected: list[dict[str, Any]], documents: list[dict[str, Any]]) -> tuple[tuple[str, str, str], ...]:
     """Quarantined files from the rejected table and from documents with status 'rejected'."""
     rows = {(_text(r.get("source_id")), _text(r.get("path"))): _text(r.get("reason")) for r in rejected}
     for doc in documents:
@@ -440,7 +440,7 @@ def _rejected(rejected: list[dict], documents: list[dict]) -> tuple[tuple[str, s
     return tuple(sorted((sid, path, reason) for (sid, path), reason in rows.items()))
 
 
-def _unparsed(unparsed: list[dict], documents: dict[str, dict]) -> tuple:
+def _unparsed(unparsed: list[dict[str, Any]], documents: dict[str, dict[str, Any]]) -> tuple[Any, ...]:
     rows = []
     for row in unparsed:
         source_id = _text(row.get("source_id"))
@@ -450,7 +450,7 @@ def _unparsed(unparsed: list[dict], documents: dict[str, dict]) -> tuple:
     return tuple(sorted(rows))
 
 
-def _orphaned(orphaned: list[dict]) -> tuple:
+def _orphaned(orphaned: list[dict[str, Any]]) -> tuple[Any, ...]:
     rows = [(_text(r.get("conflict_id")), _text(r.get("id")), _text(r.get("action")), _text(r.get("decided_by")),
              _when(r.get("decided_at")), _text(r.get("reason"))) for r in orphaned]
     return tuple(sorted(rows))
@@ -493,9 +493,9 @@ def build_report(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
     )
 
 
-def _text_counts(df: pd.DataFrame | None, column: str) -> Counter:
+def _text_counts(df: pd.DataFrame | None, column: str) -> Counter[str]:
     """Counter of `_text(value)` over a column (a missing column counts every row as '')."""
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     if df is None or len(df) == 0:
         return counts
     if column not in df.columns:

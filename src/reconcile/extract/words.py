@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..quantities import Quantity
 from ..vocab import Cues, Match, Vocabulary
@@ -158,5 +159,5 @@ def clean_label(text: str) -> str | None:
     return text or None
 
 
-def share(items: list) -> float:
+def share(items: list[Any]) -> float:
     return sum(x is not None for x in items) / len(items) if items else 0.0

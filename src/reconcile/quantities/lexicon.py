@@ -7,6 +7,7 @@ the bundled folder, not from RECONCILE_VOCAB: the lexer's regexes are built once
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from ..config import default_vocab_dir
 from ..vocab import load_unit_spellings
@@ -88,7 +89,7 @@ MONTH_RE = r"(?<![A-Za-z])(?:" + "|".join(_month_word(n) for n in MONTH_NAMES) +
 MONTH_AFTER = re.compile(r"(?:st|nd|rd|th)?[ \u00a0]+(?:of[ ]+)?" + MONTH_RE)
 
 
-def alt(words) -> str:
+def alt(words: Iterable[str]) -> str:
     """A regex alternation of `words`, longest first."""
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 

@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ..calendars import CALENDAR_YEAR, FiscalCalendar, as_calendar
 from .lexicon import (
@@ -140,7 +141,7 @@ def none_off_calendar(make_period):
 
 
 @none_off_calendar
-def _relative_period(m: re.Match, as_of: dt.date) -> Period | None:
+def _relative_period(m: re.Match[str], as_of: dt.date) -> Period | None:
     which, unit = m.group(1).lower(), m.group(2).lower()
     step = {"last": -1, "next": 1}.get(which, 0)
     if unit == "year":
@@ -287,7 +288,7 @@ def _nearest_quarter_year(qa: int, fiscal: bool, fy: FiscalCalendar, as_of: dt.d
 _Resolved = tuple[str, dt.date, dt.date, str]   # (label, start, end, granularity)
 
 
-def _resolve(m: re.Match, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _resolve(m: re.Match[str], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """(label, start, end, granularity) for a period match, or None if it is not a valid period; "trim" when
     only the first year of a 'year-yy' form is a period."""
     g = m.groupdict()
@@ -301,12 +302,12 @@ def _day_of(d: dt.date | None) -> _Resolved | None:
     return None if d is None else (d.isoformat(), d, d, "day")
 
 
-def _iso_day(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _iso_day(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """2026-01-28"""
     return _day_of(dt.date(int(g["iso_y"]), int(g["iso_m"]), int(g["iso_d"])))
 
 
-def _us_day(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _us_day(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """1/28/2026 (and 28/1/2026, when the first number cannot be a month)"""
     a, b = int(g["us_m"]), int(g["us_d"])
     if a > 12:
@@ -314,7 +315,7 @@ def _us_day(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolv
     return _day_of(dt.date(int(g["us_y"]), a, b))
 
 
-def _named_month_day(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _named_month_day(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """November 18, 2025 / 28 January 2026 / Jan 28 (the year nearest the source's date)"""
     mo = month_of(g["mdy_m"] or g["dmy_m"])
     day = int(g["mdy_d"] or g["dmy_d"])
@@ -322,7 +323,7 @@ def _named_month_day(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -
     return _day_of(dt.date(int(ys), mo, day) if ys else _nearest_day(mo, day, as_of))
 
 
-def _named_month(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _named_month(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """February 2026 / Feb '26"""
     mo = month_of(g["my_m"])
     y = int(g["my_y"]) if g["my_y"] else _yy(g["my_yy"])
@@ -330,7 +331,7 @@ def _named_month(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _R
     return f"{y:04d}-{mo:02d}", a, b, "month"
 
 
-def _part_of_year(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _part_of_year(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """early / mid / late 2026: Jan-Apr, May-Aug, Sep-Dec (four-month windows, granularity "month")"""
     y = int(g["part_y"])
     p = g["part"].lower()
@@ -339,7 +340,7 @@ def _part_of_year(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _
     return f"{y}-{p}", a, b, "month"
 
 
-def _fiscal_year(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _fiscal_year(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """FY2025 / fiscal 2025 / FY2024-FY2026"""
     y1 = _yy(g["fy_y"])
     a, b = _fy_span(y1, fy)
@@ -352,7 +353,7 @@ def _fiscal_year(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _R
     return f"FY{y1}", a, b, "fiscal_year"
 
 
-def _year(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _year(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """2026 / 2024-2029 / 2025-26 / 2026-01 / 2024 to 2029"""
     y1 = int(g["yr"])
     if not 1900 <= y1 <= 2100:
@@ -369,11 +370,11 @@ def _year(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved
     return "trim"  # type: ignore[return-value]
 
 
-def _is_quarter(g: dict) -> bool:
+def _is_quarter(g: dict[str, Any]) -> bool:
     return bool(g["q_a"] or g["qn_a"] or (g["ord"] and g["ord_k"].lower() == "quarter") or g["fy_q"])
 
 
-def _is_half(g: dict) -> bool:
+def _is_half(g: dict[str, Any]) -> bool:
     return bool(g["h_a"] or g["hn_a"] or (g["ord"] and g["ord_k"].lower() == "half") or g["fy_h"])
 
 
@@ -394,7 +395,7 @@ _PERIOD_FORMS = (
 _ORD = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 
 
-def _quarter(g: dict, as_of: dt.date, fy: FiscalCalendar):
+def _quarter(g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar):
     if g["fy_q"]:
         qa, qb, fyy, cyy = int(g["fy_q"]), None, g["fy_y"], None
         if g["fy_y2"]:
@@ -431,7 +432,7 @@ def _quarter(g: dict, as_of: dt.date, fy: FiscalCalendar):
     return label, a, b, "quarter"
 
 
-def _half(g: dict, as_of: dt.date, fy: FiscalCalendar):
+def _half(g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar):
     if g["fy_h"]:
         if g["fy_y2"]:
             return None
