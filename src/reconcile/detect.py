@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -120,6 +120,8 @@ def arithmetic_findings(df: pd.DataFrame) -> list[Finding | None]:
 
 
 _GROUP_KEYS = ["entity", "metric", "period", "granularity", "unit"]
+# plain figures grouped by _GROUP_KEYS: (entity, metric, period, granularity, unit) → their rows
+_GroupIndex = dict[tuple[Any, ...], pd.DataFrame]
 
 
 def _compute_findings(df: pd.DataFrame) -> list[Finding | None]:
@@ -155,12 +157,12 @@ class _Lookups:
     """Hash indexes for the relation rule, built on first use: the components a growth or multiple is
     computed from, and the period figure an annualised one comes from (instead of scanning per claim)."""
 
-    def __init__(self, rows: pd.DataFrame, index: dict[str, Any]):
+    def __init__(self, rows: pd.DataFrame, index: _GroupIndex):
         self.rows, self.index = rows, index
-        self._pick: dict[str, Any] | None = None
-        self._annual: dict[str, Any] | None = None
+        self._pick: dict[tuple[Any, Any, Any], pd.DataFrame] | None = None
+        self._annual: dict[tuple[Any, Any, Any], np.integer[Any]] | None = None
 
-    def pick(self, key: tuple[Any, ...], period) -> tuple[float, float, list[str]] | None:
+    def pick(self, key: tuple[Any, ...], period: object) -> tuple[float, float, list[str]] | None:
         if self._pick is None:
             self._pick = {}
             for (entity, metric, p, gran, unit), group in self.index.items():
@@ -183,8 +185,8 @@ class _Lookups:
         metric = r["metric"]
         if metric is None or (isinstance(metric, float) and math.isnan(metric)):
             return None
-        pos = self._annual.get((r["source_id"], r["quote"], metric))
-        return None if pos is None else self.rows.iloc[pos]
+        found = self._annual.get((r["source_id"], r["quote"], metric))
+        return None if found is None else self.rows.iloc[found]
 
 
 def _span(group: pd.DataFrame | None) -> tuple[float, float, list[str]] | None:
@@ -212,7 +214,7 @@ def _overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
-def _check_sum(r: pd.Series, index: dict[str, Any]) -> Finding | None:
+def _check_sum(r: pd.Series, index: _GroupIndex) -> Finding | None:
     members = [m for m in str(r["members"]).split(";") if m]
     if len(members) < 2 or r["unit"] == "date":
         return None
@@ -221,7 +223,7 @@ def _check_sum(r: pd.Series, index: dict[str, Any]) -> Finding | None:
     for member in members:
         group = index.get((member, r["metric"], r["period"], r["granularity"], r["unit"]))
         span = _span(group)
-        if span is None:
+        if span is None or group is None:
             return None  # a missing part: nothing to check against
         total_lo, total_hi = total_lo + span[0], total_hi + span[1]
         raw = _raw_span(group)
@@ -232,7 +234,7 @@ def _check_sum(r: pd.Series, index: dict[str, Any]) -> Finding | None:
     return Finding(total_lo, total_hi, support, "sum-of-parts", raw_lo, raw_hi)
 
 
-def _check_relation(r: pd.Series, rows: pd.DataFrame, index: dict[str, Any], lookups: _Lookups | None = None) -> Finding | None:
+def _check_relation(r: pd.Series, rows: pd.DataFrame, index: _GroupIndex, lookups: _Lookups | None = None) -> Finding | None:
     lookups = lookups or _Lookups(rows, index)
     # A growth rate is named for itself ('revenue_growth_yoy'); its parts are figures of the base metric.
     key = (r["entity"], _about(r))
@@ -270,7 +272,7 @@ def _digit(r: pd.Series) -> float:
     return 0.1 if "." in text else 1.0
 
 
-def _pick(index: dict[str, Any], key: tuple[Any, ...], period: str) -> tuple[float, float, list[str]] | None:
+def _pick(index: _GroupIndex, key: tuple[Any, ...], period: str) -> tuple[float, float, list[str]] | None:
     """The first component group of `key` for `period` (linear scan; `_Lookups.pick` is the indexed form)."""
     for (entity, metric, p, gran, unit), group in index.items():
         if (entity, metric) == key and p == period and unit in ("USD", "count") and gran not in ("quarterly", "monthly"):
@@ -285,27 +287,27 @@ class ClaimConflicts(pa.DataFrameModel):
 
     @pa.dataframe_check(name="value", ignore_na=False,
                         description="same entity, metric and period: intervals must overlap")
-    def value_intervals_overlap(cls, df: pd.DataFrame) -> Series[bool]:
+    def value_intervals_overlap(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return value_failures(df)
 
     @pa.dataframe_check(name="category", ignore_na=False,
                         description="a figure's own words must not name another scope")
-    def metric_matches_stated_scope(cls, df: pd.DataFrame) -> Series[bool]:
+    def metric_matches_stated_scope(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return category_failures(df)
 
     @pa.dataframe_check(name="period", ignore_na=False,
                         description="a figure's granularity must match its column's")
-    def granularity_matches_column(cls, df: pd.DataFrame) -> Series[bool]:
+    def granularity_matches_column(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return period_failures(df)
 
     @pa.dataframe_check(name="date", ignore_na=False,
                         description="the same event must carry overlapping dates")
-    def event_dates_agree(cls, df: pd.DataFrame) -> Series[bool]:
+    def event_dates_agree(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return value_failures(df, dates=True)
 
     @pa.dataframe_check(name="arithmetic", ignore_na=False,
                         description="totals, growth and multiples must follow from components")
-    def arithmetic_holds(cls, df: pd.DataFrame) -> Series[bool]:
+    def arithmetic_holds(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return arithmetic_failures(df)
 
     class Config:
@@ -324,7 +326,7 @@ def detect_conflicts(claims: DataFrame[DetectClaimsSchema],
     """
     columns = columns_of(ConflictsSchema)
     if claims.empty:
-        return pd.DataFrame(columns=columns)
+        return cast(DataFrame[ConflictsSchema], pd.DataFrame(columns=columns))
     claims = claims if _is_range(claims.index) else claims.reset_index(drop=True)
     checked = _numeric(claims)
     findings = _compute_findings(checked)
@@ -340,8 +342,10 @@ def detect_conflicts(claims: DataFrame[DetectClaimsSchema],
     rows += _row_conflicts(claims, failing.get("period", []), "period")
     rows += _arithmetic_conflicts(claims, failing.get("arithmetic", []), findings)
     frame = _at_most_info_when_assumed(pd.DataFrame(rows, columns=columns), claims)
-    frame = frame.drop_duplicates("conflict_id").sort_values(["kind", "entity", "metric", "conflict_id"], na_position="last")
-    return frame.reset_index(drop=True)
+    frame = frame.drop_duplicates("conflict_id").sort_values(["kind", "entity", "metric", "conflict_id"],
+                                                             na_position="last")
+    # pandera's DataFrame[...] is a static marker: a plain frame of the model's columns is one
+    return cast(DataFrame[ConflictsSchema], frame.reset_index(drop=True))
 
 
 _FLOATS = [name for name, col in ClaimsSchema.to_schema().columns.items() if str(col.dtype).startswith("float")]
@@ -357,7 +361,7 @@ def _at_most_info_when_assumed(frame: pd.DataFrame, claims: pd.DataFrame) -> pd.
     if frame.empty or not present:
         frame["assumed"] = None
         return frame
-    assumed_of = claims.set_index("claim_id")[present].eq("assumed")
+    assumed_of = claims.set_index("claim_id")[present] == "assumed"
     assumed_of = assumed_of[assumed_of.any(axis=1)]
     notes: list[str | None] = []
     for i, row in frame.iterrows():
@@ -437,7 +441,7 @@ def _cite_side(part: pd.DataFrame) -> str:
 
 
 def _base_row(kind: str, key: str, group: pd.DataFrame, severity: str, explanation: str, rule: str,
-              entity=None, metric=None, period=None) -> dict[str, Any]:
+              entity: object = None, metric: object = None, period: object = None) -> dict[str, Any]:
     first = group.iloc[0]
     return {
         "conflict_id": _conflict_id(kind, key), "kind": kind, "severity": severity,
@@ -494,8 +498,8 @@ def _relative_gap(parts: list[pd.DataFrame]) -> float:
 
 
 def _days_gap(parts: list[pd.DataFrame]) -> float:
-    def to_date(x: float):
-        return pd.Timestamp(date_of_code(x))
+    def to_date(x: float) -> pd.Timestamp:
+        return pd.Timestamp(date_of_code(x))  # type: ignore[arg-type]  # stubs omit None, which gives NaT
     gaps = []
     for a in range(len(parts) - 1):
         gaps.append((to_date(parts[a + 1]["value_low"].min()) - to_date(parts[a]["value_high"].max())).days)
@@ -545,7 +549,8 @@ def _echoes(claims: pd.DataFrame, group: pd.DataFrame) -> pd.DataFrame:
         named |= claims["entity"] == first["stated_entity"]
     if isinstance(first["stated_metric"], str):
         named |= claims["metric"] == first["stated_metric"]
-    return claims[same_value & named]
+    echoes: pd.DataFrame = claims[same_value & named]
+    return echoes
 
 
 def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
@@ -557,7 +562,7 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
     rows = []
     by_key: dict[str, list[int]] = {}
     for i in idx:
-        r = claims.loc[i]
+        r = cast(pd.Series, claims.loc[i])  # a single label: one row (the stubs also allow a frame)
         key = "|".join(str(_about(r) if c == "metric" else r[c])
                        for c in ("entity", "metric", "period", "relation", "members", "unit"))
         by_key.setdefault(key, []).append(i)
@@ -584,7 +589,7 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
     return rows
 
 
-def _about(r: pd.Series):
+def _about(r: pd.Series) -> Any:
     """The metric an arithmetic finding is about: a growth rate's or multiple's base metric (its parts' metric)."""
     base = r.get("base_metric")
     return base if isinstance(base, str) else r["metric"]
