@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, ParamSpec, TypeVar
 
 from ..calendars import CALENDAR_YEAR, FiscalCalendar, as_calendar
 from .lexicon import (
@@ -128,11 +129,15 @@ POSSESSIVE_YEAR = re.compile(r"\b((?:19|20)\d{2})['’]s\b")
 RELATIVE = re.compile(r"(?i)\b(last|this|next|earlier this|later this)\s+(year|quarter|" + "|".join(MONTH_NAMES) + r")\b")
 
 
-def none_off_calendar(make_period):
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def none_off_calendar(make_period: Callable[_P, _R]) -> Callable[_P, _R | None]:
     """A period built by date arithmetic is None when it falls off the calendar (before 0001 or after 9999):
     the figure is then read without that period, never lost with its document."""
     @functools.wraps(make_period)
-    def guarded(*args, **kwargs):
+    def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _R | None:
         try:
             return make_period(*args, **kwargs)
         except (ValueError, OverflowError):
@@ -252,9 +257,12 @@ def _fy_of(d: dt.date, cal: FiscalCalendar) -> int:
     return cal.year_of(d)
 
 
-def _nearest(cands, as_of: dt.date):
+_Candidate = tuple[str, dt.date, dt.date]  # (label, start, end)
+
+
+def _nearest(cands: list[_Candidate], as_of: dt.date) -> _Candidate:
     """Pick the candidate (label, start, end) whose middle is nearest to as_of."""
-    def dist(c):
+    def dist(c: _Candidate) -> int:
         mid = c[1] + (c[2] - c[1]) / 2
         return abs((mid - as_of).days)
     return min(cands, key=dist)
@@ -286,9 +294,10 @@ def _nearest_quarter_year(qa: int, fiscal: bool, fy: FiscalCalendar, as_of: dt.d
 
 
 _Resolved = tuple[str, dt.date, dt.date, str]   # (label, start, end, granularity)
+_Trim = Literal["trim"]  # only the first year of a 'year-yy' form is a period
 
 
-def _resolve(m: re.Match[str], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _resolve(m: re.Match[str], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | _Trim | None:
     """(label, start, end, granularity) for a period match, or None if it is not a valid period; "trim" when
     only the first year of a 'year-yy' form is a period."""
     g = m.groupdict()
@@ -353,7 +362,7 @@ def _fiscal_year(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: Fiscal
     return f"FY{y1}", a, b, "fiscal_year"
 
 
-def _year(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _year(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | _Trim | None:
     """2026 / 2024-2029 / 2025-26 / 2026-01 / 2024 to 2029"""
     y1 = int(g["yr"])
     if not 1900 <= y1 <= 2100:
@@ -367,7 +376,7 @@ def _year(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalenda
         mo = int(g["yr2"])
         a, b = _months_span(y1, mo, 1)
         return f"{y1}-{mo:02d}", a, b, "month"
-    return "trim"  # type: ignore[return-value]
+    return "trim"
 
 
 def _is_quarter(g: dict[str, Any]) -> bool:
@@ -395,7 +404,7 @@ _PERIOD_FORMS = (
 _ORD = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 
 
-def _quarter(g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar):
+def _quarter(g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     if g["fy_q"]:
         qa, qb, fyy, cyy = int(g["fy_q"]), None, g["fy_y"], None
         if g["fy_y2"]:
@@ -417,7 +426,7 @@ def _quarter(g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar):
     qb = qb or qa
     fiscal = bool(fyy) or (not ys and not cyy and not fy.is_calendar_year)
     if fyy or ys or cyy:
-        y = _yy(fyy or cyy or ys)
+        y = _yy(fyy or cyy or ys or "")  # one of them is set: the "" is never read
     else:
         y = _nearest_quarter_year(qa, fiscal, fy, as_of)
     if fiscal:
@@ -432,7 +441,7 @@ def _quarter(g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar):
     return label, a, b, "quarter"
 
 
-def _half(g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar):
+def _half(g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     if g["fy_h"]:
         if g["fy_y2"]:
             return None
@@ -451,6 +460,7 @@ def _half(g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar):
         y = _yy(fyy)
         a, b = _fy_part(y, fy, ha, 6)
         return f"FY{y}-H{ha}", a, b, "half"
+    assert ys is not None, "a half without a fiscal year names its year"
     y = _yy(ys)
     a, b = _months_span(y, 6 * ha - 5, 6)
     return f"{y}-H{ha}", a, b, "half"
