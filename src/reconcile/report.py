@@ -27,10 +27,10 @@ import html
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -194,7 +194,8 @@ class Report:
 def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
     if df is None or len(df) == 0:
         return []
-    return df.to_dict("records")
+    # column labels are strings; the stubs type record keys as any Hashable
+    return cast(list[dict[str, Any]], df.to_dict("records"))
 
 
 def _rank(value: str, order: Iterable[str]) -> tuple[int, str]:
@@ -287,7 +288,9 @@ class _GoldenIndex:
                "claim_ids", "conflict_ids")
 
     def __init__(self, columns: dict[str, list[Any]], n: int, has_conflict_ids: bool):
-        self.columns, self.by_conflict, self.by_claim = columns, {}, {}
+        self.columns = columns
+        self.by_conflict: dict[str, list[int]] = {}
+        self.by_claim: dict[str, list[int]] = {}
         self._shown: dict[int, str] = {}
         conflict_ids = columns.get("conflict_ids") or [None] * n
         claim_ids = columns.get("claim_ids") or [None] * n
@@ -318,7 +321,7 @@ class _GoldenIndex:
                 target.setdefault(key, []).append(pos)
         return index
 
-    def _get(self, name: str, pos: int):
+    def _get(self, name: str, pos: int) -> Any:
         column = self.columns.get(name)
         return column[pos] if column is not None else None
 
@@ -377,14 +380,15 @@ def conflict_sort_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def sort_conflicts(conflicts: pd.DataFrame) -> pd.DataFrame:
     """`conflicts` in queue order (`conflict_sort_key`)."""
-    keys = [conflict_sort_key(row) for row in conflicts.to_dict("records")]
+    keys = [conflict_sort_key(row) for row in _records(conflicts)]
     return conflicts.iloc[sorted(range(len(keys)), key=keys.__getitem__)]
 
 
 def _conflict_views(conflicts: list[dict[str, Any]], claims: dict[str, dict[str, Any]], documents: dict[str, dict[str, Any]],
                     resolved: list[dict[str, Any]] | _GoldenIndex) -> tuple[ConflictView, ...]:
     golden = resolved if isinstance(resolved, _GoldenIndex) else _GoldenIndex.of_records(resolved)
-    ordered, taken = sorted(conflicts, key=conflict_sort_key), set()
+    ordered = sorted(conflicts, key=conflict_sort_key)
+    taken: set[str] = set()
     own_anchor = [_anchor(_text(row.get("conflict_id")), taken) for row in ordered]
     anchors: dict[str, str] = {}
     for row, anchor in zip(ordered, own_anchor, strict=False):
@@ -578,7 +582,7 @@ def _md_contents(report: Report) -> list[str]:
     return lines
 
 
-def _note_parts(note: Note, escape, figure: str) -> list[str]:
+def _note_parts(note: Note, escape: Callable[[str], str], figure: str) -> list[str]:
     """A decision reads "accept by alice on <date> → $300B — <reason>"; a suggestion "<text> → $300B"."""
     if not (note.action or note.by):
         return [escape(note.text), figure]
@@ -768,8 +772,8 @@ article.conflict,.card{break-inside:avoid}h2{break-after:avoid}}
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 
-def _html_table(header: list[str], rows: Iterable[Iterable[Any]], numeric: set[int] = frozenset(),
-                text_cols: set[int] = frozenset()) -> str:
+def _html_table(header: list[str], rows: Iterable[Iterable[Any]], numeric: AbstractSet[int] = frozenset(),
+                text_cols: AbstractSet[int] = frozenset()) -> str:
     def cls(i: int) -> str:
         names = (["n"] if i in numeric else []) + (["text"] if i in text_cols else [])
         return f' class="{" ".join(names)}"' if names else ""
