@@ -23,10 +23,11 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pandas as pd
 import typer
+from pandera.typing.pandas import DataFrame
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -46,17 +47,24 @@ from .decisions import (
     stated_numbers,
 )
 from .errors import UserError
+from .figures import format_interval, format_value
 from .figures import present as _present
 from .outputs import atomic_write_text, pin_output_set, read_csv_safe
 from .report import sort_conflicts
 from .resolve import (
     apply_decisions,
     claims_of,
-    format_interval,
-    format_value,
     orphaned_decisions,
 )
-from .schemas import CONFLICT_KINDS, CONFLICT_STATUSES, ClaimsSchema, ConflictsSchema, DocumentsSchema, steward_columns
+from .schemas import (
+    CONFLICT_KINDS,
+    CONFLICT_STATUSES,
+    ClaimsSchema,
+    ConflictsSchema,
+    DetectClaimsSchema,
+    DocumentsSchema,
+    steward_columns,
+)
 
 # typer offers a Literal's values as the option's choices.
 StatusChoice = Literal[CONFLICT_STATUSES]  # type: ignore[valid-type]
@@ -151,7 +159,10 @@ class RunView:
 def load_run(out_dir: Path, store: DecisionStore) -> RunView:
     tables = read_run_tables(out_dir)
     decided = store.frame()
-    conflicts = apply_decisions(tables["conflicts"], decided, tables["claims"], tables["documents"])
+    # read back from the run's CSVs, their required columns checked: the frames the models describe
+    conflicts = apply_decisions(cast(DataFrame[ConflictsSchema], tables["conflicts"]), decided,
+                                cast(DataFrame[DetectClaimsSchema], tables["claims"]),
+                                cast(DataFrame[DocumentsSchema], tables["documents"]))
     return RunView(out_dir, conflicts, tables["claims"], tables["documents"], decided)
 
 
@@ -284,7 +295,13 @@ def list_conflicts(
         reconcile conflicts --entity OpenAI --out out
     """
     view = load_run(out, _store())
-    statuses = _QUEUE if status in (None, "open") and not show_all else () if show_all else (status,)
+    statuses: tuple[str, ...]
+    if show_all:
+        statuses = ()
+    elif status is None or status == "open":
+        statuses = _QUEUE
+    else:
+        statuses = (status,)
     shown = _filtered(view.conflicts, statuses, kind, entity)
     console = _console()
     if shown.empty:
@@ -480,7 +497,11 @@ def approve(
     store = _store()
     view = load_run(out, store)
     conflict = view.conflict(conflict_id)
-    chosen = _chosen_claim(conflict, claim, view) if claim else _chosen_value(conflict, value, view)
+    if claim:
+        chosen = _chosen_claim(conflict, claim, view)
+    else:
+        assert value is not None, "exactly one of --value and --claim was checked above"
+        chosen = _chosen_value(conflict, value, view)
     _refuse_repeat(view, conflict, "approve", chosen)
     _record(store, view, conflict, "approve", by, reason, **chosen)
 

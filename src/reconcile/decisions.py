@@ -156,11 +156,11 @@ def figure_problems(value: float | None, low: float | None, high: float | None, 
     decision passes exactly the checks a steward's command does.
     """
     chosen = [(name, number) for name, number in (("chosen_value", value), ("chosen_low", low),
-                                                  ("chosen_high", high)) if not _missing(number)]
+                                                  ("chosen_high", high)) if number is not None and not _missing(number)]
     found = [(name, f"{name} {number} is not a finite number") for name, number in chosen if not math.isfinite(number)]
     if found:
         return found
-    if not _missing(low) and not _missing(high) and low > high:
+    if low is not None and high is not None and not _missing(low) and not _missing(high) and low > high:
         return [("chosen_low", f"chosen_low {low:g} is above chosen_high {high:g}")]
     if unit == "date" or not stated:
         return found     # dates are yyyymmdd numbers: neither sign nor scale says anything about them
@@ -222,7 +222,7 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def _parse_utc(text: str) -> datetime | None:
+def _parse_utc(text: str | None) -> datetime | None:
     try:
         stamp = datetime.fromisoformat(str(text))
     except ValueError:
@@ -502,6 +502,7 @@ def _latest_in(conn: sqlite3.Connection, conflict_id: str, before: NewDecision |
     decisions = [_decision_from_row(row) for row in rows]
     if before is not None:
         limit = _parse_utc(before.decided_at or utc_now())
+        assert limit is not None, "a new decision's time is checked when the decision is made"
         decisions = [d for d in decisions if _time_order(d)[0] < limit]
     return max(decisions, key=_time_order) if decisions else None
 
@@ -543,7 +544,7 @@ def _insert(conn: sqlite3.Connection, new: NewDecision, *, supersedes: int | Non
 
 
 def _none_if_nan(number: float | None) -> float | None:
-    return None if _missing(number) else float(number)
+    return None if number is None or _missing(number) else float(number)
 
 
 def _decision_from_row(row: sqlite3.Row) -> Decision:

@@ -111,7 +111,7 @@ def _front_matter(head: str, fmt: str | None, meta: DocumentMetadata) -> None:
 def _html_meta(head: str, fmt: str | None, meta: DocumentMetadata) -> None:
     if fmt not in (None, "html"):
         return
-    tags = {}
+    tags: dict[str, str] = {}
     for tag in _META.finditer(head):
         attrs = {a["name"].lower(): a["dq"] if a["dq"] is not None else a["sq"] if a["sq"] is not None else a["bare"]
                  for a in _ATTR.finditer(tag.group(0))}

@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 import yaml
@@ -392,7 +392,8 @@ def rejection_reason(data: bytes) -> str:
 def documents_frame(docs: list[SourceDoc], root: Path) -> DataFrame[DocumentsSchema]:
     from .schemas import DocumentsSchema, columns_of
     rows = [d.row(Path(root).resolve()) for d in docs]
-    return pd.DataFrame(rows, columns=columns_of(DocumentsSchema))
+    # pandera's DataFrame[...] is a static marker: a plain frame of the model's columns is one
+    return cast("DataFrame[DocumentsSchema]", pd.DataFrame(rows, columns=columns_of(DocumentsSchema)))
 
 
 def _one_line(exc: BaseException) -> str:

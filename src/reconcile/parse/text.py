@@ -307,7 +307,7 @@ def _numbered_heading(t: _State) -> bool:
 
 def _marked_bullet(t: _State) -> bool:
     m = _TXT_BULLET.match(t.line)
-    return bool(m) and t.bullet(m.group(3))
+    return m is not None and t.bullet(m.group(3))
 
 
 def _emoji_heading(t: _State) -> bool:
