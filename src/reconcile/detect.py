@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
-from pandera.typing.pandas import DataFrame, Series
+from pandera.typing.pandas import DataFrame
 
 from .quantities import date_of_code, render_value
 from .schemas import ClaimsSchema, ConflictsSchema, DetectClaimsSchema, DocumentsSchema, columns_of

@@ -3,16 +3,17 @@ the heading, for "the company") names the entity, the period in the figure's own
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..quantities import Period, Quantity, Unparsed
+from ..calendars import FiscalCalendar
+from ..quantities import Period, Quantity, Unparsed, find_periods
 from ..vocab import Cues, Match
 from .emit import figure, word_multiples
 from .events import clause_events
 from .lexicon import ANAPHORA_KINDS, LEAD_DATE, NEUTRAL_WORDS, SCOPE_STOP, SENTENCE_SPLIT
 from .model import Context, FigureSite, Reading, Sentence
 from .periods import (
-    find_periods,
     find_quantities,
     is_bare_small,
     is_relation_base,
@@ -43,7 +44,7 @@ class _Figures:
     levels: list[Quantity]                 # figures that are not percentages or multiples
     chosen: dict[int, Match]               # figure start → the metric word naming it
     members: tuple[str, ...] = ()          # the names a 'combined' total sums
-    sum_word: re.Match | None = None
+    sum_word: re.Match[str] | None = None
     periods_of: dict[int, Period] = field(default_factory=dict)
 
 
@@ -62,7 +63,7 @@ def read_prose(r: Reading, text: str, ctx: Context, where: str) -> None:
             continue
         starts_with_pronoun = bool(r.cues.leading_pronoun.match(sentence))
         if starts_with_pronoun and previous:
-            given = (previous, "previous sentence")
+            given: tuple[str | None, str] = (previous, "previous sentence")
         else:
             given = (topic, "previous sentence" if n and topic_from == "clause" else topic_from)
         subject = read_sentence(r, sentence.strip(), ctx, where, given, lead_date)
@@ -197,7 +198,7 @@ def _prose_scope(r: Reading, sentence: str, metric_m: Match) -> str | None:
     return " ".join(kept) if kept else None
 
 
-def _members(r: Reading, sentence: str, entities: list[Match]) -> tuple[tuple[str, ...], re.Match | None]:
+def _members(r: Reading, sentence: str, entities: list[Match]) -> tuple[tuple[str, ...], re.Match[str] | None]:
     """The listed names nearest 'combined' / 'total' / 'together': the parts of a stated sum."""
     key = r.cues.sum_word.search(sentence)
     if not key:
@@ -315,7 +316,7 @@ def _prose_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
     return s.ctx.period, s.ctx.period_from
 
 
-def _year_of(part: Period, cal) -> Period:
+def _year_of(part: Period, cal: FiscalCalendar) -> Period:
     """The (fiscal) year a heading's quarter or half belongs to."""
     fy = cal.year_of(part.end)
     start, end = cal.year_span(fy)
@@ -349,7 +350,8 @@ def _clause_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]
 
 # --- which metric word names which figure --------------------------------------------------------
 
-def _assign_aliases(quantities: list[Quantity], metrics: list[Match], clauses, accepts=None) -> dict[int, Match]:
+def _assign_aliases(quantities: list[Quantity], metrics: list[Match], clauses: list[tuple[int, int]],
+                    accepts: Callable[[str, str], bool] | None = None) -> dict[int, Match]:
     """Each metric word names at most one figure: the closest one in its clause (or sentence) it can measure."""
     best: dict[int, tuple[float, Quantity]] = {}
     for q in quantities:
@@ -369,7 +371,7 @@ def _assign_aliases(quantities: list[Quantity], metrics: list[Match], clauses, a
 
 
 def _share_parallel_metrics(cues: Cues, sentence: str, levels: list[Quantity], chosen: dict[int, Match],
-                            entities: list[Match] = ()) -> None:
+                            entities: Sequence[Match] = ()) -> None:
     """'$39.5 billion in the fourth quarter and $125 billion for the full year': one metric word, two figures."""
     ordered = sorted(levels, key=lambda q: q.start)
     for prev, q in zip(ordered, ordered[1:], strict=False):
@@ -421,7 +423,7 @@ def _base_of_multiples(cues: Cues, sentence: str, quantities: list[Quantity], ch
 
 # --- sums and contrasts --------------------------------------------------------------------------
 
-def _governed_by(cues: Cues, sentence: str, key: re.Match | None, q: Quantity) -> bool:
+def _governed_by(cues: Cues, sentence: str, key: re.Match[str] | None, q: Quantity) -> bool:
     """The 'combined' total is the figure after the word, before any 'versus' turns to another set."""
     if key is None:
         return False

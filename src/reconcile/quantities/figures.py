@@ -164,7 +164,7 @@ class _End:
 
     __slots__ = ("m", "raw", "ok", "exp", "mag", "kind", "unit", "magl")
 
-    def __init__(self, m: re.Match):
+    def __init__(self, m: re.Match[str]):
         self.m = m
         self.raw = m["num"]
         self.ok = bool(_NUM_OK.match(self.raw))
@@ -182,7 +182,7 @@ class _End:
         return self.mag is None and self.kind is None and not self.m["exp"]
 
 
-def _kind_and_unit(m: re.Match) -> tuple[str | None, str | None]:
+def _kind_and_unit(m: re.Match[str]) -> tuple[str | None, str | None]:
     for group, kind, unit in _TAIL_KINDS:
         if m[group]:
             return kind, unit
@@ -206,7 +206,7 @@ def _norm_per(seg: str) -> str:
     return seg if seg.isupper() else key
 
 
-def _per_from(m: re.Match) -> str:
+def _per_from(m: re.Match[str]) -> str:
     if m["tok"]:
         return "M tokens"
     if m["p1"]:
@@ -234,7 +234,7 @@ class _Candidate:
     e1: _End
     pos: int                    # end of what has been read so far
     p0: int = 0                 # start of the figure, prefix included
-    pm: re.Match | None = None  # the prefix match (qualifier word, symbol, sign, currency)
+    pm: re.Match[str] | None = None  # the prefix match (qualifier word, symbol, sign, currency)
     qword: str = ""
     between: bool = False
     qsym: str = ""
@@ -268,6 +268,7 @@ class _Candidate:
 def _figure_at(text: str, s: int, last: int, whole: bool) -> tuple[Quantity | Unparsed | None, int]:
     """Read the figure whose first digit is at `s`. Returns (item or None, end of consumed span)."""
     m1 = _ATOM.match(text, s)
+    assert m1 is not None, "an atom reads every figure's first digit"
     c = _Candidate(text, s, whole, _End(m1), m1.end())
     _read_prefix(c, last)
     try:
@@ -364,13 +365,19 @@ def _ends_agree(e1: _End, e2: _End, text: str, end2: int) -> bool:
     return (u1 is None or u2 is None or u1 == u2) and not (k1 and k2 and k1 != k2)
 
 
+def _run_end(text: str, pos: int) -> int:
+    """End of the run of letters, digits and '_' at `pos` (`pos` itself when there is none)."""
+    run = _ALNUM_RUN.match(text, pos)
+    return run.end() if run is not None else pos
+
+
 def _check_glued(c: _Candidate) -> None:
     """Trailing glued letters are part of a name ('5G', '1st', '4x4', '0x1F'); so is '600×600'."""
     text, pos, n = c.text, c.pos, c.n
     if pos + 1 < n and text[pos] in "×xX*" and text[pos + 1].isdigit() and c.e1.kind is None:
-        raise _Skip(_ALNUM_RUN.match(text, pos + 1).end())
+        raise _Skip(_run_end(text, pos + 1))
     if pos < n and (text[pos].isalnum() or text[pos] == "_"):
-        glued = _ALNUM_RUN.match(text, pos).end()
+        glued = _run_end(text, pos)
         if c.cur and not c.whole:
             raise _Malformed("figure glued to a name", glued)
         raise _Skip(glued)
@@ -503,7 +510,9 @@ def _unit_of(c: _Candidate) -> str:
     unit_ends = [e for e in c.ends if e.kind in ("pct", "mult", "unit")]
     if c.cur is not None and unit_ends:
         raise _Malformed("currency with a non-currency unit")
-    return c.cur or (unit_ends[0].unit if unit_ends else "count")
+    unit = c.cur or (unit_ends[0].unit if unit_ends else "count")
+    assert unit is not None, "a percent, multiple or unit end names its unit"
+    return unit
 
 
 def _check_end(c: _Candidate, e: _End) -> None:
