@@ -18,7 +18,8 @@ from .resources import Progress, ReconcileSettings
 GROUP = "reconcile"
 
 
-@dg.asset(group_name=GROUP, description="Every file in the sources folder: registry metadata, hash, read or quarantined.")
+@dg.asset(group_name=GROUP,
+          description="Every file in the sources folder: registry metadata, hash, read or quarantined.")
 def documents(context: dg.AssetExecutionContext, settings: ReconcileSettings,
               progress: dg.ResourceParam[Progress]) -> pd.DataFrame:
     docs, warnings = registry.discover(settings.sources_path)

@@ -91,7 +91,8 @@ def _failure(result) -> Exception:
             cause = data.error.cause if data.error and data.error.cause else data.error
             if cause is not None and cause.cls_name in ("UserError", "RunLockedError"):
                 return UserError(cause.message.split(": ", 1)[-1].strip())
-            return RuntimeError(f"step '{event.step_key}' failed: {cause.message.strip() if cause else 'unknown error'}")
+            why = cause.message.strip() if cause else "unknown error"
+            return RuntimeError(f"step '{event.step_key}' failed: {why}")
     return RuntimeError("the run failed")
 
 

@@ -174,7 +174,8 @@ def read_run_tables(out_dir: Path) -> dict[str, pd.DataFrame]:
         path = pinned / f"{name}.csv"
         shown = Path(out_dir) / f"{name}.csv"
         if not path.is_file():
-            raise UserError(f"{shown} not found", hint="run `reconcile run` first, or point --out at the last run's folder")
+            raise UserError(f"{shown} not found",
+                            hint="run `reconcile run` first, or point --out at the last run's folder")
         table = read_csv_safe(path, dtype=str, keep_default_na=False, na_values=[""])
         missing = [c for c in _REQUIRED_COLUMNS[name] if c not in table.columns]
         if missing:
@@ -426,7 +427,8 @@ def show(
     console.print(_suggestion_line(conflict))
     if conflict["status"] == "stale":
         console.print(f"[magenta]Decision #{int(conflict['decision_id'])} ({conflict['decision_action']} by "
-                      f"{escape(str(conflict['decided_by']))}) was taken on different evidence; the conflict is open again.[/magenta]")
+                      f"{escape(str(conflict['decided_by']))}) was taken on different evidence; "
+                      "the conflict is open again.[/magenta]")
     history = store.history(conflict_id)
     if history:
         console.print(_history_table(decisions_frame(history), view.conflicts, title="Decision history"))
@@ -474,7 +476,8 @@ def _suggestion_line(conflict: pd.Series) -> str:
 def approve(
     conflict_id: str = typer.Argument(..., metavar="CONFLICT_ID", help="The conflict to decide."),
     value: str | None = typer.Option(None, "--value", metavar="V",
-                                        help="The right figure, written as in the documents: 730B, $730 billion, ~$730B, 730000000000."),
+                                        help="The right figure, written as in the documents: "
+                                             "730B, $730 billion, ~$730B, 730000000000."),
     claim: str | None = typer.Option(None, "--claim", metavar="CLAIM_ID", help="The claim that is right."),
     by: str = ByOption,
     reason: str = ReasonOption,
@@ -482,7 +485,8 @@ def approve(
 ) -> None:
     """Approve one value (--value) or one claim (--claim) as the golden figure for a conflict.
 
-    The decision holds on every later run while the conflict's evidence is unchanged; when a source adds or changes a claim it becomes stale and the conflict reopens.
+    The decision holds on every later run while the conflict's evidence is unchanged; when a source adds or
+    changes a claim it becomes stale and the conflict reopens.
 
     Examples:
 
@@ -761,7 +765,8 @@ def _conflicts_if_present(out: Path) -> pd.DataFrame | None:
 
 
 def _history_table(decided: pd.DataFrame, conflicts: pd.DataFrame | None, title: str) -> Table:
-    fingerprints = dict(zip(conflicts["conflict_id"], conflicts["fingerprint"], strict=False)) if conflicts is not None else {}
+    fingerprints = dict(zip(conflicts["conflict_id"], conflicts["fingerprint"], strict=False)) \
+        if conflicts is not None else {}
     table = Table(title=title)
     for header in ("#", "Conflict"):
         table.add_column(header, no_wrap=True)
@@ -838,7 +843,8 @@ def import_decisions(
                   f"{done.skipped} already present were skipped.")
     if done.older:
         console.print(f"[yellow]note: {done.older} of them are older than the decision already recorded for their "
-                      "conflict: they join the history and do not change its status (see `reconcile history`).[/yellow]")
+                      "conflict: they join the history and do not change its status "
+                      "(see `reconcile history`).[/yellow]")
 
 
 # -- small helpers ---------------------------------------------------------------------------------

@@ -517,7 +517,8 @@ def _time_order(decision: Decision) -> tuple[datetime, int]:
 def chronological(decisions: pd.DataFrame) -> pd.DataFrame:
     """Decisions (a `decisions_frame`) oldest first by their own time, the id breaking ties."""
     # Python datetimes, not pandas': a timestamp past 2262 is valid here and must still sort.
-    keys = [(_parse_utc(str(when)) or _NO_TIME, int(id_)) for when, id_ in zip(decisions["decided_at"], decisions["id"], strict=False)]
+    keys = [(_parse_utc(str(when)) or _NO_TIME, int(id_))
+            for when, id_ in zip(decisions["decided_at"], decisions["id"], strict=False)]
     order = sorted(range(len(keys)), key=keys.__getitem__)
     return decisions.iloc[order]
 
@@ -642,7 +643,8 @@ def _decisions_from_root(root: Any, file: str | Path) -> list[NewDecision]:
 
 def _entry_nodes(root: Any, data: Any, file: str | Path) -> tuple[list[Any], list[Any]]:
     """The `decisions:` list and the YAML node of each entry (for line numbers)."""
-    hint = f"the file needs a top-level `decisions:` list (format {EXPORT_FORMAT}), as written by `reconcile decisions export`"
+    hint = (f"the file needs a top-level `decisions:` list (format {EXPORT_FORMAT}), "
+            "as written by `reconcile decisions export`")
     if not isinstance(data, dict) or not isinstance(data.get("decisions"), list):
         raise UserError("no `decisions:` list found", file=file, hint=hint)
     if data.get("format", EXPORT_FORMAT) != EXPORT_FORMAT:

@@ -46,7 +46,8 @@ def _widened(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 def interval_clusters(df: pd.DataFrame, key: str) -> pd.Series:
     """Cluster number of each row within its `key` group: rows whose widened intervals chain-overlap share one."""
     lo, hi = _widened(df)
-    work = pd.DataFrame({"key": df[key], "lo": lo, "hi": hi}, index=df.index).sort_values(["key", "lo"], kind="mergesort")
+    work = pd.DataFrame({"key": df[key], "lo": lo, "hi": hi}, index=df.index).sort_values(["key", "lo"],
+                                                                                       kind="mergesort")
     running_max = work.groupby("key", sort=False)["hi"].cummax()
     prev_max = running_max.groupby(work["key"], sort=False).shift()
     starts = (work["lo"] > prev_max).astype(int)
@@ -180,7 +181,8 @@ class _Lookups:
                                        & rows["relation"].isna() & rows["metric"].notna()).to_numpy())
             self._annual = {}
             sub = rows.iloc[eligible]
-            for pos, key in zip(eligible, zip(sub["source_id"], sub["quote"], sub["metric"], strict=False), strict=False):
+            keys = zip(sub["source_id"], sub["quote"], sub["metric"], strict=False)
+            for pos, key in zip(eligible, keys, strict=False):
                 self._annual.setdefault(key, pos)
         metric = r["metric"]
         if metric is None or (isinstance(metric, float) and math.isnan(metric)):
@@ -234,7 +236,8 @@ def _check_sum(r: pd.Series, index: _GroupIndex) -> Finding | None:
     return Finding(total_lo, total_hi, support, "sum-of-parts", raw_lo, raw_hi)
 
 
-def _check_relation(r: pd.Series, rows: pd.DataFrame, index: _GroupIndex, lookups: _Lookups | None = None) -> Finding | None:
+def _check_relation(r: pd.Series, rows: pd.DataFrame, index: _GroupIndex,
+                    lookups: _Lookups | None = None) -> Finding | None:
     lookups = lookups or _Lookups(rows, index)
     # A growth rate is named for itself ('revenue_growth_yoy'); its parts are figures of the base metric.
     key = (r["entity"], _about(r))
@@ -275,7 +278,8 @@ def _digit(r: pd.Series) -> float:
 def _pick(index: _GroupIndex, key: tuple[Any, ...], period: str) -> tuple[float, float, list[str]] | None:
     """The first component group of `key` for `period` (linear scan; `_Lookups.pick` is the indexed form)."""
     for (entity, metric, p, gran, unit), group in index.items():
-        if (entity, metric) == key and p == period and unit in ("USD", "count") and gran not in ("quarterly", "monthly"):
+        if (entity, metric) == key and p == period and unit in ("USD", "count") \
+                and gran not in ("quarterly", "monthly"):
             return _span(group)
     return None
 
@@ -469,7 +473,8 @@ def _value_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[di
         sides = " vs ".join(_cite_side(part) for part in parts)
         where = "within one source" if group["source_id"].nunique() == 1 else "across sources"
         first = group.iloc[0]
-        what = f"{first['entity']} {first['metric']}" + (f" ({first['period']})" if kind == "value" and first["period"] else "")
+        what = f"{first['entity']} {first['metric']}" + (
+            f" ({first['period']})" if kind == "value" and first["period"] else "")
         if kind == "value":
             rule = "intervals-overlap"
             explanation = (f"{what}: {sides} — {where}, the values do not overlap even allowing "
@@ -526,12 +531,12 @@ def _row_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[dict
             if not echoes.empty:
                 e = echoes.iloc[0]
                 also = f" The same figure appears as {e['entity']} {e['metric']} in {e['source_id']} ({e['location']})."
-            explanation = (f"{first['entity']} {first['metric']}: {cites} is recorded under '{first['metric']}' but its "
-                           f"own words attribute it to '{named}' — a figure of another scope.{also}")
+            explanation = (f"{first['entity']} {first['metric']}: {cites} is recorded under '{first['metric']}' "
+                           f"but its own words attribute it to '{named}' — a figure of another scope.{also}")
             rule = "stated-scope-matches-metric"
         else:
-            explanation = (f"{first['entity']} {first['metric']}: {cites} is a {first['granularity']} figure in a column "
-                           f"of {first['expected_granularity']} figures.")
+            explanation = (f"{first['entity']} {first['metric']}: {cites} is a {first['granularity']} figure "
+                           f"in a column of {first['expected_granularity']} figures.")
             rule = "granularity-matches-column"
         rows.append(_base_row(kind, "|".join(str(k) for k in key), evidence, "warning", explanation, rule,
                               entity=first["entity"], metric=first["metric"], period=first["period"]))

@@ -2,8 +2,8 @@
 
 Read by an ordered list of small rules, first hit per field wins: YAML front matter, HTML `<meta>` tags,
 `<time datetime>`, the first heading or `<title>`, a press-release dateline ("SANTA CLARA, Calif., Nov. 19,
-2025 —"), a date alone on a line near the top, then a "Published …" phrase. A `sources.yaml` entry still wins over all of these; the
-registry only fills the fields an entry leaves out (and every field of an unregistered document).
+2025 —"), a date alone on a line near the top, then a "Published …" phrase. A `sources.yaml` entry still wins
+over all of these; the registry only fills the fields an entry leaves out (and every field of an unregistered document).
 
 Front matter is read line by line as `key: scalar` pairs, never through a YAML loader: a document is
 untrusted input, and aliases or tags in it must not cost memory or run constructors.

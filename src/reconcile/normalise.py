@@ -79,8 +79,8 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, A
         granularity = _granularity_of_span(period)
     base = m.base_period
     if base is None and m.relation in ("growth", "multiple") and period is not None and (
-            vocab.cues.year_on_year.search(_around(m)) or (m.relation == "growth" and period.granularity in ("year", "fiscal_year")
-                                                and m.context == "prose")):
+            vocab.cues.year_on_year.search(_around(m))
+            or (m.relation == "growth" and period.granularity in ("year", "fiscal_year") and m.context == "prose")):
         base = _previous_year(period)  # "revenue climbed 56% to $216B" for a year: against the year before
     tolerance = _tolerance(q, vocab.approx_tolerance)
     qualifier = "superseded" if m.superseded else q.qualifier
@@ -143,8 +143,8 @@ def _span_of_change(m: Mention, vocab: Vocabulary, period: Period | None, base: 
     after = around[len(m.quantity.text):]
     next_rate = re.search(r"\d[\d.,]*\s*(?:%|percent|pts?\b|points?\b)", after)
     after = after[:next_rate.start()] if next_rate else after
-    said = [(found.start(), span) for cue, span in ((vocab.cues.year_on_year, "yoy"), (vocab.cues.quarter_on_quarter, "qoq"))
-            for found in [cue.search(after)] if found]
+    span_cues = ((vocab.cues.year_on_year, "yoy"), (vocab.cues.quarter_on_quarter, "qoq"))
+    said = [(found.start(), span) for cue, span in span_cues for found in [cue.search(after)] if found]
     if said:
         return min(said)[1]
     if base is not None and period is not None:

@@ -277,7 +277,8 @@ def _build_docs(context: AbstractDataContext, docs_dir: Path) -> Path:
 
 # --- GX result → plain dataclasses ---------------------------------------------------------------
 
-def to_suite_result(spec: dict[str, Any], result: ExpectationSuiteValidationResult, docs_index: Path | None = None) -> SuiteResult:
+def to_suite_result(spec: dict[str, Any], result: ExpectationSuiteValidationResult,
+                    docs_index: Path | None = None) -> SuiteResult:
     outcomes = [_outcome(r) for r in result.results]
     return SuiteResult(suite=spec["name"], table=suite_table(spec), success=bool(result.success),
                        evaluated=len(outcomes), failed=sum(not o.success for o in outcomes),

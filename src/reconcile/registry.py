@@ -107,7 +107,8 @@ def load_registry(sources_dir: Path) -> list[SourceDoc]:
                         hint=f"make {REGISTRY_NAME} a YAML file listing the sources, or remove it")
     try:
         root = compose_file(path, max_bytes=REGISTRY_MAX_BYTES,
-                            hint_too_large="keep titles and notes short; a registry lists documents, it does not hold them")
+                            hint_too_large="keep titles and notes short; "
+                                           "a registry lists documents, it does not hold them")
     except OSError as exc:
         raise UserError(f"cannot be read ({exc.strerror})", file=path,
                         hint="check the file's permissions") from None
@@ -213,7 +214,8 @@ def _scalar_value(key: str, node: yaml.Node, path: Path) -> object:
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
         if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # e.g. 2026-13-45: looks like a date, is not one; reported as a bad date below
-        raise UserError(f"the value of '{key}' cannot be read ({_one_line(exc)})", file=path, line=node.start_mark.line + 1,
+        raise UserError(f"the value of '{key}' cannot be read ({_one_line(exc)})", file=path,
+                        line=node.start_mark.line + 1,
                         hint="write it as plain text, quoted if it holds ':' or '#'") from None
 
 

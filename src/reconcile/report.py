@@ -385,7 +385,8 @@ def sort_conflicts(conflicts: pd.DataFrame) -> pd.DataFrame:
     return conflicts.iloc[sorted(range(len(keys)), key=keys.__getitem__)]
 
 
-def _conflict_views(conflicts: list[dict[str, Any]], claims: dict[str, dict[str, Any]], documents: dict[str, dict[str, Any]],
+def _conflict_views(conflicts: list[dict[str, Any]], claims: dict[str, dict[str, Any]],
+                    documents: dict[str, dict[str, Any]],
                     resolved: list[dict[str, Any]] | _GoldenIndex) -> tuple[ConflictView, ...]:
     golden = resolved if isinstance(resolved, _GoldenIndex) else _GoldenIndex.of_records(resolved)
     ordered = sorted(conflicts, key=conflict_sort_key)
@@ -799,8 +800,9 @@ def _html_header(report: Report) -> str:
              *[(n, f"open {sev}") for sev, n in zip(SEVERITIES, report.open_severity_totals, strict=False)],
              (len(report.unparsed), "unparsed figures")]
     stamp = f'<p class="muted">Generated {esc(report.generated_at)}</p>' if report.generated_at else ""
-    tiles_html = "".join(f'<div class="tile {_sev_class(label.split()[-1]) if label.split()[-1] in SEVERITIES else ""}">'
-                         f"<b>{n}</b>{esc(label)}</div>" for n, label in tiles)
+    tiles_html = "".join(
+        f'<div class="tile {_sev_class(label.split()[-1]) if label.split()[-1] in SEVERITIES else ""}">'
+        f"<b>{n}</b>{esc(label)}</div>" for n, label in tiles)
     return f"<header><h1>{esc(report.title)}</h1>{stamp}<div class=\"tiles\">{tiles_html}</div></header>"
 
 

@@ -261,7 +261,8 @@ def _recompute(involved: pd.DataFrame) -> Suggestion | None:
     (low, value, high), used, how = result
     unit = _text(derived.get("unit")) or None
     figure = format_value(value, unit) if value is not None else format_interval(low, high, unit)
-    text = f"recompute {relation}: {how} = {figure}; stated {_text(derived.get('value_text')) or format_value(derived.get('value'), unit)}"
+    stated = _text(derived.get("value_text")) or format_value(derived.get("value"), unit)
+    text = f"recompute {relation}: {how} = {figure}; stated {stated}"
     return Suggestion("recompute", text, tuple(used) + tuple(involved.loc[same_figure, "claim_id"]),
                       value, low, high, unit)
 

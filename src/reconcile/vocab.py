@@ -311,7 +311,8 @@ VOCAB_MAX_BYTES = 2_000_000   # the bundled files are a few KB each
 def _load_yaml(path: Path) -> yaml.Node:
     if not path.is_file():
         raise UserError("vocabulary file is missing", file=path,
-                        hint=f"restore it from git or point RECONCILE_VOCAB at a folder holding {', '.join(VOCAB_FILES)}")
+                        hint="restore it from git or point RECONCILE_VOCAB at a folder holding "
+                             f"{', '.join(VOCAB_FILES)}")
     try:
         node = compose_file(path, max_bytes=VOCAB_MAX_BYTES,
                             hint_too_large="a vocabulary lists words and units; split or trim it")
@@ -371,7 +372,8 @@ def _str_list(node: yaml.Node | None, path: Path, what: str, strip: bool = True)
     if node is None:
         return []
     if not isinstance(node, yaml.SequenceNode):
-        raise UserError(f"{what} must be a list", file=path, line=node.start_mark.line + 1, hint="write it as [a, b, c]")
+        raise UserError(f"{what} must be a list", file=path, line=node.start_mark.line + 1,
+                        hint="write it as [a, b, c]")
     out = []
     for item in node.value:
         if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
@@ -464,7 +466,8 @@ def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict[str, Any]) -> tu
         granularity = _py(f["granularity"], path) if "granularity" in f else "point"
         if not isinstance(granularity, str) or granularity not in GRANULARITIES:
             raise UserError(f"metric '{name}' has unknown granularity '{granularity}'", file=path,
-                            line=f["granularity"].start_mark.line + 1, hint=f"use one of {', '.join(sorted(GRANULARITIES))}")
+                            line=f["granularity"].start_mark.line + 1,
+                            hint=f"use one of {', '.join(sorted(GRANULARITIES))}")
         metrics[name] = Metric(name=name, units=tuple(units), granularity=granularity,
                                family=str(_py(f["family"], path)) if "family" in f else name,
                                scope=str(_py(f["scope"], path)) if "scope" in f else "total",
@@ -479,7 +482,8 @@ EVENT_FLAGS = ("generic", "timeline", "relational", "of_a_thing")
 THING_KINDS = ("product", "project", "cluster")
 
 
-def _read_events(root: yaml.Node, path: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, str], dict[str, dict[str, bool]]]:
+def _read_events(root: yaml.Node,
+                 path: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, str], dict[str, dict[str, bool]]]:
     events: dict[str, tuple[str, ...]] = {}
     aliases: dict[str, str] = {}
     flags: dict[str, dict[str, bool]] = {flag: {} for flag in EVENT_FLAGS}

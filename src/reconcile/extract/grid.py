@@ -67,7 +67,8 @@ def read_grid(cues: Cues, rows: list[list[str]], published: dt.date, fye: Fiscal
             caption = _caption_period(cues, text, published, fye) or caption
             pending_header = []
             continue
-        if _is_header_row(cues, row, published, fye) and (columns is None or pending_header or _header_label(cues, row[0])):
+        if _is_header_row(cues, row, published, fye) and (
+                columns is None or pending_header or _header_label(cues, row[0])):
             pending_header.append(row)
             continue
         if pending_header:

@@ -399,8 +399,9 @@ def _share_parallel_changes(cues: Cues, sentence: str, quantities: list[Quantity
 
 def _quarter_behind_annualised(cues: Cues, sentence: str, levels: list[Quantity], chosen: dict[int, Match]) -> None:
     """'At $17.7B a quarter, ... an annualized run-rate of $60B': the quarter figure measures the same thing."""
-    annual = [q for q in levels if q.start in chosen and (cues.annualised_before.search(sentence[max(0, q.start - 45):q.start])
-                                                          or cues.annualised.search(q.text))]
+    annual = [q for q in levels if q.start in chosen
+              and (cues.annualised_before.search(sentence[max(0, q.start - 45):q.start])
+                   or cues.annualised.search(q.text))]
     if not annual:
         return
     for q in levels:

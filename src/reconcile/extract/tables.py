@@ -190,8 +190,8 @@ def _key_value_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | No
     period, period_from = _first_period((label_period, "row"), (column_period, "column"), (cell.row_period, "row"),
                                         (ctx.period, "heading"))
     return CellMeaning(entity, metric, period, granularity(r.cues, label) or granularity(r.cues, header),
-                       _residual(r, label, label_entity, metric), "row" if label_entity else ctx.entity_from, metric_from,
-                       period_from)
+                       _residual(r, label, label_entity, metric), "row" if label_entity else ctx.entity_from,
+                       metric_from, period_from)
 
 
 def _comparative_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | None,

@@ -17,7 +17,9 @@ from .hygiene import normalize_text
 from .syntax import DELIM, atx_heading, split_row, tsv_cells, unescape_pipe
 
 _TXT_BULLET = re.compile(r"^([ \t]*)(?:[-*•–·▪◦‣⁃○●■□➢➤►▸]|(\d{1,3})[.)]|[a-z]\))[ \t]+(\S.*)$")
-_TXT_NUM_HEAD = re.compile(r"^(\d{1,2})[.)][ \t]+(\S.*)$|^(\d{1,2}(?:\.\d{1,2})+)\.?[ \t]+([A-Z\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF\u4e00-\u9fff].*)$")
+_TXT_NUM_HEAD = re.compile(r"^(\d{1,2})[.)][ \t]+(\S.*)$"
+                           r"|^(\d{1,2}(?:\.\d{1,2})+)\.?[ \t]+"
+                           r"([A-Z\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF\u4e00-\u9fff].*)$")
 _SEP_CHARS = frozenset("=-_*~#+.·•—–─━═")
 
 

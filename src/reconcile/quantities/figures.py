@@ -41,7 +41,9 @@ class Quantity:
     value: float | None    # None for a range
     low: float             # -inf/inf for open bounds
     high: float
-    unit: str              # USD | count | percent | multiple | GW | MW | W | GB | TB/s | TFLOPS | PFLOPS | EXAFLOPS | nm | days | months | years | ...
+    # unit: USD | count | percent | multiple | GW | MW | W | GB | TB/s | TFLOPS | PFLOPS | EXAFLOPS | nm | days |
+    # months | years | ...
+    unit: str
     qualifier: str         # exact | approx | at_least | at_most | range | approx_range | change
     per: str | None = None # rate denominator: "quarter", "month", "year", "user/month", "GPU/year", "hour" ...
     sig: float = 0.0       # half a unit in the last stated digit, in the same scale as value (rounding tolerance)
@@ -316,7 +318,8 @@ def _check_left_context(c: _Candidate) -> None:
 def _check_left_of_number(c: _Candidate, left: str) -> None:
     text, p0, raw_end = c.text, c.p0, c.raw_end
     if left.isalnum() or left in _BAD_LEFT:
-        if not (left in "'’" and len(c.e1.raw) != 2):   # "'25" is a year; before a longer number a quote opens a quotation
+        # "'25" is a year; before a longer number a quote opens a quotation
+        if not (left in "'’" and len(c.e1.raw) != 2):
             raise _Skip(raw_end)
     if left == "-" and p0 >= 2 and text[p0 - 2].isalnum():
         raise _Skip(raw_end)                             # 'GPT-5', 'COVID-19'

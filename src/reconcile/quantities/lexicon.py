@@ -28,8 +28,8 @@ FLOPS_UNITS = {k.lower(): v for k, v in _SPELLINGS["flops"].items()}
 TIME_UNITS = {k.lower(): v for k, v in _SPELLINGS["durations"].items()}
 # unit names written out ("gigawatts"), any case: text form lowercased -> canonical unit
 WORD_UNITS = {k.lower(): v for k, v in _SPELLINGS["words"].items()}
-KNOWN_UNITS = set(PHYS_UNITS.values()) | set(FLOPS_UNITS.values()) | set(TIME_UNITS.values()) | set(WORD_UNITS.values()) | \
-    {"percent", "pp", "bps", "multiple"}
+KNOWN_UNITS = set(PHYS_UNITS.values()) | set(FLOPS_UNITS.values()) | set(TIME_UNITS.values()) \
+    | set(WORD_UNITS.values()) | {"percent", "pp", "bps", "multiple"}
 # units that may be negative: an "at most" bound is open below for them (others start at 0)
 SIGNED_UNITS = {"percent", "pp", "bps"}
 

@@ -33,7 +33,7 @@ class Period:
     text: str
     start_offset: int
     end_offset: int
-    label: str             # canonical label: "2026", "FY2025", "2025-Q4", "2026-H2", "2026-01", "2026-01-28", "2029" ...
+    label: str             # canonical: "2026", "FY2025", "2025-Q4", "2026-H2", "2026-01", "2026-01-28", "2029" ...
     start: dt.date         # first day covered
     end: dt.date           # last day covered
     granularity: str       # year | fiscal_year | half | quarter | month | day
@@ -116,7 +116,8 @@ def _span_ended(text: str, day: Period, fiscal: FiscalCalendar) -> Period:
             return Period(text[m.start():day.end_offset], m.start(), day.end_offset, label, start, last, gran,
                           day.relation)
     y, mo = _add_months(end.year, end.month, 1 - months)
-    start = dt.date(y, mo, 1) if end == _last_day(end.year, end.month) else end - dt.timedelta(days=round(months * 30.4) - 1)
+    start = dt.date(y, mo, 1) if end == _last_day(end.year, end.month) \
+        else end - dt.timedelta(days=round(months * 30.4) - 1)
     return Period(text[m.start():day.end_offset], m.start(), day.end_offset, f"{start.isoformat()}..{end.isoformat()}",
                   start, end, gran, day.relation)
 
@@ -126,7 +127,8 @@ def _span_ended(text: str, day: Period, fiscal: FiscalCalendar) -> Period:
 # ---------------------------------------------------------------------------
 
 POSSESSIVE_YEAR = re.compile(r"\b((?:19|20)\d{2})['’]s\b")
-RELATIVE = re.compile(r"(?i)\b(last|this|next|earlier this|later this)\s+(year|quarter|" + "|".join(MONTH_NAMES) + r")\b")
+RELATIVE = re.compile(r"(?i)\b(last|this|next|earlier this|later this)\s+(year|quarter|"
+                      + "|".join(MONTH_NAMES) + r")\b")
 
 
 _P = ParamSpec("_P")
@@ -207,7 +209,8 @@ _PERIOD = re.compile(
     r"|(?<![A-Za-z0-9])(?P<hn_a>[12])H[ ]?(?:['’]?(?P<hn_yy>[0-9]{2})|(?P<hn_y>[12][0-9]{3}))(?![0-9A-Za-z])"
     # second half of 2026 / fourth quarter of fiscal 2025 / Fourth Quarter and Fiscal 2026 (a release's title)
     r"|(?<![A-Za-z])(?P<ord>(?i:first|second|third|fourth|1st|2nd|3rd|4th))[ ]+(?P<ord_k>(?i:quarter|half))[ ]+"
-    r"(?:(?i:and)[ ]+(?:(?i:full)[ -]+)?(?=(?i:fiscal|FY)))?(?:(?i:of)[ ]+)?(?:(?P<ord_fy>" + _FY_KW + r")[ ]?['’]?(?P<ord_fyy>[0-9]{4}|[0-9]{2})|(?P<ord_y>[12][0-9]{3}))(?![0-9])"
+    r"(?:(?i:and)[ ]+(?:(?i:full)[ -]+)?(?=(?i:fiscal|FY)))?(?:(?i:of)[ ]+)?"
+    r"(?:(?P<ord_fy>" + _FY_KW + r")[ ]?['’]?(?P<ord_fyy>[0-9]{4}|[0-9]{2})|(?P<ord_y>[12][0-9]{3}))(?![0-9])"
     # FY2025 / FY25 / fiscal 2025 / FY2024-FY2026 / FY2026 Q2
     r"|(?<![A-Za-z0-9])" + _FY_KW + r"[ ]?['’-]?(?P<fy_y>[0-9]{4}|[0-9]{2})(?![0-9])"
     r"(?:[ ]*(?:[-–→]|to|through)[ ]*(?:FY[ ]?)?['’]?(?P<fy_y2>[0-9]{4}|[0-9]{2})(?![0-9]))?"
@@ -468,7 +471,8 @@ def _half(g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | 
 
 _FIG_AFTER_YEAR = re.compile(
     r"[0-9]{4}(?:" + SP + r"?(?:%|×|[xX](?![A-Za-z0-9])|[KMBT](?![A-Za-z0-9])|(?:" + alt(PHYS_UNITS) +
-    r"|(?i:" + alt(FLOPS_UNITS) + r"))(?![A-Za-z0-9]))|" + SP + r"(?i:thousand|million|billion|trillion|percent)(?![A-Za-z]))")
+    r"|(?i:" + alt(FLOPS_UNITS) + r"))(?![A-Za-z0-9]))|"
+    + SP + r"(?i:thousand|million|billion|trillion|percent)(?![A-Za-z]))")
 
 
 def _stated_periods(text: str, as_of: dt.date, fiscal: FiscalCalendar | int = CALENDAR_YEAR) -> list[Period]:
