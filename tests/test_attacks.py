@@ -341,7 +341,8 @@ def test_approve_accepts_the_figure_written_with_its_scale(env):
 # -- item 14: the latest decision is the newest by its own time, whatever order the imports came in ------
 
 def history_of_twenty() -> str:
-    """An export of 20 decisions on one conflict, a minute or two apart; #18 reopens at 18:21, #20 dismisses at 18:23."""
+    """An export of 20 decisions on one conflict, a minute or two apart; #18 reopens at 18:21,
+    #20 dismisses at 18:23."""
     entries = []
     for n in range(1, 21):
         action = "dismiss" if n % 2 or n == 20 else "reopen"

@@ -148,7 +148,8 @@ def test_seeded_fuzz_of_mutated_sources_through_the_engine(frozen):
         check_claims(claims, where)
         assert set(claims["source_id"]) <= {doc.source_id}, where
         assert list(unparsed.columns) == engine.UNPARSED_COLUMNS, where
-        assert unparsed["text"].astype(str).str.len().gt(0).all() and unparsed["reason"].astype(str).str.len().gt(0).all()
+        assert unparsed["text"].astype(str).str.len().gt(0).all()
+        assert unparsed["reason"].astype(str).str.len().gt(0).all()
         # Detection with the other, unmutated documents' claims beside the mutant's.
         others = [c for sid, c in baseline.items() if sid != doc.source_id]
         together = pd.concat([claims, *others], ignore_index=True)

@@ -27,8 +27,8 @@ from reconcile.outputs import lock_path_for, read_lock_holder
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).parent / "reconcile")
-TOP_LEVEL = {"claims.csv", "conflicts.csv", "documents.csv", "gx_docs", "orphaned_decisions.csv", "rejected_sources.csv",
-             "report.html", "report.md", "resolved_claims.csv", "unparsed_figures.csv"}
+TOP_LEVEL = {"claims.csv", "conflicts.csv", "documents.csv", "gx_docs", "orphaned_decisions.csv",
+             "rejected_sources.csv", "report.html", "report.md", "resolved_claims.csv", "unparsed_figures.csv"}
 
 
 def make_work(tmp_path: Path) -> Path:

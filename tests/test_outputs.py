@@ -188,7 +188,8 @@ def test_sigkill_at_random_points_leaves_old_or_new_set(tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         seen = snapshot(out)
-        assert seen in (expected_set(current), expected_set(marker)), f"round {round_no} ({outcomes}): mixed or partial set"
+        assert seen in (expected_set(current), expected_set(marker)), \
+            f"round {round_no} ({outcomes}): mixed or partial set"
         outcome = "new" if seen == expected_set(marker) else "old"
         outcomes[outcome] += 1
         current = marker if outcome == "new" else current
