@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test ui bench clean
+.PHONY: run test lint ui bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# ruff over the code and the tests; mypy --strict over the engine (its settings are in pyproject.toml)
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy src/reconcile
 
 UI_HOME ?= $(CURDIR)/.dagster_home
 

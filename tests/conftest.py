@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 from hypothesis import settings
 
-# CI replays the same examples every run (a red build must be reproducible); local runs keep exploring.
-settings.register_profile("ci", derandomize=True)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
-
 from reconcile import engine, registry
 from reconcile.config import default_vocab_dir
 from reconcile.detect import detect_conflicts
 from reconcile.vocab import load_vocabulary
+
+# CI replays the same examples every run (a red build must be reproducible); local runs keep exploring.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 REPO = Path(__file__).resolve().parents[1]
 

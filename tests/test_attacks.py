@@ -41,7 +41,7 @@ def one_clear_line(result, expect: str) -> str:
 # The attacker's file: nine levels of aliases, each nine times the last, in a field the import reads
 # as text (9**9 strings once expanded; the file is about 600 bytes).
 ALIAS_BOMB = "format: reconcile-decisions/1\n" + 'a: &a [l,l,l,l,l,l,l,l,l]\n' + "".join(
-    f"{b}: &{b} [{','.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi")) + (
+    f"{b}: &{b} [{','.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi", strict=False)) + (
     "decisions:\n- conflict_id: k-a1b2c3d4e5f6\n  action: dismiss\n  decided_by: ana\n"
     "  decided_at: '2026-02-01T10:00:00+00:00'\n  reason: *i\n  fingerprint: fp-valuation-1\n"
     "  claim_ids: c-111111111111;c-222222222222\n")
@@ -341,7 +341,8 @@ def test_approve_accepts_the_figure_written_with_its_scale(env):
 # -- item 14: the latest decision is the newest by its own time, whatever order the imports came in ------
 
 def history_of_twenty() -> str:
-    """An export of 20 decisions on one conflict, a minute or two apart; #18 reopens at 18:21, #20 dismisses at 18:23."""
+    """An export of 20 decisions on one conflict, a minute or two apart; #18 reopens at 18:21,
+    #20 dismisses at 18:23."""
     entries = []
     for n in range(1, 21):
         action = "dismiss" if n % 2 or n == 20 else "reopen"

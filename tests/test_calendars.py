@@ -31,7 +31,7 @@ def test_quarters_tile_the_year_without_gaps():
         for fy in range(2015, 2031):
             spans = [cal.quarter(fy, q) for q in (1, 2, 3, 4)]
             assert spans[0][0] == cal.year_span(fy)[0] and spans[-1][1] == cal.year_span(fy)[1]
-            for (_, end), (start, _) in zip(spans, spans[1:]):
+            for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
                 assert start - end == dt.timedelta(days=1)
 
 

@@ -10,7 +10,12 @@ import yaml
 
 from reconcile.config import Settings
 from reconcile.decisions import (
-    MIGRATIONS, DecisionStore, NewDecision, export_yaml, parse_import, sqlite_path,
+    MIGRATIONS,
+    DecisionStore,
+    NewDecision,
+    export_yaml,
+    parse_import,
+    sqlite_path,
 )
 from reconcile.errors import UserError
 

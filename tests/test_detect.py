@@ -400,9 +400,9 @@ def test_stated_fields_keep_the_error(reconcile_docs):
 # --- the contract between stages -------------------------------------------------------------------
 
 def test_the_claims_table_is_the_one_detect_declares(vocab):
+    from conftest import REPO
     from reconcile import engine, registry
     from reconcile.schemas import DetectClaimsSchema, columns_of
-    from conftest import REPO
     docs, _ = registry.discover(REPO / "sources")
     claims = engine.extract_claims(docs, vocab).claims
     assert list(claims.columns) == columns_of(DetectClaimsSchema)

@@ -168,7 +168,8 @@ def test_the_same_sentence_reads_the_same_in_every_format(reconcile_docs, fmt_na
 
 
 def test_sentences_starting_with_a_lower_case_brand_are_split(reconcile_docs):
-    claims = reconcile_docs({"s.txt": "Notes\nMeta’s 2017 ad revenue was $40B. xAI’s 2024 capex was US$3.8 billion.\n"}).claims
+    text = "Notes\nMeta’s 2017 ad revenue was $40B. xAI’s 2024 capex was US$3.8 billion.\n"
+    claims = reconcile_docs({"s.txt": text}).claims
     assert _one(claims, entity="Meta", metric="ad_revenue")["period"] == "2017"
     assert _one(claims, entity="xAI", metric="capex")["period"] == "2024"
 
@@ -233,7 +234,8 @@ def test_word_multiple_takes_the_period_of_its_level(reconcile_docs):
 
 
 def test_fiscal_quarter_words_without_a_year_are_quarterly(reconcile_docs):
-    claims = reconcile_docs({"m.txt": "Microsoft\nMicrosoft reported $37.5B of capex in its fiscal second quarter.\n"}).claims
+    text = "Microsoft\nMicrosoft reported $37.5B of capex in its fiscal second quarter.\n"
+    claims = reconcile_docs({"m.txt": text}).claims
     assert _one(claims, entity="Microsoft", metric="capex")["granularity"] == "quarterly"
 
 

@@ -16,7 +16,7 @@ from reconcile.errors import UserError
 from reconcile.extract import FigureSite, extract_document
 from reconcile.extract.emit import figure, scaled, word_multiples
 from reconcile.extract.model import Context, Extraction, Reading
-from reconcile.extract.periods import estimate_marks, find_quantities, granularity, not_ranges, find_periods
+from reconcile.extract.periods import estimate_marks, find_periods, find_quantities, granularity, not_ranges
 from reconcile.extract.tables import table_scale, table_shape
 from reconcile.parse import Block
 from reconcile.vocab import BUNDLED_CUES, load_vocabulary
@@ -63,7 +63,8 @@ def test_a_cue_is_written_once_and_named_where_it_is_reused(vocab):
 
 
 @pytest.mark.parametrize("edit, message", [
-    (("annualised:\n    pattern: 'annuali[sz]ed'", "annualised:\n    pattern: 'annuali[sz'"), "not a valid regular expression"),
+    (("annualised:\n    pattern: 'annuali[sz]ed'", "annualised:\n    pattern: 'annuali[sz'"),
+     "not a valid regular expression"),
     (("match: ['$60B annualized',", "match: ['$60B per year',"), "does not find its example"),
     (("no_match: ['unannualized']", "no_match: ['$1B annualized']"), "listed under no_match"),
     (("pattern: '{annualised_word}", "pattern: '{annualized_word}"), "names unknown cue"),
@@ -200,7 +201,8 @@ def test_an_event_word_takes_the_date_beside_it(vocab):
 
 
 def test_a_cell_dates_each_event_word_by_its_own_date(vocab):
-    found = mentions(vocab, table("OpenAI", ("Item", "Detail"), ("IPO Target", "Up to $1T (H2 2026 filing, 2027 listing)")))
+    found = mentions(vocab, table("OpenAI", ("Item", "Detail"),
+                                  ("IPO Target", "Up to $1T (H2 2026 filing, 2027 listing)")))
     assert {(m.event, m.period.label) for m in found.mentions if m.event} == {("ipo_filing", "2026-H2"),
                                                                               ("ipo", "2027")}
 

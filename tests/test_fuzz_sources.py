@@ -148,7 +148,8 @@ def test_seeded_fuzz_of_mutated_sources_through_the_engine(frozen):
         check_claims(claims, where)
         assert set(claims["source_id"]) <= {doc.source_id}, where
         assert list(unparsed.columns) == engine.UNPARSED_COLUMNS, where
-        assert unparsed["text"].astype(str).str.len().gt(0).all() and unparsed["reason"].astype(str).str.len().gt(0).all()
+        assert unparsed["text"].astype(str).str.len().gt(0).all()
+        assert unparsed["reason"].astype(str).str.len().gt(0).all()
         # Detection with the other, unmutated documents' claims beside the mutant's.
         others = [c for sid, c in baseline.items() if sid != doc.source_id]
         together = pd.concat([claims, *others], ignore_index=True)
@@ -253,7 +254,7 @@ _VOCAB_TOKENS = st.sampled_from([
 def test_vocabulary_loader_raises_only_user_errors(texts):
     names = ("entities.yaml", "metrics.yaml", "events.yaml", "units.yaml")
     with tempfile.TemporaryDirectory() as folder:
-        for name, text in zip(names, texts):
+        for name, text in zip(names, texts, strict=False):
             (Path(folder) / name).write_text(text, encoding="utf-8")
         try:
             load_vocabulary(Path(folder))

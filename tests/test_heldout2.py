@@ -78,7 +78,8 @@ def test_P2_annual_capex_in_quarterly_column(run):
 
 def test_D1_anthropic_ipo_q3_2026_vs_early_2027(run):
     early_2027 = run.claim_ids(SIGNAL, "early 2027", "ipo_date", "Anthropic")
-    q3 = run.claim_ids(DECK, "Q3 2026", "ipo_date", "Anthropic") | run.claim_ids(ARTICLE, "Q3 2026", "ipo_date", "Anthropic")
+    q3 = run.claim_ids(DECK, "Q3 2026", "ipo_date", "Anthropic") \
+        | run.claim_ids(ARTICLE, "Q3 2026", "ipo_date", "Anthropic")
     rows = run.conflicts_of("date", "Anthropic", "ipo_date")
     assert len(rows) == 1
     assert early_2027 | q3 <= _evidence(rows)

@@ -2,10 +2,10 @@
 
 `found` (and `found_extra_evidence`): exactly one conflict of the planted kind for the entity and metric,
 with the period and arithmetic rule given. `missed`: none of that kind with that period and rule.
-`found_wrong_kind`: none of the planted kind, but one of another kind. A look-alike with a `quiet:` entry (kind, entity, metric) asserts that no such conflict
-exists while its status is `ok`. A change that finds a miss, or loses a find, fails here until truth.yaml
-is updated. The hand-written tests in test_heldout*.py check what these entries cannot say (which claims,
-which sources, the explanation).
+`found_wrong_kind`: none of the planted kind, but one of another kind. A look-alike with a `quiet:` entry
+(kind, entity, metric) asserts that no such conflict exists while its status is `ok`. A change that finds a
+miss, or loses a find, fails here until truth.yaml is updated. The hand-written tests in test_heldout*.py
+check what these entries cannot say (which claims, which sources, the explanation).
 """
 from __future__ import annotations
 
@@ -68,8 +68,9 @@ def test_planted_conflict_status(runs, folder, kind, entry):
         same = run.conflicts_of(kind, entry["entity"], entry["metric"])
         assert len(same) == len(hits) == 1, (
             f"{entry['id']} is '{status}' in {folder}/truth.yaml: expected one {kind} conflict for "
-            f"{entry['entity']}/{entry['metric']} ({entry.get('period', 'any period')}, {entry.get('rule', 'any rule')}),"
-            f" got {list(zip(same['period'], same['rule']))}")
+            f"{entry['entity']}/{entry['metric']} "
+            f"({entry.get('period', 'any period')}, {entry.get('rule', 'any rule')}),"
+            f" got {list(zip(same['period'], same['rule'], strict=False))}")
     elif status == "missed":
         assert hits.empty, f"{entry['id']} is now found: set its status in {folder}/truth.yaml"
     elif status == "found_wrong_kind":

@@ -27,8 +27,8 @@ from reconcile.outputs import lock_path_for, read_lock_holder
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).parent / "reconcile")
-TOP_LEVEL = {"claims.csv", "conflicts.csv", "documents.csv", "gx_docs", "orphaned_decisions.csv", "rejected_sources.csv",
-             "report.html", "report.md", "resolved_claims.csv", "unparsed_figures.csv"}
+TOP_LEVEL = {"claims.csv", "conflicts.csv", "documents.csv", "gx_docs", "orphaned_decisions.csv",
+             "rejected_sources.csv", "report.html", "report.md", "resolved_claims.csv", "unparsed_figures.csv"}
 
 
 def make_work(tmp_path: Path) -> Path:
@@ -139,7 +139,7 @@ def check_decisions_db(db: Path, committed: set[str]) -> int:
         conn.close()
     recorded = {by for _, by, _ in rows}
     assert committed <= recorded, sorted(committed - recorded)[:5]  # nothing a writer saw committed is lost
-    for (prev_id, _, _), (_, _, supersedes) in zip(rows, rows[1:]):
+    for (prev_id, _, _), (_, _, supersedes) in zip(rows, rows[1:], strict=False):
         assert supersedes == prev_id  # one linear chain: no half-written or interleaved decision
     return len(rows)
 

@@ -28,7 +28,8 @@ def test_metadata_cases(case):
 
 
 def test_a_registry_entry_wins_and_gaps_are_filled(tmp_path):
-    (tmp_path / "a.md").write_text("---\ntitle: From the text\npublished: 2026-02-11\n---\nOpenAI is valued at $500B.\n")
+    (tmp_path / "a.md").write_text("---\ntitle: From the text\npublished: 2026-02-11\n---\n"
+                                   "OpenAI is valued at $500B.\n")
     (tmp_path / "sources.yaml").write_text("sources:\n  - id: a\n    path: a.md\n    published: 2026-01-05\n")
     docs, _ = registry.discover(tmp_path)
     assert docs[0].published == dt.date(2026, 1, 5)   # the entry's date, not the document's
@@ -37,7 +38,8 @@ def test_a_registry_entry_wins_and_gaps_are_filled(tmp_path):
 
 @pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/corpus/real-dev beside the checkout")
 def test_real_documents_unregistered_are_dated_as_their_registry_says(tmp_path):
-    """Every dev-corpus document that states its date gets it (within a day: timestamps are UTC) without sources.yaml."""
+    """Every dev-corpus document that states its date gets it (within a day: timestamps are UTC)
+    without sources.yaml."""
     listed = {e["path"]: e for e in yaml.safe_load((REAL_DEV / "sources.yaml").read_text())["sources"]}
     for name in listed:
         shutil.copy(REAL_DEV / name, tmp_path / name)

@@ -13,12 +13,25 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconcile.errors import RunLockedError, UserError
 from reconcile.outputs import (
-    RunLock, atomic_write_text, csv_safe, escape_cell, unescape_cell, current_generation, generations_dir, lock_path_for,
-    output_set, pin_output_set, read_csv_safe, read_lock_holder, run_locks, to_csv_safe,
+    RunLock,
+    atomic_write_text,
+    csv_safe,
+    current_generation,
+    escape_cell,
+    generations_dir,
+    lock_path_for,
+    output_set,
+    pin_output_set,
+    read_csv_safe,
+    read_lock_holder,
+    run_locks,
+    to_csv_safe,
+    unescape_cell,
     write_output_set,
 )
 
@@ -175,7 +188,8 @@ def test_sigkill_at_random_points_leaves_old_or_new_set(tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         seen = snapshot(out)
-        assert seen in (expected_set(current), expected_set(marker)), f"round {round_no} ({outcomes}): mixed or partial set"
+        assert seen in (expected_set(current), expected_set(marker)), \
+            f"round {round_no} ({outcomes}): mixed or partial set"
         outcome = "new" if seen == expected_set(marker) else "old"
         outcomes[outcome] += 1
         current = marker if outcome == "new" else current

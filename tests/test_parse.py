@@ -152,7 +152,8 @@ def test_md_emphasis_edge_cases():
 
 
 def test_md_embedded_html_table_and_headings():
-    doc = "# Top\n\nIntro.\n\n<table>\n<tr><th>Year</th><th>ARR</th></tr>\n\n<tr><td>2025</td><td>$20B</td></tr>\n</table>\n\nAfter.\n"
+    doc = ("# Top\n\nIntro.\n\n<table>\n<tr><th>Year</th><th>ARR</th></tr>\n\n"
+           "<tr><td>2025</td><td>$20B</td></tr>\n</table>\n\nAfter.\n")
     blocks = parse_markdown(doc)
     t = _kinds(blocks, "table")[0]
     assert t.rows == (("Year", "ARR"), ("2025", "$20B"))
@@ -300,7 +301,8 @@ def test_html_lists_divs_and_unicode(html_blocks):
     bullets = [b.text for b in _kinds(html_blocks, "bullet")]
     assert bullets == ["Figures in USD × 10^9", "Source: company filings", "Nested: 10-K & 10-Q"]
     assert _find(html_blocks, "paragraph", "Loose div").text == "Loose div text with “curly quotes” and 日本語 → kept"
-    assert [b.text for b in html_blocks if b.text in ("Backlog", "3.6 million units")] == ["Backlog", "3.6 million units"]
+    assert [b.text for b in html_blocks if b.text in ("Backlog", "3.6 million units")] \
+        == ["Backlog", "3.6 million units"]
 
 
 def test_html_nested_and_layout_tables():
@@ -309,7 +311,7 @@ def test_html_nested_and_layout_tables():
 <table><tr><th>Name</th><th>Detail</th></tr>
 <tr><td>A</td><td><table><tr><td>x</td><td>1</td></tr><tr><td>y</td><td>2</td></tr></table></td></tr></table>
 <table><tr><td colspan="0">one</td><td colspan="abc">two</td><td colspan="1000000">3</td></tr><tr><td>a</td></tr></table>
-</body></html>"""
+</body></html>"""  # noqa: E501 (the document is kept as written)
     blocks = parse_html(doc)
     _check_invariants(blocks)
     assert _find(blocks, "heading", "Inside layout").level == 2

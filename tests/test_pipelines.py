@@ -209,7 +209,7 @@ def test_sensor_reads_a_bulk_load_in_one_run(workspace, monkeypatch):
 def test_duckdb_safe_frames_store_and_read_back():
     frame = pd.DataFrame({"text": ["a", None], "mixed": [1, "x"], "nums": [1, 2.5], "inf": [np.inf, np.nan],
                           "flag": [True, None], "all_none": [None, None], "obj": [{"a": 1}, None]})
-    safe = duckdb_safe(frame)
+    safe = duckdb_safe(frame)  # noqa: F841 (duckdb reads the local `safe` by name in the SQL below)
     con = duckdb.connect()
     con.execute("create table t as select * from safe")
     back = con.execute("select * from t").fetchdf()

@@ -18,7 +18,11 @@ from bs4 import BeautifulSoup
 from reconcile import schemas
 from reconcile.errors import UserError
 from reconcile.quality import (
-    ExpectationOutcome, SuiteResult, failures_markdown, load_suite_specs, validate_tables,
+    ExpectationOutcome,
+    SuiteResult,
+    failures_markdown,
+    load_suite_specs,
+    validate_tables,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,12 @@ import pytest
 
 from reconcile.decisions import DECISION_COLUMNS
 from reconcile.resolve import (
-    ADDED_COLUMNS, apply_decisions, format_value, golden_record, orphaned_decisions, suggest,
+    ADDED_COLUMNS,
+    apply_decisions,
+    format_value,
+    golden_record,
+    orphaned_decisions,
+    suggest,
 )
 from reconcile.schemas import ResolvedClaimsSchema, columns_of
 

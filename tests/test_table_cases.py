@@ -2,7 +2,6 @@
 change columns as growth rates or point changes, accounting signs and scale notes applied."""
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest

@@ -5,13 +5,11 @@ import datetime as dt
 import dagster as dg
 import pandas as pd
 
-from reconcile import engine, registry
+from reconcile import engine, publish, registry
 from reconcile.decisions import DecisionStore
 from reconcile.detect import detect_conflicts
 from reconcile.resolve import apply_decisions, golden_record, without_misreads
 from reconcile.vocab import load_vocabulary
-
-from reconcile import publish
 
 from . import metadata as meta
 from .partitions import SOURCES
@@ -20,7 +18,8 @@ from .resources import Progress, ReconcileSettings
 GROUP = "reconcile"
 
 
-@dg.asset(group_name=GROUP, description="Every file in the sources folder: registry metadata, hash, read or quarantined.")
+@dg.asset(group_name=GROUP,
+          description="Every file in the sources folder: registry metadata, hash, read or quarantined.")
 def documents(context: dg.AssetExecutionContext, settings: ReconcileSettings,
               progress: dg.ResourceParam[Progress]) -> pd.DataFrame:
     docs, warnings = registry.discover(settings.sources_path)
@@ -110,7 +109,7 @@ def report(context: dg.AssetExecutionContext, settings: ReconcileSettings, progr
     written = publish.write_outputs(
         settings.out_path, settings.expectations_dir, documents=documents, claims=claims, unparsed=unparsed_figures,
         conflicts=conflicts, resolved=resolved_claims, decisions=decisions,
-        generated_at=dt.datetime.now(dt.timezone.utc))
+        generated_at=dt.datetime.now(dt.UTC))
     progress(f"report written to {written.report_html}")
     files = meta.files_frame(written)
     yield dg.Output(files, metadata=meta.table_metadata(files) | meta.report_links(written.report_html,
@@ -118,5 +117,4 @@ def report(context: dg.AssetExecutionContext, settings: ReconcileSettings, progr
         "files": dg.MetadataValue.md(meta.markdown_table(files, ["file", "bytes"], limit=50)),
         "open_conflicts": int(conflicts["status"].isin(["open", "stale"]).sum()) if len(conflicts) else 0,
     })
-    for result in meta.gx_check_results(written.gx_results, written):
-        yield result
+    yield from meta.gx_check_results(written.gx_results, written)

@@ -8,10 +8,9 @@ default statuses) cannot wait for a run: `Deployment` reads it once, when the co
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import dagster as dg
 
@@ -39,7 +38,7 @@ class ReconcileSettings(dg.ConfigurableResource):
     sensor_max_runs: int = 25  # more sources to read at once than this: one reconcile run, not one run each
 
     @classmethod
-    def from_env(cls, **overrides: str) -> "ReconcileSettings":
+    def from_env(cls, **overrides: str) -> ReconcileSettings:
         """The resource as deployed: an EnvVar for each RECONCILE_* variable that is set; `overrides` win."""
         values: dict[str, object] = {
             field: dg.EnvVar.int(name) if field == "sensor_max_runs" else dg.EnvVar(name)
@@ -47,7 +46,7 @@ class ReconcileSettings(dg.ConfigurableResource):
         values.update({k: str(v) for k, v in overrides.items()})
         return cls(**values)
 
-    def resolved(self) -> "ReconcileSettings":
+    def resolved(self) -> ReconcileSettings:
         """This resource with its EnvVars read: for code that needs the paths outside a run."""
         return self.process_config_and_initialize()
 
@@ -95,7 +94,7 @@ class Deployment:
     sensor_running: bool = True    # RECONCILE_SENSOR_STATUS=stopped starts the sensor off
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Deployment":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Deployment:
         env = os.environ if env is None else env
 
         def running(name: str) -> bool:

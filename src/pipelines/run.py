@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import dagster as dg
 
@@ -16,7 +16,6 @@ from reconcile.vocab import load_vocabulary
 
 from .definitions import build_definitions
 from .resources import ReconcileSettings
-
 
 # The CLI shows its own progress and warning lines; Dagster's event log stays in the instance.
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}   # a failure is raised, not logged
@@ -92,7 +91,8 @@ def _failure(result) -> Exception:
             cause = data.error.cause if data.error and data.error.cause else data.error
             if cause is not None and cause.cls_name in ("UserError", "RunLockedError"):
                 return UserError(cause.message.split(": ", 1)[-1].strip())
-            return RuntimeError(f"step '{event.step_key}' failed: {cause.message.strip() if cause else 'unknown error'}")
+            why = cause.message.strip() if cause else "unknown error"
+            return RuntimeError(f"step '{event.step_key}' failed: {why}")
     return RuntimeError("the run failed")
 
 

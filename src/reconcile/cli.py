@@ -23,10 +23,11 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Literal, cast
 
 import pandas as pd
 import typer
+from pandera.typing.pandas import DataFrame
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -34,18 +35,38 @@ from typer.core import TyperGroup
 
 from .config import Settings
 from .decisions import (
-    DecisionStore, NewDecision, Recorded, chronological, decisions_frame, export_yaml, figure_problems, load_import,
-    magnitude_gap, misreads_in_file, quote_hash, stated_numbers,
+    DecisionStore,
+    NewDecision,
+    Recorded,
+    chronological,
+    decisions_frame,
+    export_yaml,
+    figure_problems,
+    load_import,
+    magnitude_gap,
+    misreads_in_file,
+    quote_hash,
+    stated_numbers,
 )
 from .errors import UserError
+from .figures import format_interval, format_value
 from .figures import present as _present
 from .outputs import atomic_write_text, pin_output_set, read_csv_safe
 from .report import field_sources, sort_conflicts
 from .resolve import (
-    apply_decisions, claims_of, format_interval, format_value, orphaned_decisions,
+    apply_decisions,
+    claims_of,
+    orphaned_decisions,
 )
-from .schemas import (CONFLICT_KINDS, CONFLICT_STATUSES, ClaimsSchema, ConflictsSchema, DocumentsSchema,
-                      steward_columns)
+from .schemas import (
+    CONFLICT_KINDS,
+    CONFLICT_STATUSES,
+    ClaimsSchema,
+    ConflictsSchema,
+    DetectClaimsSchema,
+    DocumentsSchema,
+    steward_columns,
+)
 
 # typer offers a Literal's values as the option's choices.
 StatusChoice = Literal[CONFLICT_STATUSES]  # type: ignore[valid-type]
@@ -140,7 +161,10 @@ class RunView:
 def load_run(out_dir: Path, store: DecisionStore) -> RunView:
     tables = read_run_tables(out_dir)
     decided = store.frame()
-    conflicts = apply_decisions(tables["conflicts"], decided, tables["claims"], tables["documents"])
+    # read back from the run's CSVs, their required columns checked: the frames the models describe
+    conflicts = apply_decisions(cast(DataFrame[ConflictsSchema], tables["conflicts"]), decided,
+                                cast(DataFrame[DetectClaimsSchema], tables["claims"]),
+                                cast(DataFrame[DocumentsSchema], tables["documents"]))
     return RunView(out_dir, conflicts, tables["claims"], tables["documents"], decided)
 
 
@@ -152,7 +176,8 @@ def read_run_tables(out_dir: Path) -> dict[str, pd.DataFrame]:
         path = pinned / f"{name}.csv"
         shown = Path(out_dir) / f"{name}.csv"
         if not path.is_file():
-            raise UserError(f"{shown} not found", hint="run `reconcile run` first, or point --out at the last run's folder")
+            raise UserError(f"{shown} not found",
+                            hint="run `reconcile run` first, or point --out at the last run's folder")
         table = read_csv_safe(path, dtype=str, keep_default_na=False, na_values=[""])
         missing = [c for c in _REQUIRED_COLUMNS[name] if c not in table.columns]
         if missing:
@@ -174,7 +199,7 @@ def run(
     sources: Path = typer.Option(Path("sources"), "--sources", metavar="DIR", envvar="RECONCILE_SOURCES",
                                  help="Folder of documents, with its sources.yaml registry (env RECONCILE_SOURCES)."),
     out: Path = OutOption,
-    fail_on: Optional[Literal["error", "warning"]] = typer.Option(None, "--fail-on",
+    fail_on: Literal["error", "warning"] | None = typer.Option(None, "--fail-on",
                                           help="Exit 1 when an open conflict has this severity (or worse)."),
 ) -> None:
     """Run the pipeline: documents → claims → conflicts → report and golden record.
@@ -215,7 +240,7 @@ def _progress_line(console: Console, line: str) -> None:
 
 def _pipeline_runner() -> Any:
     try:
-        from pipelines.run import run_pipeline   # imported lazily: Dagster is slow to import
+        from pipelines.run import run_pipeline  # imported lazily: Dagster is slow to import
     except ModuleNotFoundError as error:
         if error.name not in ("pipelines", "pipelines.run"):
             raise
@@ -249,12 +274,12 @@ def _blocking_conflicts(by_severity: dict[str, int], fail_on: str | None) -> int
 
 @app.command("conflicts")
 def list_conflicts(
-    status: Optional[StatusChoice] = typer.Option(
+    status: StatusChoice | None = typer.Option(
         None, "--status", help="Only conflicts with this status (open includes stale: both are the queue)."),
     show_all: bool = typer.Option(False, "--all", help="Every conflict, decided ones too."),
-    kind: Optional[KindChoice] = typer.Option(
+    kind: KindChoice | None = typer.Option(
         None, "--kind", help="Only conflicts of this kind."),
-    entity: Optional[str] = typer.Option(None, "--entity", metavar="E", help="Only conflicts about this entity."),
+    entity: str | None = typer.Option(None, "--entity", metavar="E", help="Only conflicts about this entity."),
     needs_checking: Optional[bool] = typer.Option(
         None, "--needs-checking/--stated-only",
         help="Only conflicts that rest on an assumed field (check the extraction first), or only those that don't."),
@@ -278,7 +303,13 @@ def list_conflicts(
         reconcile conflicts --needs-checking
     """
     view = load_run(out, _store())
-    statuses = _QUEUE if status in (None, "open") and not show_all else () if show_all else (status,)
+    statuses: tuple[str, ...]
+    if show_all:
+        statuses = ()
+    elif status is None or status == "open":
+        statuses = _QUEUE
+    else:
+        statuses = (status,)
     shown = _filtered(view.conflicts, statuses, kind, entity)
     if needs_checking is not None and "assumed" in shown.columns:
         shown = shown[shown["assumed"].map(_present) == needs_checking]
@@ -405,7 +436,8 @@ def show(
     console.print(_suggestion_line(conflict))
     if conflict["status"] == "stale":
         console.print(f"[magenta]Decision #{int(conflict['decision_id'])} ({conflict['decision_action']} by "
-                      f"{escape(str(conflict['decided_by']))}) was taken on different evidence; the conflict is open again.[/magenta]")
+                      f"{escape(str(conflict['decided_by']))}) was taken on different evidence; "
+                      "the conflict is open again.[/magenta]")
     history = store.history(conflict_id)
     if history:
         console.print(_history_table(decisions_frame(history), view.conflicts, title="Decision history"))
@@ -453,16 +485,18 @@ def _suggestion_line(conflict: pd.Series) -> str:
 @app.command()
 def approve(
     conflict_id: str = typer.Argument(..., metavar="CONFLICT_ID", help="The conflict to decide."),
-    value: Optional[str] = typer.Option(None, "--value", metavar="V",
-                                        help="The right figure, written as in the documents: 730B, $730 billion, ~$730B, 730000000000."),
-    claim: Optional[str] = typer.Option(None, "--claim", metavar="CLAIM_ID", help="The claim that is right."),
+    value: str | None = typer.Option(None, "--value", metavar="V",
+                                        help="The right figure, written as in the documents: "
+                                             "730B, $730 billion, ~$730B, 730000000000."),
+    claim: str | None = typer.Option(None, "--claim", metavar="CLAIM_ID", help="The claim that is right."),
     by: str = ByOption,
     reason: str = ReasonOption,
     out: Path = OutOption,
 ) -> None:
     """Approve one value (--value) or one claim (--claim) as the golden figure for a conflict.
 
-    The decision holds on every later run while the conflict's evidence is unchanged; when a source adds or changes a claim it becomes stale and the conflict reopens.
+    The decision holds on every later run while the conflict's evidence is unchanged; when a source adds or
+    changes a claim it becomes stale and the conflict reopens.
 
     Examples:
 
@@ -477,7 +511,11 @@ def approve(
     store = _store()
     view = load_run(out, store)
     conflict = view.conflict(conflict_id)
-    chosen = _chosen_claim(conflict, claim, view) if claim else _chosen_value(conflict, value, view)
+    if claim:
+        chosen = _chosen_claim(conflict, claim, view)
+    else:
+        assert value is not None, "exactly one of --value and --claim was checked above"
+        chosen = _chosen_value(conflict, value, view)
     _refuse_repeat(view, conflict, "approve", chosen)
     _record(store, view, conflict, "approve", by, reason, **chosen)
 
@@ -729,7 +767,7 @@ def misread(
 
 @app.command()
 def history(
-    conflict_id: Optional[str] = typer.Argument(None, metavar="[CONFLICT_ID]",
+    conflict_id: str | None = typer.Argument(None, metavar="[CONFLICT_ID]",
                                                 help="Only this conflict's decisions."),
     out: Path = OutOption,
 ) -> None:
@@ -779,7 +817,8 @@ def _conflicts_if_present(out: Path) -> pd.DataFrame | None:
 
 
 def _history_table(decided: pd.DataFrame, conflicts: pd.DataFrame | None, title: str) -> Table:
-    fingerprints = dict(zip(conflicts["conflict_id"], conflicts["fingerprint"])) if conflicts is not None else {}
+    fingerprints = dict(zip(conflicts["conflict_id"], conflicts["fingerprint"], strict=False)) \
+        if conflicts is not None else {}
     table = Table(title=title)
     for header in ("#", "Conflict"):
         table.add_column(header, no_wrap=True)
@@ -864,7 +903,8 @@ def import_decisions(
                   + (f" Imported {len(fresh)} misread claim(s)." if fresh else ""))
     if done.older:
         console.print(f"[yellow]note: {done.older} of them are older than the decision already recorded for their "
-                      "conflict: they join the history and do not change its status (see `reconcile history`).[/yellow]")
+                      "conflict: they join the history and do not change its status "
+                      "(see `reconcile history`).[/yellow]")
 
 
 # -- small helpers ---------------------------------------------------------------------------------

@@ -13,13 +13,13 @@ class Settings:
     vocab_dir: Path     # RECONCILE_VOCAB: entity, metric, event vocabularies
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         return cls.at(home=Path(env.get("RECONCILE_HOME", ".reconcile")), db_url=env.get("RECONCILE_DB_URL", ""),
                       vocab_dir=Path(env.get("RECONCILE_VOCAB", str(default_vocab_dir()))))
 
     @classmethod
-    def at(cls, home: Path, vocab_dir: Path, db_url: str = "") -> "Settings":
+    def at(cls, home: Path, vocab_dir: Path, db_url: str = "") -> Settings:
         """Settings for these folders; without a db_url the decisions live in sqlite under `home`."""
         home = Path(home).resolve()
         return cls(home=home, db_url=db_url or f"sqlite:///{home / 'decisions.db'}",

@@ -35,11 +35,12 @@ import math
 import os
 import re
 import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import pandas as pd
 import yaml
@@ -183,11 +184,11 @@ def figure_problems(value: float | None, low: float | None, high: float | None, 
     decision passes exactly the checks a steward's command does.
     """
     chosen = [(name, number) for name, number in (("chosen_value", value), ("chosen_low", low),
-                                                  ("chosen_high", high)) if not _missing(number)]
+                                                  ("chosen_high", high)) if number is not None and not _missing(number)]
     found = [(name, f"{name} {number} is not a finite number") for name, number in chosen if not math.isfinite(number)]
     if found:
         return found
-    if not _missing(low) and not _missing(high) and low > high:
+    if low is not None and high is not None and not _missing(low) and not _missing(high) and low > high:
         return [("chosen_low", f"chosen_low {low:g} is above chosen_high {high:g}")]
     if unit == "date" or not stated:
         return found     # dates are yyyymmdd numbers: neither sign nor scale says anything about them
@@ -246,10 +247,10 @@ class Recorded:
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def _parse_utc(text: str) -> datetime | None:
+def _parse_utc(text: str | None) -> datetime | None:
     try:
         stamp = datetime.fromisoformat(str(text))
     except ValueError:
@@ -281,7 +282,7 @@ class DecisionStore:
         self.path = Path(path)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> "DecisionStore":
+    def from_settings(cls, settings: Settings | None = None) -> DecisionStore:
         settings = settings or Settings.from_env()
         return cls(sqlite_path(settings.db_url))
 
@@ -557,11 +558,12 @@ def _latest_in(conn: sqlite3.Connection, conflict_id: str, before: NewDecision |
     decisions = [_decision_from_row(row) for row in rows]
     if before is not None:
         limit = _parse_utc(before.decided_at or utc_now())
+        assert limit is not None, "a new decision's time is checked when the decision is made"
         decisions = [d for d in decisions if _time_order(d)[0] < limit]
     return max(decisions, key=_time_order) if decisions else None
 
 
-_NO_TIME = datetime.min.replace(tzinfo=timezone.utc)
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
 
 
 def _time_order(decision: Decision) -> tuple[datetime, int]:
@@ -571,7 +573,8 @@ def _time_order(decision: Decision) -> tuple[datetime, int]:
 def chronological(decisions: pd.DataFrame) -> pd.DataFrame:
     """Decisions (a `decisions_frame`) oldest first by their own time, the id breaking ties."""
     # Python datetimes, not pandas': a timestamp past 2262 is valid here and must still sort.
-    keys = [(_parse_utc(str(when)) or _NO_TIME, int(id_)) for when, id_ in zip(decisions["decided_at"], decisions["id"])]
+    keys = [(_parse_utc(str(when)) or _NO_TIME, int(id_))
+            for when, id_ in zip(decisions["decided_at"], decisions["id"], strict=False)]
     order = sorted(range(len(keys)), key=keys.__getitem__)
     return decisions.iloc[order]
 
@@ -598,7 +601,7 @@ def _insert(conn: sqlite3.Connection, new: NewDecision, *, supersedes: int | Non
 
 
 def _none_if_nan(number: float | None) -> float | None:
-    return None if _missing(number) else float(number)
+    return None if number is None or _missing(number) else float(number)
 
 
 def _decision_from_row(row: sqlite3.Row) -> Decision:
@@ -700,7 +703,7 @@ def _decisions_from_root(root: Any, file: str | Path) -> list[NewDecision]:
         raise UserError(f"{len(entries):,} decisions, over the limit of {IMPORT_MAX_ENTRIES:,}", file=file,
                         hint=_SPLIT_HINT)
     decisions, problems = [], []
-    for entry, node in zip(entries, entry_nodes):
+    for entry, node in zip(entries, entry_nodes, strict=False):
         new, entry_problems = _decision_from_entry(entry, node)
         problems.extend(entry_problems)
         if new is not None:
@@ -718,7 +721,8 @@ def _decisions_from_root(root: Any, file: str | Path) -> list[NewDecision]:
 
 def _entry_nodes(root: Any, data: Any, file: str | Path) -> tuple[list[Any], list[Any]]:
     """The `decisions:` list and the YAML node of each entry (for line numbers)."""
-    hint = f"the file needs a top-level `decisions:` list (format {EXPORT_FORMAT}), as written by `reconcile decisions export`"
+    hint = (f"the file needs a top-level `decisions:` list (format {EXPORT_FORMAT}), "
+            "as written by `reconcile decisions export`")
     if not isinstance(data, dict) or not isinstance(data.get("decisions"), list):
         raise UserError("no `decisions:` list found", file=file, hint=hint)
     if data.get("format", EXPORT_FORMAT) != EXPORT_FORMAT:
@@ -781,7 +785,7 @@ def _decision_from_entry(entry: Any, node: Any) -> tuple[NewDecision | None, lis
 _TEXT_FIELDS = ("conflict_id", "action", "decided_by", "reason", "fingerprint", "claim_ids", "chosen_claim_id", "unit")
 
 
-def _type_problems(entry: dict) -> list[tuple[str, str]]:
+def _type_problems(entry: dict[str, Any]) -> list[tuple[str, str]]:
     """Fields of the wrong YAML type (a date, !!binary, !!set, a huge number) before anything uses them."""
     found = []
     for key in _TEXT_FIELDS:
@@ -821,7 +825,7 @@ def _value_lines(node: Any, values: Any) -> dict[str, int]:
     if not isinstance(values, dict):
         return {}
     value_node = next((v for k, v in node.value if k.value == "values"), None)
-    for (key_node, _), (key, value) in zip(getattr(value_node, "value", []), values.items()):
+    for (key_node, _), (key, value) in zip(getattr(value_node, "value", []), values.items(), strict=False):
         if not _value_ok(key, value):
             return {"values": key_node.start_mark.line + 1}
     return {}

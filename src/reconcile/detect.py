@@ -19,12 +19,13 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
-from pandera.typing.pandas import DataFrame, Series
+from pandera.typing.pandas import DataFrame
 
 from .quantities import date_of_code, render_value
 from .schemas import ClaimsSchema, ConflictsSchema, DetectClaimsSchema, DocumentsSchema, columns_of
@@ -45,7 +46,8 @@ def _widened(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 def interval_clusters(df: pd.DataFrame, key: str) -> pd.Series:
     """Cluster number of each row within its `key` group: rows whose widened intervals chain-overlap share one."""
     lo, hi = _widened(df)
-    work = pd.DataFrame({"key": df[key], "lo": lo, "hi": hi}, index=df.index).sort_values(["key", "lo"], kind="mergesort")
+    work = pd.DataFrame({"key": df[key], "lo": lo, "hi": hi}, index=df.index).sort_values(["key", "lo"],
+                                                                                       kind="mergesort")
     running_max = work.groupby("key", sort=False)["hi"].cummax()
     prev_max = running_max.groupby(work["key"], sort=False).shift()
     starts = (work["lo"] > prev_max).astype(int)
@@ -119,6 +121,8 @@ def arithmetic_findings(df: pd.DataFrame) -> list[Finding | None]:
 
 
 _GROUP_KEYS = ["entity", "metric", "period", "granularity", "unit"]
+# plain figures grouped by _GROUP_KEYS: (entity, metric, period, granularity, unit) → their rows
+_GroupIndex = dict[tuple[Any, ...], pd.DataFrame]
 
 
 def _compute_findings(df: pd.DataFrame) -> list[Finding | None]:
@@ -154,12 +158,12 @@ class _Lookups:
     """Hash indexes for the relation rule, built on first use: the components a growth or multiple is
     computed from, and the period figure an annualised one comes from (instead of scanning per claim)."""
 
-    def __init__(self, rows: pd.DataFrame, index: dict):
+    def __init__(self, rows: pd.DataFrame, index: _GroupIndex):
         self.rows, self.index = rows, index
-        self._pick: dict | None = None
-        self._annual: dict | None = None
+        self._pick: dict[tuple[Any, Any, Any], pd.DataFrame] | None = None
+        self._annual: dict[tuple[Any, Any, Any], np.integer[Any]] | None = None
 
-    def pick(self, key: tuple, period) -> tuple[float, float, list[str]] | None:
+    def pick(self, key: tuple[Any, ...], period: object) -> tuple[float, float, list[str]] | None:
         if self._pick is None:
             self._pick = {}
             for (entity, metric, p, gran, unit), group in self.index.items():
@@ -177,13 +181,14 @@ class _Lookups:
                                        & rows["relation"].isna() & rows["metric"].notna()).to_numpy())
             self._annual = {}
             sub = rows.iloc[eligible]
-            for pos, key in zip(eligible, zip(sub["source_id"], sub["quote"], sub["metric"])):
+            keys = zip(sub["source_id"], sub["quote"], sub["metric"], strict=False)
+            for pos, key in zip(eligible, keys, strict=False):
                 self._annual.setdefault(key, pos)
         metric = r["metric"]
         if metric is None or (isinstance(metric, float) and math.isnan(metric)):
             return None
-        pos = self._annual.get((r["source_id"], r["quote"], metric))
-        return None if pos is None else self.rows.iloc[pos]
+        found = self._annual.get((r["source_id"], r["quote"], metric))
+        return None if found is None else self.rows.iloc[found]
 
 
 def _span(group: pd.DataFrame | None) -> tuple[float, float, list[str]] | None:
@@ -211,7 +216,7 @@ def _overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
-def _check_sum(r: pd.Series, index: dict) -> Finding | None:
+def _check_sum(r: pd.Series, index: _GroupIndex) -> Finding | None:
     members = [m for m in str(r["members"]).split(";") if m]
     if len(members) < 2 or r["unit"] == "date":
         return None
@@ -220,7 +225,7 @@ def _check_sum(r: pd.Series, index: dict) -> Finding | None:
     for member in members:
         group = index.get((member, r["metric"], r["period"], r["granularity"], r["unit"]))
         span = _span(group)
-        if span is None:
+        if span is None or group is None:
             return None  # a missing part: nothing to check against
         total_lo, total_hi = total_lo + span[0], total_hi + span[1]
         raw = _raw_span(group)
@@ -231,7 +236,8 @@ def _check_sum(r: pd.Series, index: dict) -> Finding | None:
     return Finding(total_lo, total_hi, support, "sum-of-parts", raw_lo, raw_hi)
 
 
-def _check_relation(r: pd.Series, rows: pd.DataFrame, index: dict, lookups: _Lookups | None = None) -> Finding | None:
+def _check_relation(r: pd.Series, rows: pd.DataFrame, index: _GroupIndex,
+                    lookups: _Lookups | None = None) -> Finding | None:
     lookups = lookups or _Lookups(rows, index)
     # A growth rate is named for itself ('revenue_growth_yoy'); its parts are figures of the base metric.
     key = (r["entity"], _about(r))
@@ -269,10 +275,11 @@ def _digit(r: pd.Series) -> float:
     return 0.1 if "." in text else 1.0
 
 
-def _pick(index: dict, key: tuple, period: str) -> tuple[float, float, list[str]] | None:
+def _pick(index: _GroupIndex, key: tuple[Any, ...], period: str) -> tuple[float, float, list[str]] | None:
     """The first component group of `key` for `period` (linear scan; `_Lookups.pick` is the indexed form)."""
     for (entity, metric, p, gran, unit), group in index.items():
-        if (entity, metric) == key and p == period and unit in ("USD", "count") and gran not in ("quarterly", "monthly"):
+        if (entity, metric) == key and p == period and unit in ("USD", "count") \
+                and gran not in ("quarterly", "monthly"):
             return _span(group)
     return None
 
@@ -284,27 +291,27 @@ class ClaimConflicts(pa.DataFrameModel):
 
     @pa.dataframe_check(name="value", ignore_na=False,
                         description="same entity, metric and period: intervals must overlap")
-    def value_intervals_overlap(cls, df: pd.DataFrame) -> Series[bool]:
+    def value_intervals_overlap(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return value_failures(df)
 
     @pa.dataframe_check(name="category", ignore_na=False,
                         description="a figure's own words must not name another scope")
-    def metric_matches_stated_scope(cls, df: pd.DataFrame) -> Series[bool]:
+    def metric_matches_stated_scope(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return category_failures(df)
 
     @pa.dataframe_check(name="period", ignore_na=False,
                         description="a figure's granularity must match its column's")
-    def granularity_matches_column(cls, df: pd.DataFrame) -> Series[bool]:
+    def granularity_matches_column(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return period_failures(df)
 
     @pa.dataframe_check(name="date", ignore_na=False,
                         description="the same event must carry overlapping dates")
-    def event_dates_agree(cls, df: pd.DataFrame) -> Series[bool]:
+    def event_dates_agree(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return value_failures(df, dates=True)
 
     @pa.dataframe_check(name="arithmetic", ignore_na=False,
                         description="totals, growth and multiples must follow from components")
-    def arithmetic_holds(cls, df: pd.DataFrame) -> Series[bool]:
+    def arithmetic_holds(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return arithmetic_failures(df)
 
     class Config:
@@ -323,7 +330,7 @@ def detect_conflicts(claims: DataFrame[DetectClaimsSchema],
     """
     columns = columns_of(ConflictsSchema)
     if claims.empty:
-        return pd.DataFrame(columns=columns)
+        return cast(DataFrame[ConflictsSchema], pd.DataFrame(columns=columns))
     claims = claims if _is_range(claims.index) else claims.reset_index(drop=True)
     checked = _numeric(claims)
     findings = _compute_findings(checked)
@@ -332,15 +339,17 @@ def detect_conflicts(claims: DataFrame[DetectClaimsSchema],
     narrow = checked[[c for c in _RULE_COLUMNS if c in checked.columns]]
     narrow = narrow.assign(**{ARITHMETIC_HOLDS: [f is None for f in findings]})
     failing = failing_rows_by_check(narrow, full=checked)
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     rows += _value_conflicts(claims, failing.get("value", []), "value")
     rows += _value_conflicts(claims, failing.get("date", []), "date")
     rows += _row_conflicts(claims, failing.get("category", []), "category")
     rows += _row_conflicts(claims, failing.get("period", []), "period")
     rows += _arithmetic_conflicts(claims, failing.get("arithmetic", []), findings)
     frame = _at_most_info_when_assumed(pd.DataFrame(rows, columns=columns), claims)
-    frame = frame.drop_duplicates("conflict_id").sort_values(["kind", "entity", "metric", "conflict_id"], na_position="last")
-    return frame.reset_index(drop=True)
+    frame = frame.drop_duplicates("conflict_id").sort_values(["kind", "entity", "metric", "conflict_id"],
+                                                             na_position="last")
+    # pandera's DataFrame[...] is a static marker: a plain frame of the model's columns is one
+    return cast(DataFrame[ConflictsSchema], frame.reset_index(drop=True))
 
 
 _FLOATS = [name for name, col in ClaimsSchema.to_schema().columns.items() if str(col.dtype).startswith("float")]
@@ -356,7 +365,7 @@ def _at_most_info_when_assumed(frame: pd.DataFrame, claims: pd.DataFrame) -> pd.
     if frame.empty or not present:
         frame["assumed"] = None
         return frame
-    assumed_of = claims.set_index("claim_id")[present].eq("assumed")
+    assumed_of = claims.set_index("claim_id")[present] == "assumed"
     assumed_of = assumed_of[assumed_of.any(axis=1)]
     notes: list[str | None] = []
     for i, row in frame.iterrows():
@@ -410,13 +419,13 @@ def _blank_rows(df: pd.DataFrame) -> set[int]:
 
 
 def _conflict_id(kind: str, key: str) -> str:
-    return "k-" + hashlib.sha1(f"{kind}\x1f{key}".encode("utf-8")).hexdigest()[:12]
+    return "k-" + hashlib.sha1(f"{kind}\x1f{key}".encode()).hexdigest()[:12]
 
 
 def fingerprint(group: pd.DataFrame) -> str:
     """Hash of the evidence a decision is made on: claim ids, their values and quotes."""
     parts = sorted(f"{cid}|{low}|{high}|{quote}" for cid, low, high, quote in
-                   zip(group["claim_id"], group["value_low"], group["value_high"], group["quote"]))
+                   zip(group["claim_id"], group["value_low"], group["value_high"], group["quote"], strict=False))
     return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
@@ -436,7 +445,7 @@ def _cite_side(part: pd.DataFrame) -> str:
 
 
 def _base_row(kind: str, key: str, group: pd.DataFrame, severity: str, explanation: str, rule: str,
-              entity=None, metric=None, period=None) -> dict:
+              entity: object = None, metric: object = None, period: object = None) -> dict[str, Any]:
     first = group.iloc[0]
     return {
         "conflict_id": _conflict_id(kind, key), "kind": kind, "severity": severity,
@@ -448,7 +457,7 @@ def _base_row(kind: str, key: str, group: pd.DataFrame, severity: str, explanati
     }
 
 
-def _value_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[dict]:
+def _value_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[dict[str, Any]]:
     if not idx:
         return []
     sub = claims.loc[idx]
@@ -464,7 +473,8 @@ def _value_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[di
         sides = " vs ".join(_cite_side(part) for part in parts)
         where = "within one source" if group["source_id"].nunique() == 1 else "across sources"
         first = group.iloc[0]
-        what = f"{first['entity']} {first['metric']}" + (f" ({first['period']})" if kind == "value" and first["period"] else "")
+        what = f"{first['entity']} {first['metric']}" + (
+            f" ({first['period']})" if kind == "value" and first["period"] else "")
         if kind == "value":
             rule = "intervals-overlap"
             explanation = (f"{what}: {sides} — {where}, the values do not overlap even allowing "
@@ -493,15 +503,15 @@ def _relative_gap(parts: list[pd.DataFrame]) -> float:
 
 
 def _days_gap(parts: list[pd.DataFrame]) -> float:
-    def to_date(x: float):
-        return pd.Timestamp(date_of_code(x))
+    def to_date(x: float) -> pd.Timestamp:
+        return pd.Timestamp(date_of_code(x))  # type: ignore[arg-type]  # stubs omit None, which gives NaT
     gaps = []
     for a in range(len(parts) - 1):
         gaps.append((to_date(parts[a + 1]["value_low"].min()) - to_date(parts[a]["value_high"].max())).days)
     return max(gaps) if gaps else 0.0
 
 
-def _row_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[dict]:
+def _row_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[dict[str, Any]]:
     if not idx:
         return []
     sub = claims.loc[idx]
@@ -521,12 +531,12 @@ def _row_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[dict
             if not echoes.empty:
                 e = echoes.iloc[0]
                 also = f" The same figure appears as {e['entity']} {e['metric']} in {e['source_id']} ({e['location']})."
-            explanation = (f"{first['entity']} {first['metric']}: {cites} is recorded under '{first['metric']}' but its "
-                           f"own words attribute it to '{named}' — a figure of another scope.{also}")
+            explanation = (f"{first['entity']} {first['metric']}: {cites} is recorded under '{first['metric']}' "
+                           f"but its own words attribute it to '{named}' — a figure of another scope.{also}")
             rule = "stated-scope-matches-metric"
         else:
-            explanation = (f"{first['entity']} {first['metric']}: {cites} is a {first['granularity']} figure in a column "
-                           f"of {first['expected_granularity']} figures.")
+            explanation = (f"{first['entity']} {first['metric']}: {cites} is a {first['granularity']} figure "
+                           f"in a column of {first['expected_granularity']} figures.")
             rule = "granularity-matches-column"
         rows.append(_base_row(kind, "|".join(str(k) for k in key), evidence, "warning", explanation, rule,
                               entity=first["entity"], metric=first["metric"], period=first["period"]))
@@ -544,11 +554,12 @@ def _echoes(claims: pd.DataFrame, group: pd.DataFrame) -> pd.DataFrame:
         named |= claims["entity"] == first["stated_entity"]
     if isinstance(first["stated_metric"], str):
         named |= claims["metric"] == first["stated_metric"]
-    return claims[same_value & named]
+    echoes: pd.DataFrame = claims[same_value & named]
+    return echoes
 
 
 def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
-                          findings: list[Finding | None] | None = None) -> list[dict]:
+                          findings: list[Finding | None] | None = None) -> list[dict[str, Any]]:
     if not idx:
         return []
     findings = findings if findings is not None else arithmetic_findings(claims)
@@ -556,7 +567,7 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
     rows = []
     by_key: dict[str, list[int]] = {}
     for i in idx:
-        r = claims.loc[i]
+        r = cast(pd.Series, claims.loc[i])  # a single label: one row (the stubs also allow a frame)
         key = "|".join(str(_about(r) if c == "metric" else r[c])
                        for c in ("entity", "metric", "period", "relation", "members", "unit"))
         by_key.setdefault(key, []).append(i)
@@ -583,7 +594,7 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
     return rows
 
 
-def _about(r: pd.Series):
+def _about(r: pd.Series) -> Any:
     """The metric an arithmetic finding is about: a growth rate's or multiple's base metric (its parts' metric)."""
     base = r.get("base_metric")
     return base if isinstance(base, str) else r["metric"]

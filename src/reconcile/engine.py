@@ -20,10 +20,11 @@ import hashlib
 import os
 import pickle
 import tempfile
+from collections.abc import Callable, Generator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, cast
 
 import pandas as pd
 from pandera.typing.pandas import DataFrame
@@ -73,7 +74,7 @@ class ClaimCache:
         path = self.folder / f"{key}.pkl"
         try:
             with path.open("rb") as fh:
-                return pickle.load(fh)
+                return cast(tuple[pd.DataFrame, pd.DataFrame], pickle.load(fh))  # what put() wrote
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
             return None
 
@@ -114,7 +115,7 @@ def extract_one_guarded(doc: SourceDoc, vocab: Vocabulary) -> tuple[pd.DataFrame
 
 def _failed(part: tuple[pd.DataFrame, pd.DataFrame]) -> bool:
     unparsed = part[1]
-    return bool(len(unparsed)) and unparsed["reason"].astype(str).str.startswith(EXTRACTION_FAILED).any()
+    return bool(len(unparsed)) and bool(unparsed["reason"].astype(str).str.startswith(EXTRACTION_FAILED).any())
 
 
 def workers_for(n_docs: int, workers: int | None = None) -> int:
@@ -141,7 +142,8 @@ def _extract_in_worker(doc: SourceDoc) -> tuple[pd.DataFrame, pd.DataFrame]:
     return extract_one_guarded(doc, _WORKER_VOCAB)
 
 
-def _extracted(todo: list[SourceDoc], vocab: Vocabulary, workers: int | None):
+def _extracted(todo: list[SourceDoc], vocab: Vocabulary,
+               workers: int | None) -> Generator[tuple[pd.DataFrame, pd.DataFrame], None, None]:
     """extract_one over `todo`, in order: serially, or on a process pool for many documents."""
     n = workers_for(len(todo), workers)
     if n <= 1:
@@ -168,12 +170,12 @@ def extract_claims(docs: list[SourceDoc], vocab: Vocabulary, cache: ClaimCache |
                    progress: Callable[[str], None] | None = None, workers: int | None = None) -> ClaimsResult:
     cache = cache or ClaimCache(None)
     claim_parts, unparsed_parts = [], []
-    result = ClaimsResult(pd.DataFrame(), pd.DataFrame())
+    result = ClaimsResult(cast(DataFrame[DetectClaimsSchema], pd.DataFrame()), pd.DataFrame())
     readable = [d for d in docs if d.status == "ok"]
     keys = [cache.key(doc, vocab) for doc in readable]
     hits = [cache.get(key) for key in keys]
-    fresh = _extracted([d for d, h in zip(readable, hits) if h is None], vocab, workers)
-    for n, (doc, key, hit) in enumerate(zip(readable, keys, hits), 1):
+    fresh = _extracted([d for d, h in zip(readable, hits, strict=False) if h is None], vocab, workers)
+    for n, (doc, key, hit) in enumerate(zip(readable, keys, hits, strict=False), 1):
         if hit is None:
             hit = next(fresh)
             if not _failed(hit):  # a failure is not cached: the next run, or a fixed engine, tries again
@@ -189,7 +191,7 @@ def extract_claims(docs: list[SourceDoc], vocab: Vocabulary, cache: ClaimCache |
             progress(f"[{n}/{len(readable)}] {doc.source_id}: {len(hit[0])} claims ({state})")
     fresh.close()   # shuts the pool down
     unparsed_parts.append(reread_failures(docs))
-    result.claims = _concat(claim_parts)
+    result.claims = cast(DataFrame[DetectClaimsSchema], _concat(claim_parts))  # claims_frame's parts
     result.unparsed = _concat(unparsed_parts, UNPARSED_COLUMNS)
     return result
 
@@ -211,6 +213,7 @@ def reload_documents(documents: pd.DataFrame, sources_root: Path) -> list[Source
     (a bigger one, past the size limit, or an edit) is quarantined, never extracted."""
     docs = []
     root = Path(sources_root).resolve()
+    row: Any  # a documents row: its columns as attributes, of the schema's types
     for row in documents.itertuples():
         doc = SourceDoc(source_id=row.source_id, path=root / row.path, title=row.title, publisher=row.publisher,
                         published=parse_published(row.published) or dt.date.today(), format=row.format,

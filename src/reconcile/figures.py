@@ -58,8 +58,9 @@ def format_value(value: Any, unit: Any = None) -> str:
 
 
 def format_interval(low: Any, high: Any, unit: Any) -> str:
-    if unit == "date" and as_float(low) is not None and as_float(high) is not None:
-        return date_span(as_float(low), as_float(high))
+    low_f, high_f = as_float(low), as_float(high)
+    if unit == "date" and low_f is not None and high_f is not None:
+        return date_span(low_f, high_f)
     if as_float(low) is not None and as_float(low) == as_float(high):
         return format_value(low, unit)
     return f"{format_value(low, unit)}–{format_value(high, unit)}"

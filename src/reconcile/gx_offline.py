@@ -72,7 +72,7 @@ def _offline_page(html: str, page: Path, site: Path) -> str:
     _fill_index_tables(soup)
     for tag in soup.find_all(["script", "link", "button"]):
         # A button's onclick called GX's scripts (clear the table filters): without them it does nothing.
-        if tag.name == "script" or _REMOTE.match(tag.get("href") or "") or tag.get("onclick"):
+        if tag.name == "script" or _REMOTE.match(str(tag.get("href") or "")) or tag.get("onclick"):
             tag.decompose()
     for style in soup.find_all("style"):
         style.string = _REMOTE_CSS_URL.sub(_css_url(page.parent, site), style.get_text())
@@ -117,7 +117,7 @@ def _fill_index_tables(soup: BeautifulSoup) -> None:
                 _static_table(soup, table, columns, rows)
 
 
-def _static_table(soup: BeautifulSoup, table: Tag, columns: list[dict], rows: list[dict[str, Any]]) -> None:
+def _static_table(soup: BeautifulSoup, table: Tag, columns: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
     table.clear()
     head = soup.new_tag("tr")
     for column in columns:

@@ -2,8 +2,8 @@
 
 Read by an ordered list of small rules, first hit per field wins: YAML front matter, HTML `<meta>` tags,
 `<time datetime>`, the first heading or `<title>`, a press-release dateline ("SANTA CLARA, Calif., Nov. 19,
-2025 —"), a date alone on a line near the top, then a "Published …" phrase. A `sources.yaml` entry still wins over all of these; the
-registry only fills the fields an entry leaves out (and every field of an unregistered document).
+2025 —"), a date alone on a line near the top, then a "Published …" phrase. A `sources.yaml` entry still wins
+over all of these; the registry only fills the fields an entry leaves out (and every field of an unregistered document).
 
 Front matter is read line by line as `key: scalar` pairs, never through a YAML loader: a document is
 untrusted input, and aliases or tags in it must not cost memory or run constructors.
@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import urlparse
 
 HEAD_CHARS = 16_000   # metadata sits at the top; never scan a multi-megabyte filing for it
@@ -111,7 +111,7 @@ def _front_matter(head: str, fmt: str | None, meta: DocumentMetadata) -> None:
 def _html_meta(head: str, fmt: str | None, meta: DocumentMetadata) -> None:
     if fmt not in (None, "html"):
         return
-    tags = {}
+    tags: dict[str, str] = {}
     for tag in _META.finditer(head):
         attrs = {a["name"].lower(): a["dq"] if a["dq"] is not None else a["sq"] if a["sq"] is not None else a["bare"]
                  for a in _ATTR.finditer(tag.group(0))}

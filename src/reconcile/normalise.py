@@ -12,13 +12,13 @@ import hashlib
 import math
 import re
 from dataclasses import replace
+from typing import Any, cast
 
 import pandas as pd
-
-from .extract import Mention
 from pandera.typing.pandas import DataFrame
 
-from .quantities import Period, date_code
+from .extract import Mention
+from .quantities import Period, Quantity, date_code
 from .quantities.periods import none_off_calendar
 from .schemas import DetectClaimsSchema, columns_of
 from .vocab import Vocabulary
@@ -47,19 +47,20 @@ def claims_frame(mentions: list[Mention], published: dict[str, dt.date],
     for col in ("value", "value_low", "value_high", "tolerance"):
         frame[col] = frame[col].astype(float)
     frame["line"] = frame["line"].astype(int)
-    return frame
+    # pandera's DataFrame[...] is a static marker: a plain frame of the model's columns is one
+    return cast(DataFrame[DetectClaimsSchema], frame)
 
 
-def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
+def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, Any]:
     metric_def = vocab.metrics.get(m.metric or "")
-    if m.quantity is None:
+    q = m.quantity
+    if q is None:
         return _date_row(m, published, vocab)
     if m.relation == "consensus":
         # Analysts' consensus is its own kind of figure (real-dev README, convention 4): compared with other
         # consensus figures, never with the actual.
         m = replace(m, relation=None, metric=CONSENSUS_NAME.format(base=m.metric) if m.metric else None)
         metric_def = vocab.metrics.get(m.metric or "")
-    q = m.quantity
     unit = q.unit
     granularity = m.granularity
     per = q.per if q.per and q.per not in TIME_PER else None  # a price per user or per GPU, not a period
@@ -78,8 +79,8 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
         granularity = _granularity_of_span(period)
     base = m.base_period
     if base is None and m.relation in ("growth", "multiple") and period is not None and (
-            vocab.cues.year_on_year.search(_around(m)) or (m.relation == "growth" and period.granularity in ("year", "fiscal_year")
-                                                and m.context == "prose")):
+            vocab.cues.year_on_year.search(_around(m))
+            or (m.relation == "growth" and period.granularity in ("year", "fiscal_year") and m.context == "prose")):
         base = _previous_year(period)  # "revenue climbed 56% to $216B" for a year: against the year before
     tolerance = _tolerance(q, vocab.approx_tolerance)
     qualifier = "superseded" if m.superseded else q.qualifier
@@ -137,12 +138,13 @@ def _stated_kind(m: Mention, vocab: Vocabulary, period: Period | None, base: Per
 def _span_of_change(m: Mention, vocab: Vocabulary, period: Period | None, base: Period | None) -> str | None:
     """'qoq' or 'yoy': from the span words right after the figure (the first, before any next rate), else from
     the base period."""
+    assert m.quantity is not None, "a rate of change is a figure"
     around = _around(m, 40)
     after = around[len(m.quantity.text):]
     next_rate = re.search(r"\d[\d.,]*\s*(?:%|percent|pts?\b|points?\b)", after)
     after = after[:next_rate.start()] if next_rate else after
-    said = [(found.start(), span) for cue, span in ((vocab.cues.year_on_year, "yoy"), (vocab.cues.quarter_on_quarter, "qoq"))
-            for found in [cue.search(after)] if found]
+    span_cues = ((vocab.cues.year_on_year, "yoy"), (vocab.cues.quarter_on_quarter, "qoq"))
+    said = [(found.start(), span) for cue, span in span_cues for found in [cue.search(after)] if found]
     if said:
         return min(said)[1]
     if base is not None and period is not None:
@@ -151,7 +153,7 @@ def _span_of_change(m: Mention, vocab: Vocabulary, period: Period | None, base: 
     return None
 
 
-def _provenance(m: Mention, period, metric: str | None) -> dict:
+def _provenance(m: Mention, period: Period | None, metric: str | None) -> dict[str, Any]:
     """Where the claim's fields were read; a period the text does not give is the publication date, assumed."""
     return {"entity_from": (m.entity_from or "assumed") if m.entity else None,
             "metric_from": (m.metric_from or "assumed") if metric else None,
@@ -159,8 +161,9 @@ def _provenance(m: Mention, period, metric: str | None) -> dict:
             ("assumed" if period is not None else None)}
 
 
-def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
+def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, Any]:
     p = m.period
+    assert p is not None, "a mention without a figure is an event's date"
     low, high = float(date_code(p.start)), float(date_code(p.end))
     row = {
         "source_id": m.source_id, "location": m.location, "quote": m.quote.strip(), "entity": m.entity,
@@ -180,7 +183,7 @@ def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict:
     return row
 
 
-def _group_key(row: dict, m: Mention, vocab: Vocabulary) -> str | None:
+def _group_key(row: dict[str, Any], m: Mention, vocab: Vocabulary) -> str | None:
     """Claims with the same key state the same thing and must agree."""
     if not row["entity"] or not row["metric"] or row["qualifier"] == "superseded" or not row["period_start"]:
         return None  # an undated growth rate or an unnamed figure has nothing to be compared with
@@ -226,7 +229,7 @@ def _top(name: str | None, vocab: Vocabulary) -> str:
     return companies[-1] if companies else chain[-1]
 
 
-def _tolerance(q, approx: float) -> float:
+def _tolerance(q: Quantity, approx: float) -> float:
     """Relative slack: the approximation allowance for '~' figures, else half the last stated digit."""
     scale = max(abs(x) for x in (q.low, q.high, q.value or 0.0) if math.isfinite(x)) if any(
         math.isfinite(x) for x in (q.low, q.high)) else 0.0
@@ -245,7 +248,7 @@ def canonical_label(p: Period) -> str:
     return p.label
 
 
-def _granularity_of_span(period: Period | None) -> str:
+def _granularity_of_span(period: Period | None) -> str | None:
     """A figure nothing else qualifies: a flow over its quarter or year, else as of its date. An undated one is
     as of the publication date (its period is then assumed, see _default_period)."""
     if period is None:
@@ -302,7 +305,7 @@ def _claim_id(m: Mention, text: str, offset: int) -> str:
     return "c-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
-def _dedupe_ids(rows: list[dict]) -> list[dict]:
+def _dedupe_ids(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The same figure read twice from one place (e.g. two readings of a cell) is one claim."""
     seen: set[str] = set()
     out = []

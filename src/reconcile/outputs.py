@@ -42,8 +42,9 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 
@@ -103,7 +104,7 @@ def csv_unsafe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv_safe(df: pd.DataFrame, path: Path | None = None, **to_csv_kwargs) -> str:
+def to_csv_safe(df: pd.DataFrame, path: Path | None = None, **to_csv_kwargs: Any) -> str:
     """CSV text of `csv_safe(df)` (index off by default); written atomically when `path` is given."""
     to_csv_kwargs.setdefault("index", False)
     # RFC 4180 CRLF: with pandas' default "\n" a lone CR inside a cell is left unquoted,
@@ -117,9 +118,10 @@ def to_csv_safe(df: pd.DataFrame, path: Path | None = None, **to_csv_kwargs) -> 
     return text
 
 
-def read_csv_safe(path: Path | str | io.IOBase, **read_csv_kwargs) -> pd.DataFrame:
+def read_csv_safe(path: Path | str | io.IOBase, **read_csv_kwargs: Any) -> pd.DataFrame:
     """`pd.read_csv` that undoes `csv_safe`. Pass `dtype=str, keep_default_na=False` for exact strings."""
-    return csv_unsafe(pd.read_csv(path, **read_csv_kwargs))
+    # a file object is a buffer read_csv accepts; no caller asks for a chunked reader (iterator/chunksize)
+    return csv_unsafe(cast(pd.DataFrame, pd.read_csv(path, **read_csv_kwargs)))  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------- single files
@@ -168,7 +170,7 @@ def generations_dir(out_dir: Path) -> Path:
 
 
 def _new_generation_name() -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     return f"{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
@@ -210,7 +212,7 @@ def pin_output_set(out_dir: Path) -> Path:
 
 def _fsync_tree(root: Path) -> None:
     """fsync every file, then every directory bottom-up, so the rename publishes durable data."""
-    for dirpath, dirnames, filenames in os.walk(root, topdown=False):
+    for dirpath, _dirnames, filenames in os.walk(root, topdown=False):
         for name in filenames:
             path = Path(dirpath) / name
             if path.is_symlink():
@@ -411,7 +413,7 @@ class RunLock:
         self.took_over_from: dict[str, str] | None = None
         self._fh: io.TextIOWrapper | None = None
 
-    def acquire(self) -> "RunLock":
+    def acquire(self) -> RunLock:
         if self._fh is not None:
             raise RuntimeError(f"{self.path} is already held by this RunLock")
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -438,7 +440,7 @@ class RunLock:
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid={os.getpid()}\nhost={socket.gethostname()}\n"
-                 f"started={datetime.now(timezone.utc).isoformat(timespec='seconds')}\n")
+                 f"started={datetime.now(UTC).isoformat(timespec='seconds')}\n")
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -470,10 +472,10 @@ class RunLock:
     def held(self) -> bool:
         return self._fh is not None
 
-    def __enter__(self) -> "RunLock":
+    def __enter__(self) -> RunLock:
         return self.acquire()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.release()
 
 

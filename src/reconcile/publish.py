@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -20,7 +21,7 @@ class Written:
     report_html: Path
     gx_index: Path
     files: list[str] = field(default_factory=list)
-    gx_results: list = field(default_factory=list)
+    gx_results: list[Any] = field(default_factory=list)
 
 
 def rejected_sources(documents: pd.DataFrame) -> pd.DataFrame:

@@ -16,12 +16,22 @@ import logging
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
 from .errors import UserError
 from .gx_offline import make_offline
+
+if TYPE_CHECKING:  # GX's classes, for annotations only (the package is imported on first use)
+    from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResult,
+        ExpectationValidationResult,
+    )
+    from great_expectations.data_context.data_context.abstract_data_context import AbstractDataContext
+    from great_expectations.datasource.fluent.pandas_datasource import PandasDatasource
 
 SEVERITIES = ("critical", "warning")
 REFERENCES_TABLE = "references"
@@ -38,8 +48,8 @@ class ExpectationOutcome:
     severity: str  # 'critical' | 'warning'
     success: bool
     unexpected_count: int
-    unexpected_sample: list = field(default_factory=list)
-    unexpected_rows: list[dict] = field(default_factory=list)  # id columns of the unexpected rows
+    unexpected_sample: list[Any] = field(default_factory=list)
+    unexpected_rows: list[dict[str, Any]] = field(default_factory=list)  # id columns of the unexpected rows
     error: str | None = None  # set when GX could not evaluate the expectation (e.g. a missing column)
 
 
@@ -65,12 +75,12 @@ class SuiteResult:
 
 # --- suite specs (pure JSON, no GX) -------------------------------------------------------------
 
-def load_suite_specs(expectations_dir: Path) -> dict[str, dict]:
+def load_suite_specs(expectations_dir: Path) -> dict[str, dict[str, Any]]:
     """Every `*.json` suite in the folder, keyed by suite name; a malformed file is a UserError."""
     folder = Path(expectations_dir)
     if not folder.is_dir():
         raise UserError(f"expectations folder {folder} does not exist", hint="create it or pass the right path")
-    specs: dict[str, dict] = {}
+    specs: dict[str, dict[str, Any]] = {}
     for path in sorted(folder.glob("*.json")):
         spec = _read_spec(path)
         if spec["name"] in specs:
@@ -80,7 +90,7 @@ def load_suite_specs(expectations_dir: Path) -> dict[str, dict]:
     return specs
 
 
-def _read_spec(path: Path) -> dict:
+def _read_spec(path: Path) -> dict[str, Any]:
     try:
         spec = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -88,7 +98,8 @@ def _read_spec(path: Path) -> dict:
                         hint="fix the JSON syntax") from exc
     _check_spec_shape(spec, path)
     spec["_path"] = str(path)  # kept so later errors can name the file
-    return spec
+    checked: dict[str, Any] = spec
+    return checked
 
 
 def _check_spec_shape(spec: Any, path: Path) -> None:
@@ -108,17 +119,17 @@ def _check_spec_shape(spec: Any, path: Path) -> None:
             raise UserError(f"a relation needs the keys {', '.join(sorted(RELATION_KEYS))}: {rel!r}", file=path)
 
 
-def suite_table(spec: dict) -> str:
-    return (spec.get("meta") or {}).get("table", spec["name"])
+def suite_table(spec: dict[str, Any]) -> str:
+    return str((spec.get("meta") or {}).get("table", spec["name"]))
 
 
-def expectation_severity(exp: dict) -> str:
-    return (exp.get("meta") or {}).get("severity", "warning")
+def expectation_severity(exp: dict[str, Any]) -> str:
+    return str((exp.get("meta") or {}).get("severity", "warning"))
 
 
 # --- derived references frame ----------------------------------------------------------------------
 
-def build_references(tables: dict[str, pd.DataFrame], relations: list[dict]) -> pd.DataFrame:
+def build_references(tables: dict[str, pd.DataFrame], relations: list[dict[str, Any]]) -> pd.DataFrame:
     """One row per reference (relation, ref_id, exists, missing_id): lets a single-table suite check
     foreign keys. missing_id repeats ref_id only where it does not resolve, so the unexpected values GX
     reports (and Data Docs show) are the dangling ids, not a bare False."""
@@ -131,7 +142,7 @@ def build_references(tables: dict[str, pd.DataFrame], relations: list[dict]) -> 
     return pd.concat(parts, ignore_index=True)
 
 
-def _relation_rows(tables: dict[str, pd.DataFrame], rel: dict) -> pd.DataFrame:
+def _relation_rows(tables: dict[str, pd.DataFrame], rel: dict[str, Any]) -> pd.DataFrame:
     source, target = tables[rel["from_table"]], tables[rel["to_table"]]
     if rel["from_column"] not in source.columns:
         return pd.DataFrame()  # the table suite itself reports the missing column
@@ -145,7 +156,7 @@ def _relation_rows(tables: dict[str, pd.DataFrame], rel: dict) -> pd.DataFrame:
                          "missing_id": refs.where(~exists).to_numpy(dtype=object)})
 
 
-def frame_for(spec: dict, tables: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+def frame_for(spec: dict[str, Any], tables: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
     """The frame a suite validates, or None when the caller did not pass its table."""
     table = suite_table(spec)
     if table == REFERENCES_TABLE:
@@ -155,7 +166,7 @@ def frame_for(spec: dict, tables: dict[str, pd.DataFrame]) -> pd.DataFrame | Non
     return None if frame is None else _pad_empty(frame, spec)
 
 
-def _pad_empty(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
+def _pad_empty(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
     # A zero-row frame cannot break a row-level expectation, but a column-less one (an upstream stage
     # that found nothing) would make GX raise "column does not exist"; give it the columns.
     if len(frame) or not (missing := [c for c in _suite_columns(spec) if c not in frame.columns]):
@@ -163,7 +174,7 @@ def _pad_empty(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
     return frame.assign(**{c: pd.Series(dtype=object) for c in missing})
 
 
-def _suite_columns(spec: dict) -> list[str]:
+def _suite_columns(spec: dict[str, Any]) -> list[str]:
     cols = list((spec.get("meta") or {}).get("id_columns", []))
     for exp in spec["expectations"]:
         kw = exp["kwargs"]
@@ -174,7 +185,7 @@ def _suite_columns(spec: dict) -> list[str]:
 
 # --- GX ------------------------------------------------------------------------------------------
 
-def _import_gx():
+def _import_gx() -> ModuleType:
     # Silenced locally: GX's import and its loggers are chatty, and a pipeline log is not the place.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -183,10 +194,10 @@ def _import_gx():
     return gx
 
 
-def _new_context(gx, docs_dir: Path | None):
+def _new_context(gx: ModuleType, docs_dir: Path | None) -> AbstractDataContext:
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="ephemeral")
+    context: AbstractDataContext = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # tqdm bars per metric otherwise
     if docs_dir is not None:
         context.add_data_docs_site(DOCS_SITE, {
@@ -197,25 +208,27 @@ def _new_context(gx, docs_dir: Path | None):
     return context
 
 
-def _gx_suite(gx, spec: dict):
+def _gx_suite(gx: ModuleType, spec: dict[str, Any]) -> ExpectationSuite:
     """Build the suite expectation by expectation, so a bad one names its file instead of being
     dropped with a log line (what `ExpectationSuite(expectations=[...])` does)."""
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+    from great_expectations.expectations.metadata_types import FailureSeverity
 
     expectations = []
     for i, exp in enumerate(spec["expectations"]):
         try:
             config = ExpectationConfiguration(type=exp["type"], kwargs=exp["kwargs"], meta=exp.get("meta") or {},
-                                              severity=expectation_severity(exp))
+                                              severity=FailureSeverity(expectation_severity(exp)))
             expectations.append(config.to_domain_obj())
         except Exception as exc:  # GX raises several unrelated types for an unknown type or bad kwargs
             raise UserError(f"expectation #{i} ({exp['type']}) is not valid for GX: {exc}",
                             file=spec.get("_path"), hint="check the expectation type and its kwargs") from exc
     meta = {k: v for k, v in (spec.get("meta") or {}).items()}
-    return gx.ExpectationSuite(name=spec["name"], expectations=expectations, meta=meta)
+    suite: ExpectationSuite = gx.ExpectationSuite(name=spec["name"], expectations=expectations, meta=meta)
+    return suite
 
 
-def _result_format(spec: dict, frame: pd.DataFrame) -> dict:
+def _result_format(spec: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
     ids = [c for c in (spec.get("meta") or {}).get("id_columns", []) if c in frame.columns]
     fmt: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
     if ids:
@@ -223,10 +236,12 @@ def _result_format(spec: dict, frame: pd.DataFrame) -> dict:
     return fmt
 
 
-def _run_suite(gx, context, spec: dict, frame: pd.DataFrame):
+def _run_suite(gx: ModuleType, context: AbstractDataContext, spec: dict[str, Any],
+               frame: pd.DataFrame) -> ExpectationSuiteValidationResult:
     # One asset + validation definition per suite; ValidationDefinition.run (unlike batch.validate)
     # stores the result in the context, which is what Data Docs render.
-    source = context.data_sources.get(DATASOURCE)
+    # added by validate_tables with add_pandas: a pandas source (the registry's lookup is typed generically)
+    source = cast("PandasDatasource", context.data_sources.get(DATASOURCE))
     batch_def = source.add_dataframe_asset(spec["name"]).add_batch_definition_whole_dataframe("whole")
     suite = context.suites.add(_gx_suite(gx, spec))
     definition = context.validation_definitions.add(
@@ -253,7 +268,7 @@ def validate_tables(tables: dict[str, pd.DataFrame], expectations_dir: Path,
     return [to_suite_result(specs[name], result, index) for name, result in raw.items()]
 
 
-def _build_docs(context, docs_dir: Path) -> Path:
+def _build_docs(context: AbstractDataContext, docs_dir: Path) -> Path:
     docs_dir.mkdir(parents=True, exist_ok=True)
     context.build_data_docs(site_names=[DOCS_SITE])
     make_offline(docs_dir)   # GX's pages load their scripts and styles from CDNs
@@ -262,15 +277,17 @@ def _build_docs(context, docs_dir: Path) -> Path:
 
 # --- GX result → plain dataclasses ---------------------------------------------------------------
 
-def to_suite_result(spec: dict, result, docs_index: Path | None = None) -> SuiteResult:
+def to_suite_result(spec: dict[str, Any], result: ExpectationSuiteValidationResult,
+                    docs_index: Path | None = None) -> SuiteResult:
     outcomes = [_outcome(r) for r in result.results]
     return SuiteResult(suite=spec["name"], table=suite_table(spec), success=bool(result.success),
                        evaluated=len(outcomes), failed=sum(not o.success for o in outcomes),
                        outcomes=outcomes, docs_index=docs_index)
 
 
-def _outcome(r) -> ExpectationOutcome:
+def _outcome(r: ExpectationValidationResult) -> ExpectationOutcome:
     config, res = r.expectation_config, r.result or {}
+    assert config is not None, "a suite run's result carries the expectation it checked"
     kwargs = config.kwargs
     column = kwargs.get("column") or (
         f"{kwargs['column_A']} >= {kwargs['column_B']}" if "column_A" in kwargs else None)
@@ -294,7 +311,7 @@ def _condition_text(condition: Any) -> str:
     return str(getattr(condition, "pass_through_filter", condition))
 
 
-def _exception_message(info: dict | None) -> str | None:
+def _exception_message(info: dict[str, Any] | None) -> str | None:
     # GX reports either {raised_exception, exception_message} or a dict of those per metric.
     if not info:
         return None

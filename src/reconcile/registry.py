@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 import yaml
@@ -58,7 +58,7 @@ class SourceDoc:
     missing: list[str] = field(default_factory=list)
     title_from: str = "title"          # where the title was read: title, front matter, or '' (only the file name)
 
-    def row(self, root: Path) -> dict:
+    def row(self, root: Path) -> dict[str, Any]:
         try:
             shown = readable_name(self.path.relative_to(root))
         except ValueError:
@@ -107,7 +107,8 @@ def load_registry(sources_dir: Path) -> list[SourceDoc]:
                         hint=f"make {REGISTRY_NAME} a YAML file listing the sources, or remove it")
     try:
         root = compose_file(path, max_bytes=REGISTRY_MAX_BYTES,
-                            hint_too_large="keep titles and notes short; a registry lists documents, it does not hold them")
+                            hint_too_large="keep titles and notes short; "
+                                           "a registry lists documents, it does not hold them")
     except OSError as exc:
         raise UserError(f"cannot be read ({exc.strerror})", file=path,
                         hint="check the file's permissions") from None
@@ -213,7 +214,8 @@ def _scalar_value(key: str, node: yaml.Node, path: Path) -> object:
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
         if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # e.g. 2026-13-45: looks like a date, is not one; reported as a bad date below
-        raise UserError(f"the value of '{key}' cannot be read ({_one_line(exc)})", file=path, line=node.start_mark.line + 1,
+        raise UserError(f"the value of '{key}' cannot be read ({_one_line(exc)})", file=path,
+                        line=node.start_mark.line + 1,
                         hint="write it as plain text, quoted if it holds ':' or '#'") from None
 
 
@@ -310,7 +312,7 @@ def _unregistered(file: Path, root: Path, taken: set[str]) -> SourceDoc:
     while source_id in taken:
         source_id, n = f"{stem}-{n}", n + 1
     try:
-        published = dt.datetime.fromtimestamp(file.lstat().st_mtime, tz=dt.timezone.utc).date()
+        published = dt.datetime.fromtimestamp(file.lstat().st_mtime, tz=dt.UTC).date()
     except (ValueError, OverflowError, OSError):
         published = dt.date.today()
     if not plausible_published(published):
@@ -392,7 +394,8 @@ def rejection_reason(data: bytes) -> str:
 def documents_frame(docs: list[SourceDoc], root: Path) -> DataFrame[DocumentsSchema]:
     from .schemas import DocumentsSchema, columns_of
     rows = [d.row(Path(root).resolve()) for d in docs]
-    return pd.DataFrame(rows, columns=columns_of(DocumentsSchema))
+    # pandera's DataFrame[...] is a static marker: a plain frame of the model's columns is one
+    return cast("DataFrame[DocumentsSchema]", pd.DataFrame(rows, columns=columns_of(DocumentsSchema)))
 
 
 def _one_line(exc: BaseException) -> str:

@@ -27,9 +27,11 @@ import html
 import math
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, cast
 
 import pandas as pd
 
@@ -78,7 +80,7 @@ def _when(value: Any) -> str:
             return text
     if stamp.tzinfo is None:
         return stamp.strftime("%Y-%m-%d %H:%M:%S")
-    return stamp.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return stamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 _QUALIFIER_SIGNS = {"approx": "~", "approx_range": "~", "at_least": "≥ ", "at_most": "≤ "}
@@ -195,7 +197,8 @@ class Report:
 def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
     if df is None or len(df) == 0:
         return []
-    return df.to_dict("records")
+    # column labels are strings; the stubs type record keys as any Hashable
+    return cast(list[dict[str, Any]], df.to_dict("records"))
 
 
 def _rank(value: str, order: Iterable[str]) -> tuple[int, str]:
@@ -221,7 +224,7 @@ def _anchor(conflict_id: str, taken: set[str]) -> str:
     return anchor
 
 
-def _claim_card(claim_id: str, claims: dict[str, dict], documents: dict[str, dict]) -> ClaimCard:
+def _claim_card(claim_id: str, claims: dict[str, dict[str, Any]], documents: dict[str, dict[str, Any]]) -> ClaimCard:
     claim = claims.get(claim_id)
     if claim is None:
         return ClaimCard(claim_id, "", "", "", "", "", "(claim not found in claims table)", "", found=False)
@@ -248,12 +251,12 @@ def field_sources(claim: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def _conflict_unit(cards_claims: list[dict]) -> str:
+def _conflict_unit(cards_claims: list[dict[str, Any]]) -> str:
     units = sorted({_text(c.get("unit")) for c in cards_claims if _text(c.get("unit"))})
     return units[0] if len(units) == 1 else ""
 
 
-def _suggestion(row: dict, unit: str) -> Note | None:
+def _suggestion(row: dict[str, Any], unit: str) -> Note | None:
     text = _text(row.get("suggestion"))
     figure = format_figure(row.get("suggestion_value"), row.get("suggestion_low"),
                            row.get("suggestion_high"), unit)
@@ -262,7 +265,7 @@ def _suggestion(row: dict, unit: str) -> Note | None:
     return Note(text=text, rule=_text(row.get("suggestion_rule")), figure=figure)
 
 
-def _decision(row: dict, unit: str, cards: tuple[ClaimCard, ...]) -> Note | None:
+def _decision(row: dict[str, Any], unit: str, cards: tuple[ClaimCard, ...]) -> Note | None:
     action, by = _text(row.get("decision_action")), _text(row.get("decided_by"))
     if not (action or by):
         return None
@@ -272,7 +275,7 @@ def _decision(row: dict, unit: str, cards: tuple[ClaimCard, ...]) -> Note | None
                                      row.get("decided_high"), unit), stale=stale)
 
 
-def _why_stale(row: dict, cards: tuple[ClaimCard, ...]) -> str:
+def _why_stale(row: dict[str, Any], cards: tuple[ClaimCard, ...]) -> str:
     """A stale decision in plain words: the evidence it was taken on has changed, and how."""
     seen = {c for c in _text(row.get("decided_claim_ids")).split(";") if c}
     new = [f"{card.claim_id} from {card.source_title or card.source_id}" for card in cards
@@ -295,8 +298,10 @@ class _GoldenIndex:
     _FIELDS = ("value", "value_low", "value_high", "unit", "status", "entity", "metric", "period", "scope",
                "claim_ids", "conflict_ids")
 
-    def __init__(self, columns: dict[str, list], n: int, has_conflict_ids: bool):
-        self.columns, self.by_conflict, self.by_claim = columns, {}, {}
+    def __init__(self, columns: dict[str, list[Any]], n: int, has_conflict_ids: bool):
+        self.columns = columns
+        self.by_conflict: dict[str, list[int]] = {}
+        self.by_claim: dict[str, list[int]] = {}
         self._shown: dict[int, str] = {}
         conflict_ids = columns.get("conflict_ids") or [None] * n
         claim_ids = columns.get("claim_ids") or [None] * n
@@ -309,14 +314,14 @@ class _GoldenIndex:
                 index.setdefault(key, []).append(pos)
 
     @classmethod
-    def of_frame(cls, resolved: pd.DataFrame | None) -> "_GoldenIndex":
+    def of_frame(cls, resolved: pd.DataFrame | None) -> _GoldenIndex:
         if resolved is None or len(resolved) == 0:
             return cls({}, 0, False)
         wanted = [c for c in cls._FIELDS if c in resolved.columns]
         return cls({c: resolved[c].tolist() for c in wanted}, len(resolved), "conflict_ids" in resolved.columns)
 
     @classmethod
-    def of_records(cls, rows: list[dict]) -> "_GoldenIndex":
+    def of_records(cls, rows: list[dict[str, Any]]) -> _GoldenIndex:
         index = cls({c: [r.get(c) for r in rows] for c in cls._FIELDS}, 0, False)
         for pos, r in enumerate(rows):
             if "conflict_ids" in r and _present(r.get("conflict_ids")):
@@ -327,7 +332,7 @@ class _GoldenIndex:
                 target.setdefault(key, []).append(pos)
         return index
 
-    def _get(self, name: str, pos: int):
+    def _get(self, name: str, pos: int) -> Any:
         column = self.columns.get(name)
         return column[pos] if column is not None else None
 
@@ -357,8 +362,8 @@ class _GoldenIndex:
         subject = tuple(_text(row.get(c)) for c in ("entity", "metric", "period"))
         mine = set(claim_ids)
 
-        def weight(pos: int) -> tuple:
-            same = sum(a == b for a, b in zip(subject, self._key(pos)))
+        def weight(pos: int) -> tuple[Any, ...]:
+            same = sum(a == b for a, b in zip(subject, self._key(pos), strict=False))
             shared = len(mine & set(_text(self._get("claim_ids", pos)).split(";")))
             return (-same, -shared, self._subject(pos), self._show(pos))
 
@@ -376,7 +381,7 @@ class _GoldenIndex:
 QUEUE_STATUSES = ("stale", "open", "resolved", "dismissed")
 
 
-def conflict_sort_key(row: Mapping[str, Any]) -> tuple:
+def conflict_sort_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
     """The order of conflicts everywhere a steward sees them: status, severity, kind, subject, id."""
     return (_rank(_text(row.get("status")) or "open", QUEUE_STATUSES),
             _rank(_text(row.get("severity")), SEVERITIES), _rank(_text(row.get("kind")), CONFLICT_KINDS),
@@ -386,20 +391,22 @@ def conflict_sort_key(row: Mapping[str, Any]) -> tuple:
 
 def sort_conflicts(conflicts: pd.DataFrame) -> pd.DataFrame:
     """`conflicts` in queue order (`conflict_sort_key`)."""
-    keys = [conflict_sort_key(row) for row in conflicts.to_dict("records")]
+    keys = [conflict_sort_key(row) for row in _records(conflicts)]
     return conflicts.iloc[sorted(range(len(keys)), key=keys.__getitem__)]
 
 
-def _conflict_views(conflicts: list[dict], claims: dict[str, dict], documents: dict[str, dict],
-                    resolved: list[dict] | _GoldenIndex) -> tuple[ConflictView, ...]:
+def _conflict_views(conflicts: list[dict[str, Any]], claims: dict[str, dict[str, Any]],
+                    documents: dict[str, dict[str, Any]],
+                    resolved: list[dict[str, Any]] | _GoldenIndex) -> tuple[ConflictView, ...]:
     golden = resolved if isinstance(resolved, _GoldenIndex) else _GoldenIndex.of_records(resolved)
-    ordered, taken = sorted(conflicts, key=conflict_sort_key), set()
+    ordered = sorted(conflicts, key=conflict_sort_key)
+    taken: set[str] = set()
     own_anchor = [_anchor(_text(row.get("conflict_id")), taken) for row in ordered]
     anchors: dict[str, str] = {}
-    for row, anchor in zip(ordered, own_anchor):
+    for row, anchor in zip(ordered, own_anchor, strict=False):
         anchors.setdefault(_text(row.get("conflict_id")), anchor)
     views = []
-    for row, anchor in zip(ordered, own_anchor):
+    for row, anchor in zip(ordered, own_anchor, strict=False):
         conflict_id = _text(row.get("conflict_id"))
         claim_ids = [c.strip() for c in _text(row.get("claim_ids")).split(";") if c.strip()]
         unit = _conflict_unit([claims[c] for c in claim_ids if c in claims])
@@ -419,7 +426,7 @@ def _conflict_views(conflicts: list[dict], claims: dict[str, dict], documents: d
     return tuple(views)
 
 
-def _kind_severity(conflicts: tuple[ConflictView, ...]) -> tuple:
+def _kind_severity(conflicts: tuple[ConflictView, ...]) -> tuple[Any, ...]:
     pairs = Counter((c.kind, c.severity) for c in conflicts)
     kinds = [k for k, _ in _ordered_counts((c.kind for c in conflicts), CONFLICT_KINDS)]
     rows = []
@@ -429,7 +436,7 @@ def _kind_severity(conflicts: tuple[ConflictView, ...]) -> tuple:
     return tuple(rows)
 
 
-def _sources(documents: list[dict], claims: list[dict] | Counter) -> tuple[SourceRow, ...]:
+def _sources(documents: list[dict[str, Any]], claims: list[dict[str, Any]] | Counter[str]) -> tuple[SourceRow, ...]:
     per_source = claims if isinstance(claims, Counter) else Counter(_text(c.get("source_id")) for c in claims)
     read = [d for d in documents if _text(d.get("status")) in ("", "ok")]
     rows = [SourceRow(source_id=_text(d.get("source_id")), title=_text(d.get("title")),
@@ -440,7 +447,7 @@ def _sources(documents: list[dict], claims: list[dict] | Counter) -> tuple[Sourc
     return tuple(sorted(rows, key=lambda r: (r.title.casefold(), r.source_id)))
 
 
-def _rejected(rejected: list[dict], documents: list[dict]) -> tuple[tuple[str, str, str], ...]:
+def _rejected(rejected: list[dict[str, Any]], documents: list[dict[str, Any]]) -> tuple[tuple[str, str, str], ...]:
     """Quarantined files from the rejected table and from documents with status 'rejected'."""
     rows = {(_text(r.get("source_id")), _text(r.get("path"))): _text(r.get("reason")) for r in rejected}
     for doc in documents:
@@ -450,7 +457,7 @@ def _rejected(rejected: list[dict], documents: list[dict]) -> tuple[tuple[str, s
     return tuple(sorted((sid, path, reason) for (sid, path), reason in rows.items()))
 
 
-def _unparsed(unparsed: list[dict], documents: dict[str, dict]) -> tuple:
+def _unparsed(unparsed: list[dict[str, Any]], documents: dict[str, dict[str, Any]]) -> tuple[Any, ...]:
     rows = []
     for row in unparsed:
         source_id = _text(row.get("source_id"))
@@ -460,7 +467,7 @@ def _unparsed(unparsed: list[dict], documents: dict[str, dict]) -> tuple:
     return tuple(sorted(rows))
 
 
-def _orphaned(orphaned: list[dict]) -> tuple:
+def _orphaned(orphaned: list[dict[str, Any]]) -> tuple[Any, ...]:
     rows = [(_text(r.get("conflict_id")), _text(r.get("id")), _text(r.get("action")), _text(r.get("decided_by")),
              _when(r.get("decided_at")), _text(r.get("reason"))) for r in orphaned]
     return tuple(sorted(rows))
@@ -503,9 +510,9 @@ def build_report(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
     )
 
 
-def _text_counts(df: pd.DataFrame | None, column: str) -> Counter:
+def _text_counts(df: pd.DataFrame | None, column: str) -> Counter[str]:
     """Counter of `_text(value)` over a column (a missing column counts every row as '')."""
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     if df is None or len(df) == 0:
         return counts
     if column not in df.columns:
@@ -532,7 +539,7 @@ def _plural(n: int, word: str) -> str:
 
 def _headline(report: Report) -> list[str]:
     """The run summary as short phrases, shared by both formats."""
-    severities = ", ".join(f"{n} {sev}" for sev, n in zip(SEVERITIES, report.severity_totals))
+    severities = ", ".join(f"{n} {sev}" for sev, n in zip(SEVERITIES, report.severity_totals, strict=False))
     return [
         f"{_plural(len(report.sources), 'source')} read",
         f"{len(report.rejected)} rejected",
@@ -588,7 +595,7 @@ def _md_contents(report: Report) -> list[str]:
     return lines
 
 
-def _note_parts(note: Note, escape, figure: str) -> list[str]:
+def _note_parts(note: Note, escape: Callable[[str], str], figure: str) -> list[str]:
     """A decision reads "accept by alice on <date> → $300B — <reason>"; a suggestion "<text> → $300B"."""
     if not (note.action or note.by):
         return [escape(note.text), figure]
@@ -780,8 +787,8 @@ article.conflict,.card{break-inside:avoid}h2{break-after:avoid}}
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 
-def _html_table(header: list[str], rows: Iterable[Iterable[Any]], numeric: set[int] = frozenset(),
-                text_cols: set[int] = frozenset()) -> str:
+def _html_table(header: list[str], rows: Iterable[Iterable[Any]], numeric: AbstractSet[int] = frozenset(),
+                text_cols: AbstractSet[int] = frozenset()) -> str:
     def cls(i: int) -> str:
         names = (["n"] if i in numeric else []) + (["text"] if i in text_cols else [])
         return f' class="{" ".join(names)}"' if names else ""
@@ -803,11 +810,12 @@ def _sev_class(severity: str) -> str:
 def _html_header(report: Report) -> str:
     tiles = [(len(report.sources), "sources read"), (len(report.rejected), "rejected"),
              (report.n_claims, "claims"), (len(report.conflicts), "conflicts"),
-             *[(n, f"open {sev}") for sev, n in zip(SEVERITIES, report.open_severity_totals)],
+             *[(n, f"open {sev}") for sev, n in zip(SEVERITIES, report.open_severity_totals, strict=False)],
              (len(report.unparsed), "unparsed figures")]
     stamp = f'<p class="muted">Generated {esc(report.generated_at)}</p>' if report.generated_at else ""
-    tiles_html = "".join(f'<div class="tile {_sev_class(label.split()[-1]) if label.split()[-1] in SEVERITIES else ""}">'
-                         f"<b>{n}</b>{esc(label)}</div>" for n, label in tiles)
+    tiles_html = "".join(
+        f'<div class="tile {_sev_class(label.split()[-1]) if label.split()[-1] in SEVERITIES else ""}">'
+        f"<b>{n}</b>{esc(label)}</div>" for n, label in tiles)
     return f"<header><h1>{esc(report.title)}</h1>{stamp}<div class=\"tiles\">{tiles_html}</div></header>"
 
 

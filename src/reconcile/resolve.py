@@ -17,19 +17,18 @@ Pure pandas, no Dagster. Three entry points:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, cast, overload
 
 import numpy as np
 import pandas as pd
-
 from pandera.typing.pandas import DataFrame
 
 from .decisions import chronological, quote_hash
 from .figures import format_interval, format_value
 from .figures import present as _present
-from .schemas import (ConflictsSchema, DetectClaimsSchema, DocumentsSchema, ResolvedClaimsSchema,
-                      columns_of)
+from .schemas import ConflictsSchema, DetectClaimsSchema, DocumentsSchema, ResolvedClaimsSchema, columns_of
 
 # Columns `apply_decisions` adds, describing the conflict's latest decision.
 # For a stale conflict they still show the earlier decision, beside the open status.
@@ -87,12 +86,14 @@ def apply_decisions(conflicts: DataFrame[ConflictsSchema], decisions: pd.DataFra
     out["status"] = view["status"] if len(out) else pd.Series(dtype=str)
     for column in DECISION_VIEW_COLUMNS:
         out[column] = view[column]
+    claim_index: pd.DataFrame | None = None
+    document_index: pd.DataFrame | None = documents
     if claims is not None:   # index once: suggest() looks claims and documents up per conflict
-        claims, documents = _indexed(claims, "claim_id"), _indexed(documents, "source_id")
-    suggestions = [suggest(row, claims, documents) if claims is not None else None
+        claim_index, document_index = _indexed(claims, "claim_id"), _indexed(documents, "source_id")
+    suggestions = [suggest(row, claim_index, document_index) if claim_index is not None else None
                    for _, row in out.iterrows()]
-    for column, values in zip(SUGGESTION_COLUMNS, zip(*[_suggestion_cells(s) for s in suggestions])
-                              if suggestions else [[]] * len(SUGGESTION_COLUMNS)):
+    for column, values in zip(SUGGESTION_COLUMNS, zip(*[_suggestion_cells(s) for s in suggestions], strict=False)
+                              if suggestions else [[]] * len(SUGGESTION_COLUMNS), strict=False):
         out[column] = list(values)
     for column in ("decided_value", "decided_low", "decided_high",
                    "suggestion_value", "suggestion_low", "suggestion_high"):
@@ -119,7 +120,8 @@ def _latest_by_conflict(decisions: pd.DataFrame) -> dict[str, dict[str, Any]]:
     if decisions is None or decisions.empty:
         return {}
     ordered = chronological(decisions)     # by each decision's own time (decisions.py)
-    return {cid: group.iloc[-1].to_dict() for cid, group in ordered.groupby("conflict_id", sort=False)}
+    latest = {cid: group.iloc[-1].to_dict() for cid, group in ordered.groupby("conflict_id", sort=False)}
+    return cast(dict[str, dict[str, Any]], latest)  # conflict ids and column labels are strings
 
 
 def _decision_view(conflict: pd.Series, latest: dict[str, Any] | None) -> list[Any]:
@@ -163,6 +165,10 @@ def claims_of(conflict_row: pd.Series | dict[str, Any], claims: pd.DataFrame) ->
     return indexed.loc[[c for c in ids if c in indexed.index]].reset_index(drop=True)
 
 
+@overload
+def _indexed(frame: pd.DataFrame, key: str) -> pd.DataFrame: ...
+@overload
+def _indexed(frame: pd.DataFrame | None, key: str) -> pd.DataFrame | None: ...
 def _indexed(frame: pd.DataFrame | None, key: str) -> pd.DataFrame | None:
     """`frame` indexed by its `key` column (kept as a column too); a no-op when it already is."""
     if frame is None or frame.index.name == key:
@@ -248,13 +254,15 @@ def _recompute(involved: pd.DataFrame) -> Suggestion | None:
     same_figure = involved["claim_id"] == derived["claim_id"]
     if relation == "sum":   # other statements of the same total are not inputs to it
         same_figure |= involved["entity"] == derived["entity"]
-    result = _RECOMPUTERS.get(relation, lambda d, i: None)(derived, involved[~same_figure])
+    recompute = _RECOMPUTERS.get(relation)
+    result = recompute(derived, involved[~same_figure]) if recompute is not None else None
     if result is None:
         return None
     (low, value, high), used, how = result
     unit = _text(derived.get("unit")) or None
     figure = format_value(value, unit) if value is not None else format_interval(low, high, unit)
-    text = f"recompute {relation}: {how} = {figure}; stated {_text(derived.get('value_text')) or format_value(derived.get('value'), unit)}"
+    stated = _text(derived.get("value_text")) or format_value(derived.get("value"), unit)
+    text = f"recompute {relation}: {how} = {figure}; stated {stated}"
     return Suggestion("recompute", text, tuple(used) + tuple(involved.loc[same_figure, "claim_id"]),
                       value, low, high, unit)
 
@@ -314,7 +322,7 @@ def _recompute_ratio(derived: pd.Series, inputs: pd.DataFrame, as_percent_growth
     current, base = pair
     c_low, c_high = _claim_bounds(current)
     b_low, b_high = _claim_bounds(base)
-    ratios = (c_low / b_high, current["value"] / base["value"], c_high / b_low) if b_low > 0 \
+    ratios: tuple[float, ...] = (c_low / b_high, current["value"] / base["value"], c_high / b_low) if b_low > 0 \
         else (current["value"] / base["value"],) * 3
     if as_percent_growth:
         ratios = tuple((r - 1) * 100 for r in ratios)
@@ -337,7 +345,8 @@ def _recompute_annualised(derived: pd.Series, inputs: pd.DataFrame) -> Any:
     return None
 
 
-_RECOMPUTERS = {
+_Recompute = Callable[[pd.Series, pd.DataFrame], Any]
+_RECOMPUTERS: dict[str, _Recompute] = {
     "sum": _recompute_sum,
     "growth": lambda d, i: _recompute_ratio(d, i, as_percent_growth=True),
     "multiple": lambda d, i: _recompute_ratio(d, i, as_percent_growth=False),
@@ -361,23 +370,24 @@ def golden_record(claims: DataFrame[DetectClaimsSchema], conflicts: DataFrame[Co
     if "qualifier" in usable:
         usable = usable[usable["qualifier"] != "superseded"]
     if usable.empty:
-        return pd.DataFrame(columns=columns)
+        return cast(DataFrame[ResolvedClaimsSchema], pd.DataFrame(columns=columns))
     for column in GOLDEN_KEY:
         if column not in usable:
             usable[column] = None
     by_claim = _conflicts_by_claim(conflicts)
-    claims, documents = _indexed(claims, "claim_id"), _indexed(documents, "source_id")
+    claim_index, document_index = _indexed(claims, "claim_id"), _indexed(documents, "source_id")
     rows = []
     for key, group in usable.groupby(GOLDEN_KEY, dropna=False, sort=True):
         touching = _touching(group, by_claim)
-        row = _golden_row(group, touching, claims, documents)
-        row.update({column: _none_if_na(part) for column, part in zip(GOLDEN_KEY, key)})
+        row = _golden_row(group, touching, claim_index, document_index)
+        row.update({column: _none_if_na(part) for column, part in zip(GOLDEN_KEY, key, strict=False)})
         row["conflict_ids"] = ";".join(c["conflict_id"] for c in touching) or None
         rows.append(row)
     frame = pd.DataFrame(rows, columns=columns)
     for column in ("value", "value_low", "value_high"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
-    return frame
+    # pandera's DataFrame[...] is a static marker: a plain frame of the model's columns is one
+    return cast(DataFrame[ResolvedClaimsSchema], frame)
 
 
 def _conflicts_by_claim(conflicts: pd.DataFrame | None) -> dict[str, list[dict[str, Any]]]:
@@ -386,7 +396,7 @@ def _conflicts_by_claim(conflicts: pd.DataFrame | None) -> dict[str, list[dict[s
         return index
     for _, conflict in conflicts.sort_values("conflict_id").iterrows():
         for claim_id in str(conflict["claim_ids"]).split(";"):
-            index.setdefault(claim_id, []).append(conflict.to_dict())
+            index.setdefault(claim_id, []).append(cast(dict[str, Any], conflict.to_dict()))  # string labels
     return index
 
 
@@ -444,8 +454,8 @@ def _from_live_conflicts(group: pd.DataFrame, live: list[dict[str, Any]], claims
                          documents: pd.DataFrame | None) -> dict[str, Any]:
     suggestions = [_suggestion_for(c, claims, documents) for c in live]
     distinct = {(s.value, s.low, s.high) for s in suggestions if s is not None and s.has_value}
-    if all(s is not None and s.has_value for s in suggestions) and len(distinct) == 1:
-        chosen = suggestions[0]
+    chosen = suggestions[0] if suggestions else None
+    if chosen is not None and all(s is not None and s.has_value for s in suggestions) and len(distinct) == 1:
         return _row("suggested", chosen.value, chosen.low, chosen.high, chosen.claim_ids,
                     f"suggestion:{chosen.rule}")
     ids = tuple(group["claim_id"])
@@ -469,6 +479,7 @@ def _from_decision(group: pd.DataFrame, conflict: dict[str, Any], claims: pd.Dat
     low = value if low is None else low
     high = value if high is None else high
     chosen_claim = conflict.get("decided_claim_id")
+    support: tuple[str, ...]
     if _present(chosen_claim):
         support = (str(chosen_claim),)
     else:
@@ -533,7 +544,7 @@ def _agreed(group: pd.DataFrame, documents: pd.DataFrame | None) -> dict[str, An
         newest = _newest_claim(group[group["value"].notna()], documents)
         value = float(newest["value"]) if newest is not None else float(values.iloc[-1])
     if not low <= high or (value is not None and not low <= value <= high):
-        low = high = value
+        return _row("agreed", value, value, value, tuple(group["claim_id"]), "agreement")
     return _row("agreed", value, low, high, tuple(group["claim_id"]), "agreement")
 
 
@@ -604,7 +615,8 @@ def _newest_claim(frame: pd.DataFrame, documents: pd.DataFrame | None) -> pd.Ser
     newest = frame[dates == dates.max()]
     if newest["value"].nunique(dropna=False) > 1 or len(dates.dropna().unique()) < 2:
         return None
-    return newest.iloc[0]
+    first: pd.Series = newest.iloc[0]
+    return first
 
 
 def _published(claim: pd.Series, documents: pd.DataFrame | None) -> str:
@@ -617,7 +629,8 @@ def _published(claim: pd.Series, documents: pd.DataFrame | None) -> str:
 
 def _published_date(claim: pd.Series, documents: pd.DataFrame | None) -> pd.Timestamp | None:
     # "2026-02" means some day in February: compare it by its first day.
-    stamp = pd.to_datetime(_published(claim, documents) or None, errors="coerce")
+    stamp = pd.to_datetime(_published(claim, documents) or None,  # type: ignore[call-overload]  # None is NaT
+                           errors="coerce")
     return None if pd.isna(stamp) else stamp
 
 

@@ -55,9 +55,10 @@ def construct(node: yaml.Node | None) -> Any:
 
 def _refuse_anchors(text: str, file: str | Path) -> None:
     for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+        anchor = getattr(event, "anchor", None)  # only node and alias events have one
+        if isinstance(event, yaml.AliasEvent) or anchor:
             kind = "alias *" if isinstance(event, yaml.AliasEvent) else "anchor &"
-            raise UserError(f"YAML {kind}{event.anchor} is not allowed", file=file,
-                            line=event.start_mark.line + 1,
+            raise UserError(f"YAML {kind}{anchor} is not allowed", file=file,
+                            line=event.start_mark.line + 1 if event.start_mark is not None else None,
                             hint="write the value out in full; reconcile refuses anchors and aliases "
                                  "(they can expand a small file into gigabytes)")

@@ -81,12 +81,12 @@ class ClaimsSchema(pa.DataFrameModel):
     published: Series[str]
 
     @pa.dataframe_check(name="value_inside_interval")
-    def value_inside_interval(cls, df: pd.DataFrame) -> Series[bool]:
+    def value_inside_interval(cls, df: pd.DataFrame) -> pd.Series[bool]:
         inside = (df["value_low"] <= df["value"]) & (df["value"] <= df["value_high"])
         return inside | df["value"].isna()
 
     @pa.dataframe_check(name="interval_ordered")
-    def interval_ordered(cls, df: pd.DataFrame) -> Series[bool]:
+    def interval_ordered(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return (df["value_low"] <= df["value_high"]) | df["value_low"].isna() | df["value_high"].isna()
 
     class Config:

@@ -16,6 +16,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .registry import SourceDoc
 
@@ -28,7 +29,7 @@ class SourceEntry:
     sha256: str    # of the document's bytes ('' when it could not be read)
     meta: str      # hash of the registry fields that change the claims
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "sha256": self.sha256, "meta": self.meta}
 
 

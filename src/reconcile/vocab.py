@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any, Literal, overload
 
 import yaml
 
@@ -29,7 +30,7 @@ BUNDLED_CUES = Path(__file__).resolve().parents[2] / "vocab" / CUES_FILE
 CUE_REFERENCE = re.compile(r"(?<!\\)\{([a-z][a-z0-9_]*)\}")  # {growth}; \{ is a literal brace
 
 
-def _calendar(node, path: Path, name: str) -> FiscalCalendar:
+def _calendar(node: yaml.Node, path: Path, name: str) -> FiscalCalendar:
     """An entity's fiscal_year_end: a month number (6) or a 52/53-week rule ('last Sunday of January')."""
     spec = _py(node, path)
     try:
@@ -63,7 +64,7 @@ class Metric:
 class Cue:
     name: str
     pattern: str                 # other cues it names are spelled out
-    regex: re.Pattern
+    regex: re.Pattern[str]
     match: tuple[str, ...]       # examples it must find
     no_match: tuple[str, ...]    # examples it must not find
 
@@ -74,9 +75,10 @@ class Cues:
     def __init__(self, by_name: dict[str, Cue]):
         self.by_name = by_name
 
-    def __getattr__(self, name: str) -> re.Pattern:
+    def __getattr__(self, name: str) -> re.Pattern[str]:
         try:
-            return self.__dict__["by_name"][name].regex
+            regex: re.Pattern[str] = self.__dict__["by_name"][name].regex
+            return regex
         except KeyError:
             raise AttributeError(name) from None
 
@@ -112,10 +114,10 @@ class AliasMatcher:
         self._folded = _compile_alternation(folded, flags=re.IGNORECASE)
         self._memo: dict[str, tuple[Match, ...]] = {}
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_memo"}
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._memo = {}
 
@@ -149,14 +151,14 @@ def _is_acronym(alias: str) -> bool:
 
 def _trie_pattern(words: list[str]) -> str:
     """A regex alternation shaped as a trie, so matching cost does not grow with the alias count."""
-    trie: dict = {}
+    trie: dict[str, Any] = {}
     for word in words:
         node = trie
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = True
 
-    def render(node: dict) -> str:
+    def render(node: dict[str, Any]) -> str:
         ends = "" in node
         branches = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch != ""]
         if not branches:
@@ -167,7 +169,7 @@ def _trie_pattern(words: list[str]) -> str:
     return render(trie)
 
 
-def _compile_alternation(words: list[str], flags: int) -> re.Pattern | None:
+def _compile_alternation(words: list[str], flags: int) -> re.Pattern[str] | None:
     if not words:
         return None
     # Lookarounds instead of \b: aliases may start or end with punctuation (x.AI, Character.AI).
@@ -230,8 +232,9 @@ class Vocabulary:
     def fiscal_year_end(self, name: str | None) -> FiscalCalendar:
         """The entity's fiscal calendar (the calendar year for an unknown entity or none)."""
         for each in ([name] + self.ancestors(name)) if name in self.entities else []:
-            if self.entities[each].fiscal_year_end is not None:
-                return self.entities[each].fiscal_year_end
+            calendar = self.entities[each].fiscal_year_end
+            if calendar is not None:
+                return calendar
         return CALENDAR_YEAR
 
     def unit_kind(self, unit: str) -> str | None:
@@ -308,7 +311,8 @@ VOCAB_MAX_BYTES = 2_000_000   # the bundled files are a few KB each
 def _load_yaml(path: Path) -> yaml.Node:
     if not path.is_file():
         raise UserError("vocabulary file is missing", file=path,
-                        hint=f"restore it from git or point RECONCILE_VOCAB at a folder holding {', '.join(VOCAB_FILES)}")
+                        hint="restore it from git or point RECONCILE_VOCAB at a folder holding "
+                             f"{', '.join(VOCAB_FILES)}")
     try:
         node = compose_file(path, max_bytes=VOCAB_MAX_BYTES,
                             hint_too_large="a vocabulary lists words and units; split or trim it")
@@ -334,9 +338,14 @@ def _mapping(node: yaml.Node, path: Path, what: str) -> list[tuple[yaml.ScalarNo
             raise UserError(f"'{name}' appears twice in {what} (first at line {first[name]})", file=path,
                             line=key.start_mark.line + 1, hint="keep one entry and merge the other into it")
         first[name] = key.start_mark.line + 1
-    return node.value
+    pairs: list[tuple[yaml.ScalarNode, yaml.Node]] = node.value
+    return pairs
 
 
+@overload
+def _section(root: yaml.Node, key: str, path: Path, required: Literal[True] = True) -> yaml.Node: ...
+@overload
+def _section(root: yaml.Node, key: str, path: Path, required: bool) -> yaml.Node | None: ...
 def _section(root: yaml.Node, key: str, path: Path, required: bool = True) -> yaml.Node | None:
     for k, v in _mapping(root, path, "the file"):
         if k.value == key:
@@ -347,7 +356,7 @@ def _section(root: yaml.Node, key: str, path: Path, required: bool = True) -> ya
     return None
 
 
-def _py(node: yaml.Node, path: Path):
+def _py(node: yaml.Node, path: Path) -> Any:
     """A scalar field's value (kind, parent, granularity ...); lists and mappings are refused here."""
     if not isinstance(node, yaml.ScalarNode):
         raise UserError("expected a single value here, not a list or a mapping", file=path,
@@ -363,7 +372,8 @@ def _str_list(node: yaml.Node | None, path: Path, what: str, strip: bool = True)
     if node is None:
         return []
     if not isinstance(node, yaml.SequenceNode):
-        raise UserError(f"{what} must be a list", file=path, line=node.start_mark.line + 1, hint="write it as [a, b, c]")
+        raise UserError(f"{what} must be a list", file=path, line=node.start_mark.line + 1,
+                        hint="write it as [a, b, c]")
     out = []
     for item in node.value:
         if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
@@ -438,7 +448,7 @@ def _read_entities(root: yaml.Node, path: Path) -> tuple[dict[str, Entity], dict
     return entities, {k: v for k, v in aliases.items()}
 
 
-def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict) -> tuple[dict[str, Metric], dict[str, str]]:
+def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict[str, Any]) -> tuple[dict[str, Metric], dict[str, str]]:
     metrics: dict[str, Metric] = {}
     aliases: dict[str, str] = {}
     allowed = {"unit", "granularity", "family", "scope", "relational", "aliases"}
@@ -456,7 +466,8 @@ def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict) -> tuple[dict[s
         granularity = _py(f["granularity"], path) if "granularity" in f else "point"
         if not isinstance(granularity, str) or granularity not in GRANULARITIES:
             raise UserError(f"metric '{name}' has unknown granularity '{granularity}'", file=path,
-                            line=f["granularity"].start_mark.line + 1, hint=f"use one of {', '.join(sorted(GRANULARITIES))}")
+                            line=f["granularity"].start_mark.line + 1,
+                            hint=f"use one of {', '.join(sorted(GRANULARITIES))}")
         metrics[name] = Metric(name=name, units=tuple(units), granularity=granularity,
                                family=str(_py(f["family"], path)) if "family" in f else name,
                                scope=str(_py(f["scope"], path)) if "scope" in f else "total",
@@ -471,7 +482,8 @@ EVENT_FLAGS = ("generic", "timeline", "relational", "of_a_thing")
 THING_KINDS = ("product", "project", "cluster")
 
 
-def _read_events(root: yaml.Node, path: Path):
+def _read_events(root: yaml.Node,
+                 path: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, str], dict[str, dict[str, bool]]]:
     events: dict[str, tuple[str, ...]] = {}
     aliases: dict[str, str] = {}
     flags: dict[str, dict[str, bool]] = {flag: {} for flag in EVENT_FLAGS}
@@ -544,7 +556,7 @@ def _resolve_cue(name: str, raw: dict[str, tuple[str, bool, int]], path: Path, s
     """A cue's pattern with each {other} cue it names spelled out as a group."""
     pattern, _, line = raw[name]
 
-    def spell(m: re.Match) -> str:
+    def spell(m: re.Match[str]) -> str:
         other = m.group(1)
         if other not in raw:
             raise UserError(f"cue '{name}' names unknown cue '{{{other}}}'", file=path, line=line,
@@ -557,7 +569,7 @@ def _resolve_cue(name: str, raw: dict[str, tuple[str, bool, int]], path: Path, s
     return CUE_REFERENCE.sub(spell, pattern)
 
 
-def _check_examples(name: str, regex: re.Pattern, found: list[tuple[str, int]], missed: list[tuple[str, int]],
+def _check_examples(name: str, regex: re.Pattern[str], found: list[tuple[str, int]], missed: list[tuple[str, int]],
                     path: Path) -> None:
     for text, line in found:
         if not regex.search(text):

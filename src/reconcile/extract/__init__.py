@@ -16,13 +16,14 @@ text around a figure says), lexicon (header and stop words), model (the types).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import replace
 
 from ..parse import Block
-from ..quantities import Period
+from ..quantities import Period, find_periods
 from ..vocab import Vocabulary
 from .model import Context, Extraction, FigureSite, Mention, Reading, Topic, UnparsedFigure
-from .periods import find_periods, find_quantities
+from .periods import find_quantities
 from .prose import read_prose
 from .tables import read_table, table_scale
 from .topic import document_topic
@@ -33,7 +34,7 @@ __all__ = ["Context", "Extraction", "FigureSite", "Mention", "Topic", "UnparsedF
 
 
 def extract_document(blocks: list[Block], source_id: str, published: dt.date, vocab: Vocabulary,
-                     heading_label=None, topic: Topic | None = None) -> Extraction:
+                     heading_label: Callable[[str], str] | None = None, topic: Topic | None = None) -> Extraction:
     """Every figure of a parsed document. `topic` is what the document is about by its own title or
     publisher (document_topic): the entity of a block whose headings and sentences name no one."""
     from ..parse import heading_label as default_label
@@ -75,7 +76,7 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
     return out
 
 
-def heading_context(headings: tuple[str, ...], published: dt.date, vocab: Vocabulary, label_of,
+def heading_context(headings: tuple[str, ...], published: dt.date, vocab: Vocabulary, label_of: Callable[[str], str],
                     topic: Topic | None = None) -> Context:
     """The entity, metric and period the headings above a block name (the entity else the document's topic),
     and the block's section label."""

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import TypeVar
 
-from ..quantities import Period, Quantity, Unparsed
+from ..quantities import Period, Quantity, Unparsed, find_periods
 from ..vocab import Cues
 from .lexicon import WORD_MULTIPLE_VALUES
 from .model import FigureSite, Reading
-from .periods import (base_period, find_periods, find_quantities, granularity_before, granularity_of_figure,
-                      is_bare_small, is_relation_base, level_before, outside_periods)
-from .words import gap, group_members, metrics_beside_entities, nearest, prepositional, target_scope, \
-    trailing_qualifier
+from .periods import (
+    base_period,
+    find_quantities,
+    granularity_before,
+    granularity_of_figure,
+    is_bare_small,
+    is_relation_base,
+    level_before,
+    outside_periods,
+)
+from .words import gap, group_members, metrics_beside_entities, nearest, prepositional, target_scope, trailing_qualifier
+
+_Bound = TypeVar("_Bound", float, float | None)  # a bound is a float, a point value may be missing
 
 
 def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
@@ -162,18 +173,18 @@ def accounting(cues: Cues, cell: str, q: Quantity) -> Quantity:
     if not negative:
         return q if unit == q.unit else replace(q, unit=unit)
 
-    def neg(x):
+    def neg(x: _Bound) -> _Bound:
         return -x if x is not None else x
     return replace(q, value=neg(q.value), low=neg(q.high), high=neg(q.low), unit=unit,
                    qualifier="exact" if q.qualifier == "change" else q.qualifier)
 
 
-def _sign_only(cell: str, bad) -> bool:
+def _sign_only(cell: str, bad: object) -> bool:
     """'$ (1,234)': the '$' the quantity reader could not place belongs to the figure after it."""
     return isinstance(bad, Unparsed) and bad.text.strip() in ("$", "€", "£") and bool(re.search(r"\d", cell))
 
 
-def word_multiples(r: Reading, text: str, site: FigureSite, levels: list[Quantity] = (),
+def word_multiples(r: Reading, text: str, site: FigureSite, levels: Sequence[Quantity] = (),
                    periods_of: dict[int, Period] | None = None) -> None:
     """'revenue nearly doubled': a multiple written as a word, of the site's entity and metric."""
     if site.entity is None or site.metric is None:
@@ -221,7 +232,8 @@ def _stated_entity(r: Reading, text: str, q: Quantity, entity: str | None) -> st
     return None
 
 
-def _refine(r: Reading, cell: str, q: Quantity, site: FigureSite, own_metric: str | None):
+def _refine(r: Reading, cell: str, q: Quantity, site: FigureSite,
+            own_metric: str | None) -> tuple[str | None, str | None, str | None]:
     """The header's metric against the cell's own words.
 
     A generic header ('Reach', 'Users') yields to more specific words of its own family ('daily users'):
@@ -233,12 +245,13 @@ def _refine(r: Reading, cell: str, q: Quantity, site: FigureSite, own_metric: st
     own_def = vocab.metrics.get(own_metric or "")
     stated_entity = _stated_entity(r, cell, q, entity)
     if header_def is None:
-        return entity, (own_metric if own_def and vocab.accepts(own_metric, q.unit) else metric), None
+        return entity, (own_metric if own_def and own_metric is not None and vocab.accepts(own_metric, q.unit)
+                        else metric), None
     if own_def is not None and own_def.family != header_def.family:
         return entity, metric, own_metric
     if header_def.scope not in ("total", "any"):
         return entity, metric, own_metric
-    if own_def is not None and vocab.accepts(own_metric, q.unit):
+    if own_def is not None and own_metric is not None and vocab.accepts(own_metric, q.unit):
         metric = own_metric
     if stated_entity and entity and entity in vocab.ancestors(stated_entity):
         entity = stated_entity
@@ -260,7 +273,7 @@ def scaled(cues: Cues, q: Quantity, scale: tuple[float, bool] | None) -> Quantit
     factor, money = scale
     unit = "USD" if money and q.unit == "count" else q.unit
 
-    def mul(x):
+    def mul(x: _Bound) -> _Bound:
         return x * factor if x is not None and math.isfinite(x) and x != 0 else x
 
     return replace(q, value=mul(q.value), low=mul(q.low), high=mul(q.high), unit=unit, sig=q.sig * factor)

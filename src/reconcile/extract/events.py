@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import re
 
-from ..quantities import Period
+from ..quantities import Period, find_periods
 from ..vocab import THING_KINDS, Match
 from .lexicon import DURATION_EVENTS, POSSESSIVE
 from .model import Context, FigureSite, Reading, Sentence
-from .periods import find_periods, not_ranges
+from .periods import not_ranges
 from .words import top_company, unknown_name
 
 

@@ -13,9 +13,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from ..quantities import Period
+from ..calendars import FiscalCalendar
+from ..quantities import Period, find_periods
 from ..vocab import Cues
-from .periods import estimate_marks, find_periods
+from .periods import estimate_marks
 
 # Cells that only carry a currency sign, a closing parenthesis or a unit: they belong to the figure beside them.
 _LEADING_SIGN = re.compile(r"^\s*(?:\$|US\$|€|£|\(|\$\s*\()\s*$")
@@ -50,12 +51,12 @@ class Grid:
     notes: tuple[str, ...]             # banner texts: scale notes, section names, captions
 
 
-def read_grid(cues: Cues, rows: list[list[str]], published: dt.date, fye: int,
+def read_grid(cues: Cues, rows: list[list[str]], published: dt.date, fye: FiscalCalendar,
               sources: tuple[str, ...] = ()) -> Grid | None:
     """The comparative reading of a table, or None when its header names no period or change column.
     `sources`, when given, is each row's own markup: a row's quote is then its exact text in the document."""
     sources = tuple(sources) if len(sources) == len(rows) else ("",) * len(rows)
-    pairs = [([c.strip() for c in row], src) for row, src in zip(rows, sources) if any(c.strip() for c in row)]
+    pairs = [([c.strip() for c in row], src) for row, src in zip(rows, sources, strict=True) if any(c.strip() for c in row)]
     columns: list[Column] | None = None
     pending_header: list[list[str]] = []
     label_header, notes, out = "", [], []
@@ -69,7 +70,8 @@ def read_grid(cues: Cues, rows: list[list[str]], published: dt.date, fye: int,
             caption = _caption_period(cues, text, published, fye) or caption
             pending_header = []
             continue
-        if _is_header_row(cues, row, published, fye) and (columns is None or pending_header or _header_label(cues, row[0])):
+        if _is_header_row(cues, row, published, fye) and (
+                columns is None or pending_header or _header_label(cues, row[0])):
             pending_header.append(row)
             continue
         if pending_header:
@@ -79,7 +81,7 @@ def read_grid(cues: Cues, rows: list[list[str]], published: dt.date, fye: int,
         if columns is None:
             return None  # the first row under the banners is no header of periods: not a comparative table
         values = value_cells(row)
-        out.append(GridRow(row[0], tuple(zip([v for _, v in values], align(values, columns))),
+        out.append(GridRow(row[0], tuple(zip([v for _, v in values], align(values, columns), strict=False)),
                            source or " | ".join(c for c in row if c), non_gaap, caption))
     if not out or not any(c.period or c.change for row in out for _, c in row.values if c):
         return None
@@ -95,13 +97,13 @@ def _gaap_banner(text: str) -> bool:
     return bool(re.fullmatch(r"\W*GAAP\W*", text, re.IGNORECASE))
 
 
-def _caption_period(cues: Cues, text: str, published: dt.date, fye: int) -> Period | None:
+def _caption_period(cues: Cues, text: str, published: dt.date, fye: FiscalCalendar) -> Period | None:
     """'Q4 Fiscal 2026 Summary' above the header: the period of cells whose column names none."""
     periods = [p for p in find_periods(estimate_marks(cues, text), published, fye) if p.relation == "in"]
     return periods[0] if periods else None
 
 
-def header_cell(cues: Cues, text: str, published: dt.date, fye: int) -> str | None:
+def header_cell(cues: Cues, text: str, published: dt.date, fye: FiscalCalendar) -> str | None:
     """period | qoq | yoy | change | None: what a header cell names."""
     if cues.change_qoq.search(text):
         return "qoq"
@@ -114,11 +116,11 @@ def header_cell(cues: Cues, text: str, published: dt.date, fye: int) -> str | No
     return None
 
 
-def _is_header_row(cues: Cues, row: list[str], published: dt.date, fye: int) -> bool:
+def _is_header_row(cues: Cues, row: list[str], published: dt.date, fye: FiscalCalendar) -> bool:
     """A row of period and change headers (its first cell may be a scale note or a 'Three Months Ended')."""
     cells = [c for c in row[1:] if c]
     kinds = [header_cell(cues, c, published, fye) for c in cells]
-    if not cells or any(k is None and _has_figure(c) for k, c in zip(kinds, cells)):
+    if not cells or any(k is None and _has_figure(c) for k, c in zip(kinds, cells, strict=False)):
         return False
     return any(kinds)
 
@@ -133,7 +135,7 @@ def _has_figure(text: str) -> bool:
     return bool(re.search(r"\d", text)) and not _LEADING_SIGN.match(text) and not _TRAILING_MARK.match(text)
 
 
-def header_columns(cues: Cues, header_rows: list[list[str]], published: dt.date, fye: int) -> list[Column]:
+def header_columns(cues: Cues, header_rows: list[list[str]], published: dt.date, fye: FiscalCalendar) -> list[Column]:
     """The columns of one or more header rows: a spanning cell ('Three Months Ended') over the date cells under
     it, a row label ('Three Months Ended September 30,') before the years it ends."""
     bottom = [c for c in header_rows[-1][1:] if c]
@@ -148,7 +150,7 @@ def header_columns(cues: Cues, header_rows: list[list[str]], published: dt.date,
     label = header_rows[-1][0]
     if label and cues.months_ended.search(label):
         prefixes = [f"{p} {label}".strip() for p in prefixes]
-    texts = [f"{p} {c}".strip() for p, c in zip(prefixes, bottom)]
+    texts = [f"{p} {c}".strip() for p, c in zip(prefixes, bottom, strict=False)]
     columns = [_column(cues, t, published, fye) for t in texts]
     return _with_change_bases(columns)
 
@@ -158,7 +160,7 @@ def _dedupe_runs(cells: list[str]) -> list[str]:
     return [c for i, c in enumerate(cells) if i == 0 or c != cells[i - 1]]
 
 
-def _column(cues: Cues, text: str, published: dt.date, fye: int) -> Column:
+def _column(cues: Cues, text: str, published: dt.date, fye: FiscalCalendar) -> Column:
     kind = header_cell(cues, text, published, fye)
     if kind in ("qoq", "yoy", "change"):
         return Column(text, None, None, change=kind)
@@ -166,7 +168,7 @@ def _column(cues: Cues, text: str, published: dt.date, fye: int) -> Column:
     return Column(text, period, gran)
 
 
-def column_period(cues: Cues, text: str, published: dt.date, fye: int) -> tuple[Period | None, str | None]:
+def column_period(cues: Cues, text: str, published: dt.date, fye: FiscalCalendar) -> tuple[Period | None, str | None]:
     """The period a header names and its granularity: 'Q1 FY26' a quarter, 'FY25' a year, 'Three Months Ended
     Sep 30, 2025' the quarter ending then, 'Nine Months Ended ...' the nine months to date, 'Sep 30, 2025' a day."""
     periods = [p for p in find_periods(estimate_marks(cues, text), published, fye) if p.relation == "in"]
@@ -185,7 +187,7 @@ def column_period(cues: Cues, text: str, published: dt.date, fye: int) -> tuple[
                "half": "cumulative"}.get(p.granularity)
 
 
-def _span_ending(ended: re.Match, day: Period) -> tuple[Period, str]:
+def _span_ending(ended: re.Match[str], day: Period) -> tuple[Period, str]:
     """'Nine Months Ended October 26, 2025': the months up to that day."""
     count, unit, whole = ended.group(1), (ended.group(2) or "").lower(), (ended.group(3) or "").lower()
     n = _NUMBER_WORDS.get(count.lower(), None) if count else None

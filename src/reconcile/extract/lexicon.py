@@ -18,7 +18,7 @@ SCOPE_STOP = {"is", "was", "were", "are", "be", "been", "its", "his", "her", "th
               "posted", "with", "said", "says", "while", "that", "which", "who", "has", "have", "had", "will", "would",
               "expects", "expected", "sees", "saw", "total", "quarterly", "annual", "monthly", "fiscal", "company",
               "firm", "group", "strong", "higher", "lower", "first", "second", "third", "fourth", "full", "net",
-              "gross", "adjusted", "organic", "reported", "this", "that", "these", "those", "about", "around",
+              "gross", "adjusted", "organic", "this", "these", "those", "about", "around",
               "annualized", "annualised", "running", "revenue", "revenues", "sales"}
 # Label words that qualify a figure without changing what it measures.
 NEUTRAL_WORDS = {"combined", "total", "estimated", "estimate", "projected", "guidance", "actual", "current",
@@ -43,7 +43,8 @@ FUNCTION_WORDS = {"The", "This", "That", "These", "Its", "Their", "With", "And",
                   "Public", "Official", "Expected", "Plans", "Target", "Company", "Details", "Daily", "Report"}
 
 # Shapes of text rather than words.
-CLAUSE_SPLIT = re.compile(r"\s*(?:;|,\s+(?:and|while|but|with|which|after|before|despite)\s+|\s+(?:while|whereas|but|and(?!\s+[A-Z]))\s+(?=[^,;]*?[$\d])|"
+CLAUSE_SPLIT = re.compile(r"\s*(?:;|,\s+(?:and|while|but|with|which|after|before|despite)\s+"
+                          r"|\s+(?:while|whereas|but|and(?!\s+[A-Z]))\s+(?=[^,;]*?[$\d])|"
                           r"\s+[—–]\s+|:\s+)\s*")
 # A sentence ends at . ! ? before a capital, a quote, or a lower-case brand such as xAI or eBay.
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘(\[]|[a-z]{1,3}[A-Z])")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..quantities import Period, Quantity, Unparsed
 from ..vocab import Cues, Match, Vocabulary
-
 
 
 @dataclass
@@ -116,7 +116,7 @@ class Reading:
     def cues(self) -> Cues:
         return self.vocab.cues
 
-    def add(self, site: FigureSite, **found) -> None:
+    def add(self, site: FigureSite, **found: Any) -> None:
         """A mention at the site: the site's source, place and quote, with what was found about the figure."""
         self.out.mentions.append(Mention(source_id=self.source_id, location=site.location, line=self.line,
                                          quote=site.quote, context=site.context, **found))

@@ -7,8 +7,12 @@ import re
 from functools import lru_cache
 
 from ..calendars import FiscalCalendar
-from ..quantities import Period, Quantity, Unparsed
-from ..quantities import find_periods  # stated and relative periods ('last October'), memoised
+from ..quantities import (
+    Period,
+    Quantity,
+    Unparsed,
+    find_periods,  # stated and relative periods ('last October'), memoised
+)
 from ..quantities import find_quantities as _find_quantities
 from ..vocab import Cues
 from .lexicon import RANGE_JOIN
@@ -25,7 +29,7 @@ def find_quantities(text: str) -> list[Quantity | Unparsed]:
 
 
 @lru_cache(maxsize=8192)
-def _quantities_memo(text: str) -> tuple:
+def _quantities_memo(text: str) -> tuple[Quantity | Unparsed, ...]:
     return tuple(_find_quantities(text))
 
 
@@ -117,7 +121,7 @@ def not_ranges(text: str, dates: list[Period]) -> list[Period]:
     return kept
 
 
-def outside_periods(items: list, text: str, published: dt.date) -> list:
+def outside_periods(items: list[Quantity | Unparsed], text: str, published: dt.date) -> list[Quantity | Unparsed]:
     """Drop figure-like spans that are part of a date ('Oct. 26, 2025': the 26 is no count);
     report arithmetic written out ('+1+1', '2*3') as unreadable rather than as a number."""
     items = [Unparsed(q.text, q.start, q.end, "arithmetic expression, not a stated figure")

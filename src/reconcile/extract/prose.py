@@ -3,18 +3,37 @@ the heading, for "the company") names the entity, the period in the figure's own
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..quantities import Period, Quantity, Unparsed
+from ..calendars import FiscalCalendar
+from ..quantities import Period, Quantity, Unparsed, find_periods
 from ..vocab import Cues, Match
 from .emit import figure, word_multiples
 from .events import clause_events
 from .lexicon import ANAPHORA_KINDS, LEAD_DATE, NEUTRAL_WORDS, SCOPE_STOP, SENTENCE_SPLIT
 from .model import Context, FigureSite, Reading, Sentence
-from .periods import find_periods, find_quantities, is_bare_small, is_relation_base, level_before, levels_in, \
-    outside_periods, owned_by_other
-from .words import clause_of, clause_spans, enumerations, metrics_beside_entities, nearest, not_a_subject, \
-    prepositional, target_scope, top_company, unknown_name
+from .periods import (
+    find_quantities,
+    is_bare_small,
+    is_relation_base,
+    level_before,
+    levels_in,
+    outside_periods,
+    owned_by_other,
+)
+from .words import (
+    clause_of,
+    clause_spans,
+    enumerations,
+    metrics_beside_entities,
+    nearest,
+    not_a_subject,
+    prepositional,
+    target_scope,
+    top_company,
+    unknown_name,
+)
 
 
 @dataclass
@@ -25,7 +44,7 @@ class _Figures:
     levels: list[Quantity]                 # figures that are not percentages or multiples
     chosen: dict[int, Match]               # figure start → the metric word naming it
     members: tuple[str, ...] = ()          # the names a 'combined' total sums
-    sum_word: re.Match | None = None
+    sum_word: re.Match[str] | None = None
     periods_of: dict[int, Period] = field(default_factory=dict)
 
 
@@ -44,7 +63,7 @@ def read_prose(r: Reading, text: str, ctx: Context, where: str) -> None:
             continue
         starts_with_pronoun = bool(r.cues.leading_pronoun.match(sentence))
         if starts_with_pronoun and previous:
-            given = (previous, "previous sentence")
+            given: tuple[str | None, str] = (previous, "previous sentence")
         else:
             given = (topic, "previous sentence" if n and topic_from == "clause" else topic_from)
         subject = read_sentence(r, sentence.strip(), ctx, where, given, lead_date)
@@ -179,7 +198,7 @@ def _prose_scope(r: Reading, sentence: str, metric_m: Match) -> str | None:
     return " ".join(kept) if kept else None
 
 
-def _members(r: Reading, sentence: str, entities: list[Match]) -> tuple[tuple[str, ...], re.Match | None]:
+def _members(r: Reading, sentence: str, entities: list[Match]) -> tuple[tuple[str, ...], re.Match[str] | None]:
     """The listed names nearest 'combined' / 'total' / 'together': the parts of a stated sum."""
     key = r.cues.sum_word.search(sentence)
     if not key:
@@ -297,7 +316,7 @@ def _prose_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
     return s.ctx.period, s.ctx.period_from
 
 
-def _year_of(part: Period, cal) -> Period:
+def _year_of(part: Period, cal: FiscalCalendar) -> Period:
     """The (fiscal) year a heading's quarter or half belongs to."""
     fy = cal.year_of(part.end)
     start, end = cal.year_span(fy)
@@ -331,7 +350,8 @@ def _clause_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]
 
 # --- which metric word names which figure --------------------------------------------------------
 
-def _assign_aliases(quantities: list[Quantity], metrics: list[Match], clauses, accepts=None) -> dict[int, Match]:
+def _assign_aliases(quantities: list[Quantity], metrics: list[Match], clauses: list[tuple[int, int]],
+                    accepts: Callable[[str, str], bool] | None = None) -> dict[int, Match]:
     """Each metric word names at most one figure: the closest one in its clause (or sentence) it can measure."""
     best: dict[int, tuple[float, Quantity]] = {}
     for q in quantities:
@@ -351,10 +371,10 @@ def _assign_aliases(quantities: list[Quantity], metrics: list[Match], clauses, a
 
 
 def _share_parallel_metrics(cues: Cues, sentence: str, levels: list[Quantity], chosen: dict[int, Match],
-                            entities: list[Match] = ()) -> None:
+                            entities: Sequence[Match] = ()) -> None:
     """'$39.5 billion in the fourth quarter and $125 billion for the full year': one metric word, two figures."""
     ordered = sorted(levels, key=lambda q: q.start)
-    for prev, q in zip(ordered, ordered[1:]):
+    for prev, q in zip(ordered, ordered[1:], strict=False):
         if q.start in chosen or prev.start not in chosen or prev.unit != q.unit:
             continue
         if any(prev.end <= e.start < q.start for e in entities):
@@ -367,7 +387,7 @@ def _share_parallel_changes(cues: Cues, sentence: str, quantities: list[Quantity
                             metrics: list[Match], entities: list[Match]) -> None:
     """'revenue of $44B, up 12% from Q4 and up 69% from a year ago': the second change is of the same metric."""
     rates = sorted((q for q in quantities if q.unit in ("percent", "pp")), key=lambda q: q.start)
-    for prev, q in zip(rates, rates[1:]):
+    for prev, q in zip(rates, rates[1:], strict=False):
         if q.start in chosen or prev.start not in chosen or prev.unit != q.unit:
             continue
         if any(prev.end <= w.start < q.start for w in list(metrics) + list(entities)):
@@ -379,8 +399,9 @@ def _share_parallel_changes(cues: Cues, sentence: str, quantities: list[Quantity
 
 def _quarter_behind_annualised(cues: Cues, sentence: str, levels: list[Quantity], chosen: dict[int, Match]) -> None:
     """'At $17.7B a quarter, ... an annualized run-rate of $60B': the quarter figure measures the same thing."""
-    annual = [q for q in levels if q.start in chosen and (cues.annualised_before.search(sentence[max(0, q.start - 45):q.start])
-                                                          or cues.annualised.search(q.text))]
+    annual = [q for q in levels if q.start in chosen
+              and (cues.annualised_before.search(sentence[max(0, q.start - 45):q.start])
+                   or cues.annualised.search(q.text))]
     if not annual:
         return
     for q in levels:
@@ -403,7 +424,7 @@ def _base_of_multiples(cues: Cues, sentence: str, quantities: list[Quantity], ch
 
 # --- sums and contrasts --------------------------------------------------------------------------
 
-def _governed_by(cues: Cues, sentence: str, key: re.Match | None, q: Quantity) -> bool:
+def _governed_by(cues: Cues, sentence: str, key: re.Match[str] | None, q: Quantity) -> bool:
     """The 'combined' total is the figure after the word, before any 'versus' turns to another set."""
     if key is None:
         return False

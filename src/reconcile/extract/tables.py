@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ..parse import Block
-from ..quantities import Period
+from ..quantities import Period, find_periods
 from ..vocab import Cues, Match
 from .emit import cell_figures
 from .events import cell_events
 from .grid import Column, Grid, read_grid
 from .lexicon import ENTITY_HEADERS, KEY_VALUE_HEADERS, NEUTRAL_WORDS, PERIOD_HEADERS, SCALE_FACTORS
 from .model import Context, FigureSite, Reading
-from .periods import estimate_marks, find_periods, granularity, is_relation_base
+from .periods import estimate_marks, granularity, is_relation_base
 from .words import clean_label, entity_in_label, metric_in, metrics_beside_entities, norm, share, short, top_company
 
 
@@ -48,7 +49,7 @@ class CellMeaning:
     change: str | None = None          # the cell is the row's change (qoq, yoy, change), not its level
 
 
-def read_table(r: Reading, block: Block, ctx: Context, where: str, scale=None) -> None:
+def read_table(r: Reading, block: Block, ctx: Context, where: str, scale: tuple[float, bool] | None = None) -> None:
     if len(block.rows) < 2:
         return
     header, body = list(block.rows[0]), [list(row) for row in block.rows[1:]]
@@ -70,7 +71,8 @@ def read_table(r: Reading, block: Block, ctx: Context, where: str, scale=None) -
     for i, row in enumerate(body):
         label = row[0].strip()
         row_where = f'{where} › row "{short(label)}"'
-        row_entity_name = row_entities[i].name if shape == "table_rows" and row_entities[i] else ctx.entity
+        entity_match = row_entities[i]
+        row_entity_name = entity_match.name if shape == "table_rows" and entity_match else ctx.entity
         row_period = row_periods[i] if shape == "series" else _row_period(r, row, period_cols, row_entity_name)
         for j in range(1, width):
             text = row[j] if j < len(row) else ""
@@ -84,7 +86,8 @@ def read_table(r: Reading, block: Block, ctx: Context, where: str, scale=None) -
                                         unknown_entity_label=norm(header[0]) in ENTITY_HEADERS))
 
 
-def read_comparative(r: Reading, block: Block, ctx: Context, where: str, grid: Grid, scale=None) -> None:
+def read_comparative(r: Reading, block: Block, ctx: Context, where: str, grid: Grid,
+                     scale: tuple[float, bool] | None = None) -> None:
     """A results table: each value under its own period or change column, the rows naming the metrics."""
     r.scale = _money_if_any_cell_is(table_scale(r.cues, [grid.label_header, *grid.notes], block.headings) or scale,
                                     block)
@@ -99,7 +102,7 @@ def read_comparative(r: Reading, block: Block, ctx: Context, where: str, grid: G
                                         caption_period=row.caption_period))
 
 
-def table_shape(header: list[str], row_entities: list, col_entities: list, row_periods: list) -> str:
+def table_shape(header: list[str], row_entities: list[Any], col_entities: list[Any], row_periods: list[Any]) -> str:
     """table_columns, key_value, table_rows or series: which of the first column and the header names what."""
     width, header0 = len(header), norm(header[0])
     entity_columns = sum(e is not None for e in col_entities) >= max(1, (width - 1) // 2 + (width - 1) % 2)
@@ -188,8 +191,8 @@ def _key_value_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | No
     period, period_from = _first_period((label_period, "row"), (column_period, "column"), (cell.row_period, "row"),
                                         (ctx.period, "heading"))
     return CellMeaning(entity, metric, period, granularity(r.cues, label) or granularity(r.cues, header),
-                       _residual(r, label, label_entity, metric), "row" if label_entity else ctx.entity_from, metric_from,
-                       period_from)
+                       _residual(r, label, label_entity, metric), "row" if label_entity else ctx.entity_from,
+                       metric_from, period_from)
 
 
 def _comparative_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | None,

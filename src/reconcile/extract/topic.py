@@ -16,9 +16,9 @@ TITLE_SUBJECT_CHARS = 25   # a headline's subject opens it: "CoreWeave shares sl
 
 def document_topic(vocab: Vocabulary, title: str, publisher: str, title_from: str = "title") -> Topic | None:
     """The issuer (from the publisher or a title that opens with a company), else the headline's subject."""
-    issuer = _company_in(vocab, publisher)
-    if issuer is not None:
-        return Topic(issuer, title_from or "title", issuer=True)
+    publisher_company = _company_in(vocab, publisher)
+    if publisher_company is not None:
+        return Topic(publisher_company, title_from or "title", issuer=True)
     if not title_from:
         return None  # the "title" is only the file's name
     subject = _title_subject(vocab, title)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..quantities import Quantity
 from ..vocab import Cues, Match, Vocabulary
@@ -126,11 +127,12 @@ def clause_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
 
 
 def nearest(matches: list[Match], q: Quantity, lo: int, hi: int, window: int) -> Match | None:
-    best, best_d = None, window + 1
+    best: Match | None = None
+    best_d: float = window + 1
     for m in matches:
         if not (lo <= m.start < hi):
             continue
-        d = m.start - q.end if m.start >= q.end else q.start - m.end
+        d: float = m.start - q.end if m.start >= q.end else q.start - m.end
         if m.start >= q.end:
             d = max(0, d) * 0.8  # "$830B valuation": words right after a figure usually name it
         if m.text.lower() in WEAK_METRIC_WORDS:
@@ -161,5 +163,5 @@ def clean_label(text: str) -> str | None:
     return text or None
 
 
-def share(items: list) -> float:
+def share(items: list[Any]) -> float:
     return sum(x is not None for x in items) / len(items) if items else 0.0

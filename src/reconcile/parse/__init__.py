@@ -24,7 +24,6 @@ from __future__ import annotations
 from .builder import Block, BlockKind
 from .html import parse_html
 from .hygiene import normalize_text
-from .inline import clean_inline
 from .labels import heading_label
 from .markdown import parse_markdown
 from .sniff import sniff_format

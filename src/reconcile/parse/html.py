@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .builder import Block, BlockKind, Builder
 from .hygiene import collapse, normalize_text
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
+    from bs4.element import PageElement, Tag
 
 _DROP_TAGS = frozenset({
     "script", "style", "noscript", "template", "svg", "head", "iframe", "object", "embed",
@@ -31,7 +35,7 @@ _WORD_PROBE = re.compile(r"[A-Za-z0-9]{4,}|[A-Za-z0-9]{3}|\w{2,}")
 _INT = re.compile(r"\d+")
 
 
-def _soup(markup: str):
+def _soup(markup: str) -> BeautifulSoup:
     from bs4 import BeautifulSoup
 
     with warnings.catch_warnings():
@@ -70,7 +74,7 @@ class _LineFinder:
         return self.line + self.offset
 
 
-def _span(tag, attr: str) -> int:
+def _span(tag: Tag, attr: str) -> int:
     v = tag.get(attr)
     if v is None:
         return 1
@@ -93,13 +97,12 @@ def _sup_text(t: str, prev: str) -> str:
     return t
 
 
-def _inline_text(node) -> str:
+def _inline_text(node: PageElement) -> str:
     """Text of an element (heading, table cell): br/blocks → spaces, dropped tags skipped."""
-    from bs4 import NavigableString, Tag
-    from bs4.element import PreformattedString
+    from bs4.element import NavigableString, PreformattedString, Tag
 
     out: list[str] = []
-    stack = [node]
+    stack: list[PageElement | str] = [node]
     while stack:
         cur = stack.pop()
         if type(cur) is str:
@@ -129,22 +132,25 @@ def _inline_text(node) -> str:
     return collapse("".join(out))
 
 
-def _own_rows(tbl) -> list[tuple[object, bool]]:
-    rows: list[tuple[object, bool]] = []
+def _own_rows(tbl: Tag) -> list[tuple[Tag, bool]]:
+    from bs4.element import Tag
+
+    rows: list[tuple[Tag, bool]] = []
     for child in tbl.children:
-        name = getattr(child, "name", None)
-        if name == "tr":
+        if not isinstance(child, Tag):
+            continue
+        if child.name == "tr":
             rows.append((child, False))
-        elif name in ("thead", "tbody", "tfoot"):
+        elif child.name in ("thead", "tbody", "tfoot"):
             for tr in child.children:
-                if getattr(tr, "name", None) == "tr":
-                    rows.append((tr, name == "thead"))
+                if isinstance(tr, Tag) and tr.name == "tr":
+                    rows.append((tr, child.name == "thead"))
     if not rows:
         rows = [(tr, False) for tr in tbl.find_all("tr") if tr.find_parent("table") is tbl]
     return rows
 
 
-def _layout_markers(tbl) -> bool:
+def _layout_markers(tbl: Tag) -> bool:
     """True when a table is used for page layout: role=presentation or headings inside."""
     if str(tbl.get("role", "")).lower() in ("presentation", "none"):
         return True
@@ -154,7 +160,7 @@ def _layout_markers(tbl) -> bool:
     return False
 
 
-def _is_data_grid(tbl, grid: list[list[str]]) -> bool:
+def _is_data_grid(tbl: Tag, grid: list[list[str]]) -> bool:
     if len(grid) < 2 or max(len(r) for r in grid) < 2:
         return False
     longest = max((len(c) for r in grid for c in r), default=0)
@@ -167,15 +173,17 @@ def _is_data_grid(tbl, grid: list[list[str]]) -> bool:
     return True
 
 
-def _table_rows(rows) -> tuple[list[list[str]], list[str]]:
+def _table_rows(rows: list[tuple[Tag, bool]]) -> tuple[list[list[str]], list[str]]:
     """The table's text grid (merged header first) and each grid row's own markup."""
+    from bs4.element import Tag
+
     grid: list[list[str]] = []
     sources: list[str] = []
     header_rows = 0
     all_th_prefix = True
-    pending: dict[int, list] = {}          # column → [text, rows remaining]
+    pending: dict[int, list[Any]] = {}          # column → [text, rows remaining]
     for tr, in_thead in rows:
-        cells = [c for c in tr.children if getattr(c, "name", None) in ("td", "th")]
+        cells = [c for c in tr.children if isinstance(c, Tag) and c.name in ("td", "th")]
         row: list[str] = []
         col = 0
 
@@ -183,7 +191,7 @@ def _table_rows(rows) -> tuple[list[list[str]], list[str]]:
             nonlocal col
             while col in pending:
                 t, left = pending[col]
-                row.append(t)
+                row.append(t)  # noqa: B023 (called only within the iteration that defines it)
                 if left <= 1:
                     del pending[col]
                 else:
@@ -256,7 +264,7 @@ class _Walker:
         self.stack: list[Any] = []
 
     def run(self, soup: Any) -> None:
-        from bs4 import NavigableString, Tag
+        from bs4.element import NavigableString, Tag
 
         self.stack = [soup]
         while self.stack:

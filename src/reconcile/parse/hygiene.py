@@ -11,8 +11,8 @@ for _c in "\u00a0\u202f\u2007\u205f\u3000\u1680" + "".join(chr(c) for c in range
     _TRANSLATE[ord(_c)] = " "                   # exotic spaces
 for _c in "\r\u2028\u2029\x85\x0b\x0c":
     _TRANSLATE[ord(_c)] = "\n"
-for _c in list(range(0x00, 0x09)) + list(range(0x0E, 0x20)) + [0x7F]:
-    _TRANSLATE[_c] = None                       # C0 controls except \t \n
+for _code in list(range(0x00, 0x09)) + list(range(0x0E, 0x20)) + [0x7F]:
+    _TRANSLATE[_code] = None                       # C0 controls except \t \n
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

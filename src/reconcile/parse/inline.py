@@ -13,8 +13,10 @@ _PUA_BASE = 0xE000                      # escaped ASCII punctuation is parked in
 _UNPARK = {_PUA_BASE + c: chr(c) for c in range(0x21, 0x7F)}
 _CODE_SPAN = re.compile(r"(`+)(.{1,1000}?)(?<!`)\1(?!`)", re.S)
 _CODE_TOKEN = re.compile("\ue100(\\d+)\ue101")
-_IMAGE = re.compile(r"!\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?(?:[^()\s]|\([^()\s]*\))*>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
-_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?(?:[^()\s]|\([^()\s]*\))*>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
+# [text](destination "title"): the bracketed text, then a destination and an optional title
+_LINK_TARGET = r"\(\s*<?(?:[^()\s]|\([^()\s]*\))*>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)"
+_IMAGE = re.compile(r"!\[((?:[^\[\]]|\[[^\[\]]*\])*)\]" + _LINK_TARGET)
+_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]" + _LINK_TARGET)
 _REF_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])+)\]\[[^\[\]]*\]")
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,40}\]")
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+|[^<>\s@]+@[^<>\s@]+\.[A-Za-z]{2,})>")
@@ -52,7 +54,7 @@ class _TagStripper(HTMLParser):
         self._at_end = end
         super().goahead(end)
 
-    def parse_comment(self, i: int, report: int = 1) -> int:
+    def parse_comment(self, i: int, report: bool = True) -> int:
         """As the stdlib, without its quadratic cost on many unclosed `<!--`.
 
         For each unclosed `<!--` the stdlib searches the rest of the text for a comment end and,
@@ -64,8 +66,8 @@ class _TagStripper(HTMLParser):
         if rawdata is not self._scanned:
             self._scanned = rawdata
             last = None
-            for last in _COMMENT_CLOSE.finditer(rawdata):
-                pass
+            for match in _COMMENT_CLOSE.finditer(rawdata):
+                last = match
             self._last_close = last.start() if last else -1
             self._last_gt = rawdata.rfind(">")
         if i + 4 <= self._last_close:
@@ -78,31 +80,31 @@ class _TagStripper(HTMLParser):
         self.handle_data(rawdata[i:k])
         return k
 
-    def handle_starttag(self, tag, attrs):  # noqa: D401
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:  # noqa: D401
         if tag in self._SKIP:
             self.skip += 1
         elif tag in self._SPACE:
             self.out.append(" ")
 
-    def handle_startendtag(self, tag, attrs):
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._SPACE:
             self.out.append(" ")
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIP and self.skip:
             self.skip -= 1
         elif tag in self._SPACE:
             self.out.append(" ")
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if not self.skip:
             self.out.append(data)
 
-    def handle_entityref(self, name):
+    def handle_entityref(self, name: str) -> None:
         if not self.skip:
             self.out.append(f"&{name};")
 
-    def handle_charref(self, name):
+    def handle_charref(self, name: str) -> None:
         if not self.skip:
             self.out.append(f"&#{name};")
 
@@ -132,7 +134,7 @@ def clean_inline(s: str) -> str:
         s = _ESCAPE.sub(lambda m: chr(_PUA_BASE + ord(m.group(1))), s)
     codes: list[str] = []
     if "`" in s:
-        def _park(m: re.Match) -> str:
+        def _park(m: re.Match[str]) -> str:
             codes.append(m.group(2).strip() or m.group(2))
             return f"\ue100{len(codes) - 1}\ue101"
         s = _CODE_SPAN.sub(_park, s)

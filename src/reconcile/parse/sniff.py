@@ -8,7 +8,8 @@ _EXT = {
     ".txt": "text", ".text": "text",
     ".html": "html", ".htm": "html", ".xhtml": "html", ".shtml": "html",
 }
-_HTML_SNIFF = re.compile(r"<(?:!doctype\s+html|html|body|head|p|div|h[1-6]|article|table|section|span|ul|li)[\s>/]", re.I)
+_HTML_SNIFF = re.compile(r"<(?:!doctype\s+html|html|body|head|p|div|h[1-6]|article|table|section|span|ul|li)[\s>/]",
+                         re.I)
 _MD_SNIFF = re.compile(r"^ {0,3}#{1,6}[ \t]+\S|^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*\|", re.M)
 
 

@@ -11,13 +11,15 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from .cell_lines import cell_per_line_rows
 from .builder import Block, Builder, Paragraph
+from .cell_lines import cell_per_line_rows
 from .hygiene import normalize_text
 from .syntax import DELIM, atx_heading, split_row, tsv_cells, unescape_pipe
 
 _TXT_BULLET = re.compile(r"^([ \t]*)(?:[-*•–·▪◦‣⁃○●■□➢➤►▸]|(\d{1,3})[.)]|[a-z]\))[ \t]+(\S.*)$")
-_TXT_NUM_HEAD = re.compile(r"^(\d{1,2})[.)][ \t]+(\S.*)$|^(\d{1,2}(?:\.\d{1,2})+)\.?[ \t]+([A-Z\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF\u4e00-\u9fff].*)$")
+_TXT_NUM_HEAD = re.compile(r"^(\d{1,2})[.)][ \t]+(\S.*)$"
+                           r"|^(\d{1,2}(?:\.\d{1,2})+)\.?[ \t]+"
+                           r"([A-Z\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF\u4e00-\u9fff].*)$")
 _SEP_CHARS = frozenset("=-_*~#+.·•—–─━═")
 
 
@@ -307,7 +309,7 @@ def _numbered_heading(t: _State) -> bool:
 
 def _marked_bullet(t: _State) -> bool:
     m = _TXT_BULLET.match(t.line)
-    return bool(m) and t.bullet(m.group(3))
+    return m is not None and t.bullet(m.group(3))
 
 
 def _emoji_heading(t: _State) -> bool:

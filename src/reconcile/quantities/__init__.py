@@ -41,6 +41,8 @@ the cost is linear in the text length.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .figures import Quantity, Unparsed, find_quantities, parse_quantity
 from .periods import Period, date_code, date_of_code, find_periods
 from .render import render_quantity, render_value
@@ -52,7 +54,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Callable[..., str]:
     # `format_value` lives in reconcile.figures, which reads date codes from here: fetched on first use, not at
     # import, so that neither module needs the other half-built.
     if name == "format_value":

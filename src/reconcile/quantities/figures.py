@@ -12,8 +12,22 @@ import re
 from dataclasses import dataclass
 
 from .lexicon import (
-    APPROX_WORDS, AT_LEAST_WORDS, AT_MOST_WORDS, CAP_OK, CURRENCY, FLOPS_UNITS, MAG_EXP, MONTH_AFTER, PER_ADVERB,
-    PER_NORM, PHYS_UNITS, SIGNED_UNITS, SP, TIME_UNITS, WORD_UNITS, alt,
+    APPROX_WORDS,
+    AT_LEAST_WORDS,
+    AT_MOST_WORDS,
+    CAP_OK,
+    CURRENCY,
+    FLOPS_UNITS,
+    MAG_EXP,
+    MONTH_AFTER,
+    PER_ADVERB,
+    PER_NORM,
+    PHYS_UNITS,
+    SIGNED_UNITS,
+    SP,
+    TIME_UNITS,
+    WORD_UNITS,
+    alt,
 )
 
 INF = math.inf
@@ -27,7 +41,9 @@ class Quantity:
     value: float | None    # None for a range
     low: float             # -inf/inf for open bounds
     high: float
-    unit: str              # USD | count | percent | multiple | GW | MW | W | GB | TB/s | TFLOPS | PFLOPS | EXAFLOPS | nm | days | months | years | ...
+    # unit: USD | count | percent | multiple | GW | MW | W | GB | TB/s | TFLOPS | PFLOPS | EXAFLOPS | nm | days |
+    # months | years | ...
+    unit: str
     qualifier: str         # exact | approx | at_least | at_most | range | approx_range | change
     per: str | None = None # rate denominator: "quarter", "month", "year", "user/month", "GPU/year", "hour" ...
     sig: float = 0.0       # half a unit in the last stated digit, in the same scale as value (rounding tolerance)
@@ -150,7 +166,7 @@ class _End:
 
     __slots__ = ("m", "raw", "ok", "exp", "mag", "kind", "unit", "magl")
 
-    def __init__(self, m: re.Match):
+    def __init__(self, m: re.Match[str]):
         self.m = m
         self.raw = m["num"]
         self.ok = bool(_NUM_OK.match(self.raw))
@@ -168,7 +184,7 @@ class _End:
         return self.mag is None and self.kind is None and not self.m["exp"]
 
 
-def _kind_and_unit(m: re.Match) -> tuple[str | None, str | None]:
+def _kind_and_unit(m: re.Match[str]) -> tuple[str | None, str | None]:
     for group, kind, unit in _TAIL_KINDS:
         if m[group]:
             return kind, unit
@@ -192,7 +208,7 @@ def _norm_per(seg: str) -> str:
     return seg if seg.isupper() else key
 
 
-def _per_from(m: re.Match) -> str:
+def _per_from(m: re.Match[str]) -> str:
     if m["tok"]:
         return "M tokens"
     if m["p1"]:
@@ -220,7 +236,7 @@ class _Candidate:
     e1: _End
     pos: int                    # end of what has been read so far
     p0: int = 0                 # start of the figure, prefix included
-    pm: re.Match | None = None  # the prefix match (qualifier word, symbol, sign, currency)
+    pm: re.Match[str] | None = None  # the prefix match (qualifier word, symbol, sign, currency)
     qword: str = ""
     between: bool = False
     qsym: str = ""
@@ -254,6 +270,7 @@ class _Candidate:
 def _figure_at(text: str, s: int, last: int, whole: bool) -> tuple[Quantity | Unparsed | None, int]:
     """Read the figure whose first digit is at `s`. Returns (item or None, end of consumed span)."""
     m1 = _ATOM.match(text, s)
+    assert m1 is not None, "an atom reads every figure's first digit"
     c = _Candidate(text, s, whole, _End(m1), m1.end())
     _read_prefix(c, last)
     try:
@@ -301,7 +318,8 @@ def _check_left_context(c: _Candidate) -> None:
 def _check_left_of_number(c: _Candidate, left: str) -> None:
     text, p0, raw_end = c.text, c.p0, c.raw_end
     if left.isalnum() or left in _BAD_LEFT:
-        if not (left in "'’" and len(c.e1.raw) != 2):   # "'25" is a year; before a longer number a quote opens a quotation
+        # "'25" is a year; before a longer number a quote opens a quotation
+        if not (left in "'’" and len(c.e1.raw) != 2):
             raise _Skip(raw_end)
     if left == "-" and p0 >= 2 and text[p0 - 2].isalnum():
         raise _Skip(raw_end)                             # 'GPT-5', 'COVID-19'
@@ -350,13 +368,19 @@ def _ends_agree(e1: _End, e2: _End, text: str, end2: int) -> bool:
     return (u1 is None or u2 is None or u1 == u2) and not (k1 and k2 and k1 != k2)
 
 
+def _run_end(text: str, pos: int) -> int:
+    """End of the run of letters, digits and '_' at `pos` (`pos` itself when there is none)."""
+    run = _ALNUM_RUN.match(text, pos)
+    return run.end() if run is not None else pos
+
+
 def _check_glued(c: _Candidate) -> None:
     """Trailing glued letters are part of a name ('5G', '1st', '4x4', '0x1F'); so is '600×600'."""
     text, pos, n = c.text, c.pos, c.n
     if pos + 1 < n and text[pos] in "×xX*" and text[pos + 1].isdigit() and c.e1.kind is None:
-        raise _Skip(_ALNUM_RUN.match(text, pos + 1).end())
+        raise _Skip(_run_end(text, pos + 1))
     if pos < n and (text[pos].isalnum() or text[pos] == "_"):
-        glued = _ALNUM_RUN.match(text, pos).end()
+        glued = _run_end(text, pos)
         if c.cur and not c.whole:
             raise _Malformed("figure glued to a name", glued)
         raise _Skip(glued)
@@ -489,7 +513,9 @@ def _unit_of(c: _Candidate) -> str:
     unit_ends = [e for e in c.ends if e.kind in ("pct", "mult", "unit")]
     if c.cur is not None and unit_ends:
         raise _Malformed("currency with a non-currency unit")
-    return c.cur or (unit_ends[0].unit if unit_ends else "count")
+    unit = c.cur or (unit_ends[0].unit if unit_ends else "count")
+    assert unit is not None, "a percent, multiple or unit end names its unit"
+    return unit
 
 
 def _check_end(c: _Candidate, e: _End) -> None:
@@ -514,7 +540,7 @@ def _values(c: _Candidate) -> list[tuple[float, float]]:
         elif mags[1] is None and mags[0] is not None:
             mags[1] = mags[0]
     vals = []
-    for e, mg in zip(c.ends, mags):
+    for e, mg in zip(c.ends, mags, strict=False):
         vs = _num_value(e.raw, e.exp + (mg or 0))
         if vs is None:
             raise _Malformed("number not finite")

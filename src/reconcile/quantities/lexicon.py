@@ -7,6 +7,7 @@ the bundled folder, not from RECONCILE_VOCAB: the lexer's regexes are built once
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from ..config import default_vocab_dir
 from ..vocab import load_unit_spellings
@@ -27,8 +28,8 @@ FLOPS_UNITS = {k.lower(): v for k, v in _SPELLINGS["flops"].items()}
 TIME_UNITS = {k.lower(): v for k, v in _SPELLINGS["durations"].items()}
 # unit names written out ("gigawatts"), any case: text form lowercased -> canonical unit
 WORD_UNITS = {k.lower(): v for k, v in _SPELLINGS["words"].items()}
-KNOWN_UNITS = set(PHYS_UNITS.values()) | set(FLOPS_UNITS.values()) | set(TIME_UNITS.values()) | set(WORD_UNITS.values()) | \
-    {"percent", "pp", "bps", "multiple"}
+KNOWN_UNITS = set(PHYS_UNITS.values()) | set(FLOPS_UNITS.values()) | set(TIME_UNITS.values()) \
+    | set(WORD_UNITS.values()) | {"percent", "pp", "bps", "multiple"}
 # units that may be negative: an "at most" bound is open below for them (others start at 0)
 SIGNED_UNITS = {"percent", "pp", "bps"}
 
@@ -61,10 +62,10 @@ AT_MOST_WORDS = {"up to", "at most", "under", "below", "less than", "fewer than"
 CAP_OK = {
     "The", "A", "An", "And", "But", "Or", "Nor", "Of", "In", "On", "At", "By", "For", "With", "From", "To",
     "Than", "Only", "Just", "All", "Some", "These", "Those", "Its", "Their", "Our", "Another", "Each",
-    "Every", "Is", "Are", "Was", "Were", "Has", "Have", "Had", "Were", "Over", "Under", "About", "Around",
+    "Every", "Is", "Are", "Was", "Were", "Has", "Have", "Had", "Over", "Under", "About", "Around",
     "Nearly", "Roughly", "Almost", "Approximately", "Up", "Plus", "Total", "Then", "Now", "So", "Also",
     "Including", "Across", "Among", "Between", "After", "Before", "Since", "Until", "Into", "Per", "Via",
-    "Both", "Nearly", "If", "When", "While", "As", "We", "They", "It", "He", "She", "I", "You",
+    "Both", "If", "When", "While", "As", "We", "They", "It", "He", "She", "I", "You",
 }
 
 # the one month table: full names; the three-letter key and the regex below derive from it
@@ -88,7 +89,7 @@ MONTH_RE = r"(?<![A-Za-z])(?:" + "|".join(_month_word(n) for n in MONTH_NAMES) +
 MONTH_AFTER = re.compile(r"(?:st|nd|rd|th)?[ \u00a0]+(?:of[ ]+)?" + MONTH_RE)
 
 
-def alt(words) -> str:
+def alt(words: Iterable[str]) -> str:
     """A regex alternation of `words`, longest first."""
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 

@@ -9,11 +9,23 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Literal, ParamSpec, TypeVar
 
 from ..calendars import CALENDAR_YEAR, FiscalCalendar, as_calendar
-from .lexicon import (FLOPS_UNITS, MONTH_AFTER, MONTH_NAMES, MONTH_RE, PHYS_UNITS, SP, SPAN_ENDED, SPAN_ENDED_BEFORE, alt,
-                      month_of)
+from .lexicon import (
+    FLOPS_UNITS,
+    MONTH_AFTER,
+    MONTH_NAMES,
+    MONTH_RE,
+    PHYS_UNITS,
+    SP,
+    SPAN_ENDED,
+    SPAN_ENDED_BEFORE,
+    alt,
+    month_of,
+)
 
 
 @dataclass(frozen=True)
@@ -21,7 +33,7 @@ class Period:
     text: str
     start_offset: int
     end_offset: int
-    label: str             # canonical label: "2026", "FY2025", "2025-Q4", "2026-H2", "2026-01", "2026-01-28", "2029" ...
+    label: str             # canonical: "2026", "FY2025", "2025-Q4", "2026-H2", "2026-01", "2026-01-28", "2029" ...
     start: dt.date         # first day covered
     end: dt.date           # last day covered
     granularity: str       # year | fiscal_year | half | quarter | month | day
@@ -123,7 +135,8 @@ def _span_ended(text: str, day: Period, fiscal: FiscalCalendar) -> Period:
             return Period(text[m.start():day.end_offset], m.start(), day.end_offset, label, start, last, gran,
                           day.relation)
     y, mo = _add_months(end.year, end.month, 1 - months)
-    start = dt.date(y, mo, 1) if end == _last_day(end.year, end.month) else end - dt.timedelta(days=round(months * 30.4) - 1)
+    start = dt.date(y, mo, 1) if end == _last_day(end.year, end.month) \
+        else end - dt.timedelta(days=round(months * 30.4) - 1)
     return Period(text[m.start():day.end_offset], m.start(), day.end_offset, f"{start.isoformat()}..{end.isoformat()}",
                   start, end, gran, day.relation)
 
@@ -137,14 +150,19 @@ POSSESSIVE_YEAR = re.compile(r"\b((?:19|20)\d{2})['’]s\b")
 YEARLESS_QUARTER = re.compile(r"(?i)(?<![A-Za-z])(first|second|third|fourth)[ -]quarter(?![A-Za-z])"
                               r"(?![ -]+(?:(?:of|and)[ ]+)?(?:full[ -]+)?(?:fiscal|FY|[12][0-9]{3}))")
 _ORDINAL_QUARTER = {"first": 1, "second": 2, "third": 3, "fourth": 4}
-RELATIVE = re.compile(r"(?i)\b(last|this|next|earlier this|later this)\s+(year|quarter|" + "|".join(MONTH_NAMES) + r")\b")
+RELATIVE = re.compile(r"(?i)\b(last|this|next|earlier this|later this)\s+(year|quarter|"
+                      + "|".join(MONTH_NAMES) + r")\b")
 
 
-def none_off_calendar(make_period):
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def none_off_calendar(make_period: Callable[_P, _R]) -> Callable[_P, _R | None]:
     """A period built by date arithmetic is None when it falls off the calendar (before 0001 or after 9999):
     the figure is then read without that period, never lost with its document."""
     @functools.wraps(make_period)
-    def guarded(*args, **kwargs):
+    def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _R | None:
         try:
             return make_period(*args, **kwargs)
         except (ValueError, OverflowError):
@@ -153,7 +171,7 @@ def none_off_calendar(make_period):
 
 
 @none_off_calendar
-def _relative_period(m: re.Match, as_of: dt.date) -> Period | None:
+def _relative_period(m: re.Match[str], as_of: dt.date) -> Period | None:
     which, unit = m.group(1).lower(), m.group(2).lower()
     step = {"last": -1, "next": 1}.get(which, 0)
     if unit == "year":
@@ -214,7 +232,8 @@ _PERIOD = re.compile(
     r"|(?<![A-Za-z0-9])(?P<hn_a>[12])H[ ]?(?:['’]?(?P<hn_yy>[0-9]{2})|(?P<hn_y>[12][0-9]{3}))(?![0-9A-Za-z])"
     # second half of 2026 / fourth quarter of fiscal 2025 / Fourth Quarter and Fiscal 2026 (a release's title)
     r"|(?<![A-Za-z])(?P<ord>(?i:first|second|third|fourth|1st|2nd|3rd|4th))[ ]+(?P<ord_k>(?i:quarter|half))[ ]+"
-    r"(?:(?i:and)[ ]+(?:(?i:full)[ -]+)?(?=(?i:fiscal|FY)))?(?:(?i:of)[ ]+)?(?:(?P<ord_fy>" + _FY_KW + r")[ ]?['’]?(?P<ord_fyy>[0-9]{4}|[0-9]{2})|(?P<ord_y>[12][0-9]{3}))(?![0-9])"
+    r"(?:(?i:and)[ ]+(?:(?i:full)[ -]+)?(?=(?i:fiscal|FY)))?(?:(?i:of)[ ]+)?"
+    r"(?:(?P<ord_fy>" + _FY_KW + r")[ ]?['’]?(?P<ord_fyy>[0-9]{4}|[0-9]{2})|(?P<ord_y>[12][0-9]{3}))(?![0-9])"
     # FY2025 / FY25 / fiscal 2025 / FY2024-FY2026 / FY2026 Q2
     r"|(?<![A-Za-z0-9])" + _FY_KW + r"[ ]?['’-]?(?P<fy_y>[0-9]{4}|[0-9]{2})(?![0-9])"
     r"(?:[ ]*(?:[-–→]|to|through)[ ]*(?:FY[ ]?)?['’]?(?P<fy_y2>[0-9]{4}|[0-9]{2})(?![0-9]))?"
@@ -264,9 +283,12 @@ def _fy_of(d: dt.date, cal: FiscalCalendar) -> int:
     return cal.year_of(d)
 
 
-def _nearest(cands, as_of: dt.date):
+_Candidate = tuple[str, dt.date, dt.date]  # (label, start, end)
+
+
+def _nearest(cands: list[_Candidate], as_of: dt.date) -> _Candidate:
     """Pick the candidate (label, start, end) whose middle is nearest to as_of."""
-    def dist(c):
+    def dist(c: _Candidate) -> int:
         mid = c[1] + (c[2] - c[1]) / 2
         return abs((mid - as_of).days)
     return min(cands, key=dist)
@@ -298,9 +320,10 @@ def _nearest_quarter_year(qa: int, fiscal: bool, fy: FiscalCalendar, as_of: dt.d
 
 
 _Resolved = tuple[str, dt.date, dt.date, str]   # (label, start, end, granularity)
+_Trim = Literal["trim"]  # only the first year of a 'year-yy' form is a period
 
 
-def _resolve(m: re.Match, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _resolve(m: re.Match[str], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | _Trim | None:
     """(label, start, end, granularity) for a period match, or None if it is not a valid period; "trim" when
     only the first year of a 'year-yy' form is a period."""
     g = m.groupdict()
@@ -314,12 +337,12 @@ def _day_of(d: dt.date | None) -> _Resolved | None:
     return None if d is None else (d.isoformat(), d, d, "day")
 
 
-def _iso_day(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _iso_day(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """2026-01-28"""
     return _day_of(dt.date(int(g["iso_y"]), int(g["iso_m"]), int(g["iso_d"])))
 
 
-def _us_day(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _us_day(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """1/28/2026 (and 28/1/2026, when the first number cannot be a month)"""
     a, b = int(g["us_m"]), int(g["us_d"])
     if a > 12:
@@ -327,7 +350,7 @@ def _us_day(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolv
     return _day_of(dt.date(int(g["us_y"]), a, b))
 
 
-def _named_month_day(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _named_month_day(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """November 18, 2025 / 28 January 2026 / Jan 28 (the year nearest the source's date)"""
     mo = month_of(g["mdy_m"] or g["dmy_m"])
     day = int(g["mdy_d"] or g["dmy_d"])
@@ -335,7 +358,7 @@ def _named_month_day(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -
     return _day_of(dt.date(int(ys), mo, day) if ys else _nearest_day(mo, day, as_of))
 
 
-def _named_month(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _named_month(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """February 2026 / Feb '26"""
     mo = month_of(g["my_m"])
     y = int(g["my_y"]) if g["my_y"] else _yy(g["my_yy"])
@@ -343,7 +366,7 @@ def _named_month(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _R
     return f"{y:04d}-{mo:02d}", a, b, "month"
 
 
-def _part_of_year(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _part_of_year(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """early / mid / late 2026: Jan-Apr, May-Aug, Sep-Dec (four-month windows, granularity "month")"""
     y = int(g["part_y"])
     p = g["part"].lower()
@@ -352,7 +375,7 @@ def _part_of_year(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _
     return f"{y}-{p}", a, b, "month"
 
 
-def _fiscal_year(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _fiscal_year(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """FY2025 / fiscal 2025 / FY2024-FY2026"""
     y1 = _yy(g["fy_y"])
     a, b = _fy_span(y1, fy)
@@ -365,7 +388,7 @@ def _fiscal_year(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _R
     return f"FY{y1}", a, b, "fiscal_year"
 
 
-def _year(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+def _year(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | _Trim | None:
     """2026 / 2024-2029 / 2025-26 / 2026-01 / 2024 to 2029"""
     y1 = int(g["yr"])
     if not 1900 <= y1 <= 2100:
@@ -379,14 +402,14 @@ def _year(m: re.Match, g: dict, as_of: dt.date, fy: FiscalCalendar) -> _Resolved
         mo = int(g["yr2"])
         a, b = _months_span(y1, mo, 1)
         return f"{y1}-{mo:02d}", a, b, "month"
-    return "trim"  # type: ignore[return-value]
+    return "trim"
 
 
-def _is_quarter(g: dict) -> bool:
+def _is_quarter(g: dict[str, Any]) -> bool:
     return bool(g["q_a"] or g["qn_a"] or (g["ord"] and g["ord_k"].lower() == "quarter") or g["fy_q"])
 
 
-def _is_half(g: dict) -> bool:
+def _is_half(g: dict[str, Any]) -> bool:
     return bool(g["h_a"] or g["hn_a"] or (g["ord"] and g["ord_k"].lower() == "half") or g["fy_h"])
 
 
@@ -407,7 +430,7 @@ _PERIOD_FORMS = (
 _ORD = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 
 
-def _quarter(g: dict, as_of: dt.date, fy: FiscalCalendar):
+def _quarter(g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     if g["fy_q"]:
         qa, qb, fyy, cyy = int(g["fy_q"]), None, g["fy_y"], None
         if g["fy_y2"]:
@@ -429,7 +452,7 @@ def _quarter(g: dict, as_of: dt.date, fy: FiscalCalendar):
     qb = qb or qa
     fiscal = bool(fyy) or (not ys and not cyy and not fy.is_calendar_year)
     if fyy or ys or cyy:
-        y = _yy(fyy or cyy or ys)
+        y = _yy(fyy or cyy or ys or "")  # one of them is set: the "" is never read
     else:
         y = _nearest_quarter_year(qa, fiscal, fy, as_of)
     if fiscal:
@@ -444,7 +467,7 @@ def _quarter(g: dict, as_of: dt.date, fy: FiscalCalendar):
     return label, a, b, "quarter"
 
 
-def _half(g: dict, as_of: dt.date, fy: FiscalCalendar):
+def _half(g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     if g["fy_h"]:
         if g["fy_y2"]:
             return None
@@ -463,6 +486,7 @@ def _half(g: dict, as_of: dt.date, fy: FiscalCalendar):
         y = _yy(fyy)
         a, b = _fy_part(y, fy, ha, 6)
         return f"FY{y}-H{ha}", a, b, "half"
+    assert ys is not None, "a half without a fiscal year names its year"
     y = _yy(ys)
     a, b = _months_span(y, 6 * ha - 5, 6)
     return f"{y}-H{ha}", a, b, "half"
@@ -470,7 +494,8 @@ def _half(g: dict, as_of: dt.date, fy: FiscalCalendar):
 
 _FIG_AFTER_YEAR = re.compile(
     r"[0-9]{4}(?:" + SP + r"?(?:%|×|[xX](?![A-Za-z0-9])|[KMBT](?![A-Za-z0-9])|(?:" + alt(PHYS_UNITS) +
-    r"|(?i:" + alt(FLOPS_UNITS) + r"))(?![A-Za-z0-9]))|" + SP + r"(?i:thousand|million|billion|trillion|percent)(?![A-Za-z]))")
+    r"|(?i:" + alt(FLOPS_UNITS) + r"))(?![A-Za-z0-9]))|"
+    + SP + r"(?i:thousand|million|billion|trillion|percent)(?![A-Za-z]))")
 
 
 def _stated_periods(text: str, as_of: dt.date, fiscal: FiscalCalendar | int = CALENDAR_YEAR) -> list[Period]:

@@ -67,8 +67,9 @@ def _fmt_parts(values: list[float], unit: str) -> list[str]:
 
 
 def render_value(value: float, unit: str) -> str:
-    """One number with its unit in canonical form (`render_quantity`'s; parse_quantity reads it back): (730e9, "USD") → "$730B", (555000, "count") → "555K",
-    (50.0, "percent") → "50%", (2.0, "multiple") → "2×", (2.0, "GW") → "2 GW"."""
+    """One number with its unit in canonical form (`render_quantity`'s; parse_quantity reads it back):
+    (730e9, "USD") → "$730B", (555000, "count") → "555K", (50.0, "percent") → "50%", (2.0, "multiple") → "2×",
+    (2.0, "GW") → "2 GW"."""
     try:
         if value is None:
             return "?"
