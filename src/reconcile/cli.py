@@ -280,7 +280,7 @@ def list_conflicts(
     kind: KindChoice | None = typer.Option(
         None, "--kind", help="Only conflicts of this kind."),
     entity: str | None = typer.Option(None, "--entity", metavar="E", help="Only conflicts about this entity."),
-    needs_checking: Optional[bool] = typer.Option(
+    needs_checking: bool | None = typer.Option(
         None, "--needs-checking/--stated-only",
         help="Only conflicts that rest on an assumed field (check the extraction first), or only those that don't."),
     out: Path = OutOption,
@@ -893,7 +893,8 @@ def import_decisions(
     misreads = misreads_in_file(file)
     store = _store()
     done = store.import_decisions(incoming)
-    known = set(zip(store.misreads()["claim_id"], store.misreads()["quote_hash"]))
+    had = store.misreads()
+    known = set(zip(had["claim_id"], had["quote_hash"], strict=True))
     fresh = [m for m in misreads if (m["claim_id"], quote_hash(m["quote"])) not in known]
     for m in fresh:
         store.record_misread(m["claim_id"], m["quote"], m["decided_by"], m["reason"], at=m["decided_at"])

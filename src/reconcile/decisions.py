@@ -393,7 +393,8 @@ class DecisionStore:
         if not self.path.exists():
             return pd.DataFrame(columns=MISREAD_COLUMNS)
         with _store_faults(self.path), _closing(self._connect(write=False)) as conn:
-            if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'misreads'").fetchone() is None:
+            found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'misreads'")
+            if found.fetchone() is None:
                 return pd.DataFrame(columns=MISREAD_COLUMNS)   # a store from before misreads existed
             rows = conn.execute(f"SELECT {', '.join(MISREAD_COLUMNS)} FROM misreads ORDER BY id").fetchall()
         return pd.DataFrame([tuple(r) for r in rows], columns=MISREAD_COLUMNS)

@@ -244,7 +244,7 @@ def _claim_card(claim_id: str, claims: dict[str, dict[str, Any]], documents: dic
     )
 
 
-def field_sources(claim: Mapping[str, Any]) -> str:
+def field_sources(claim: Mapping[str, Any] | pd.Series[Any]) -> str:
     """'entity: clause · metric: row · period: assumed' — where each field of a claim was read."""
     parts = [f"{name}: {_text(claim.get(f'{name}_from'))}" for name in ("entity", "metric", "period")
              if _text(claim.get(f"{name}_from"))]

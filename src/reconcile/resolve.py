@@ -688,6 +688,6 @@ def without_misreads(claims: pd.DataFrame, misreads: pd.DataFrame) -> pd.DataFra
     re-worded source is read afresh."""
     if misreads.empty or claims.empty:
         return claims
-    marked = set(zip(misreads["claim_id"], misreads["quote_hash"]))
-    hit = [(cid, quote_hash(q)) in marked for cid, q in zip(claims["claim_id"], claims["quote"])]
+    marked = set(zip(misreads["claim_id"], misreads["quote_hash"], strict=True))
+    hit = [(cid, quote_hash(q)) in marked for cid, q in zip(claims["claim_id"], claims["quote"], strict=True)]
     return claims[~pd.Series(hit, index=claims.index)]

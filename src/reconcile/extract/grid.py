@@ -56,7 +56,8 @@ def read_grid(cues: Cues, rows: list[list[str]], published: dt.date, fye: Fiscal
     """The comparative reading of a table, or None when its header names no period or change column.
     `sources`, when given, is each row's own markup: a row's quote is then its exact text in the document."""
     sources = tuple(sources) if len(sources) == len(rows) else ("",) * len(rows)
-    pairs = [([c.strip() for c in row], src) for row, src in zip(rows, sources, strict=True) if any(c.strip() for c in row)]
+    pairs = [([c.strip() for c in row], src) for row, src in zip(rows, sources, strict=True)
+             if any(c.strip() for c in row)]
     columns: list[Column] | None = None
     pending_header: list[list[str]] = []
     label_header, notes, out = "", [], []

@@ -2,7 +2,7 @@
 `Paragraph` collector that gathers a paragraph or bullet line by line (markdown and text)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -51,7 +51,7 @@ class Builder:
         if text:
             self.blocks.append(Block(kind, text, max(1, line), self.path))
 
-    def table(self, rows: list[list[str]], line: int, widest: bool = False, sources: list[str] = ()) -> None:
+    def table(self, rows: list[list[str]], line: int, widest: bool = False, sources: Sequence[str] = ()) -> None:
         kept = [i for i, r in enumerate(rows) if r is not None]
         sources = [sources[i] for i in kept] if len(sources) == len(rows) else []
         rows = [rows[i] for i in kept]
