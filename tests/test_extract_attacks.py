@@ -9,9 +9,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from reconcile import engine, registry
@@ -60,3 +64,60 @@ def test_the_lexer_reads_the_figure_and_keeps_its_span_in_the_original_text(figu
 
 def test_a_superscript_is_not_read_as_a_digit():
     assert [q.value for q in find_quantities("an area of 10² km and $5B")] == [5e9]
+
+
+# -- item 26: documents made to be slow to read --------------------------------------------------------------
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.adversarial import ATTACKS, document  # noqa: E402
+
+
+def cpu_seconds_to_extract(vocab, body: str):
+    doc = registry.SourceDoc("a", Path("a.md"), "A", "", dt.date(2026, 2, 1), "markdown", text=document(body))
+    start = time.thread_time()
+    claims, unparsed = engine.extract_one(doc, vocab)
+    return time.thread_time() - start, claims, unparsed
+
+
+def test_a_sentence_of_8000_dollar_tokens_is_read_whole_in_linear_time(vocab, monkeypatch):
+    """The attacker's 32 KB sentence took 11.6 s (~30 CPU s here): every piece of it is now read, in < 1 s."""
+    monkeypatch.setenv("RECONCILE_DOC_BUDGET", "120")  # measure the reading, not the budget
+    seconds, claims, unparsed = cpu_seconds_to_extract(vocab, ATTACKS["8,000 '$1B' tokens in one sentence (32 KB)"][1]())
+    assert seconds < 6, f"{seconds:.1f} CPU s"
+    assert unparsed.empty and len(claims) and set(claims["value"]) == {1e9}
+
+
+@pytest.mark.parametrize("name", list(ATTACKS))
+def test_the_attackers_documents_take_no_longer_than_the_budget(vocab, monkeypatch, name):
+    """Each is read, or quarantined as too complex once it has used its budget (1 s here), naming its place."""
+    monkeypatch.setenv("RECONCILE_DOC_BUDGET", "1")
+    seconds, claims, unparsed = cpu_seconds_to_extract(vocab, ATTACKS[name][1]())
+    assert seconds < 5, f"{seconds:.1f} CPU s"
+    stopped = unparsed[unparsed["reason"].str.startswith(engine.TOO_COMPLEX)]
+    if len(stopped):
+        assert claims.empty and len(stopped) == 1
+        row = stopped.iloc[0]
+        assert row["location"].startswith("Attack › paragraph 1") and row["line"] == 3
+        assert f"stopped at line 3 ({row['location']})" in row["reason"] and "RECONCILE_DOC_BUDGET" in row["reason"]
+    else:
+        assert len(claims)
+
+
+def test_a_too_complex_document_is_quarantined_by_the_cli_and_the_others_are_read(tmp_path):
+    """The 400 KB sentence never finished (killed at 900 s); with a 1 s budget the run reports it and goes on."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "attack.md").write_text(document(ATTACKS["100,000 '$1B' tokens in one sentence (400 KB)"][1]()))
+    (sources / "note.md").write_text("# Note\n\nOpenAI was valued at $300B.\n")
+    env = dict(os.environ, RECONCILE_HOME=str(tmp_path / "home"), RECONCILE_DOC_BUDGET="1", COLUMNS="200")
+    env.pop("DAGSTER_HOME", None)
+    run = subprocess.run([str(Path(sys.executable).parent / "reconcile"), "run", "--sources", str(sources),
+                          "--out", str(tmp_path / "out")], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "attack: 0 claims (document too complex, see unparsed_figures.csv)" in run.stdout + run.stderr
+    unparsed = pd.read_csv(tmp_path / "out" / "unparsed_figures.csv")
+    [row] = unparsed[unparsed["source_id"] == "attack"].to_dict("records")
+    assert row["reason"].startswith("document too complex") and row["line"] == 3
+    claims = pd.read_csv(tmp_path / "out" / "claims.csv")
+    assert claims["source_id"].tolist() == ["note"] and claims["value"].tolist() == [300e9]
