@@ -87,6 +87,13 @@ def test_a_sentence_of_8000_dollar_tokens_is_read_whole_in_linear_time(vocab, mo
     assert unparsed.empty and len(claims) and set(claims["value"]) == {1e9}
 
 
+def test_a_sentence_of_8000_full_width_figures_is_read_in_linear_time_too(vocab, monkeypatch):
+    monkeypatch.setenv("RECONCILE_DOC_BUDGET", "20")
+    seconds, claims, unparsed = cpu_seconds_to_extract(vocab, "＄１Ｂ " * 8_000)
+    assert seconds < 6, f"{seconds:.1f} CPU s"
+    assert unparsed.empty and len(claims) and set(claims["value"]) == {1e9}
+
+
 @pytest.mark.parametrize("name", list(ATTACKS))
 def test_the_attackers_documents_take_no_longer_than_the_budget(vocab, monkeypatch, name):
     """Each is read, or quarantined as too complex once it has used its budget (1 s here), naming its place."""

@@ -58,7 +58,7 @@ def read_prose(r: Reading, text: str, ctx: Context, where: str) -> None:
 # that an endless one ('$1B $1B …', '$1–1–1…B') costs time linear in its length.
 MAX_SENTENCE = 2000
 MAX_FIGURES = 60
-_NUMBER = re.compile(r"[$€£]?[0-9]+")
+_NUMBER = re.compile(r"[$€£＄]?\d+")  # \d: full-width and other digits count too
 
 
 def _sentences(text: str):
