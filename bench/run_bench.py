@@ -4,6 +4,7 @@ bench/plot.png.
 
     .venv/bin/python -m bench.run_bench                 # the full benchmark (< 10 min on 2 cores)
     .venv/bin/python -m bench.run_bench --sizes 10 100  # a quick one
+    .venv/bin/python -m bench.run_bench --adversarial-only  # only the attacker's slow documents (issue 12 item 26)
 
 Each measurement of the engine runs in its own subprocess, so peak RSS (ru_maxrss from wait4) is
 that measurement's own. Wall time is the headline; CPU time is recorded beside it because a shared
@@ -390,7 +391,51 @@ def w_startup() -> dict:
     return {"import_cli_s": round(time.perf_counter() - t, 3), "peak_rss_mb": _peak_rss_mb()}
 
 
-WORKERS = {"engine": w_engine, "detect_scale": w_detect_scale, "quantulum": w_quantulum, "startup": w_startup}
+def w_adversarial(name: str) -> dict:
+    """One of the attacker's slow documents through parse → extract → normalise, with the default budget."""
+    from pathlib import Path as _P
+
+    from bench.adversarial import ATTACKS, document
+    from reconcile import engine, registry
+    from reconcile.config import default_vocab_dir
+    from reconcile.vocab import load_vocabulary
+    vocab = load_vocabulary(default_vocab_dir())
+    text = document(ATTACKS[name][1]())
+    doc = registry.SourceDoc("attack", _P("attack.md"), "Attack", "", dt.date(2026, 2, 1), "markdown", text=text)
+    t0, c0 = time.perf_counter(), time.process_time()
+    claims, unparsed = engine.extract_one(doc, vocab)
+    stopped = unparsed[unparsed["reason"].str.startswith(engine.TOO_COMPLEX)]
+    return {"bytes": len(text.encode()), "wall_s": round(time.perf_counter() - t0, 2),
+            "cpu_s": round(time.process_time() - c0, 2), "claims": len(claims), "unparsed": len(unparsed),
+            "outcome": f"quarantined at {stopped.iloc[0]['location']}" if len(stopped) else "read",
+            "budget_s": engine.doc_budget(), "peak_rss_mb": _peak_rss_mb()}
+
+
+WORKERS = {"engine": w_engine, "detect_scale": w_detect_scale, "quantulum": w_quantulum, "startup": w_startup,
+           "adversarial": w_adversarial}
+
+
+def adversarial_inputs(timeout_s: float = 120) -> list[dict]:
+    """Each attack in a fresh interpreter, killed at `timeout_s` (before the fix most never finished)."""
+    from bench.adversarial import ATTACKS
+    rows = []
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    for name, (before, _) in ATTACKS.items():
+        log(f"adversarial input: {name}")
+        cmd = [PY, "-m", "bench.run_bench", "--worker", "adversarial", "--args", json.dumps({"name": name})]
+        res = run_measured(cmd, env=env, timeout=timeout_s)
+        row = {"input": name, "before_fix": before}
+        if res.get("timeout"):
+            row.update(outcome=f"killed at {timeout_s:g} s", wall_s=round(res["wall_s"], 2))
+        elif not res["ok"]:
+            row.update(outcome="failed", stderr=res["stderr"][-500:])
+        else:
+            row.update(json.loads(res["stdout"].strip().splitlines()[-1]))
+        row["met_10s"] = row.get("outcome") not in (None, "failed") and row.get("wall_s", 1e9) <= 10
+        rows.append(row)
+        print(f"  {row.get('wall_s', '-'):>6} s wall {row.get('cpu_s', '-'):>6} s CPU  {row['outcome']}"
+              + (f"  (before the fix: {before})" if before else ""), flush=True)
+    return rows
 
 
 # --- the benchmark --------------------------------------------------------------------------------
@@ -511,10 +556,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--million", type=int, default=1_000_000, help="claims for the detection scaling test")
     ap.add_argument("--results", type=Path, default=HERE / "results.json")
     ap.add_argument("--plot", type=Path, default=HERE / "plot.png")
+    ap.add_argument("--adversarial-only", action="store_true",
+                    help="run only the adversarial inputs section; results in bench/out/adversarial.json")
     args = ap.parse_args(argv)
     if args.worker:
         print(json.dumps(WORKERS[args.worker](**json.loads(args.args)), default=str))
         return 0
+    if args.adversarial_only:
+        WORK.mkdir(parents=True, exist_ok=True)
+        rows = adversarial_inputs()
+        (WORK / "adversarial.json").write_text(json.dumps(rows, indent=1, default=str) + "\n")
+        return 0 if all(r["met_10s"] for r in rows) else 1
 
     started = time.perf_counter()
     WORK.mkdir(parents=True, exist_ok=True)
@@ -559,6 +611,9 @@ def main(argv: list[str] | None = None) -> int:
     log("quantulum3 side by side")
     results["quantulum3"] = worker("quantulum", sources=str(ROOT / "sources"))
 
+    log("adversarial inputs (issue 12 item 26)")
+    results["adversarial"] = adversarial_inputs()
+
     results["targets"] = targets(results)
     results["total_s"] = round(time.perf_counter() - started, 1)
     _save(results, args)
@@ -587,6 +642,9 @@ def targets(r: dict) -> dict:
     c = r.get("copies_200", {})
     out["200_copies_not_40000_rows"] = {"conflicts": c.get("conflicts"), "one_copy": c.get("base_conflicts"),
                                         "met": bool(c) and c["conflicts"] <= c["base_conflicts"] * 2}
+    a = r.get("adversarial", [])
+    out["adversarial_inputs<=10s"] = {"slowest_s": max((x.get("wall_s", 0) for x in a), default=None),
+                                      "met": bool(a) and all(x["met_10s"] for x in a)}
     return out
 
 

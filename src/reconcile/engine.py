@@ -20,6 +20,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+import time
 from collections.abc import Callable, Generator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from typing import Any, cast
 import pandas as pd
 from pandera.typing.pandas import DataFrame
 
-from .extract import Extraction, document_topic, extract_document
+from .extract import Extraction, TooComplex, document_topic, extract_document
 from .normalise import CLAIM_COLUMNS, claims_frame
 from .parse import parse_document
 from .registry import MAX_BYTES, SourceDoc, parse_published, read_capped
@@ -88,11 +89,39 @@ class ClaimCache:
         os.replace(tmp, self.folder / f"{key}.pkl")
 
 
-def extract_one(doc: SourceDoc, vocab: Vocabulary) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Parse, extract and normalise one readable document."""
+TOO_COMPLEX = "document too complex"
+
+
+def doc_budget() -> float:
+    """CPU seconds one document may take to read: RECONCILE_DOC_BUDGET, else DOC_BUDGET_SECONDS. The
+    corpora's slowest takes 0.24 s; a text-dense legitimate document reads at about 0.2 MB per CPU second, so
+    the default keeps text of ~2 MB (a filing's HTML is mostly markup) and stops an attack at 10 s."""
+    env = os.environ.get("RECONCILE_DOC_BUDGET", "").strip()
+    try:
+        return float(env) if float(env) > 0 else DOC_BUDGET_SECONDS
+    except ValueError:
+        return DOC_BUDGET_SECONDS
+
+
+DOC_BUDGET_SECONDS = 10.0   # the issue's ceiling: no input under 5 MB may take more than 10 s
+
+
+def extract_one(doc: SourceDoc, vocab: Vocabulary, budget: float | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Parse, extract and normalise one readable document; one that takes longer than `budget` CPU seconds
+    (doc_budget()) is quarantined: no claims, and one unparsed row naming the place reading had reached."""
+    budget = doc_budget() if budget is None else budget
+    deadline = time.thread_time() + budget
     blocks = parse_document(doc.text, doc.format or "text")
     topic = document_topic(vocab, doc.title, doc.publisher, doc.title_from)
-    found: Extraction = extract_document(blocks, doc.source_id, doc.published, vocab, topic=topic)
+    try:
+        found: Extraction = extract_document(blocks, doc.source_id, doc.published, vocab, topic=topic,
+                                             deadline=deadline)
+    except TooComplex as stop:
+        reason = (f"{TOO_COMPLEX}: reading it took more than {budget:g} s of CPU time and stopped at line "
+                  f"{stop.line} ({stop.location}); split the document there, or raise RECONCILE_DOC_BUDGET")
+        row = {"source_id": doc.source_id, "location": stop.location, "line": stop.line,
+               "text": doc.path.name or doc.source_id, "reason": reason, "quote": ""}
+        return pd.DataFrame(columns=CLAIM_COLUMNS), pd.DataFrame([row], columns=UNPARSED_COLUMNS)
     claims = claims_frame(found.mentions, {doc.source_id: doc.published}, vocab)
     unparsed = pd.DataFrame([u.__dict__ for u in found.unparsed], columns=UNPARSED_COLUMNS)
     return claims, unparsed
@@ -113,9 +142,14 @@ def extract_one_guarded(doc: SourceDoc, vocab: Vocabulary) -> tuple[pd.DataFrame
         return pd.DataFrame(columns=CLAIM_COLUMNS), pd.DataFrame([row], columns=UNPARSED_COLUMNS)
 
 
-def _failed(part: tuple[pd.DataFrame, pd.DataFrame]) -> bool:
-    unparsed = part[1]
-    return bool(len(unparsed)) and bool(unparsed["reason"].astype(str).str.startswith(EXTRACTION_FAILED).any())
+def _failed(part: tuple[pd.DataFrame, pd.DataFrame]) -> str | None:
+    """Why a document gave nothing (it failed, or ran out of time), or None; neither is cached: a later run,
+    a fixed engine or a larger budget tries again."""
+    reasons = part[1]["reason"].astype(str) if len(part[1]) else pd.Series([], dtype=str)
+    for why in (EXTRACTION_FAILED, TOO_COMPLEX):
+        if reasons.str.startswith(why).any():
+            return why
+    return None
 
 
 def workers_for(n_docs: int, workers: int | None = None) -> int:
@@ -178,10 +212,11 @@ def extract_claims(docs: list[SourceDoc], vocab: Vocabulary, cache: ClaimCache |
     for n, (doc, key, hit) in enumerate(zip(readable, keys, hits, strict=False), 1):
         if hit is None:
             hit = next(fresh)
-            if not _failed(hit):  # a failure is not cached: the next run, or a fixed engine, tries again
+            why = _failed(hit)
+            if why is None:
                 cache.put(key, hit)
             result.extracted.append(doc.source_id)
-            state = "extracted" if not _failed(hit) else f"{EXTRACTION_FAILED}, see unparsed_figures.csv"
+            state = "extracted" if why is None else f"{why}, see unparsed_figures.csv"
         else:
             result.cached.append(doc.source_id)
             state = "unchanged, from cache"

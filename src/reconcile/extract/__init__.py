@@ -22,21 +22,23 @@ from dataclasses import replace
 from ..parse import Block
 from ..quantities import Period, find_periods
 from ..vocab import Vocabulary
-from .model import Context, Extraction, FigureSite, Mention, Reading, Topic, UnparsedFigure
+from .model import Context, Extraction, FigureSite, Mention, Reading, TooComplex, Topic, UnparsedFigure
 from .periods import find_quantities
 from .prose import read_prose
 from .tables import read_table, table_scale
 from .topic import document_topic
 from .words import metrics_beside_entities
 
-__all__ = ["Context", "Extraction", "FigureSite", "Mention", "Topic", "UnparsedFigure", "document_topic",
+__all__ = ["Context", "Extraction", "FigureSite", "Mention", "TooComplex", "Topic", "UnparsedFigure", "document_topic",
            "extract_document", "find_periods", "find_quantities", "metrics_beside_entities"]
 
 
 def extract_document(blocks: list[Block], source_id: str, published: dt.date, vocab: Vocabulary,
-                     heading_label: Callable[[str], str] | None = None, topic: Topic | None = None) -> Extraction:
+                     heading_label: Callable[[str], str] | None = None, topic: Topic | None = None,
+                     deadline: float | None = None) -> Extraction:
     """Every figure of a parsed document. `topic` is what the document is about by its own title or
-    publisher (document_topic): the entity of a block whose headings and sentences name no one."""
+    publisher (document_topic): the entity of a block whose headings and sentences name no one.
+    Past `deadline` (a time.thread_time()) reading stops with TooComplex, naming the place reached."""
     from ..parse import heading_label as default_label
     label_of = heading_label or default_label
     out = Extraction()
@@ -61,7 +63,8 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
         if block.kind == "heading":
             kind = "heading"
         n = counters[(section, kind)] = counters.get((section, kind), 0) + 1
-        reading = Reading(source_id, published, vocab, out, block.line, topic=topic)
+        reading = Reading(source_id, published, vocab, out, block.line, topic=topic, deadline=deadline)
+        reading.on_time(f"{section} › {kind} {n}")
         if block.kind == "table":
             read_table(reading, block, ctx, f"{section} › table {n}", pending_scale)
             pending_scale = None

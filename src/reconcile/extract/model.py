@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,6 +102,15 @@ class FigureSite:
     per_share: bool = False            # a per-share row: a table's scale note does not apply
 
 
+class TooComplex(Exception):
+    """A document whose reading used up its time budget: it is quarantined, at the place reading had reached."""
+
+    def __init__(self, location: str, line: int):
+        super().__init__(f"line {line}, {location}")
+        self.location = location
+        self.line = line
+
+
 @dataclass
 class Reading:
     """One block being read: the document's facts, the extraction it adds to, and a table's scale note."""
@@ -111,13 +121,20 @@ class Reading:
     line: int
     scale: tuple[float, bool] | None = None   # a table's "($ in billions)" note
     topic: Topic | None = None                 # the document's issuer or headline subject
+    deadline: float | None = None              # time.thread_time() by which the document must be read
 
     @property
     def cues(self) -> Cues:
         return self.vocab.cues
 
+    def on_time(self, where: str) -> None:
+        """Raises TooComplex, naming `where`, once the document has used up its time budget."""
+        if self.deadline is not None and time.thread_time() > self.deadline:
+            raise TooComplex(where, self.line)
+
     def add(self, site: FigureSite, **found: Any) -> None:
         """A mention at the site: the site's source, place and quote, with what was found about the figure."""
+        self.on_time(site.location)
         self.out.mentions.append(Mention(source_id=self.source_id, location=site.location, line=self.line,
                                          quote=site.quote, context=site.context, **found))
 

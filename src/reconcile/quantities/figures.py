@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 
 from .lexicon import (
     APPROX_WORDS,
@@ -645,12 +646,55 @@ def _scan(text: str, whole: bool) -> list[Quantity | Unparsed]:
     return out
 
 
+# Characters a reader does not see (zero-width space, non-joiner and joiner, direction marks, word joiner and
+# invisible operators, byte-order mark, soft hyphen): '$7\u200d30B' reads as '$730B'.
+_INVISIBLE = frozenset("\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff")
+# What the lexer would misread: invisible characters, full-width forms ('＄７３０Ｂ') and non-ASCII decimal digits.
+_TO_NORMALISE = re.compile("[" + "".join(sorted(_INVISIBLE)) + "\uff01-\uff5e]|(?![0-9])\\d")
+
+
+def _reading_form(text: str) -> tuple[str, list[int] | None]:
+    """`text` as the lexer reads it, and for each of its positions the position in `text` (None: unchanged).
+
+    Only the compatibility forms of NFKC that write figures are applied (full-width ASCII, other decimal
+    digits): all of NFKC would also read the superscript in '10²' as a digit."""
+    if text.isascii() or not _TO_NORMALISE.search(text):
+        return text, None
+    chars: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in _INVISIBLE:
+            continue
+        if "\uff01" <= ch <= "\uff5e":
+            ch = unicodedata.normalize("NFKC", ch)
+        elif ch.isdecimal() and not ch.isascii():
+            ch = str(unicodedata.decimal(ch))
+        chars.append(ch)
+        where.append(i)
+    where.append(len(text))
+    return "".join(chars), where
+
+
+def _in_original(item: Quantity | Unparsed, text: str, where: list[int]) -> Quantity | Unparsed:
+    """An item read from the reading form, with its span and quote in the original text."""
+    start = where[item.start]
+    end = where[item.end - 1] + 1 if item.end > item.start else start
+    return replace(item, text=text[start:end], start=start, end=end)
+
+
+def _scan_original(text: str, whole: bool) -> list[Quantity | Unparsed]:
+    """_scan on the reading form of `text`; spans and quotes stay those of `text` (quotes are exact substrings)."""
+    reading, where = _reading_form(text)
+    items = _scan(reading, whole)
+    return items if where is None else [_in_original(item, text, where) for item in items]
+
+
 def find_quantities(text: str) -> list[Quantity | Unparsed]:
     """Every figure-like span of `text`, in order, non-overlapping. Never raises."""
     if not isinstance(text, str) or not text:
         return []
     try:
-        return _scan(text, whole=False)
+        return _scan_original(text, whole=False)
     except Exception:          # pragma: no cover - belt and braces
         return []
 
@@ -667,7 +711,7 @@ def parse_quantity(text: str) -> Quantity | None:
     if not s:
         return None
     try:
-        items = _scan(s, whole=True)
+        items = _scan_original(s, whole=True)
     except Exception:          # pragma: no cover
         return None
     if len(items) != 1:
