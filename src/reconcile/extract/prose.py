@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ..calendars import FiscalCalendar
@@ -80,7 +80,7 @@ MAX_FIGURES = 60
 _NUMBER = re.compile(r"[$€£＄]?\d+")  # \d: full-width and other digits count too
 
 
-def _sentences(text: str):
+def _sentences(text: str) -> Iterator[str]:
     """The sentences of a passage; one too long or with too many numbers is cut, at a space where it can be,
     before the number that would make a piece too long or too full."""
     for sentence in SENTENCE_SPLIT.split(text):
