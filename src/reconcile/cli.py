@@ -533,12 +533,7 @@ def dismiss(
 
         reconcile dismiss k-3f2a9c0d1e7b --by ana --reason "one is a forecast, one is actual"
     """
-    by, reason = _who_and_why(by, reason)
-    store = _store()
-    view = load_run(out, store)
-    conflict = view.conflict(conflict_id)
-    _refuse_repeat(view, conflict, "dismiss", {})
-    _record(store, view, conflict, "dismiss", by, reason)
+    _decide(conflict_id, "dismiss", by, reason, out)
 
 
 @app.command()
@@ -554,14 +549,21 @@ def reopen(
 
         reconcile reopen k-3f2a9c0d1e7b --by ben --reason "the filing was amended"
     """
+    _decide(conflict_id, "reopen", by, reason, out)
+
+
+def _decide(conflict_id: str, action: str, by: str, reason: str, out: Path) -> None:
+    """Dismiss or reopen: the same checks and the same record as every decision."""
     by, reason = _who_and_why(by, reason)
     store = _store()
     view = load_run(out, store)
     conflict = view.conflict(conflict_id)
-    if conflict["status"] == "open":
+    if action == "reopen" and conflict["status"] == "open":
         raise UserError(f"{conflict_id} is already open; there is no decision to reopen",
                         hint=f"see `reconcile show {conflict_id}`")
-    _record(store, view, conflict, "reopen", by, reason)
+    if action == "dismiss":
+        _refuse_repeat(view, conflict, "dismiss", {})
+    _record(store, view, conflict, action, by, reason)
 
 
 def _refuse_repeat(view: RunView, conflict: pd.Series, action: str, chosen: dict[str, Any]) -> None:
