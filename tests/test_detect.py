@@ -457,3 +457,22 @@ def test_releases_of_things_longer_than_the_known_name_are_not_one_release(recon
         "# Code wars\n\nIn early 2025, Anthropic released Claude Code for developers.\n\n"
         "In late 2025, Anthropic released a new version of its Claude LLM, called Opus 4.5.\n")})
     assert set(result.of_kind("date")["severity"]) <= {"info"}
+
+
+def test_a_companys_own_release_disagreeing_with_itself_needs_checking(reconcile_docs):
+    """Two revenues for one quarter in CoreWeave's own release are two scopes the words did not separate (a
+    segment heading lost in plain text); two newswires stating different revenues disagree: an error."""
+    own = reconcile_docs({"own.md": (
+        "# CoreWeave Q3 2025 results\n\nCoreWeave revenue was $5.0 billion in Q3 2025.\n\n"
+        "CoreWeave revenue was $1.3 billion in Q3 2025, driven by demand for robots.\n")}, """
+        sources:
+          - {id: own, path: own.md, publisher: CoreWeave Newsroom, published: 2025-10-30}
+        """).of_kind("value")
+    assert len(own) == 1 and own.iloc[0]["severity"] == "info" and "scope" in own.iloc[0]["assumed"]
+    wires = reconcile_docs({"a.md": "# Q3\n\nCoreWeave revenue was $5.0 billion in Q3 2025.\n",
+                            "b.md": "# Q3\n\nCoreWeave revenue was $1.3 billion in Q3 2025.\n"}, """
+        sources:
+          - {id: a, path: a.md, publisher: Daily Wire, published: 2025-10-30}
+          - {id: b, path: b.md, publisher: Evening Post, published: 2025-10-30}
+        """).of_kind("value")
+    assert len(wires) == 1 and wires.iloc[0]["severity"] == "error"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -346,6 +347,7 @@ def detect_conflicts(claims: DataFrame[DetectClaimsSchema],
     rows += _row_conflicts(claims, failing.get("period", []), "period")
     rows += _arithmetic_conflicts(claims, failing.get("arithmetic", []), findings)
     frame = _at_most_info_when_assumed(pd.DataFrame(rows, columns=columns), claims)
+    frame = _own_figures_need_checking(frame, documents, claims)
     frame = frame.drop_duplicates("conflict_id").sort_values(["kind", "entity", "metric", "conflict_id"],
                                                              na_position="last")
     # pandera's DataFrame[...] is a static marker: a plain frame of the model's columns is one
@@ -378,6 +380,33 @@ def _at_most_info_when_assumed(frame: pd.DataFrame, claims: pd.DataFrame) -> pd.
                                           f"{', '.join(hits.index)} is assumed (the text does not state it); "
                                           f"check the extraction before deciding.")
     frame["assumed"] = notes
+    return frame
+
+
+def _own_figures_need_checking(frame: pd.DataFrame, documents: pd.DataFrame | None,
+                               claims: pd.DataFrame) -> pd.DataFrame:
+    """Two values for one metric within a company's own releases (their publisher names it) almost always mean
+    two scopes the words did not separate (a segment, GAAP and non-GAAP, an outlook): a question for the
+    extraction, so at most `info`, with the scope named as assumed."""
+    if frame.empty or documents is None or documents.empty:
+        return frame
+    publishers = dict(zip(documents["source_id"], documents["publisher"].fillna("").str.casefold(), strict=True))
+    values = claims.set_index("claim_id")[["source_id", "value"]]
+    for i, row in frame[frame["kind"] == "value"].iterrows():
+        entity = str(row["entity"] or "").casefold()
+        own = {src for src, publisher in publishers.items()
+               if entity and re.search(rf"\b{re.escape(entity)}\b", publisher)}
+        stated = values[values.index.isin(str(row["claim_ids"]).split(";"))]
+        own_values = stated.loc[stated["source_id"].isin(own), "value"].dropna().round(6)
+        if own_values.nunique() < 2:
+            continue  # the company's own releases do not disagree among themselves here
+        if row["severity"] != "info":
+            frame.at[i, "severity"] = "info"
+            frame.at[i, "explanation"] = (f"{row['explanation']} Needs checking: {row['entity']}'s own releases "
+                                          f"state different values here, which usually means two scopes the words "
+                                          f"did not separate (a segment, GAAP or non-GAAP, an outlook).")
+        earlier = row["assumed"] if isinstance(row["assumed"], str) else ""
+        frame.at[i, "assumed"] = ";".join(filter(None, [earlier, "scope"]))
     return frame
 
 

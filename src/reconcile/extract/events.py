@@ -56,7 +56,8 @@ def _event_mention(r: Reading, s: Sentence, clause_span: tuple[int, int], ev: Ma
         named_thing = not (r.vocab.event_of_a_thing.get(name) and _longer_name(sentence, chosen))
     elif s.topic and not unknown_name(clause[max(0, ev.start - 25):ev.start], r.vocab):
         subject, subject_from = s.topic, s.topic_from
-        named_thing = True
+        mentions = [e for e in s.entities if e.name == subject]
+        named_thing = not (r.vocab.event_of_a_thing.get(name) and mentions and _longer_name(sentence, mentions[0]))
     else:
         return
     parties = {top_company(r.vocab, e.name) for e in near}
