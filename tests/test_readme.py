@@ -21,7 +21,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = REPO / ".venv" / "bin"
 ACTIVATE = ". .venv/bin/activate"
-PLACEHOLDER = re.compile(r"k-…|k-1a2b3c4d5e6f|decisions\.yaml")  # example ids and files a reader substitutes
+PLACEHOLDER = re.compile(r"k-…|k-1a2b3c4d5e6f|c-1a2b3c4d5e6f|decisions\.yaml")  # example ids and files a reader substitutes
 
 
 def readme_commands() -> list[tuple[int, str]]:
@@ -105,7 +105,7 @@ def _runnable() -> list[tuple[int, str]]:
         words = shlex.split(command)
         if words[0] not in ("reconcile", "python") or words[:2] == ["reconcile", "run"]:
             continue
-        if PLACEHOLDER.search(command) or words[1] in ("approve", "dismiss", "reopen"):
+        if PLACEHOLDER.search(command) or words[1] in ("approve", "dismiss", "reopen", "misread"):
             command = " ".join(w for w in words[:3] if not w.startswith(("k-", "-")) and not w.endswith(".yaml"))
             command += " --help"
         out.append((line, command))
