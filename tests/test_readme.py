@@ -21,7 +21,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = REPO / ".venv" / "bin"
 ACTIVATE = ". .venv/bin/activate"
-PLACEHOLDER = re.compile(r"k-…|k-1a2b3c4d5e6f|c-1a2b3c4d5e6f|decisions\.yaml")  # example ids and files a reader substitutes
+# example ids and files a reader substitutes
+PLACEHOLDER = re.compile(r"k-…|k-1a2b3c4d5e6f|c-1a2b3c4d5e6f|decisions\.yaml")
 
 
 def readme_commands() -> list[tuple[int, str]]:

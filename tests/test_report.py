@@ -8,8 +8,27 @@ import pytest
 from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 
-from reconcile.report import build_report, format_figure, render_html, render_markdown
+from reconcile import report as _report
+from reconcile.report import ReportTables, format_figure
 from reconcile.schemas import CONFLICT_KINDS, SEVERITIES
+
+
+# The report takes its tables as one ReportTables; these keep the tests' calls short.
+def _tables(*frames, orphaned=None):
+    return ReportTables(*frames, orphaned=orphaned)
+
+
+def build_report(*frames, generated_at=None, orphaned=None):
+    return _report.build_report(_tables(*frames, orphaned=orphaned), generated_at=generated_at)
+
+
+def render_html(*frames, generated_at=None, orphaned=None):
+    return _report.render_html(_tables(*frames, orphaned=orphaned), generated_at=generated_at)
+
+
+def render_markdown(*frames, generated_at=None, orphaned=None):
+    return _report.render_markdown(_tables(*frames, orphaned=orphaned), generated_at=generated_at)
+
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"

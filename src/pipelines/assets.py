@@ -106,10 +106,9 @@ def report(context: dg.AssetExecutionContext, settings: ReconcileSettings, progr
            documents: pd.DataFrame, claims: pd.DataFrame, unparsed_figures: pd.DataFrame,
            conflicts: pd.DataFrame, resolved_claims: pd.DataFrame):
     decisions = DecisionStore.from_settings(settings.engine_settings()).frame()
-    written = publish.write_outputs(
-        settings.out_path, settings.expectations_dir, documents=documents, claims=claims, unparsed=unparsed_figures,
-        conflicts=conflicts, resolved=resolved_claims, decisions=decisions,
-        generated_at=dt.datetime.now(dt.UTC))
+    run = publish.RunTables(documents, claims, unparsed_figures, conflicts, resolved_claims, decisions)
+    written = publish.write_outputs(settings.out_path, settings.expectations_dir, run,
+                                    generated_at=dt.datetime.now(dt.UTC))
     progress(f"report written to {written.report_html}")
     files = meta.files_frame(written)
     yield dg.Output(files, metadata=meta.table_metadata(files) | meta.report_links(written.report_html,

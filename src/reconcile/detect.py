@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -474,13 +475,12 @@ def _cite_side(part: pd.DataFrame) -> str:
 
 
 def _base_row(kind: str, key: str, group: pd.DataFrame, severity: str, explanation: str, rule: str,
-              entity: object = None, metric: object = None, period: object = None) -> dict[str, Any]:
-    first = group.iloc[0]
+              subject: Mapping[str, Any] | pd.Series[Any] | None = None) -> dict[str, Any]:
+    """A conflict row; `subject` names its entity, metric and period when the first claim of `group` does not."""
+    named = subject if subject is not None else group.iloc[0]
     return {
         "conflict_id": _conflict_id(kind, key), "kind": kind, "severity": severity,
-        "entity": entity if entity is not None else first["entity"],
-        "metric": metric if metric is not None else first["metric"],
-        "period": period if period is not None else first["period"],
+        "entity": named["entity"], "metric": named["metric"], "period": named["period"],
         "claim_ids": ";".join(sorted(group["claim_id"])), "explanation": explanation, "status": "open",
         "rule": rule, "source_ids": ";".join(sorted(set(group["source_id"]))), "fingerprint": fingerprint(group),
     }
@@ -567,8 +567,7 @@ def _row_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[dict
             explanation = (f"{first['entity']} {first['metric']}: {cites} is a {first['granularity']} figure "
                            f"in a column of {first['expected_granularity']} figures.")
             rule = "granularity-matches-column"
-        rows.append(_base_row(kind, "|".join(str(k) for k in key), evidence, "warning", explanation, rule,
-                              entity=first["entity"], metric=first["metric"], period=first["period"]))
+        rows.append(_base_row(kind, "|".join(str(k) for k in key), evidence, "warning", explanation, rule, first))
     return rows
 
 
@@ -618,8 +617,9 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
         gap = _finding_gap(stated, finding)
         explanation = (f"{first['entity']} {first['metric']} ({first['period']}): {cites} does not follow from "
                        f"{what}, which gives {exp}.")
+        subject = {"entity": first["entity"], "metric": _about(first), "period": first["period"]}
         rows.append(_base_row("arithmetic", key, group, "error" if gap >= 0.10 else "warning", explanation,
-                              finding.rule, entity=first["entity"], metric=_about(first), period=first["period"]))
+                              finding.rule, subject))
     return rows
 
 

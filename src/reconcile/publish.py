@@ -28,11 +28,24 @@ def rejected_sources(documents: pd.DataFrame) -> pd.DataFrame:
     return documents.loc[documents["status"] == "rejected", REJECTED_COLUMNS].reset_index(drop=True)
 
 
-def write_outputs(out_dir: Path, expectations_dir: Path | str, *, documents: pd.DataFrame, claims: pd.DataFrame,
-                  unparsed: pd.DataFrame, conflicts: pd.DataFrame, resolved: pd.DataFrame,
-                  decisions: pd.DataFrame, generated_at: dt.datetime, validate: bool = True) -> Written:
+@dataclass(frozen=True)
+class RunTables:
+    """What one run publishes: the stage tables and the steward decisions they were read with."""
+    documents: pd.DataFrame
+    claims: pd.DataFrame
+    unparsed: pd.DataFrame
+    conflicts: pd.DataFrame
+    resolved: pd.DataFrame
+    decisions: pd.DataFrame
+
+
+def write_outputs(out_dir: Path, expectations_dir: Path | str, run: RunTables, *, generated_at: dt.datetime,
+                  validate: bool = True) -> Written:
     """Write CSVs, report.html, report.md and gx_docs/ into a staging folder, then swap it in as out/."""
     from .quality import validate_tables
+
+    documents, claims, unparsed, conflicts, resolved, decisions = (
+        run.documents, run.claims, run.unparsed, run.conflicts, run.resolved, run.decisions)
 
     rejected = rejected_sources(documents)
     orphans = orphaned_decisions(conflicts, decisions) if len(decisions) else decisions
@@ -49,8 +62,8 @@ def write_outputs(out_dir: Path, expectations_dir: Path | str, *, documents: pd.
         if validate:
             results = validate_tables({"documents": documents, "claims": claims, "conflicts": conflicts,
                                        "resolved_claims": resolved}, Path(expectations_dir), staging / "gx_docs")
-        args = (documents, claims, conflicts, resolved, rejected, unparsed)
-        markdown, page = report.render_both(*args, generated_at=stamp, orphaned=orphans)  # one build, two formats
+        for_report = report.ReportTables(documents, claims, conflicts, resolved, rejected, unparsed, orphans)
+        markdown, page = report.render_both(for_report, generated_at=stamp)  # one build, two formats
         (staging / "report.md").write_text(markdown, encoding="utf-8")
         (staging / "report.html").write_text(page, encoding="utf-8")
         files = sorted(p.relative_to(staging).as_posix() for p in staging.iterdir())

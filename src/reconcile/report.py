@@ -477,15 +477,25 @@ def _timestamp(generated_at: str | datetime | None) -> str:
     return "" if generated_at is None else _when(generated_at)
 
 
-def build_report(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
-                 conflicts: pd.DataFrame | None, resolved: pd.DataFrame | None = None,
-                 rejected: pd.DataFrame | None = None, unparsed: pd.DataFrame | None = None, *,
-                 generated_at: str | datetime | None = None, title: str = DEFAULT_TITLE,
-                 orphaned: pd.DataFrame | None = None) -> Report:
+@dataclass(frozen=True)
+class ReportTables:
+    """The run's tables a report is built from; any may be missing (None)."""
+    documents: pd.DataFrame | None
+    claims: pd.DataFrame | None
+    conflicts: pd.DataFrame | None
+    resolved: pd.DataFrame | None = None
+    rejected: pd.DataFrame | None = None
+    unparsed: pd.DataFrame | None = None
+    orphaned: pd.DataFrame | None = None
+
+
+def build_report(tables: ReportTables, *, generated_at: str | datetime | None = None,
+                 title: str = DEFAULT_TITLE) -> Report:
     """The report's content, independent of the output format.
 
     Only the claims the conflicts cite are turned into records; counts come from column value counts, and
     the golden record is indexed once (not scanned per conflict)."""
+    documents, claims, conflicts, resolved = tables.documents, tables.claims, tables.conflicts, tables.resolved
     doc_rows, conflict_rows = _records(documents), _records(conflicts)
     docs_by_id = {_text(d.get("source_id")): d for d in doc_rows}
     cited = {c.strip() for row in conflict_rows for c in _text(row.get("claim_ids")).split(";") if c.strip()}
@@ -504,9 +514,9 @@ def build_report(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
                           if resolved is not None else ()),
         conflicts=views,
         sources=_sources(doc_rows, _text_counts(claims, "source_id")),
-        rejected=_rejected(_records(rejected), doc_rows),
-        unparsed=_unparsed(_records(unparsed), docs_by_id),
-        orphaned=_orphaned(_records(orphaned)),
+        rejected=_rejected(_records(tables.rejected), doc_rows),
+        unparsed=_unparsed(_records(tables.unparsed), docs_by_id),
+        orphaned=_orphaned(_records(tables.orphaned)),
     )
 
 
@@ -687,24 +697,16 @@ def _markdown(report: Report) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def render_markdown(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
-                    conflicts: pd.DataFrame | None, resolved: pd.DataFrame | None = None,
-                    rejected: pd.DataFrame | None = None, unparsed: pd.DataFrame | None = None, *,
-                    generated_at: str | datetime | None = None, title: str = DEFAULT_TITLE,
-                    orphaned: pd.DataFrame | None = None) -> str:
+def render_markdown(tables: ReportTables, *, generated_at: str | datetime | None = None,
+                    title: str = DEFAULT_TITLE) -> str:
     """report.md: the conflict report as Markdown (GitHub-flavoured tables)."""
-    return _markdown(build_report(documents, claims, conflicts, resolved, rejected, unparsed,
-                                  generated_at=generated_at, title=title, orphaned=orphaned))
+    return _markdown(build_report(tables, generated_at=generated_at, title=title))
 
 
-def render_both(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
-                conflicts: pd.DataFrame | None, resolved: pd.DataFrame | None = None,
-                rejected: pd.DataFrame | None = None, unparsed: pd.DataFrame | None = None, *,
-                generated_at: str | datetime | None = None, title: str = DEFAULT_TITLE,
-                orphaned: pd.DataFrame | None = None) -> tuple[str, str]:
+def render_both(tables: ReportTables, *, generated_at: str | datetime | None = None,
+                title: str = DEFAULT_TITLE) -> tuple[str, str]:
     """(report.md, report.html) from one build of the report's content."""
-    built = build_report(documents, claims, conflicts, resolved, rejected, unparsed,
-                         generated_at=generated_at, title=title, orphaned=orphaned)
+    built = build_report(tables, generated_at=generated_at, title=title)
     return _markdown(built), _html(built)
 
 
@@ -939,11 +941,7 @@ def _html(report: Report) -> str:
     )
 
 
-def render_html(documents: pd.DataFrame | None, claims: pd.DataFrame | None,
-                conflicts: pd.DataFrame | None, resolved: pd.DataFrame | None = None,
-                rejected: pd.DataFrame | None = None, unparsed: pd.DataFrame | None = None, *,
-                generated_at: str | datetime | None = None, title: str = DEFAULT_TITLE,
-                orphaned: pd.DataFrame | None = None) -> str:
+def render_html(tables: ReportTables, *, generated_at: str | datetime | None = None,
+                title: str = DEFAULT_TITLE) -> str:
     """report.html: one self-contained page (inline CSS, no scripts, no network)."""
-    return _html(build_report(documents, claims, conflicts, resolved, rejected, unparsed,
-                              generated_at=generated_at, title=title, orphaned=orphaned))
+    return _html(build_report(tables, generated_at=generated_at, title=title))
