@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
+from .quantities.lexicon import MONTH_RE
+
 HEAD_CHARS = 16_000   # metadata sits at the top; never scan a multi-megabyte filing for it
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(?P<body>.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _FM_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)[ \t]*:[ \t]*(?P<value>.*?)[ \t]*$")
@@ -24,8 +26,7 @@ _META = re.compile(r"<meta\b[^>]*>", re.I)
 _ATTR = re.compile(r"""(?P<name>[\w:-]+)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s>]+))""")
 _TIME = re.compile(r"""<time\b[^>]*\bdatetime\s*=\s*["']?(?P<value>[^"'\s>]+)""", re.I)
 _TITLE = re.compile(r"<title\b[^>]*>(?P<value>.*?)</title>", re.I | re.S)
-_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
-          r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)")
+_MONTH = MONTH_RE   # the one month table's pattern: 'Nov', 'Nov.', 'November', 'Sept'
 _WRITTEN_DATE = _MONTH + r"\.?\s+\d{1,2},?\s+\d{4}"
 # "SANTA CLARA, Calif., Nov. 19, 2025 (GLOBE NEWSWIRE) --" / "NEW YORK, Feb. 26, 2026 —": a place in capitals.
 _DATELINE = re.compile(r"^[ \t*_>]*[A-Z][A-Z .'-]{2,40},(?:[ \t]*[A-Z][A-Za-z.]{1,12}\.?,)?[ \t]*"
