@@ -21,7 +21,7 @@ from .extract import Mention
 from .quantities import Period, Quantity, date_code
 from .quantities.periods import none_off_calendar
 from .schemas import DetectClaimsSchema, columns_of
-from .vocab import Vocabulary
+from .vocab import Metric, Vocabulary
 
 PERIOD_GRANULARITY = {"quarter": "quarterly", "month": "monthly"}
 YEAR_ON_YEAR = re.compile(r"(?i)\b(?:yoy|y/y|year[- ]over[- ]year|year[- ]on[- ]year|from a year (?:earlier|ago))\b")
@@ -75,6 +75,7 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, A
             m.period.granularity in FLOW_SPANS:
         granularity = FLOW_SPANS[m.period.granularity]  # "Q3 revenue", "orders in 2024": a flow over that span
     period = m.period or _default_period(granularity, published)
+    m, period, granularity = _as_of_day(m, metric_def, period, granularity, published)
     if granularity is None and m.relation != "annualised":
         granularity = _granularity_of_span(period)
     base = m.base_period
@@ -151,6 +152,28 @@ def _span_of_change(m: Mention, vocab: Vocabulary, period: Period | None, base: 
         months = (period.start.year - base.start.year) * 12 + period.start.month - base.start.month
         return "qoq" if 2 <= months <= 4 else "yoy" if 11 <= months <= 13 else None
     return None
+
+
+# The spans a results release reports on: a level or a deal its title dates by one is as of a day of it.
+REPORTING_SPANS = ("quarter", "half", "year", "fiscal_year", "month")
+
+
+def _as_of_day(m: Mention, metric_def: Metric | None, period: Period | None, granularity: str | None,
+               published: dt.date) -> tuple[Mention, Period | None, str | None]:
+    """A point or to-date figure that only the document's reporting period dates ('Third Quarter 2025 Results'):
+    a level is as of the period's end (backlog, capacity), a deal or spec the release announces as of its
+    publication day, which the text does not state (assumed)."""
+    as_of = metric_def.as_of if metric_def is not None else None
+    if as_of is None or period is None or m.period is None or m.relation is not None or \
+            granularity not in ("point", "cumulative") or period.granularity not in REPORTING_SPANS:
+        return m, period, granularity
+    if as_of == "period_end" and m.period_from in ("title", "heading"):
+        end = period.end
+        return m, Period("", 0, 0, end.isoformat(), end, end, "day"), "point"
+    if as_of == "published" and m.period_from == "title":
+        day = Period("", 0, 0, published.isoformat(), published, published, "day")
+        return replace(m, period_from="assumed"), day, "point"
+    return m, period, granularity
 
 
 def _provenance(m: Mention, period: Period | None, metric: str | None) -> dict[str, Any]:

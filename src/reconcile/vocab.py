@@ -23,6 +23,7 @@ from .safe_yaml import compose_file
 
 ENTITY_KINDS = {"company", "division", "product", "project", "cluster", "fund", "person", "group"}
 GRANULARITIES = {"annual", "quarterly", "monthly", "point", "cumulative", "run_rate"}
+AS_OF_DAYS = ("period_end", "published")
 VOCAB_FILES = ("entities.yaml", "metrics.yaml", "events.yaml", "units.yaml")
 CUES_FILE = "cues.yaml"
 # A vocabulary folder written before cues.yaml existed reads the bundled cues.
@@ -58,6 +59,9 @@ class Metric:
     family: str
     scope: str
     relational: bool = False
+    # The day a point figure is as of when only the document's reporting period dates it (a results release's
+    # title): "period_end" for a level (backlog, capacity), "published" for a deal or a spec announced that day.
+    as_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -451,7 +455,7 @@ def _read_entities(root: yaml.Node, path: Path) -> tuple[dict[str, Entity], dict
 def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict[str, Any]) -> tuple[dict[str, Metric], dict[str, str]]:
     metrics: dict[str, Metric] = {}
     aliases: dict[str, str] = {}
-    allowed = {"unit", "granularity", "family", "scope", "relational", "aliases"}
+    allowed = {"unit", "granularity", "family", "scope", "relational", "aliases", "as_of"}
     for key, body in _mapping(_section(root, "metrics", path), path, "metrics"):
         name = str(key.value).strip()
         f = _fields(body, path, f"metric '{name}'", allowed)
@@ -468,10 +472,15 @@ def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict[str, Any]) -> tu
             raise UserError(f"metric '{name}' has unknown granularity '{granularity}'", file=path,
                             line=f["granularity"].start_mark.line + 1,
                             hint=f"use one of {', '.join(sorted(GRANULARITIES))}")
+        as_of = _py(f["as_of"], path) if "as_of" in f else None
+        if as_of is not None and as_of not in AS_OF_DAYS:
+            raise UserError(f"metric '{name}' has unknown as_of '{as_of}'", file=path,
+                            line=f["as_of"].start_mark.line + 1, hint=f"use one of {', '.join(AS_OF_DAYS)}")
         metrics[name] = Metric(name=name, units=tuple(units), granularity=granularity,
                                family=str(_py(f["family"], path)) if "family" in f else name,
                                scope=str(_py(f["scope"], path)) if "scope" in f else "total",
-                               relational=bool(_py(f["relational"], path)) if "relational" in f else False)
+                               relational=bool(_py(f["relational"], path)) if "relational" in f else False,
+                               as_of=str(as_of) if as_of is not None else None)
         for alias, line in _str_list(f.get("aliases"), path, f"aliases of '{name}'"):
             _add_alias(aliases, alias, name, path, line, "metric")
     return metrics, aliases

@@ -250,19 +250,21 @@ def _prose_entity(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
         issuer = r.topic
         return subject, counterparty, issuer.read_from if issuer and subject == issuer.entity else "clause"
     if s.topic_from == "assumed":
-        return _headline_subject(r, s, q, clause), counterparty, s.ctx.referred_from
+        subject, pointed = _headline_subject(r, s, q, clause)
+        return subject, counterparty, s.ctx.referred_from if pointed else "assumed"
     return subject, counterparty, s.topic_from
 
 
-def _headline_subject(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]) -> str | None:
-    """A news headline's subject, for a figure whose clause points at it ('the company called for $1.9B');
-    a clause that points at no one, or whose 'it' may be a name the vocabulary lacks ('Kavak … said it
-    raised'), is not guessed to be about the headline."""
+def _headline_subject(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]) -> tuple[str | None, bool]:
+    """A news headline's subject, for a figure whose clause points at it ('the company called for $1.9B') or
+    whose sentence names no one before it ('Revenue: $1.57 billion'); a sentence with a name the vocabulary
+    lacks ('LG Innotek surging 14%', 'Kavak … said it raised') may be about that name, so it is not guessed."""
     lead = s.text[clause[0]:q.start]
     cue = r.cues.pronoun.search(lead)
-    if cue is None or unknown_name(s.text[:clause[0] + cue.start()], r.vocab):
-        return None
-    return s.topic
+    before = s.text[:clause[0] + cue.start()] if cue is not None else s.text[:q.start]
+    if unknown_name(before, r.vocab):
+        return None, False
+    return s.topic, cue is not None
 
 
 def _subject_and_party(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
@@ -466,6 +468,8 @@ def _contrasted(cues: Cues, sentence: str, quantities: list[Quantity], q: Quanti
     prev = quantities[before - 1]
     if not cues.versus.search(sentence[prev.end:q.start]):
         return False
+    if cues.consensus_before.search(sentence[prev.end:q.start]) or cues.consensus_after.match(sentence[q.end:]):
+        return False  # "$1.57 billion vs. $1.55 billion expected": the same subject's forecast
     return not any(prev.end <= e.start < q.end + 40 for e in entities)
 
 

@@ -5,6 +5,7 @@ import re
 from typing import Any
 
 from ..quantities import Quantity
+from ..quantities.lexicon import MONTH_NAMES
 from ..vocab import Cues, Match, Vocabulary
 from .lexicon import CLAUSE_SPLIT, ENUM_SEP, FUNCTION_WORDS, POSSESSIVE, UNKNOWN_NAME, WEAK_METRIC_WORDS
 
@@ -47,12 +48,16 @@ def group_members(vocab: Vocabulary, entity: str | None) -> tuple[str, ...]:
 
 
 def unknown_name(text: str, vocab: Vocabulary) -> bool:
-    """A capitalised word the vocabulary does not know ('Avocado release'): the event may be about it."""
+    """A capitalised word the vocabulary does not know ('Avocado release'): the event may be about it.
+    A metric word ('Revenue:') or a month opening a sentence is capitalised without being a name."""
     known = {m.text for m in vocab.entity_matcher.find(text)}
+    metric_words = [(m.start, m.end) for m in vocab.metric_matcher.find(text)]
     for m in UNKNOWN_NAME.finditer(text):
         word = m.group(0)
-        if word not in known and not any(word in k for k in known) and word not in FUNCTION_WORDS:
-            return True
+        if word in known or any(word in k for k in known) or word in FUNCTION_WORDS or \
+                word.lower() in MONTH_NAMES or any(s <= m.start() and m.end() <= e for s, e in metric_words):
+            continue
+        return True
     return False
 
 
