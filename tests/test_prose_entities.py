@@ -20,3 +20,5 @@ def test_prose_figure_entity(reconcile_docs, case):
     assert entity == case["entity"], row[["quote", "entity", "entity_from"]].to_dict()
     if case["entity"] is not None:
         assert row["entity_from"] == case["entity_from"], row[["quote", "entity", "entity_from"]].to_dict()
+    if "metric" in case:
+        assert row["metric"] == case["metric"], row[["quote", "metric", "metric_from"]].to_dict()

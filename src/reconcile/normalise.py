@@ -164,13 +164,15 @@ def _as_of_day(m: Mention, metric_def: Metric | None, period: Period | None, gra
     a level is as of the period's end (backlog, capacity), a deal or spec the release announces as of its
     publication day, which the text does not state (assumed)."""
     as_of = metric_def.as_of if metric_def is not None else None
+    if as_of == "trading_day" and m.period is None and m.relation is None:
+        return m, Period("", 0, 0, published.isoformat(), published, published, "day"), "point"  # a day's move
     if as_of is None or period is None or m.period is None or m.relation is not None or \
             granularity not in ("point", "cumulative") or period.granularity not in REPORTING_SPANS:
         return m, period, granularity
     if as_of == "period_end" and m.period_from in ("title", "heading"):
         end = period.end
         return m, Period("", 0, 0, end.isoformat(), end, end, "day"), "point"
-    if as_of == "published" and m.period_from == "title":
+    if as_of in ("published", "trading_day") and m.period_from == "title":
         day = Period("", 0, 0, published.isoformat(), published, published, "day")
         return replace(m, period_from="assumed"), day, "point"
     return m, period, granularity
@@ -220,7 +222,8 @@ def _group_key(row: dict[str, Any], m: Mention, vocab: Vocabulary) -> str | None
         parties = sorted({_top(row["entity"], vocab), _top(m.counterparty, vocab)})
         subject = "+".join(parties)
     when = f"{row['period_start']}..{row['period_end']}" if row["period_start"] else ""
-    if row["granularity"] in ("point", "cumulative") and row["period_end"]:
+    if row["granularity"] in ("point", "cumulative") and row["period_end"] and \
+            not (metric_def and metric_def.as_of == "trading_day"):
         when = "as of " + row["period_end"][:7]  # "Q2 FY2026", "end of Q2 FY2026", "November 2025": one as-of month
     unit = f"{row['unit']}/{row['per']}" if row["per"] else row["unit"]
     return "|".join(str(x) for x in (subject, row["metric"], when, row["granularity"], unit,

@@ -21,9 +21,9 @@ from .calendars import CALENDAR_YEAR, FiscalCalendar, parse_calendar
 from .errors import UserError
 from .safe_yaml import compose_file
 
-ENTITY_KINDS = {"company", "division", "product", "project", "cluster", "fund", "person", "group"}
+ENTITY_KINDS = {"company", "division", "product", "project", "cluster", "fund", "person", "group", "index"}
 GRANULARITIES = {"annual", "quarterly", "monthly", "point", "cumulative", "run_rate"}
-AS_OF_DAYS = ("period_end", "published")
+AS_OF_DAYS = ("period_end", "published", "trading_day")
 VOCAB_FILES = ("entities.yaml", "metrics.yaml", "events.yaml", "units.yaml")
 CUES_FILE = "cues.yaml"
 # A vocabulary folder written before cues.yaml existed reads the bundled cues.
@@ -60,7 +60,8 @@ class Metric:
     scope: str
     relational: bool = False
     # The day a point figure is as of when only the document's reporting period dates it (a results release's
-    # title): "period_end" for a level (backlog, capacity), "published" for a deal or a spec announced that day.
+    # title): "period_end" for a level (backlog, capacity), "published" for a deal or a spec announced that day;
+    # "trading_day" for a market move, which is also the publication day when nothing dates it.
     as_of: str | None = None
 
 

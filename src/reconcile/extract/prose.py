@@ -165,6 +165,9 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     if metric is None and not f.metrics and s.ctx.metric and r.vocab.accepts(s.ctx.metric, q.unit):
         metric, metric_from = s.ctx.metric, "heading"  # a bullet under a metric heading ("Infrastructure Investment")
     entity, counterparty, entity_from = _prose_entity(r, s, q, clause, metric)
+    move = _market_move(r, s, q, clause) if metric is None and q.unit == "percent" else None
+    if move is not None:
+        (entity, metric), entity_from, metric_from = move, "clause", "clause"
     if _contrasted(r.cues, s.text, f.quantities, q, s.entities):
         entity = None  # "~$650B, versus roughly $760B for the seven largest spenders": another subject
     grp = f.members if f.members and _summable(q) and _governed_by(r.cues, s.text, f.sum_word, q) else ()
@@ -187,6 +190,33 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
                                     scope=scope, counterparty=counterparty, members=grp, entity_from=entity_from,
                                     metric_from=metric_from, period_from=period_from))
     return entity
+
+
+# What a listed name's move measures, by the kind of name; any other name's move is its share price.
+MOVE_METRICS = {"index": "index_change"}
+MOVE_METRIC = "share_price_change"
+
+
+def _market_move(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]) -> tuple[str, str] | None:
+    """'LG Innotek surging almost 14%', 'the Topix added 1.45%': a listed name's move that day, and what it
+    measures. A name the vocabulary lacks is kept as written, never given to a known name nearby."""
+    m = r.cues.market_move.search(s.text, max(clause[0], q.start - 120), q.start)
+    if m is None:
+        return None
+    start, end = m.span("name")
+    name = re.sub(r"^(?:The|A|An)\s+|\s+(?:shares|stock)$", "", m.group("name"))
+    known = [e for e in s.entities if start <= e.start and e.end <= end]
+    if known and unknown_name(re.sub(r"\s+(?:index|Index|shares|stock)$", "", s.text[known[-1].end:end]), r.vocab):
+        known = []  # "TOPIX Information & Communication index": a part of the index, named by all its words
+    if known:
+        entity = known[-1].name
+        kind = r.vocab.entities[entity].kind if entity in r.vocab.entities else ""
+    elif unknown_name(name, r.vocab):
+        entity, kind = name, "index" if name.lower().endswith(" index") else ""
+    else:
+        return None  # "Revenue rose 5%": a metric word, not a listed name
+    metric = MOVE_METRICS.get(kind, MOVE_METRIC)
+    return (entity, metric) if metric in r.vocab.metrics else None
 
 
 def _noun_referent(r: Reading, s: Sentence, c_start: int, q: Quantity) -> str | None:
