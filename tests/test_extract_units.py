@@ -264,3 +264,23 @@ def test_heading_context_names_entity_metric_and_period(vocab):
     from reconcile.parse import heading_label
     ctx = heading_context(("Earnings", "Microsoft capex FY2026"), AS_OF, vocab, heading_label)
     assert isinstance(ctx, Context) and (ctx.entity, ctx.metric, ctx.period.label) == ("Microsoft", "capex", "FY2026")
+
+
+# --- tolerances ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, ranges", [
+    ("Revenue is expected to be $45.0 billion, plus or minus 2%.", {"$45.0 billion": (44.1e9, 45.9e9)}),
+    ("Gross margins are expected to be 71.8% and 72.0%, respectively, plus or minus 50 basis points.",
+     {"71.8%": (71.3, 72.3), "72.0%": (71.5, 72.5)}),
+    ("Tax rates are expected to be 16.5%, plus or minus 1%, excluding discrete items.", {"16.5%": (15.5, 17.5)}),
+    ("Revenue was $45.0 billion, up 2% from the prior quarter.", {}),
+])
+def test_a_stated_tolerance_makes_a_range_and_is_no_figure(vocab, text, ranges):
+    from reconcile.extract.tolerances import apply_tolerances
+    found = [q for q in apply_tolerances(vocab.cues, text, find_quantities(text)) if hasattr(q, "low")]
+    got = {q.text: (q.low, q.high) for q in found if q.qualifier == "range"}
+    assert got.keys() == ranges.keys()
+    for key, (low, high) in ranges.items():
+        assert got[key] == pytest.approx((low, high))
+    if ranges:
+        assert len(found) == len(ranges)  # the tolerance itself is not a figure

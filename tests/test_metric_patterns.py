@@ -27,4 +27,8 @@ def test_metric_value_unit_of_a_figure(vocab, case):
     metric = row["metric"] if isinstance(row["metric"], str) else ""
     if case["metric"] != "*":
         assert metric == case["metric"]
-    assert math.isclose(row["value"], case["value"], rel_tol=1e-9) and row["unit"] == case["unit"], row.to_dict()
+    assert row["unit"] == case["unit"], row.to_dict()
+    if "range" in case:  # a stated range: low and high, no single value
+        assert math.isnan(row["value"]) and [row["value_low"], row["value_high"]] == pytest.approx(case["range"])
+    else:
+        assert math.isclose(row["value"], case["value"], rel_tol=1e-9), row.to_dict()

@@ -23,6 +23,7 @@ from .periods import (
     outside_periods,
     owned_by_other,
 )
+from .tolerances import apply_tolerances
 from .words import (
     clause_of,
     clause_spans,
@@ -141,7 +142,7 @@ def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
     # "Google Cloud revenue": the entity's own words are not a metric ("cloud revenue").
     metrics = metrics_beside_entities(r.vocab, s.text, s.entities)
     members, sum_word = _members(r, s.text, s.entities)
-    found = outside_periods(find_quantities(s.text), s.text, r.published)
+    found = apply_tolerances(r.cues, s.text, outside_periods(find_quantities(s.text), s.text, r.published))
     quantities = [q for q in found if isinstance(q, Quantity) and not is_bare_small(q)]
     for bad in found:
         if isinstance(bad, Unparsed):

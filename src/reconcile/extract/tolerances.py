@@ -1,0 +1,55 @@
+"""'$65.0 billion, plus or minus 2%': a stated tolerance turns the figure before it into a range.
+
+The tolerance is no figure of its own. A percentage of an amount is relative ($65.0B ± 2% = $63.7B–$66.3B); of a
+percentage it is in points (16.5% ± 1% = 15.5%–17.5%), as are basis points (71.8% ± 50 bps = 71.3%–72.3%).
+Figures listed together ('74.9% and 75.0%, respectively, plus or minus 50 basis points') share it.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..quantities import Quantity, Unparsed
+from ..vocab import Cues
+
+# what one unit of the tolerance is, in the target's unit, when the target is a percentage
+POINTS_PER = {"percent": 1.0, "pp": 1.0, "bps": 0.01}
+
+
+def apply_tolerances(cues: Cues, text: str, found: list[Quantity | Unparsed]) -> list[Quantity | Unparsed]:
+    """The figures of a text with each stated tolerance applied to the figures it qualifies, and removed."""
+    figures = [q for q in found if isinstance(q, Quantity)]
+    changed: dict[int, Quantity] = {}
+    dropped: set[int] = set()
+    for n, tol in enumerate(figures):
+        if n == 0 or tol.value is None or tol.unit not in POINTS_PER:
+            continue
+        if not cues.plus_or_minus.search(text[figures[n - 1].end:tol.start]):
+            continue
+        targets = _qualified(cues, text, figures[:n])
+        ranged = [_ranged(t, tol) for t in targets]
+        if targets and all(r is not None for r in ranged):
+            changed.update({t.start: r for t, r in zip(targets, ranged, strict=True) if r is not None})
+            dropped.add(tol.start)
+    return [changed.get(q.start, q) for q in found if q.start not in dropped]
+
+
+def _qualified(cues: Cues, text: str, before: list[Quantity]) -> list[Quantity]:
+    """The figure right before the tolerance, and those listed with it in the same unit."""
+    targets = [before[-1]]
+    for q in reversed(before[:-1]):
+        if q.unit != targets[0].unit or not cues.list_join.match(text[q.end:targets[0].start]):
+            break
+        targets.insert(0, q)
+    return targets
+
+
+def _ranged(target: Quantity, tol: Quantity) -> Quantity | None:
+    if target.value is None or target.qualifier not in ("exact", "approx") or tol.value is None:
+        return None
+    if target.unit == "percent":
+        delta = tol.value * POINTS_PER[tol.unit]
+    elif tol.unit == "percent":
+        delta = abs(target.value) * tol.value / 100
+    else:
+        return None  # basis points of an amount: no such tolerance
+    return replace(target, value=None, low=target.value - delta, high=target.value + delta, qualifier="range")
