@@ -16,6 +16,7 @@ text around a figure says), lexicon (header and stop words), model (the types).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -24,7 +25,7 @@ from ..quantities import Period, find_periods
 from ..vocab import Vocabulary
 from .model import Context, Extraction, FigureSite, Mention, Reading, TooComplex, Topic, UnparsedFigure
 from .periods import find_quantities
-from .prose import read_prose
+from .prose import fiscal_year_of, read_prose
 from .tables import read_table, table_scale
 from .topic import document_topic
 from .words import metrics_beside_entities
@@ -76,7 +77,38 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
                 # A heading is read in the context of its parents, with itself as the topic.
                 heading_ctx = heading_context(block.headings + (block.text,), published, vocab, label_of, topic)
             read_prose(reading, block.text, heading_ctx, f"{section} › {kind} {n}")
+    _date_by_reporting_quarter(out.mentions, published, vocab)
     return out
+
+
+# Flows a results story reports for the quarter without saying so again ('Revenue: $1.57 billion vs. $1.55 billion
+# expected'): the growth and the analysts' figure of such a flow too.
+REPORTED_RELATIONS = (None, "growth", "consensus")
+FORWARD_SCOPES = ("target", "guidance")  # an outlook is for a period of its own, never the one reported
+
+
+def _date_by_reporting_quarter(mentions: list[Mention], published: dt.date, vocab: Vocabulary) -> None:
+    """An undated flow of a company whose document dates its other figures by one past quarter is that quarter's
+    (assumed): the quarter a results release or an earnings story is about, in the company's own calendar."""
+    stated: dict[str, Counter[Period]] = {}
+    for m in mentions:
+        p = m.period
+        if m.entity and p is not None and m.period_from == "clause" and p.granularity == "quarter" \
+                and p.relation == "in" and p.end < published:
+            stated.setdefault(m.entity, Counter())[replace(p, text="", start_offset=0, end_offset=0)] += 1
+    if not stated:
+        return
+    for n, m in enumerate(mentions):
+        counts = stated.get(m.entity or "")
+        metric = vocab.metrics.get(m.metric or "")
+        if counts is None or m.period is not None or m.quantity is None or metric is None or \
+                metric.granularity not in ("annual", "quarterly") or m.relation not in REPORTED_RELATIONS or \
+                m.scope in FORWARD_SCOPES:
+            continue
+        quarter = max(counts, key=lambda p: (counts[p], p.end))
+        if vocab.cues.full_year.search(m.quote):
+            quarter = fiscal_year_of(quarter, vocab.fiscal_year_end(m.entity))  # "Full-year revenue rose 68%"
+        mentions[n] = replace(m, period=quarter, period_from="assumed")
 
 
 def heading_context(headings: tuple[str, ...], published: dt.date, vocab: Vocabulary, label_of: Callable[[str], str],

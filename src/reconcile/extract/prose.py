@@ -371,11 +371,12 @@ def _prose_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
     if s.ctx.period is None:
         return None, ""
     if s.ctx.period.granularity in ("quarter", "half") and r.cues.full_year.search(s.text[clause[0]:q.start]):
-        return _year_of(s.ctx.period, r.vocab.fiscal_year_end(entity)), s.ctx.period_from  # "Record full-year revenue"
+        # "Record full-year revenue"
+        return fiscal_year_of(s.ctx.period, r.vocab.fiscal_year_end(entity)), s.ctx.period_from
     return s.ctx.period, s.ctx.period_from
 
 
-def _year_of(part: Period, cal: FiscalCalendar) -> Period:
+def fiscal_year_of(part: Period, cal: FiscalCalendar) -> Period:
     """The (fiscal) year a heading's quarter or half belongs to."""
     fy = cal.year_of(part.end)
     start, end = cal.year_span(fy)
