@@ -21,11 +21,13 @@ from .lexicon import (
     FLOPS_UNITS,
     MAG_EXP,
     MONTH_AFTER,
+    NUMBER_WORDS,
     PER_ADVERB,
     PER_NORM,
     PHYS_UNITS,
     SIGNED_UNITS,
     SP,
+    SPELLED_SCALES,
     TIME_UNITS,
     WORD_UNITS,
     alt,
@@ -653,16 +655,49 @@ _INVISIBLE = frozenset("\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u
 _TO_NORMALISE = re.compile("[" + "".join(sorted(_INVISIBLE)) + "\uff01-\uff5e]|(?![0-9])\\d")
 
 
-def _reading_form(text: str) -> tuple[str, list[int] | None]:
+_NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+# 'five gigawatts', 'twenty-five million', 'one-gigawatt': group 1 (and 2) the number; a scale or unit word follows
+_SPELLED = re.compile(r"(?i)(?<![\w-])(" + _NUMBER_WORD + r")(?:-(" + _NUMBER_WORD + r"))?(?=[\s-]+(?:"
+                      + "|".join(SPELLED_SCALES) + r")\b)")
+_SPELLED_FOLD = re.compile(r"(?i)(?<![\w-])(" + _NUMBER_WORD + r")fold\b")  # 'tenfold' is 10x
+
+
+def _spelled(text: str) -> list[tuple[int, int, str]]:
+    """Numbers written in words, as (start, end, the digits that write them)."""
+    found = []
+    for m in _SPELLED.finditer(text):
+        value = NUMBER_WORDS[m.group(1).lower()] + (NUMBER_WORDS[m.group(2).lower()] if m.group(2) else 0)
+        found.append((m.start(), m.end(), str(value)))
+    for m in _SPELLED_FOLD.finditer(text):
+        found.append((m.start(), m.end(), f"{NUMBER_WORDS[m.group(1).lower()]}x"))
+    return sorted(found)
+
+
+def _reading_form(text: str) -> tuple[str, tuple[list[int], list[int]] | None]:
     """`text` as the lexer reads it, and for each of its positions the position in `text` (None: unchanged).
 
     Only the compatibility forms of NFKC that write figures are applied (full-width ASCII, other decimal
-    digits): all of NFKC would also read the superscript in '10²' as a digit."""
-    if text.isascii() or not _TO_NORMALISE.search(text):
+    digits): all of NFKC would also read the superscript in '10²' as a digit. Numbers in words are written
+    in digits where a scale or unit word follows them."""
+    spelled = _spelled(text)
+    if not spelled and (text.isascii() or not _TO_NORMALISE.search(text)):
         return text, None
     chars: list[str] = []
-    where: list[int] = []
-    for i, ch in enumerate(text):
+    starts: list[int] = []   # for each character read, where it starts in `text`
+    ends: list[int] = []     # and where it ends: the digits of a word stand for the whole word
+    words = iter(spelled)
+    word = next(words, None)
+    i = 0
+    while i < len(text):
+        if word is not None and i == word[0]:
+            start, end, digits = word
+            chars.extend(digits)
+            starts.extend([start] * len(digits))
+            ends.extend([end] * len(digits))
+            i, word = end, next(words, None)
+            continue
+        ch = text[i]
+        i += 1
         if ch in _INVISIBLE:
             continue
         if "\uff01" <= ch <= "\uff5e":
@@ -670,15 +705,17 @@ def _reading_form(text: str) -> tuple[str, list[int] | None]:
         elif ch.isdecimal() and not ch.isascii():
             ch = str(unicodedata.decimal(ch))
         chars.append(ch)
-        where.append(i)
-    where.append(len(text))
-    return "".join(chars), where
+        starts.append(i - 1)
+        ends.append(i)
+    starts.append(len(text))
+    return "".join(chars), (starts, ends)
 
 
-def _in_original(item: Quantity | Unparsed, text: str, where: list[int]) -> Quantity | Unparsed:
+def _in_original(item: Quantity | Unparsed, text: str, where: tuple[list[int], list[int]]) -> Quantity | Unparsed:
     """An item read from the reading form, with its span and quote in the original text."""
-    start = where[item.start]
-    end = where[item.end - 1] + 1 if item.end > item.start else start
+    starts, ends = where
+    start = starts[item.start]
+    end = ends[item.end - 1] if item.end > item.start else start
     return replace(item, text=text[start:end], start=start, end=end)
 
 

@@ -108,3 +108,14 @@ SPAN_ENDED = {"quarter": (3, "quarter"), "three months": (3, "quarter"), "13 wee
               "year": (12, "year"), "fiscal year": (12, "fiscal_year")}
 SPAN_ENDED_BEFORE = re.compile(r"(?i)\b(" + "|".join(sorted(SPAN_ENDED, key=len, reverse=True)) +
                                r")[ \u00a0]+(?:ended|ending)[ \u00a0]+(?:on[ \u00a0]+)?\Z")
+
+
+# Numbers written in words. A figure only where a scale or unit word follows ('one million TPUs', 'five
+# gigawatts', 'a one-gigawatt campus') or as a multiple ('tenfold'): 'one of the largest' is no figure.
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+}
+SPELLED_SCALES = ("hundred", "thousand", "million", "billion", "trillion", "gigawatts?", "megawatts?", "percent")
