@@ -48,6 +48,7 @@ class _Figures:
     members: tuple[str, ...] = ()          # the names a 'combined' total sums
     sum_word: re.Match[str] | None = None
     periods_of: dict[int, Period] = field(default_factory=dict)
+    respective: dict[int, str] = field(default_factory=dict)  # figure start → its owner in a '… respectively' pairing
 
 
 def read_prose(r: Reading, text: str, ctx: Context, where: str) -> None:
@@ -155,7 +156,33 @@ def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
     _share_parallel_changes(r.cues, s.text, quantities, chosen, metrics, s.entities)
     _quarter_behind_annualised(r.cues, s.text, levels, chosen)
     _base_of_multiples(r.cues, s.text, quantities, chosen)
-    return _Figures(metrics, quantities, levels, chosen, members, sum_word)
+    respective = _respective_owners(r.cues, s.text, s.entities, quantities)
+    return _Figures(metrics, quantities, levels, chosen, members, sum_word, respective=respective)
+
+
+def _respective_owners(cues: Cues, text: str, entities: list[Match], quantities: list[Quantity]) -> dict[int, str]:
+    """'NVIDIA and Microsoft … up to $10 billion and up to $5 billion respectively': the n listed names own the
+    n listed figures after them, in order."""
+    if not cues.respectively.search(text):
+        return {}
+    owners: dict[int, str] = {}
+    names = enumerations(text, entities)
+    for run in _figure_runs(cues, text, quantities):
+        before = [n for n in names if n[-1].end <= run[0].start and len(n) == len(run)]
+        if before:
+            owners.update({q.start: e.name for q, e in zip(run, before[-1], strict=True)})
+    return owners
+
+
+def _figure_runs(cues: Cues, text: str, quantities: list[Quantity]) -> list[list[Quantity]]:
+    """Runs of figures of one unit listed together: '$10 billion and up to $5 billion'."""
+    runs: list[list[Quantity]] = []
+    for q in quantities:
+        if runs and runs[-1][-1].unit == q.unit and cues.list_join.match(text[runs[-1][-1].end:q.start]):
+            runs[-1].append(q)
+        else:
+            runs.append([q])
+    return [run for run in runs if len(run) >= 2]
 
 
 def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | None:
@@ -169,7 +196,10 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     move = _market_move(r, s, q, clause) if metric is None and q.unit == "percent" else None
     if move is not None:
         (entity, metric), entity_from, metric_from = move, "clause", "clause"
-    if _contrasted(r.cues, s.text, f.quantities, q, s.entities):
+    if q.start in f.respective:
+        entity, entity_from = f.respective[q.start], "clause"
+        counterparty = counterparty if counterparty != entity else None
+    elif _contrasted(r.cues, s.text, f.quantities, q, s.entities):
         entity = None  # "~$650B, versus roughly $760B for the seven largest spenders": another subject
     grp = f.members if f.members and _summable(q) and _governed_by(r.cues, s.text, f.sum_word, q) else ()
     if grp:
@@ -201,7 +231,8 @@ MOVE_METRIC = "share_price_change"
 def _market_move(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]) -> tuple[str, str] | None:
     """'LG Innotek surging almost 14%', 'the Topix added 1.45%': a listed name's move that day, and what it
     measures. A name the vocabulary lacks is kept as written, never given to a known name nearby."""
-    m = r.cues.market_move.search(s.text, max(clause[0], q.start - 120), q.start)
+    m = r.cues.market_move.search(s.text, max(clause[0], q.start - 120), q.start) or \
+        r.cues.market_move.search(s.text, max(0, q.start - 240), q.start)  # 'SK Hynix, which …, rose 2%'
     if m is None:
         return None
     start, end = m.span("name")

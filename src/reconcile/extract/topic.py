@@ -50,6 +50,9 @@ def _title_subject(vocab: Vocabulary, title: str) -> str | None:
         return None
     if vocab.cues.name_modifier.match(title[found[0].end:]):
         return None  # "Alphabet-owned Waymo …": the name describes another subject
+    entity = vocab.entities.get(found[0].name)
+    if entity is not None and entity.kind == "index":
+        return None  # "Japan's Nikkei 225 crosses 59,000": a market report, about no one company
     return found[0].name
 
 
