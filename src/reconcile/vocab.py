@@ -63,6 +63,7 @@ class Metric:
     # title): "period_end" for a level (backlog, capacity), "published" for a deal or a spec announced that day;
     # "trading_day" for a market move, which is also the publication day when nothing dates it.
     as_of: str | None = None
+    implied_by_unit: bool = False  # a figure in its unit that no metric word names is this metric
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class AliasMatcher:
     `find` is memoised per text (bounded): extraction asks about the same sentence, cell or heading
     several times, and headings repeat down a document. Matches are frozen; each call gets its own list."""
 
-    def __init__(self, aliases: dict[str, str]):
+    def __init__(self, aliases: dict[str, str], compounds: bool = True):
         self._by_key: dict[str, str] = {}
         exact, folded = [], []
         for alias, name in aliases.items():
@@ -115,8 +116,10 @@ class AliasMatcher:
             else:
                 folded.append(alias.casefold())
                 self._by_key[alias.casefold()] = name
-        self._exact = _compile_alternation(exact, flags=0)
-        self._folded = _compile_alternation(folded, flags=re.IGNORECASE)
+        # compounds=False: an alias opening a hyphenated word ('stock-based') does not match
+        end = r"(?![\w])" if compounds else r"(?![\w]|-[A-Za-z])"
+        self._exact = _compile_alternation(exact, flags=0, end=end)
+        self._folded = _compile_alternation(folded, flags=re.IGNORECASE, end=end)
         self._memo: dict[str, tuple[Match, ...]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
@@ -174,11 +177,11 @@ def _trie_pattern(words: list[str]) -> str:
     return render(trie)
 
 
-def _compile_alternation(words: list[str], flags: int) -> re.Pattern[str] | None:
+def _compile_alternation(words: list[str], flags: int, end: str = r"(?![\w])") -> re.Pattern[str] | None:
     if not words:
         return None
     # Lookarounds instead of \b: aliases may start or end with punctuation (x.AI, Character.AI).
-    return re.compile(r"(?<![\w])(" + _trie_pattern(sorted(set(words))) + r")(?![\w])", flags)
+    return re.compile(r"(?<![\w])(" + _trie_pattern(sorted(set(words))) + r")" + end, flags)
 
 
 def _drop_overlaps(matches: list[Match]) -> list[Match]:
@@ -215,7 +218,7 @@ class Vocabulary:
 
     @cached_property
     def metric_matcher(self) -> AliasMatcher:
-        return AliasMatcher(self.metric_aliases)
+        return AliasMatcher(self.metric_aliases, compounds=False)
 
     @cached_property
     def event_matcher(self) -> AliasMatcher:
@@ -251,6 +254,11 @@ class Vocabulary:
     def accepts(self, metric: str, unit: str) -> bool:
         kinds = self.metrics[metric].units
         return any(unit in self.unit_kinds.get(kind, ()) for kind in kinds)
+
+    def implied_metric(self, unit: str) -> str | None:
+        """The metric a figure in this unit is when no metric word names it ('10 gigawatts' is power capacity)."""
+        implied = [name for name, m in self.metrics.items() if m.implied_by_unit and self.accepts(name, unit)]
+        return implied[0] if len(implied) == 1 else None
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -456,7 +464,7 @@ def _read_entities(root: yaml.Node, path: Path) -> tuple[dict[str, Entity], dict
 def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict[str, Any]) -> tuple[dict[str, Metric], dict[str, str]]:
     metrics: dict[str, Metric] = {}
     aliases: dict[str, str] = {}
-    allowed = {"unit", "granularity", "family", "scope", "relational", "aliases", "as_of"}
+    allowed = {"unit", "granularity", "family", "scope", "relational", "aliases", "as_of", "implied_by_unit"}
     for key, body in _mapping(_section(root, "metrics", path), path, "metrics"):
         name = str(key.value).strip()
         f = _fields(body, path, f"metric '{name}'", allowed)
@@ -481,7 +489,9 @@ def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict[str, Any]) -> tu
                                family=str(_py(f["family"], path)) if "family" in f else name,
                                scope=str(_py(f["scope"], path)) if "scope" in f else "total",
                                relational=bool(_py(f["relational"], path)) if "relational" in f else False,
-                               as_of=str(as_of) if as_of is not None else None)
+                               as_of=str(as_of) if as_of is not None else None,
+                               implied_by_unit=bool(_py(f["implied_by_unit"], path))
+                               if "implied_by_unit" in f else False)
         for alias, line in _str_list(f.get("aliases"), path, f"aliases of '{name}'"):
             _add_alias(aliases, alias, name, path, line, "metric")
     return metrics, aliases

@@ -37,6 +37,8 @@ def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
     if relation == "growth" and _declines(cues, q, before, after):
         q = _negated(q)  # "fell 5%", "2.35% lower": a fall is a negative change
     metric = _metric_for_unit(r, q, site.metric, relation)
+    if site.metric is None and relation is None and site.context == "prose":
+        metric = vocab.implied_metric(q.unit)  # '10 gigawatts of systems': the unit says what it measures
     if site.change:
         metric, relation = _change_metric(q, site.metric, site.change)
     base = base_period(cues, after, r.published, vocab.fiscal_year_end(site.entity)) \

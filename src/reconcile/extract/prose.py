@@ -49,6 +49,7 @@ class _Figures:
     sum_word: re.Match[str] | None = None
     periods_of: dict[int, Period] = field(default_factory=dict)
     respective: dict[int, str] = field(default_factory=dict)  # figure start → its owner in a '… respectively' pairing
+    gaap_pairs: dict[int, tuple[bool, int]] = field(default_factory=dict)  # start → (non-GAAP?, the pair's first)
 
 
 def read_prose(r: Reading, text: str, ctx: Context, where: str) -> None:
@@ -157,7 +158,22 @@ def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
     _quarter_behind_annualised(r.cues, s.text, levels, chosen)
     _base_of_multiples(r.cues, s.text, quantities, chosen)
     respective = _respective_owners(r.cues, s.text, s.entities, quantities)
-    return _Figures(metrics, quantities, levels, chosen, members, sum_word, respective=respective)
+    return _Figures(metrics, quantities, levels, chosen, members, sum_word, respective=respective,
+                    gaap_pairs=_gaap_pairs(r.cues, s.text, quantities))
+
+
+def _gaap_pairs(cues: Cues, text: str, quantities: list[Quantity]) -> dict[int, tuple[bool, int]]:
+    """'GAAP and non-GAAP gross margins were 60.5% and 61.0%': each pair of figures after the words is one GAAP
+    and one non-GAAP measure, different metrics."""
+    cue = cues.gaap_pair.search(text)
+    if cue is None:
+        return {}
+    pairs: dict[int, tuple[bool, int]] = {}
+    for run in _figure_runs(cues, text, [q for q in quantities if q.start >= cue.end()]):
+        if len(run) == 2:
+            pairs[run[0].start] = (False, run[0].start)
+            pairs[run[1].start] = (True, run[0].start)
+    return pairs
 
 
 def _respective_owners(cues: Cues, text: str, entities: list[Match], quantities: list[Quantity]) -> dict[int, str]:
@@ -216,7 +232,11 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     if period is None and s.lead_date is not None and metric and \
             r.vocab.metrics[metric].granularity in ("point", "cumulative"):
         period, period_from = s.lead_date, "clause"
-    scope = target_scope(r.cues, s.text, q) or (_prose_scope(r, s.text, metric_m) if metric_m else None)
+    pair = f.gaap_pairs.get(q.start)
+    first = f.chosen.get(pair[1]) if pair is not None else None
+    if pair is not None and first is not None:  # named last: the vocabulary knows no non-GAAP variant by name
+        metric, metric_from = (f"non_gaap_{first.name}" if pair[0] else first.name), "clause"
+    scope = target_scope(r.cues, s.text, q) or (_prose_scope(r, s.text, metric_m) if metric_m and not pair else None)
     figure(r, q, s.text, FigureSite(s.where, s.text, "prose", entity=entity, metric=metric, period=period,
                                     scope=scope, counterparty=counterparty, members=grp, entity_from=entity_from,
                                     metric_from=metric_from, period_from=period_from))
