@@ -90,12 +90,15 @@ FORWARD_SCOPES = ("target", "guidance")  # an outlook is for a period of its own
 def _date_by_reporting_quarter(mentions: list[Mention], published: dt.date, vocab: Vocabulary) -> None:
     """An undated flow of a company whose document dates its other figures by one past quarter is that quarter's
     (assumed): the quarter a results release or an earnings story is about, in the company's own calendar."""
-    stated: dict[str, Counter[Period]] = {}
+    sentences: dict[str, dict[Period, set[str]]] = {}
     for m in mentions:
         p = m.period
         if m.entity and p is not None and m.period_from == "clause" and p.granularity == "quarter" \
                 and p.relation == "in" and p.end < published:
-            stated.setdefault(m.entity, Counter())[replace(p, text="", start_offset=0, end_offset=0)] += 1
+            key = replace(p, text="", start_offset=0, end_offset=0)
+            sentences.setdefault(m.entity, {}).setdefault(key, set()).add(m.quote)
+    # each sentence names its quarter once, however many figures it has
+    stated = {entity: Counter({p: len(quotes) for p, quotes in by.items()}) for entity, by in sentences.items()}
     if not stated:
         return
     for n, m in enumerate(mentions):

@@ -307,15 +307,23 @@ def _nearest_day(mo: int, day: int, as_of: dt.date) -> dt.date | None:
     return _nearest(cands, as_of)[1] if cands else None
 
 
+# A bare quarter is the current one, or the next when it starts this soon; else the last one that ended.
+NEXT_QUARTER_DAYS = 92
+
+
 @functools.lru_cache(maxsize=1024)
 def _nearest_quarter_year(qa: int, fiscal: bool, fy: FiscalCalendar, as_of: dt.date) -> int:
-    """A bare "Q4": the (fiscal) year whose quarter lies nearest to as_of."""
-    cands = []
+    """A bare "Q4", "the third quarter": the (fiscal) year of the quarter of that number under way or starting
+    within a quarter of as_of (an outlook), else of the last one that ended (a report looks back)."""
     base = _fy_of(as_of, fy) if fiscal else as_of.year
+    spans = []
     for yy in (base - 1, base, base + 1):
         a, b = _fy_part(yy, fy, qa, 3) if fiscal else _months_span(yy, 3 * qa - 2, 3)
-        cands.append((str(yy), a, b))
-    return int(_nearest(cands, as_of)[0])
+        spans.append((yy, a, b))
+    for yy, a, b in spans:
+        if a <= as_of <= b or as_of < a <= as_of + dt.timedelta(days=NEXT_QUARTER_DAYS):
+            return yy
+    return max(yy for yy, _, b in spans if b < as_of)
 
 
 
