@@ -31,7 +31,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from .config import Settings
-from .deciding import QUEUE, Request, RunView, decide, decision_figure, latest_seen, load_run, mark_misread
+from .deciding import Request, RunView, decide, decision_figure, latest_seen, load_run, mark_misread
 from .decisions import (
     DecisionStore,
     Recorded,
@@ -45,6 +45,7 @@ from .errors import UserError
 from .figures import format_interval, format_value
 from .figures import present as _present
 from .outputs import atomic_write_text, pin_output_set, read_csv_safe
+from .queue import QUEUE, about, decision_short, single_unit, stated, stated_summary, suggestion_short
 from .report import field_sources, sort_conflicts
 from .resolve import claims_of, orphaned_decisions
 from .schemas import CONFLICT_KINDS, CONFLICT_STATUSES
@@ -271,6 +272,11 @@ def _filtered(conflicts: pd.DataFrame, statuses: tuple[str, ...], kind: str | No
     return sort_conflicts(conflicts[keep])
 
 
+def _status_markup(status: str) -> str:
+    colour = {"open": "red", "stale": "magenta", "resolved": "green", "dismissed": "blue"}.get(status, "white")
+    return f"[{colour}]{status}[/{colour}]"
+
+
 def _conflicts_table(conflicts: pd.DataFrame, claims: pd.DataFrame) -> Table:
     table = Table(title="Conflicts")
     for header in ("Conflict", "Kind", "Status"):
@@ -279,55 +285,12 @@ def _conflicts_table(conflicts: pd.DataFrame, claims: pd.DataFrame) -> Table:
         table.add_column(header, overflow="fold", ratio=1)
     for _, conflict in conflicts.iterrows():
         involved = claims_of(conflict, claims)
-        stated = _stated_summary(involved)
-        units = involved["unit"].dropna().unique()
+        stated = stated_summary(involved)
         table.add_row(conflict["conflict_id"], f"{conflict['kind']}\n{conflict['severity']}",
-                      _status_markup(conflict["status"]), escape(_about(conflict)), escape(stated),
-                      escape(_suggestion_short(conflict, str(units[0]) if len(units) == 1 else None)),
-                      escape(_decision_short(conflict)))
+                      _status_markup(conflict["status"]), escape(about(conflict)), escape(stated),
+                      escape(suggestion_short(conflict, single_unit(involved))),
+                      escape(decision_short(conflict)))
     return table
-
-
-def _about(conflict: pd.Series) -> str:
-    return " · ".join(str(conflict[c]) for c in ("entity", "metric", "period") if _present(conflict.get(c)))
-
-
-def _stated_summary(involved: pd.DataFrame, limit: int = 4) -> str:
-    """Each distinct stated value once: a conflict over many copies stays one readable cell."""
-    values = list(dict.fromkeys(_stated(claim) for _, claim in involved.iterrows()))
-    more = f" (+{len(values) - limit} more)" if len(values) > limit else ""
-    return " vs ".join(values[:limit]) + more
-
-
-def _stated(claim: pd.Series) -> str:
-    text = claim.get("value_text")
-    return str(text) if _present(text) else format_value(claim.get("value"), claim.get("unit"))
-
-
-def _status_markup(status: str) -> str:
-    colour = {"open": "red", "stale": "magenta", "resolved": "green", "dismissed": "blue"}.get(status, "white")
-    return f"[{colour}]{status}[/{colour}]"
-
-
-def _suggestion_short(conflict: pd.Series, unit: str | None) -> str:
-    if not _present(conflict.get("suggestion_rule")):
-        return ""
-    figure = _suggested_figure(conflict, unit)
-    return f"{conflict['suggestion_rule']}: {figure}" if figure else str(conflict["suggestion_rule"])
-
-
-def _suggested_figure(conflict: pd.Series, unit: str | None) -> str:
-    if _present(conflict.get("suggestion_value")):
-        return format_value(conflict["suggestion_value"], unit)
-    if _present(conflict.get("suggestion_low")):
-        return format_interval(conflict["suggestion_low"], conflict["suggestion_high"], unit)
-    return ""
-
-
-def _decision_short(conflict: pd.Series) -> str:
-    if not _present(conflict.get("decision_id")):
-        return ""
-    return f"#{int(conflict['decision_id'])} {conflict['decision_action']} by {conflict['decided_by']}"
 
 
 # -- show ----------------------------------------------------------------------------------------
@@ -348,7 +311,7 @@ def show(
     conflict = view.conflict(conflict_id)
     console = _console()
     console.print(f"[bold]{conflict_id}[/bold]  {conflict['kind']} conflict, {conflict['severity']}, "
-                  f"{_status_markup(conflict['status'])}  —  {escape(_about(conflict))}")
+                  f"{_status_markup(conflict['status'])}  —  {escape(about(conflict))}")
     console.print(escape(str(conflict.get("explanation", ""))))
     console.print(_quotes_table(conflict, view))
     console.print(_suggestion_line(conflict))
@@ -374,7 +337,7 @@ def _quotes_table(conflict: pd.Series, view: RunView) -> Table:
     rows: dict[str, list[str]] = {"Value": [], "Quote": [], "Source": [], "Date": [], "Location": [], "Read from": []}
     for _, claim in involved.iterrows():
         document = documents.loc[claim["source_id"]] if claim["source_id"] in documents.index else None
-        rows["Value"].append(_stated(claim))
+        rows["Value"].append(stated(claim))
         rows["Quote"].append(f"“{claim['quote']}”")
         rows["Source"].append(str(document["title"]) if document is not None else str(claim["source_id"]))
         rows["Date"].append(_claim_date(claim, document))
@@ -590,6 +553,35 @@ def _evidence(decision: pd.Series, fingerprints: dict[str, str], have_run: bool)
     if current is None:
         return "orphaned"
     return "current" if current == decision["fingerprint"] else "stale"
+
+
+# -- serve ---------------------------------------------------------------------------------------------
+
+@app.command()
+def serve(
+    out: Path = OutOption,
+    sources: Path = typer.Option(Path("sources"), "--sources", metavar="DIR", envvar="RECONCILE_SOURCES",
+                                 help="The documents, to show a passage in context (env RECONCILE_SOURCES)."),
+    host: str | None = typer.Option(None, "--host", metavar="ADDRESS",
+                                    help="Address to listen on (default 127.0.0.1; another address needs a user)."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    https_cookies: bool = typer.Option(False, "--https-cookies",
+                                       help="Send the session cookie over HTTPS only (behind a TLS proxy)."),
+) -> None:
+    """Start the steward console: the inbox, conflicts, the golden record and sources in a browser.
+
+    It reads the last run in --out and the decisions store of RECONCILE_HOME, like the other commands;
+    stewards sign in with the users of `reconcile users`.
+
+    Examples:
+
+        reconcile serve
+
+        reconcile serve --host 0.0.0.0 --port 8080
+    """
+    from .console.serve import serve_console  # imported lazily: the web stack is not needed by the CLI
+    serve_console(out=out, sources=sources, host=host, port=port, https_cookies=https_cookies,
+                  echo=_console().print)
 
 
 # -- decisions export / import ---------------------------------------------------------------------

@@ -42,7 +42,6 @@ RUN_FILES = ("conflicts", "claims", "documents")
 _NUMERIC_CLAIM_COLUMNS = ("value", "value_low", "value_high", "tolerance")
 _REQUIRED_COLUMNS = {"conflicts": steward_columns(ConflictsSchema), "claims": steward_columns(ClaimsSchema),
                      "documents": steward_columns(DocumentsSchema)}
-QUEUE = ("open", "stale")   # what a steward still has to decide
 
 
 @dataclass
