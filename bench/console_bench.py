@@ -53,7 +53,10 @@ def synthetic_tables(n: int) -> dict[str, pd.DataFrame]:
             entity=entity, metric=metric, period=str(2000 + i // 50), claim_ids=f"{a};{b}",
             explanation=f"{entity} {metric}: the sources state different figures", status="open",
             rule="interval-overlap", source_ids=";".join(f"src-{s:03d}" for s in sources),
-            fingerprint=f"{i:016x}", assumed="period" if i % 7 == 0 else ""))
+            fingerprint=f"{i:016x}", assumed="period" if i % 7 == 0 else "",
+            # as a run writes it: the suggestion resolve computed (the console reads it, never recomputes it)
+            suggestion=f"prefer the newer source: ${200 + i % 50:g}B", suggestion_value=(200 + i % 50) * B,
+            suggestion_low=None, suggestion_high=None, suggestion_rule="newest-source", suggestion_claim_ids=b))
         resolved.append(dict(entity=entity, metric=metric, period=str(2000 + i // 50), value=None, value_low=None,
                              value_high=None, unit="USD", status="open", claim_ids=f"{a};{b}", rule="",
                              decided_by="", decided_at="", reason="", conflict_ids=conflict_id))
