@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import tempfile
 import time
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from reconcile.config import Settings
 
 KINDS = ("value", "category", "period", "date", "arithmetic")
 SEVERITIES = ("error", "warning", "info")
@@ -86,21 +89,32 @@ def _median_get(client: Any, url: str, repeats: int) -> float:
     return statistics.median(times)
 
 
+def _sign_in(client: Any, name: str, password: str) -> None:
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/signin").text)
+    assert token, "no CSRF token on the sign-in page"
+    done = client.post("/signin", data={"username": name, "password": password, "csrf": token.group(1)},
+                       follow_redirects=False)
+    assert done.status_code == 303, done.status_code
+
+
 def measure(n: int = 10_000, repeats: int = 7) -> dict[str, Any]:
     """Median seconds of GET / and of a filtered, paged GET on a console over `n` synthetic conflicts."""
     from starlette.testclient import TestClient
 
     from reconcile.console.app import create_app
-    from reconcile.console.testing import MemoryUsers
+    from reconcile.decisions import DecisionStore
+    from reconcile.users import UserStore
 
     with tempfile.TemporaryDirectory() as tmp:
         out = write_synthetic_run(Path(tmp) / "out", n)
-        users = MemoryUsers()
+        db_url = f"sqlite:///{Path(tmp) / 'home' / 'decisions.db'}"
+        (Path(tmp) / "home").mkdir()
+        users = UserStore(db_url)
         users.add("bench", "steward", "bench-password-1")
-        app = create_app(out_dir=out, sources_dir=Path(tmp) / "sources", home=Path(tmp) / "home", users=users)
+        app = create_app(out_dir=out, sources_dir=Path(tmp) / "sources", users=users, home=Path(tmp) / "home",
+                         store=DecisionStore.from_settings(Settings.at(Path(tmp) / "home", Path(tmp), db_url)))
         with TestClient(app) as client:
-            from reconcile.console.testing import sign_in
-            sign_in(client, "bench", "bench-password-1")
+            _sign_in(client, "bench", "bench-password-1")
             started = time.perf_counter()
             assert client.get("/").status_code == 200
             first = time.perf_counter() - started
