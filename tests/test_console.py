@@ -293,3 +293,20 @@ def test_security_headers_on_every_response(console, bundled_run):
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["referrer-policy"] == "same-origin"
     assert [r.status_code for r in responses] == [200, 200, 200, 404, 403, 200, 403]
+
+
+def test_a_misread_claim_is_recorded_like_reconcile_misread(console, bundled_run):
+    conflict = valuation_conflict(bundled_run)
+    claim_id = conflict["claim_ids"].split(";")[0]
+    client = client_as(console, "ana")
+    page = client.get(f"/conflicts/{conflict['conflict_id']}").text
+    form = {"csrf": csrf_of(page), "conflict": conflict["conflict_id"], "reason": "a shopping-deal price"}
+    done = client.post(f"/claims/{claim_id}/misread", data=form)
+    assert done.status_code == 200 and f"Recorded misread #1 for {claim_id}" in done.text
+    again = client.post(f"/claims/{claim_id}/misread", data=form)
+    assert "already marked as misread (#1)" in again.text
+    misreads = DecisionStore.from_settings().misreads()
+    assert list(misreads["claim_id"]) == [claim_id] and list(misreads["decided_by"]) == ["ana"]
+    viewer = client_as(console, "vic")
+    token = csrf_of(viewer.get(f"/conflicts/{conflict['conflict_id']}").text)
+    assert viewer.post(f"/claims/{claim_id}/misread", data=form | {"csrf": token}).status_code == 403

@@ -4,6 +4,7 @@ logic) and `security` (sessions, CSRF, rate limit, headers). Server-rendered Jin
     GET  /                          the inbox (filters and paging in the query string)
     GET  /conflicts/{id}            one conflict: quotes side by side, suggestion, history, the decision forms
     POST /conflicts/{id}/decide     approve a value or a claim, dismiss, reopen (steward or admin)
+    POST /claims/{id}/misread       mark a claim as misread by the extraction (steward or admin)
     GET  /golden, /golden/{n}       the golden record, and what is behind one value
     GET  /sources, /documents/{id}  documents read and quarantined; a document's text around a line
     GET  /users, POST /users/{name}/disable|enable   (admin)
@@ -209,6 +210,25 @@ async def decide(request: Request) -> Response:
     return RedirectResponse(f"/conflicts/{conflict_id}", status_code=303)
 
 
+async def misread(request: Request) -> Response:
+    """Mark a claim as misread by the extraction (`reconcile misread`); back to the conflict it was seen on."""
+    console = _console(request)
+    form = await security.checked_form(request)
+    user = console.signed_in(request, "steward")
+    claim_id = request.path_params["claim_id"]
+    back = str(form.get("conflict", ""))
+    back = f"/conflicts/{back}" if queries.CONFLICT_ID.fullmatch(back) else "/"
+    try:
+        number = deciding.mark_misread(console.store, console.cache.get().view, claim_id, user.name,
+                                       str(form.get("reason", "")))
+    except UserError as error:
+        request.session["flash"] = {"error": error.render()}
+    else:
+        request.session["flash"] = {"message": f"Recorded misread #{number} for {claim_id}: from the next run it "
+                                               "takes part in no conflict and no golden value."}
+    return RedirectResponse(back, status_code=303)
+
+
 # -- users -----------------------------------------------------------------------------------------
 
 async def users_page(request: Request) -> Response:
@@ -265,6 +285,7 @@ def create_app(*, out_dir: Path, sources_dir: Path, users: Users, store: Decisio
         Route("/signout", signout, methods=["POST"]),
         Route("/conflicts/{conflict_id}", conflict, methods=["GET"]),
         Route("/conflicts/{conflict_id}/decide", decide, methods=["POST"]),
+        Route("/claims/{claim_id}/misread", misread, methods=["POST"]),
         Route("/golden", golden),
         Route("/golden/{position:int}", golden_value),
         Route("/sources", sources),

@@ -10,6 +10,7 @@ same claims and documents); recomputing them takes seconds per thousand conflict
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from ..resolve import SUGGESTION_COLUMNS, apply_decisions, claims_of
 from ..schemas import CONFLICT_KINDS, CONFLICT_STATUSES, SEVERITIES, ConflictsSchema
 
 PAGE_SIZE = 50
+CONFLICT_ID = re.compile(r"k-[0-9a-f]{12}")
 OPTIONAL_FILES = ("resolved_claims", "rejected_sources")
 WATCHED = ("conflicts", "claims", "documents") + OPTIONAL_FILES
 
