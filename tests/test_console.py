@@ -310,3 +310,28 @@ def test_a_misread_claim_is_recorded_like_reconcile_misread(console, bundled_run
     viewer = client_as(console, "vic")
     token = csrf_of(viewer.get(f"/conflicts/{conflict['conflict_id']}").text)
     assert viewer.post(f"/claims/{claim_id}/misread", data=form | {"csrf": token}).status_code == 403
+
+
+def test_a_stale_decision_is_shown_with_what_changed_and_heads_the_queue(console, bundled_run):
+    from reconcile.decisions import NewDecision
+    conflict = valuation_conflict(bundled_run)
+    conflict_id = conflict["conflict_id"]
+    seen_claims = ";".join(conflict["claim_ids"].split(";")[:-1])       # taken before the last claim existed
+    DecisionStore.from_settings().record(NewDecision(
+        conflict_id=conflict_id, action="dismiss", decided_by="ben", reason="only two sources then",
+        fingerprint="0" * 16, claim_ids=seen_claims), seen=None)
+    client = client_as(console, "ana")
+    inbox = client.get("/").text
+    assert re.findall(r'<tr data-conflict-id="(k-[0-9a-f]+)"', inbox)[0] == conflict_id
+    page = client.get(f"/conflicts/{conflict_id}").text
+    assert 'id="conflict-status">stale' in page and 'id="stale-decision"' in page
+    assert "only two sources then" in page and "The evidence changed after it was taken" in page
+    assert f"new since then: {conflict['claim_ids'].split(';')[-1]}" in page
+    assert 'id="form-reopen"' in page and 'name="seen" value="1"' in page
+
+
+def test_without_a_run_the_pages_say_how_to_make_one(users, tmp_path):
+    client = client_as(create_app(out_dir=tmp_path / "out", sources_dir=tmp_path, users=users,
+                                  home=os.environ["RECONCILE_HOME"]), "ana")
+    response = client.get("/")
+    assert response.status_code == 503 and "run `reconcile run` first" in response.text

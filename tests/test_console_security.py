@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from console_helpers import PASSWORD, REPO, real_run, sign_in, user_store
 from reconcile.cli import app as cli_app
 from reconcile.console.app import create_app
-from reconcile.console.security import FailureLimiter, session_secret
+from reconcile.console.security import FailureLimiter, safe_next, session_secret
 from reconcile.console.serve import check_binding, is_loopback
 from reconcile.errors import UserError
 
@@ -184,3 +184,10 @@ def test_an_inbox_of_10000_conflicts_pages_and_filters_fast(tmp_path, steward):
     last = client.get("/", params={"kind": "value", "severity": "error", "page": "99"}).text
     assert "Page 14 of 14" in last and len(re.findall(r'<tr data-conflict-id="', last)) == 667 - 13 * 50
     assert elapsed < 2.0, f"a cached, filtered page took {elapsed:.2f} s"
+
+
+@pytest.mark.parametrize("target, expect", [("/conflicts/k-0123456789ab", "/conflicts/k-0123456789ab"),
+                                            ("//evil.example/x", "/"), ("https://evil.example", "/"),
+                                            ("/\\evil.example", "/"), ("javascript:alert(1)", "/"), ("", "/")])
+def test_sign_in_only_returns_to_a_page_of_this_site(target, expect):
+    assert safe_next(target) == expect
