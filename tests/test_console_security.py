@@ -191,3 +191,17 @@ def test_an_inbox_of_10000_conflicts_pages_and_filters_fast(tmp_path, steward):
                                             ("/\\evil.example", "/"), ("javascript:alert(1)", "/"), ("", "/")])
 def test_sign_in_only_returns_to_a_page_of_this_site(target, expect):
     assert safe_next(target) == expect
+
+
+def test_even_the_page_of_a_bug_carries_the_security_headers(tmp_path, steward, monkeypatch):
+    from reconcile.console import queries
+
+    out = write_synthetic_run(tmp_path / "out", 10)
+    client = TestClient(create_app(out_dir=out, sources_dir=tmp_path, users=steward,
+                                   home=os.environ["RECONCILE_HOME"]), raise_server_exceptions=False)
+    sign_in(client, "ana")
+    monkeypatch.setattr(queries, "inbox", lambda *a, **k: 1 / 0)
+    response = client.get("/")
+    assert response.status_code == 500 and "ZeroDivisionError" not in response.text
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"

@@ -26,6 +26,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp
 
 from .. import deciding
 from ..config import Settings
@@ -272,9 +273,11 @@ async def run_error(request: Request, exc: Exception) -> Response:
 # -- the app ---------------------------------------------------------------------------------------
 
 def create_app(*, out_dir: Path, sources_dir: Path, users: Users, store: DecisionStore | None = None,
-               home: Path | None = None, secure_cookies: bool = False) -> Starlette:
+               home: Path | None = None, secure_cookies: bool = False) -> ASGIApp:
     """The console over the run in `out_dir` (documents read from `sources_dir`), the decisions `store`
-    (default: from the environment, like the CLI) and the `users`."""
+    (default: from the environment, like the CLI) and the `users`.
+
+    The security headers wrap the whole app, so even the bare 500 page of a bug carries them."""
     settings = Settings.from_env()
     store = store or DecisionStore.from_settings(settings)
     secret = security.session_secret(home or settings.home)
@@ -295,11 +298,10 @@ def create_app(*, out_dir: Path, sources_dir: Path, users: Users, store: Decisio
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [
-        Middleware(security.SecurityHeaders),
         Middleware(SessionMiddleware, secret_key=secret, session_cookie=security.SESSION_COOKIE,
                    max_age=security.SESSION_MAX_AGE, same_site="strict", https_only=secure_cookies),
     ]
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={HTTPException: http_error, UserError: run_error})
     app.state.console = Console(out_dir, sources_dir, users, store)
-    return app
+    return security.SecurityHeaders(app)
