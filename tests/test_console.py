@@ -264,7 +264,10 @@ def test_golden_record_explain_and_sources(console, bundled_run):
     client = client_as(console, "vic")
     golden = pd.read_csv(bundled_run / "resolved_claims.csv", dtype=str, keep_default_na=False)
     page = client.get("/golden").text
-    assert page.count("data-golden-row=") == len(golden)
+    assert page.count("data-golden-row=") == min(len(golden), 100) and f"{len(golden)} value(s)" in page
+    pages = -(-len(golden) // 100)
+    last = client.get("/golden", params={"page": pages}).text
+    assert f"Page {pages} of {pages}" in last and last.count("data-golden-row=") == len(golden) - 100 * (pages - 1)
     openai = client.get("/golden", params={"entity": "OpenAI"}).text
     assert openai.count("data-golden-row=") == (golden["entity"] == "OpenAI").sum()
     disputed = int(golden.index[golden["conflict_ids"] != ""][0])

@@ -143,9 +143,13 @@ async def golden(request: Request) -> Response:
     user = console.signed_in(request)
     data = console.cache.get()
     entity, metric = request.query_params.get("entity", ""), request.query_params.get("metric", "")
-    rows = queries.golden_rows(data, entity, metric)
-    return console.page(request, "golden.html", user=user, rows=rows, entity=entity, metric=metric,
-                        choices=queries.golden_choices(data))
+    page_param = request.query_params.get("page", "1")
+    found = queries.golden_rows(data, entity, metric, int(page_param) if page_param.isdigit() else 1)
+    def page_link(number: int) -> str:
+        return urlencode({k: v for k, v in (("entity", entity), ("metric", metric), ("page", number)) if v})
+
+    return console.page(request, "golden.html", user=user, golden=found, entity=entity, metric=metric,
+                        choices=queries.golden_choices(data), page_link=page_link)
 
 
 async def golden_value(request: Request) -> Response:

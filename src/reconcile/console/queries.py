@@ -336,21 +336,35 @@ class GoldenRow:
     rule: str
 
 
-def golden_rows(data: RunData, entity: str = "", metric: str = "") -> list[GoldenRow]:
+@dataclass(frozen=True)
+class GoldenPage:
+    rows: list[GoldenRow]
+    total: int
+    page: int
+    pages: int
+
+
+def golden_rows(data: RunData, entity: str = "", metric: str = "", page: int = 1,
+                page_size: int = GOLDEN_PAGE_SIZE) -> GoldenPage:
+    """One page of resolved_claims rows, of one entity and metric when given."""
     resolved = data.resolved
     if resolved.empty:
-        return []
+        return GoldenPage([], 0, 1, 1)
     keep = pd.Series(True, index=resolved.index)
     if entity:
         keep &= resolved["entity"] == entity
     if metric:
         keep &= resolved["metric"] == metric
-    return [GoldenRow(position=int(cast(int, pos)), entity=clean_text(r.get("entity")),
+    matching = resolved[keep]
+    pages = max(1, -(-len(matching) // page_size))
+    page = min(max(1, page), pages)
+    rows = [GoldenRow(position=int(cast(int, pos)), entity=clean_text(r.get("entity")),
                       metric=clean_text(r.get("metric")),
                       period=clean_text(r.get("period")), scope=clean_text(r.get("scope")),
                       figure=format_figure(r.get("value"), r.get("value_low"), r.get("value_high"), r.get("unit")),
                       status=clean_text(r.get("status")), rule=clean_text(r.get("rule")))
-            for pos, r in resolved[keep].iterrows()]
+            for pos, r in matching.iloc[(page - 1) * page_size: page * page_size].iterrows()]
+    return GoldenPage(rows, len(matching), page, pages)
 
 
 def golden_choices(data: RunData) -> dict[str, list[str]]:
