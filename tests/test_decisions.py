@@ -48,11 +48,15 @@ def test_default_location_is_under_reconcile_home(tmp_path, monkeypatch):
     assert DecisionStore.from_settings(Settings.from_env()).path == tmp_path / "h" / "decisions.db"
 
 
-def test_db_url_accepts_sqlite_paths_and_refuses_servers():
+def test_db_url_accepts_sqlite_paths_and_postgresql_and_refuses_others():
     assert sqlite_path("sqlite:////var/x/d.db") == Path("/var/x/d.db")
     assert sqlite_path("sqlite:///rel/d.db") == Path("rel/d.db")
-    with pytest.raises(UserError, match="only SQLite is built in"):
-        sqlite_path("postgresql://steward@db/reconcile")
+    server = DecisionStore("postgresql://steward:s3cret@db:5433/reconcile")   # connects on first use only
+    assert server.path is None and server.db.label == "postgresql://steward:***@db:5433/reconcile"
+    for url in ("mysql://steward:s3cret@db/reconcile", "postgresql+psycopg2://steward:s3cret@db/reconcile"):
+        with pytest.raises(UserError, match="only SQLite and PostgreSQL") as refused:
+            DecisionStore(url)
+        assert "s3cret" not in str(refused.value)
 
 
 def test_reading_a_missing_store_creates_nothing(store):
