@@ -10,6 +10,6 @@ Every database fault becomes one `UserError` naming the file or the URL (never i
 """
 from __future__ import annotations
 
-from .location import Database, open_database, redact, sqlite_path
+from .location import Database, dispose_engines, open_database, redact, sqlite_path
 
-__all__ = ["Database", "open_database", "redact", "sqlite_path"]
+__all__ = ["Database", "dispose_engines", "open_database", "redact", "sqlite_path"]

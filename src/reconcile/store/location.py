@@ -94,6 +94,13 @@ def engine_for(key: str, factory: Callable[[], Engine]) -> Engine:
     return _ENGINES[slot]
 
 
+def dispose_engines() -> None:
+    """Close every pooled connection of this process (a server that stops, a test that drops its database)."""
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()
+
+
 def _forget_engines_after_fork() -> None:
     for engine in _ENGINES.values():
         engine.dispose(close=False)    # the parent still uses these connections: leave them open
