@@ -18,6 +18,7 @@ written anything. Any other exception is a bug and keeps its traceback.
 """
 from __future__ import annotations
 
+import getpass
 import re
 import sys
 from pathlib import Path
@@ -49,6 +50,7 @@ from .queue import QUEUE, about, decision_short, single_unit, stated, stated_sum
 from .report import field_sources, sort_conflicts
 from .resolve import claims_of, orphaned_decisions
 from .schemas import CONFLICT_KINDS, CONFLICT_STATUSES
+from .users import ROLES, UserStore
 
 # typer offers a Literal's values as the option's choices.
 StatusChoice = Literal[CONFLICT_STATUSES]  # type: ignore[valid-type]
@@ -640,6 +642,117 @@ def import_decisions(
         console.print(f"[yellow]note: {done.older} of them are older than the decision already recorded for their "
                       "conflict: they join the history and do not change its status "
                       "(see `reconcile history`).[/yellow]")
+
+
+# -- users: who may sign in to the steward console ----------------------------------------------------
+
+users_app = typer.Typer(no_args_is_help=True, help=(
+    "Manage who may sign in to the steward console: add, list, disable, enable, reset, role. "
+    "Users live in the decisions database (RECONCILE_DB_URL). Roles: a viewer reads, a steward also decides, "
+    "an admin also manages users."))
+app.add_typer(users_app, name="users")
+
+RoleChoice = Literal[ROLES]  # type: ignore[valid-type]
+UserArgument = typer.Argument(..., metavar="NAME", help="The user's sign-in name (letters, digits, . _ - @).")
+RoleOption = typer.Option(..., "--role", help="viewer: reads; steward: also decides; admin: also manages users.")
+
+
+def _users() -> UserStore:
+    return UserStore.from_settings(Settings.from_env())
+
+
+def _actor() -> str:
+    """Who ran the command, for the user-management trail."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _new_password(name: str) -> str:
+    """Asked twice with hidden input in a terminal; otherwise one line from stdin (for scripts)."""
+    if sys.stdin.isatty():
+        return str(typer.prompt(f"New password for {name}", hide_input=True, confirmation_prompt=True))
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise UserError("no password given on stdin; nothing was changed",
+                        hint=f"pipe one line, e.g. `printf '%s\\n' \"$PASSWORD\" | reconcile users ... {name}`, "
+                             "or run the command in a terminal to be asked")
+    return line
+
+
+@users_app.command("add")
+def users_add(name: str = UserArgument, role: RoleChoice = RoleOption) -> None:
+    """Create a user and set their password (asked twice, hidden; or one line on stdin).
+
+    Only an argon2id hash of the password is stored. Passwords need at least 10 characters.
+
+    Examples:
+
+        reconcile users add ana --role admin
+
+        printf '%s\\n' "$PASSWORD" | reconcile users add ben --role steward
+    """
+    users = _users()
+    users.check_new(name, role)
+    user = users.add(name, role, _new_password(name), by=_actor())
+    _console().print(f"Added {escape(user.name)} as {user.role}. They can sign in to the console now.")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List every user: name, role, whether they may sign in, when created, when the password last changed."""
+    everyone = _users().list()
+    console = _console()
+    if not everyone:
+        console.print("No users yet. Create the first admin with `reconcile users add NAME --role admin`.")
+        return
+    table = Table("name", "role", "enabled", "created", "password changed")
+    for user in everyone:
+        table.add_row(escape(user.name), user.role, "no" if user.disabled else "yes", user.created_at[:19],
+                      user.password_changed_at[:19])
+    console.print(table)
+
+
+@users_app.command("disable")
+def users_disable(name: str = UserArgument) -> None:
+    """Stop a user from signing in (their decisions stay in the history). Undo with `reconcile users enable`."""
+    user = _users().disable(name, by=_actor())
+    _console().print(f"Disabled {escape(user.name)}: they can no longer sign in.")
+
+
+@users_app.command("enable")
+def users_enable(name: str = UserArgument) -> None:
+    """Let a disabled user sign in again, with their old password."""
+    user = _users().enable(name, by=_actor())
+    _console().print(f"Enabled {escape(user.name)}: they can sign in again.")
+
+
+@users_app.command("reset")
+def users_reset(name: str = UserArgument) -> None:
+    """Set a new password for a user (asked twice, hidden; or one line on stdin). Their open sessions end.
+
+    Examples:
+
+        reconcile users reset ana
+    """
+    users = _users()
+    if users.get(name) is None:
+        raise UserError(f"no user named {name!r}", hint="list the users with `reconcile users list`")
+    user = users.reset_password(name, _new_password(name), by=_actor())
+    _console().print(f"New password set for {escape(user.name)}; sessions begun before now have ended.")
+
+
+@users_app.command("role")
+def users_role(name: str = UserArgument, role: RoleChoice = RoleOption) -> None:
+    """Change a user's role.
+
+    Examples:
+
+        reconcile users role ben --role viewer
+    """
+    user = _users().set_role(name, role, by=_actor())
+    _console().print(f"{escape(user.name)} is now {user.role}.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -33,8 +33,8 @@ from ..config import Settings
 from ..decisions import DecisionStore
 from ..errors import UserError
 from ..report import when
+from ..users import User, UserStore
 from . import queries, security
-from .security import Users
 
 HERE = Path(__file__).resolve().parent
 ACTIONS = ("approve-claim", "approve-value", "dismiss", "reopen")
@@ -43,7 +43,7 @@ ACTIONS = ("approve-claim", "approve-value", "dismiss", "reopen")
 class Console:
     """The state the handlers share: where the run is, the stores, the cache, the limiter, the templates."""
 
-    def __init__(self, out_dir: Path, sources_dir: Path, users: Users, store: DecisionStore):
+    def __init__(self, out_dir: Path, sources_dir: Path, users: UserStore, store: DecisionStore):
         self.out_dir, self.sources_dir, self.users, self.store = Path(out_dir), Path(sources_dir), users, store
         self.cache = queries.RunCache(self.out_dir, store)
         self.limiter = security.FailureLimiter()
@@ -52,7 +52,7 @@ class Console:
         env.globals.update(when=when, urlencode=urlencode)
         self.templates = Jinja2Templates(env=env)
 
-    def user(self, request: Request) -> security.User | None:
+    def user(self, request: Request) -> User | None:
         return security.current_user(request, self.users)
 
     def page(self, request: Request, template: str, status: int = 200, /, **context: Any) -> Response:
@@ -63,7 +63,7 @@ class Console:
             "may_decide": security.may(user, "steward"), "is_admin": security.may(user, "admin"),
             "out_dir": str(self.out_dir), **context}, status_code=status)
 
-    def signed_in(self, request: Request, role: str = "viewer") -> security.User:
+    def signed_in(self, request: Request, role: str = "viewer") -> User:
         return security.require(self.user(request), role)
 
 
@@ -125,7 +125,7 @@ async def conflict(request: Request) -> Response:
     return _conflict_response(request, console, user, request.path_params["conflict_id"])
 
 
-def _conflict_response(request: Request, console: Console, user: security.User, conflict_id: str,
+def _conflict_response(request: Request, console: Console, user: User, conflict_id: str,
                        status: int = 200, **context: Any) -> Response:
     data = console.cache.get()
     try:
@@ -251,7 +251,7 @@ async def user_switch(request: Request) -> Response:
         raise HTTPException(404, f"no user {name!r}")
     if name == admin.name and change == "disable":
         raise HTTPException(400, "you cannot disable yourself: ask another admin")
-    (console.users.disable if change == "disable" else console.users.enable)(name)
+    (console.users.disable if change == "disable" else console.users.enable)(name, by=f"console:{admin.name}")
     request.session["flash"] = {"message": f"User {name} {change}d."}
     return RedirectResponse("/users", status_code=303)
 
@@ -276,7 +276,7 @@ async def run_error(request: Request, exc: Exception) -> Response:
 
 # -- the app ---------------------------------------------------------------------------------------
 
-def create_app(*, out_dir: Path, sources_dir: Path, users: Users, store: DecisionStore | None = None,
+def create_app(*, out_dir: Path, sources_dir: Path, users: UserStore, store: DecisionStore | None = None,
                home: Path | None = None, secure_cookies: bool = False) -> ASGIApp:
     """The console over the run in `out_dir` (documents read from `sources_dir`), the decisions `store`
     (default: from the environment, like the CLI) and the `users`.

@@ -16,10 +16,10 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import UserError
+from ..users import User, UserStore
 
 SESSION_MAX_AGE = 8 * 3600
 SESSION_COOKIE = "reconcile_session"
@@ -41,32 +42,6 @@ SECURITY_HEADERS = (
     ("x-frame-options", "DENY"),
     ("cache-control", "no-store"),
 )
-
-
-class User(Protocol):
-    """What the console reads of a user (reconcile.users.User)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def role(self) -> str: ...
-    @property
-    def disabled(self) -> bool: ...
-    @property
-    def created_at(self) -> str: ...
-    @property
-    def password_changed_at(self) -> str: ...
-
-
-class Users(Protocol):
-    """What the console asks of the user store (reconcile.users.UserStore)."""
-
-    def get(self, name: str) -> User | None: ...
-    def list(self) -> Iterable[User]: ...
-    def count(self, *, enabled_only: bool = True) -> int: ...
-    def authenticate(self, name: str, password: str) -> User | None: ...
-    def disable(self, name: str) -> None: ...
-    def enable(self, name: str) -> None: ...
 
 
 # -- the session key -----------------------------------------------------------------------------
@@ -121,7 +96,7 @@ def sign_in(request: Request, user: User) -> None:
     request.session.update(user=user.name, since=utc_now(), csrf=secrets.token_urlsafe(32))
 
 
-def current_user(request: Request, users: Users) -> User | None:
+def current_user(request: Request, users: UserStore) -> User | None:
     """The signed-in user, or None; a session of a disabled user, or older than their password, ends here."""
     name, since = request.session.get("user"), _instant(request.session.get("since"))
     if not name:
