@@ -286,7 +286,7 @@ def _conflicts_table(conflicts: pd.DataFrame, claims: pd.DataFrame) -> Table:
     for header in ("About", "Stated", "Suggestion", "Decision"):
         table.add_column(header, overflow="fold", ratio=1)
     for _, conflict in conflicts.iterrows():
-        involved = claims_of(conflict, claims)
+        involved = [claim for _, claim in claims_of(conflict, claims).iterrows()]
         stated = stated_summary(involved)
         table.add_row(conflict["conflict_id"], f"{conflict['kind']}\n{conflict['severity']}",
                       _status_markup(conflict["status"]), escape(about(conflict)), escape(stated),

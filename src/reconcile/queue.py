@@ -1,11 +1,12 @@
 """The steward's queue in words: the one-line summaries of a conflict that `reconcile conflicts` prints and the
 steward console's inbox shows, so both say the same thing about the same conflict.
 
-A conflict is a row of `resolve.apply_decisions` (a Series or a dict); its claims a frame of claims.csv rows.
+A conflict is a row of `resolve.apply_decisions` (a Series or a dict); its claims are claims.csv rows
+(Series or dicts), in the order the conflict lists them.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -23,9 +24,9 @@ def about(conflict: Row) -> str:
     return " · ".join(str(conflict[c]) for c in ("entity", "metric", "period") if _present(conflict.get(c)))
 
 
-def stated_summary(involved: pd.DataFrame, limit: int = 4) -> str:
+def stated_summary(claims: Iterable[Row], limit: int = 4) -> str:
     """Each distinct stated value once: a conflict over many copies stays one readable cell."""
-    values = list(dict.fromkeys(stated(claim) for _, claim in involved.iterrows()))
+    values = list(dict.fromkeys(stated(claim) for claim in claims))
     more = f" (+{len(values) - limit} more)" if len(values) > limit else ""
     return " vs ".join(values[:limit]) + more
 
@@ -36,10 +37,10 @@ def stated(claim: Row) -> str:
     return str(text) if _present(text) else format_value(claim.get("value"), claim.get("unit"))
 
 
-def single_unit(involved: pd.DataFrame) -> str | None:
+def single_unit(claims: Iterable[Row]) -> str | None:
     """The unit every claim of the conflict shares; None when they differ."""
-    units = involved["unit"].dropna().unique()
-    return str(units[0]) if len(units) == 1 else None
+    units = {str(claim.get("unit")) for claim in claims if _present(claim.get("unit"))}
+    return units.pop() if len(units) == 1 else None
 
 
 def suggestion_short(conflict: Row, unit: str | None) -> str:

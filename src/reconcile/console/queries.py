@@ -246,13 +246,18 @@ def inbox(data: RunData, query: InboxQuery, page_size: int = PAGE_SIZE) -> Inbox
     pages = max(1, -(-len(matching) // page_size))
     page = min(query.page, pages)
     shown = matching.iloc[(page - 1) * page_size: page * page_size]
-    rows = [_inbox_row(row, data) for row in _records(shown)]
+    records = _records(shown)
+    wanted = list(dict.fromkeys(c for row in records for c in str(row["claim_ids"]).split(";") if c))
+    claims = data.view.claims
+    found = claims.loc[claims.index.intersection(wanted)]    # one look-up for the page, not one per row
+    by_id = dict(zip(found.index, _records(found), strict=True))
+    rows = [_inbox_row(row, by_id) for row in records]
     return Inbox(rows=rows, total=len(matching), all_conflicts=len(data.view.conflicts), page=page, pages=pages,
                  facets=_facets(data, masks), query=query)
 
 
-def _inbox_row(row: dict[str, Any], data: RunData) -> InboxRow:
-    involved = claims_of(row, data.view.claims)
+def _inbox_row(row: dict[str, Any], claims: dict[str, dict[str, Any]]) -> InboxRow:
+    involved = [claims[c] for c in str(row["claim_ids"]).split(";") if c in claims]
     return InboxRow(conflict_id=str(row["conflict_id"]), kind=str(row["kind"]), severity=str(row["severity"]),
                     status=str(row["status"]), about=clean_text(about(row)),
                     stated=clean_text(stated_summary(involved)),
