@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -181,10 +182,15 @@ async def document(request: Request) -> Response:
 
 # -- deciding --------------------------------------------------------------------------------------
 
-async def decide(request: Request) -> Response:
+async def _steward_post(request: Request) -> tuple[Console, FormData, User]:
+    """A POST that decides: its CSRF token checked first (403), then that a steward or admin sent it."""
     console = _console(request)
     form = await security.checked_form(request)
-    user = console.signed_in(request, "steward")
+    return console, form, console.signed_in(request, "steward")
+
+
+async def decide(request: Request) -> Response:
+    console, form, user = await _steward_post(request)
     conflict_id = request.path_params["conflict_id"]
     action = str(form.get("action", ""))
     if action not in ACTIONS:
@@ -217,9 +223,7 @@ async def decide(request: Request) -> Response:
 
 async def misread(request: Request) -> Response:
     """Mark a claim as misread by the extraction (`reconcile misread`); back to the conflict it was seen on."""
-    console = _console(request)
-    form = await security.checked_form(request)
-    user = console.signed_in(request, "steward")
+    console, form, user = await _steward_post(request)
     claim_id = request.path_params["claim_id"]
     back = str(form.get("conflict", ""))
     back = f"/conflicts/{back}" if queries.CONFLICT_ID.fullmatch(back) else "/"
