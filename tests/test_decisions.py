@@ -154,7 +154,7 @@ def test_stale_seen_id_is_recorded_as_newer_and_reports_the_race(store):
 def _decide_after_barrier(url: str, by: str, barrier, results) -> None:
     store = DecisionStore(url)
     seen = store.latest_id(CONFLICT)          # what this steward saw
-    barrier.wait()                             # both have read; now both write
+    barrier.wait(30)                           # both have read; now both write (a failure ends, not hangs)
     recorded = store.record(decision("approve" if by == "ana" else "dismiss", by=by), seen=seen)
     results.put((by, seen, recorded.decision.id, recorded.decision.supersedes,
                  recorded.raced_with.id if recorded.raced_with else None))

@@ -16,6 +16,18 @@ import sqlite3
 
 from sqlalchemy import Connection, inspect, text
 
+
+def _sqlite_append_only(table: str, message: str) -> str:
+    """Triggers that make `table` append-only on SQLite (REPLACE deletes without firing the delete trigger)."""
+    return "\n".join(
+        [f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table}\n"
+         f"    BEGIN SELECT RAISE(ABORT, '{message}'); END;" for event in ("UPDATE", "DELETE")]
+        + [f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table}\n"
+           f"    WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id)\n"
+           f"    BEGIN SELECT RAISE(ABORT, '{message}'); END;"])
+
+
+# Migrations 1 to 3 are as they shipped; existing databases were created by exactly these statements.
 SQLITE: list[str] = [
     """
     CREATE TABLE decisions (
@@ -100,14 +112,7 @@ SQLITE: list[str] = [
         actor       TEXT NOT NULL CHECK (length(trim(actor)) > 0),
         at          TEXT NOT NULL
     );
-    CREATE TRIGGER user_events_no_update BEFORE UPDATE ON user_events
-        BEGIN SELECT RAISE(ABORT, 'user events are append-only'); END;
-    CREATE TRIGGER user_events_no_delete BEFORE DELETE ON user_events
-        BEGIN SELECT RAISE(ABORT, 'user events are append-only'); END;
-    CREATE TRIGGER user_events_no_replace BEFORE INSERT ON user_events
-        WHEN EXISTS (SELECT 1 FROM user_events WHERE id = NEW.id)
-        BEGIN SELECT RAISE(ABORT, 'user events are append-only'); END;
-    """,
+    """ + _sqlite_append_only("user_events", "user events are append-only"),
 ]
 
 
