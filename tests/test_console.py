@@ -338,3 +338,32 @@ def test_without_a_run_the_pages_say_how_to_make_one(users, tmp_path):
                                   home=os.environ["RECONCILE_HOME"]), "ana")
     response = client.get("/")
     assert response.status_code == 503 and "run `reconcile run` first" in response.text
+
+
+@pytest.fixture
+def on_postgresql(postgres_server, monkeypatch):
+    """Decisions and users in a fresh database on the session's real PostgreSQL server."""
+    from reconcile.store import dispose_engines
+    monkeypatch.setenv("RECONCILE_DB_URL", postgres_server.fresh_database())
+    yield
+    dispose_engines()
+
+
+def test_on_postgresql_two_stewards_race_and_the_cli_sees_both_decisions(on_postgresql, bundled_run):
+    store = user_store()
+    store.add("ana", "steward", PASSWORD)
+    store.add("ben", "steward", PASSWORD)
+    console = create_app(out_dir=bundled_run, sources_dir=REPO / "sources", users=store,
+                         home=os.environ["RECONCILE_HOME"])
+    conflict = valuation_conflict(bundled_run)
+    conflict_id = conflict["conflict_id"]
+    ana, ben = client_as(console, "ana"), client_as(console, "ben")
+    ana_page, ben_page = ana.get(f"/conflicts/{conflict_id}").text, ben.get(f"/conflicts/{conflict_id}").text
+    assert decide(ana, conflict_id, "dismiss", "different share classes", page=ana_page).status_code == 200
+    second = decide(ben, conflict_id, "approve-value", "the blog is newer", page=ben_page, value="$830B")
+    assert second.status_code == 200 and 'id="decision-raced"' in second.text and "by ana" in second.text
+    history = DecisionStore.from_settings().history(conflict_id)
+    assert [(d.action, d.decided_by) for d in history] == [("dismiss", "ana"), ("approve", "ben")]
+    assert history[1].supersedes == history[0].id
+    shown = cli("history", conflict_id, "--out", str(bundled_run))
+    assert "ana" in shown and "ben" in shown and "different share classes" in shown
