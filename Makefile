@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint ui bench clean
+.PHONY: run test lint ui serve bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src/reconcile
+
+# the steward console on http://127.0.0.1:8000 (SERVE_ARGS="--host 0.0.0.0 --port 8080" to change)
+serve: $(STAMP)
+	exec $(BIN)/reconcile serve --out out $(SERVE_ARGS)
 
 UI_HOME ?= $(CURDIR)/.dagster_home
 

@@ -5,6 +5,7 @@ bench/plot.png.
     .venv/bin/python -m bench.run_bench                 # the full benchmark (< 10 min on 2 cores)
     .venv/bin/python -m bench.run_bench --sizes 10 100  # a quick one
     .venv/bin/python -m bench.run_bench --adversarial-only  # only the attacker's slow documents (issue 12 item 26)
+    .venv/bin/python -m bench.run_bench --console-only      # only the steward console's inbox (issue 11)
 
 Each measurement of the engine runs in its own subprocess, so peak RSS (ru_maxrss from wait4) is
 that measurement's own. Wall time is the headline; CPU time is recorded beside it because a shared
@@ -411,8 +412,14 @@ def w_adversarial(name: str) -> dict:
             "budget_s": engine.doc_budget(), "peak_rss_mb": _peak_rss_mb()}
 
 
+def w_console_inbox(n: int = 10_000, repeats: int = 7) -> dict:
+    """The steward console's inbox page over `n` synthetic conflicts (bench/console_bench.py)."""
+    from bench.console_bench import measure
+    return measure(n, repeats) | {"peak_rss_mb": _peak_rss_mb()}
+
+
 WORKERS = {"engine": w_engine, "detect_scale": w_detect_scale, "quantulum": w_quantulum, "startup": w_startup,
-           "adversarial": w_adversarial}
+           "adversarial": w_adversarial, "console_inbox": w_console_inbox}
 
 
 def adversarial_inputs(timeout_s: float = 120) -> list[dict]:
@@ -558,6 +565,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plot", type=Path, default=HERE / "plot.png")
     ap.add_argument("--adversarial-only", action="store_true",
                     help="run only the adversarial inputs section; results in bench/out/adversarial.json")
+    ap.add_argument("--console-only", action="store_true",
+                    help="run only the console inbox measurement; results in bench/out/console.json")
     args = ap.parse_args(argv)
     if args.worker:
         print(json.dumps(WORKERS[args.worker](**json.loads(args.args)), default=str))
@@ -567,6 +576,13 @@ def main(argv: list[str] | None = None) -> int:
         rows = adversarial_inputs()
         (WORK / "adversarial.json").write_text(json.dumps(rows, indent=1, default=str) + "\n")
         return 0 if all(r["met_10s"] for r in rows) else 1
+
+    if args.console_only:
+        WORK.mkdir(parents=True, exist_ok=True)
+        row = worker("console_inbox", n=10_000)
+        (WORK / "console.json").write_text(json.dumps(row, indent=1, default=str) + "\n")
+        log(f"console inbox, 10,000 conflicts: {row}")
+        return 0
 
     started = time.perf_counter()
     WORK.mkdir(parents=True, exist_ok=True)
@@ -614,6 +630,9 @@ def main(argv: list[str] | None = None) -> int:
     log("adversarial inputs (issue 12 item 26)")
     results["adversarial"] = adversarial_inputs()
 
+    log("steward console: the inbox with 10,000 conflicts")
+    results["console_inbox"] = worker("console_inbox", n=10_000)
+
     results["targets"] = targets(results)
     results["total_s"] = round(time.perf_counter() - started, 1)
     _save(results, args)
@@ -645,6 +664,12 @@ def targets(r: dict) -> dict:
     a = r.get("adversarial", [])
     out["adversarial_inputs<=10s"] = {"slowest_s": max((x.get("wall_s", 0) for x in a), default=None),
                                       "met": bool(a) and all(x["met_10s"] for x in a)}
+    ci = r.get("console_inbox", {})
+    out["console_inbox_10000<=0.5s"] = {"inbox_s": ci.get("inbox_median_s"),
+                                        "filtered_page_s": ci.get("filtered_page_median_s"),
+                                        "first_load_s": ci.get("first_load_s"),
+                                        "met": bool(ci.get("ok", True)) and ci.get("inbox_median_s") is not None
+                                        and max(ci["inbox_median_s"], ci["filtered_page_median_s"]) <= 0.5}
     return out
 
 
@@ -671,6 +696,10 @@ def summary(r: dict) -> None:
     print(f"  quantulum3: {q['quantulum3_s']} s vs reconcile {q['reconcile_s']} s on {q['bytes']} bytes "
           f"(×{q['speed_ratio']}); forms correct: reconcile {q['reconcile_correct']}/{len(q['forms'])}, "
           f"quantulum3 {q['quantulum3_correct']}/{len(q['forms'])}")
+    c = r.get("console_inbox")
+    if c:
+        print(f"  console inbox, {c['conflicts']:,} conflicts: GET / {c['inbox_median_s']} s, filtered page "
+              f"{c['filtered_page_median_s']} s (medians of {c['repeats']}); first load {c['first_load_s']} s")
 
 
 if __name__ == "__main__":

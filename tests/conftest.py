@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 from hypothesis import settings
 
+from pg import PostgresServer, require_postgres
 from reconcile import engine, registry
 from reconcile.config import default_vocab_dir
 from reconcile.detect import detect_conflicts
+from reconcile.store import dispose_engines
 from reconcile.vocab import load_vocabulary
 
 # CI replays the same examples every run (a red build must be reproducible); local runs keep exploring.
@@ -29,6 +31,27 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("RECONCILE_HOME", str(home))
     monkeypatch.delenv("RECONCILE_DB_URL", raising=False)
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server for the whole session (see tests/pg.py)."""
+    require_postgres()
+    server = PostgresServer().start()
+    yield server
+    dispose_engines()
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """RECONCILE_DB_URL of an empty store on each backend: a SQLite file that does not exist yet, or a new
+    PostgreSQL database on the session's server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'home' / 'decisions.db'}"
+        return
+    yield request.getfixturevalue("postgres_server").fresh_database()
+    dispose_engines()     # no idle connections pile up on the server, one test after another
 
 
 @pytest.fixture(scope="session")

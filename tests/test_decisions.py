@@ -5,6 +5,7 @@ import multiprocessing
 import sqlite3
 from pathlib import Path
 
+import psycopg
 import pytest
 import yaml
 
@@ -36,8 +37,20 @@ def decision(action: str = "approve", by: str = "ana", conflict: str = CONFLICT,
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> DecisionStore:
-    return DecisionStore(tmp_path / "home" / "decisions.db")
+def store(db_url: str) -> DecisionStore:
+    """An empty store on each backend (SQLite, and PostgreSQL on the session's real server)."""
+    return DecisionStore(db_url)
+
+
+def raw_connection(store: DecisionStore):
+    """A plain driver connection to the store's database, around the store's own checks."""
+    if store.path is not None:
+        return sqlite3.connect(store.path)
+    return psycopg.connect(store.url, autocommit=True)
+
+
+def nothing_written(store: DecisionStore) -> bool:
+    return store.history() == [] and (store.path is None or not store.path.exists())
 
 
 # -- location and schema -------------------------------------------------------------
@@ -48,36 +61,49 @@ def test_default_location_is_under_reconcile_home(tmp_path, monkeypatch):
     assert DecisionStore.from_settings(Settings.from_env()).path == tmp_path / "h" / "decisions.db"
 
 
-def test_db_url_accepts_sqlite_paths_and_refuses_servers():
+def test_db_url_accepts_sqlite_paths_and_postgresql_and_refuses_others():
     assert sqlite_path("sqlite:////var/x/d.db") == Path("/var/x/d.db")
     assert sqlite_path("sqlite:///rel/d.db") == Path("rel/d.db")
-    with pytest.raises(UserError, match="only SQLite is built in"):
-        sqlite_path("postgresql://steward@db/reconcile")
+    server = DecisionStore("postgresql://steward:s3cret@db:5433/reconcile")   # connects on first use only
+    assert server.path is None and server.db.label == "postgresql://steward:***@db:5433/reconcile"
+    for url in ("mysql://steward:s3cret@db/reconcile", "postgresql+psycopg2://steward:s3cret@db/reconcile"):
+        with pytest.raises(UserError, match="only SQLite and PostgreSQL") as refused:
+            DecisionStore(url)
+        assert "s3cret" not in str(refused.value)
 
 
 def test_reading_a_missing_store_creates_nothing(store):
     assert store.history() == [] and store.latest(CONFLICT) is None
     assert store.frame().empty and list(store.frame().columns)[0] == "id"
-    assert not store.path.exists()
+    assert nothing_written(store)
 
 
 def test_first_write_creates_schema_at_latest_version_once(store):
     store.record(decision(), seen=None)
     assert store.schema_version() == len(MIGRATIONS)
     store.record(decision("dismiss", by="ben"), seen=1)   # reopening must not re-run migrations
-    with sqlite3.connect(store.path) as conn:
-        versions = [row[0] for row in conn.execute("SELECT version FROM schema_version")]
+    conn = raw_connection(store)
+    versions = [row[0] for row in conn.execute("SELECT version FROM schema_version ORDER BY version")]
+    conn.close()
     assert versions == list(range(1, len(MIGRATIONS) + 1))
+
+
+REWRITES = ["UPDATE decisions SET reason = 'edited'", "DELETE FROM decisions"]
+PG_REWRITES = ["TRUNCATE decisions", "TRUNCATE decisions CASCADE",
+               "INSERT INTO decisions (conflict_id, action, decided_by, decided_at, reason, fingerprint, claim_ids, "
+               "\"values\") SELECT conflict_id, action, decided_by, decided_at, 'swapped', fingerprint, claim_ids, "
+               "\"values\" FROM decisions ON CONFLICT (conflict_id, action, decided_by, decided_at, fingerprint) "
+               "DO UPDATE SET reason = 'swapped'"]
 
 
 def test_rows_cannot_be_updated_or_deleted(store):
     store.record(decision(), seen=None)
-    conn = sqlite3.connect(store.path)
-    for statement in ("UPDATE decisions SET reason = 'edited'", "DELETE FROM decisions"):
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    conn = raw_connection(store)
+    for statement in REWRITES + ([] if store.path else PG_REWRITES):
+        with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError), match="append-only"):
             conn.execute(statement)
     conn.close()
-    assert store.history()[0].reason == "checked the filing"
+    assert [d.reason for d in store.history()] == ["checked the filing"]
 
 
 # -- recording ---------------------------------------------------------------------
@@ -111,7 +137,7 @@ def test_frame_has_one_row_per_decision_with_numeric_choices(store):
 def test_invalid_decision_is_refused_and_writes_nothing(store, bad, message):
     with pytest.raises(UserError, match=message):
         store.record(decision(**bad), seen=None)
-    assert not store.path.exists()
+    assert nothing_written(store)
 
 
 def test_stale_seen_id_is_recorded_as_newer_and_reports_the_race(store):
@@ -125,17 +151,17 @@ def test_stale_seen_id_is_recorded_as_newer_and_reports_the_race(store):
 
 # -- two real processes ------------------------------------------------------------------
 
-def _decide_after_barrier(path: str, by: str, barrier, results) -> None:
-    store = DecisionStore(Path(path))
+def _decide_after_barrier(url: str, by: str, barrier, results) -> None:
+    store = DecisionStore(url)
     seen = store.latest_id(CONFLICT)          # what this steward saw
-    barrier.wait()                             # both have read; now both write
+    barrier.wait(30)                           # both have read; now both write (a failure ends, not hangs)
     recorded = store.record(decision("approve" if by == "ana" else "dismiss", by=by), seen=seen)
     results.put((by, seen, recorded.decision.id, recorded.decision.supersedes,
                  recorded.raced_with.id if recorded.raced_with else None))
 
 
-def _decide_many(path: str, by: str, count: int) -> None:
-    store = DecisionStore(Path(path))
+def _decide_many(url: str, by: str, count: int) -> None:
+    store = DecisionStore(url)
     for n in range(count):
         store.record(decision("reopen", by=by, reason=f"pass {n}"), seen=store.latest_id(CONFLICT))
 
@@ -143,7 +169,7 @@ def _decide_many(path: str, by: str, count: int) -> None:
 def test_two_processes_deciding_at_once_both_land_in_history(store):
     ctx = multiprocessing.get_context("fork")
     barrier, results = ctx.Barrier(2), ctx.Queue()
-    workers = [ctx.Process(target=_decide_after_barrier, args=(str(store.path), by, barrier, results))
+    workers = [ctx.Process(target=_decide_after_barrier, args=(store.url, by, barrier, results))
                for by in ("ana", "ben")]
     for worker in workers:
         worker.start()
@@ -160,7 +186,7 @@ def test_two_processes_deciding_at_once_both_land_in_history(store):
 
 def test_many_concurrent_writes_keep_a_linear_chain(store):
     ctx = multiprocessing.get_context("fork")
-    workers = [ctx.Process(target=_decide_many, args=(str(store.path), by, 8)) for by in ("ana", "ben")]
+    workers = [ctx.Process(target=_decide_many, args=(store.url, by, 8)) for by in ("ana", "ben")]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -273,7 +299,7 @@ decisions:
                      "d.yaml:18: conflict_id 'not-an-id'", "d.yaml:25: chosen_value must be a number",
                      "d.yaml:21: decided_at 'yesterday'"):
         assert expected in message
-    assert not store.path.exists()
+    assert nothing_written(store)
 
 
 @pytest.mark.parametrize("text, message", [

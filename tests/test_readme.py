@@ -99,14 +99,15 @@ def newcomer(tmp_path_factory):
 
 
 def _runnable() -> list[tuple[int, str]]:
-    """The README's cheap commands, as written; example ids and writes become `--help`."""
+    """The README's cheap commands, as written; example ids, writes, the server and prompts become `--help`."""
     out = []
     for line, command in readme_commands():
         command = re.sub(r"\s*\[[^\]]*\]", "", command)  # `history [k-…]`: the optional part left out
         words = shlex.split(command)
         if words[0] not in ("reconcile", "python") or words[:2] == ["reconcile", "run"]:
             continue
-        if PLACEHOLDER.search(command) or words[1] in ("approve", "dismiss", "reopen", "misread"):
+        if PLACEHOLDER.search(command) or words[1] in ("approve", "dismiss", "reopen", "misread", "serve",
+                                                                "users"):
             command = " ".join(w for w in words[:3] if not w.startswith(("k-", "-")) and not w.endswith(".yaml"))
             command += " --help"
         out.append((line, command))

@@ -5,11 +5,11 @@ documents.csv; `--out DIR` or RECONCILE_OUT) plus the decisions store
 (`reconcile.decisions`), and shows each conflict's status as `resolve.apply_decisions`
 computes it from the decisions recorded so far.
 
-Deciding: approve/dismiss/reopen validate everything first, then append one row to
-the decisions store, passing the id of the latest decision for the conflict as
-this command read it (`seen`); if another steward recorded one meanwhile, the new
-decision still lands, superseding it, and the command says so (policy in
-`reconcile.decisions`).
+Deciding: approve/dismiss/reopen/misread go through `reconcile.deciding` (the checks and the record the
+web console shares): everything is validated first, then one row is appended to the decisions store,
+passing the id of the latest decision for the conflict as this command read it (`seen`); if another
+steward recorded one meanwhile, the new decision still lands, superseding it, and the command says so
+(policy in `reconcile.decisions`).
 
 Errors: a `UserError` anywhere below is caught once, in `_Reconcile.invoke`
 (the top-level group every command runs through), printed as one `error:`
@@ -18,55 +18,39 @@ written anything. Any other exception is a bug and keeps its traceback.
 """
 from __future__ import annotations
 
-import math
+import getpass
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import pandas as pd
 import typer
-from pandera.typing.pandas import DataFrame
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
 from .config import Settings
+from .deciding import Request, RunView, decide, decision_figure, latest_seen, load_run, mark_misread
 from .decisions import (
     DecisionStore,
-    NewDecision,
     Recorded,
-    chronological,
     decisions_frame,
     export_yaml,
-    figure_problems,
     load_import,
-    magnitude_gap,
     misreads_in_file,
     quote_hash,
-    stated_numbers,
 )
 from .errors import UserError
 from .figures import format_interval, format_value
 from .figures import present as _present
 from .outputs import atomic_write_text, pin_output_set, read_csv_safe
+from .queue import QUEUE, about, decision_short, single_unit, stated, stated_summary, suggestion_short
 from .report import field_sources, sort_conflicts
-from .resolve import (
-    apply_decisions,
-    claims_of,
-    orphaned_decisions,
-)
-from .schemas import (
-    CONFLICT_KINDS,
-    CONFLICT_STATUSES,
-    ClaimsSchema,
-    ConflictsSchema,
-    DetectClaimsSchema,
-    DocumentsSchema,
-    steward_columns,
-)
+from .resolve import claims_of, orphaned_decisions
+from .schemas import CONFLICT_KINDS, CONFLICT_STATUSES
+from .users import ROLES, UserStore
 
 # typer offers a Literal's values as the option's choices.
 StatusChoice = Literal[CONFLICT_STATUSES]  # type: ignore[valid-type]
@@ -130,66 +114,6 @@ def _console() -> Console:
 
 def _store() -> DecisionStore:
     return DecisionStore.from_settings(Settings.from_env())
-
-
-# -- reading the last run -----------------------------------------------------------------
-
-RUN_FILES = ("conflicts", "claims", "documents")
-_NUMERIC_CLAIM_COLUMNS = ("value", "value_low", "value_high", "tolerance")
-_REQUIRED_COLUMNS = {"conflicts": steward_columns(ConflictsSchema), "claims": steward_columns(ClaimsSchema),
-                     "documents": steward_columns(DocumentsSchema)}
-
-
-@dataclass
-class RunView:
-    """The last run's tables with the current decisions applied."""
-
-    out_dir: Path
-    conflicts: pd.DataFrame      # apply_decisions output
-    claims: pd.DataFrame
-    documents: pd.DataFrame
-    decisions: pd.DataFrame
-
-    def conflict(self, conflict_id: str) -> pd.Series:
-        match = self.conflicts[self.conflicts["conflict_id"] == conflict_id]
-        if match.empty:
-            raise UserError(f"unknown conflict id {conflict_id!r}", file=self.out_dir / "conflicts.csv",
-                            hint="list conflict ids with `reconcile conflicts`")
-        return match.iloc[0]
-
-
-def load_run(out_dir: Path, store: DecisionStore) -> RunView:
-    tables = read_run_tables(out_dir)
-    decided = store.frame()
-    # read back from the run's CSVs, their required columns checked: the frames the models describe
-    conflicts = apply_decisions(cast(DataFrame[ConflictsSchema], tables["conflicts"]), decided,
-                                cast(DataFrame[DetectClaimsSchema], tables["claims"]),
-                                cast(DataFrame[DocumentsSchema], tables["documents"]))
-    return RunView(out_dir, conflicts, tables["claims"], tables["documents"], decided)
-
-
-def read_run_tables(out_dir: Path) -> dict[str, pd.DataFrame]:
-    """conflicts/claims/documents from one output set (pinned, so a run finishing meanwhile cannot mix them)."""
-    pinned = pin_output_set(Path(out_dir))
-    tables = {}
-    for name in RUN_FILES:
-        path = pinned / f"{name}.csv"
-        shown = Path(out_dir) / f"{name}.csv"
-        if not path.is_file():
-            raise UserError(f"{shown} not found",
-                            hint="run `reconcile run` first, or point --out at the last run's folder")
-        table = read_csv_safe(path, dtype=str, keep_default_na=False, na_values=[""])
-        missing = [c for c in _REQUIRED_COLUMNS[name] if c not in table.columns]
-        if missing:
-            raise UserError(f"missing column(s) {', '.join(missing)}", file=shown,
-                            hint="the file is not a reconcile output: run `reconcile run` again")
-        tables[name] = table
-    for column in _NUMERIC_CLAIM_COLUMNS:
-        if column in tables["claims"]:
-            tables["claims"][column] = pd.to_numeric(tables["claims"][column], errors="coerce").astype(float)
-    if "primary" in tables["documents"]:
-        tables["documents"]["primary"] = tables["documents"]["primary"].str.lower().isin(["true", "1", "yes"])
-    return tables
 
 
 # -- run -------------------------------------------------------------------------------------
@@ -307,7 +231,7 @@ def list_conflicts(
     if show_all:
         statuses = ()
     elif status is None or status == "open":
-        statuses = _QUEUE
+        statuses = QUEUE
     else:
         statuses = (status,)
     shown = _filtered(view.conflicts, statuses, kind, entity)
@@ -325,9 +249,6 @@ def list_conflicts(
     if len(orphans):
         console.print(f"[yellow]{len(orphans)} decision(s) refer to conflicts this run no longer finds; "
                       "they are kept — see `reconcile history`.[/yellow]")
-
-
-_QUEUE = ("open", "stale")   # what a steward still has to decide
 
 
 def _nothing_shown(conflicts: pd.DataFrame, status: str | None, kind: str | None, entity: str | None,
@@ -353,6 +274,11 @@ def _filtered(conflicts: pd.DataFrame, statuses: tuple[str, ...], kind: str | No
     return sort_conflicts(conflicts[keep])
 
 
+def _status_markup(status: str) -> str:
+    colour = {"open": "red", "stale": "magenta", "resolved": "green", "dismissed": "blue"}.get(status, "white")
+    return f"[{colour}]{status}[/{colour}]"
+
+
 def _conflicts_table(conflicts: pd.DataFrame, claims: pd.DataFrame) -> Table:
     table = Table(title="Conflicts")
     for header in ("Conflict", "Kind", "Status"):
@@ -360,56 +286,13 @@ def _conflicts_table(conflicts: pd.DataFrame, claims: pd.DataFrame) -> Table:
     for header in ("About", "Stated", "Suggestion", "Decision"):
         table.add_column(header, overflow="fold", ratio=1)
     for _, conflict in conflicts.iterrows():
-        involved = claims_of(conflict, claims)
-        stated = _stated_summary(involved)
-        units = involved["unit"].dropna().unique()
+        involved = [claim for _, claim in claims_of(conflict, claims).iterrows()]
+        stated = stated_summary(involved)
         table.add_row(conflict["conflict_id"], f"{conflict['kind']}\n{conflict['severity']}",
-                      _status_markup(conflict["status"]), escape(_about(conflict)), escape(stated),
-                      escape(_suggestion_short(conflict, str(units[0]) if len(units) == 1 else None)),
-                      escape(_decision_short(conflict)))
+                      _status_markup(conflict["status"]), escape(about(conflict)), escape(stated),
+                      escape(suggestion_short(conflict, single_unit(involved))),
+                      escape(decision_short(conflict)))
     return table
-
-
-def _about(conflict: pd.Series) -> str:
-    return " · ".join(str(conflict[c]) for c in ("entity", "metric", "period") if _present(conflict.get(c)))
-
-
-def _stated_summary(involved: pd.DataFrame, limit: int = 4) -> str:
-    """Each distinct stated value once: a conflict over many copies stays one readable cell."""
-    values = list(dict.fromkeys(_stated(claim) for _, claim in involved.iterrows()))
-    more = f" (+{len(values) - limit} more)" if len(values) > limit else ""
-    return " vs ".join(values[:limit]) + more
-
-
-def _stated(claim: pd.Series) -> str:
-    text = claim.get("value_text")
-    return str(text) if _present(text) else format_value(claim.get("value"), claim.get("unit"))
-
-
-def _status_markup(status: str) -> str:
-    colour = {"open": "red", "stale": "magenta", "resolved": "green", "dismissed": "blue"}.get(status, "white")
-    return f"[{colour}]{status}[/{colour}]"
-
-
-def _suggestion_short(conflict: pd.Series, unit: str | None) -> str:
-    if not _present(conflict.get("suggestion_rule")):
-        return ""
-    figure = _suggested_figure(conflict, unit)
-    return f"{conflict['suggestion_rule']}: {figure}" if figure else str(conflict["suggestion_rule"])
-
-
-def _suggested_figure(conflict: pd.Series, unit: str | None) -> str:
-    if _present(conflict.get("suggestion_value")):
-        return format_value(conflict["suggestion_value"], unit)
-    if _present(conflict.get("suggestion_low")):
-        return format_interval(conflict["suggestion_low"], conflict["suggestion_high"], unit)
-    return ""
-
-
-def _decision_short(conflict: pd.Series) -> str:
-    if not _present(conflict.get("decision_id")):
-        return ""
-    return f"#{int(conflict['decision_id'])} {conflict['decision_action']} by {conflict['decided_by']}"
 
 
 # -- show ----------------------------------------------------------------------------------------
@@ -430,7 +313,7 @@ def show(
     conflict = view.conflict(conflict_id)
     console = _console()
     console.print(f"[bold]{conflict_id}[/bold]  {conflict['kind']} conflict, {conflict['severity']}, "
-                  f"{_status_markup(conflict['status'])}  —  {escape(_about(conflict))}")
+                  f"{_status_markup(conflict['status'])}  —  {escape(about(conflict))}")
     console.print(escape(str(conflict.get("explanation", ""))))
     console.print(_quotes_table(conflict, view))
     console.print(_suggestion_line(conflict))
@@ -456,7 +339,7 @@ def _quotes_table(conflict: pd.Series, view: RunView) -> Table:
     rows: dict[str, list[str]] = {"Value": [], "Quote": [], "Source": [], "Date": [], "Location": [], "Read from": []}
     for _, claim in involved.iterrows():
         document = documents.loc[claim["source_id"]] if claim["source_id"] in documents.index else None
-        rows["Value"].append(_stated(claim))
+        rows["Value"].append(stated(claim))
         rows["Quote"].append(f"“{claim['quote']}”")
         rows["Source"].append(str(document["title"]) if document is not None else str(claim["source_id"]))
         rows["Date"].append(_claim_date(claim, document))
@@ -504,20 +387,7 @@ def approve(
 
         reconcile approve k-3f2a9c0d1e7b --value '$830 billion' --by ana --reason "confirmed by the company"
     """
-    if (value is None) == (claim is None):
-        raise UserError("give exactly one of --value V or --claim CLAIM_ID",
-                        hint="e.g. --claim c-0a1b2c3d4e5f, or --value 730B")
-    by, reason = _who_and_why(by, reason)
-    store = _store()
-    view = load_run(out, store)
-    conflict = view.conflict(conflict_id)
-    if claim:
-        chosen = _chosen_claim(conflict, claim, view)
-    else:
-        assert value is not None, "exactly one of --value and --claim was checked above"
-        chosen = _chosen_value(conflict, value, view)
-    _refuse_repeat(view, conflict, "approve", chosen)
-    _record(store, view, conflict, "approve", by, reason, **chosen)
+    _decide(Request(conflict_id, "approve", by, reason, value=value, claim=claim), out)
 
 
 @app.command()
@@ -533,7 +403,7 @@ def dismiss(
 
         reconcile dismiss k-3f2a9c0d1e7b --by ana --reason "one is a forecast, one is actual"
     """
-    _decide(conflict_id, "dismiss", by, reason, out)
+    _decide(Request(conflict_id, "dismiss", by, reason), out)
 
 
 @app.command()
@@ -549,182 +419,23 @@ def reopen(
 
         reconcile reopen k-3f2a9c0d1e7b --by ben --reason "the filing was amended"
     """
-    _decide(conflict_id, "reopen", by, reason, out)
+    _decide(Request(conflict_id, "reopen", by, reason), out)
 
 
-def _decide(conflict_id: str, action: str, by: str, reason: str, out: Path) -> None:
-    """Dismiss or reopen: the same checks and the same record as every decision."""
-    by, reason = _who_and_why(by, reason)
+def _decide(request: Request, out: Path) -> None:
+    """Every decision: checked before anything is read, then decided on the run as this command read it."""
+    request = request.checked()
     store = _store()
     view = load_run(out, store)
-    conflict = view.conflict(conflict_id)
-    if action == "reopen" and conflict["status"] == "open":
-        raise UserError(f"{conflict_id} is already open; there is no decision to reopen",
-                        hint=f"see `reconcile show {conflict_id}`")
-    if action == "dismiss":
-        _refuse_repeat(view, conflict, "dismiss", {})
-    _record(store, view, conflict, action, by, reason)
-
-
-def _refuse_repeat(view: RunView, conflict: pd.Series, action: str, chosen: dict[str, Any]) -> None:
-    """Recording the decision already in force again is refused, as reopening an open conflict is."""
-    in_force = {"approve": "resolved", "dismiss": "dismissed"}[action]
-    if conflict["status"] != in_force:
-        return                                   # open, stale, or the other decision: a real change
-    latest = _decision_row(view.decisions, int(conflict["decision_id"]))
-    if action == "approve" and not _same_choice(latest, chosen):
-        return
-    what = "dismissed" if action == "dismiss" else "resolved with this choice"
-    conflict_id = conflict["conflict_id"]
-    raise UserError(f"{conflict_id} is already {what} by decision #{int(latest['id'])} "
-                    f"({latest['action']} by {latest['decided_by']}); nothing to record",
-                    hint=f"see `reconcile history {conflict_id}`; to change it, approve another value or reopen it")
-
-
-def _decision_row(decided: pd.DataFrame, decision_id: int) -> pd.Series:
-    return decided[decided["id"] == decision_id].iloc[0]
-
-
-def _same_choice(latest: pd.Series, chosen: dict[str, Any]) -> bool:
-    if _present(latest.get("chosen_claim_id")) or chosen.get("chosen_claim_id"):
-        return latest.get("chosen_claim_id") == chosen.get("chosen_claim_id")
-    return all(_num(latest.get(key)) == chosen.get(key) for key in ("chosen_value", "chosen_low", "chosen_high"))
-
-
-def _who_and_why(by: str, reason: str) -> tuple[str, str]:
-    if not by.strip():
-        raise UserError("--by is blank", hint="say who decides, e.g. --by ana")
-    if not reason.strip():
-        raise UserError("--reason is blank", hint='say why, e.g. --reason "confirmed in the 10-K"')
-    return by.strip(), reason.strip()
-
-
-def _chosen_claim(conflict: pd.Series, claim_id: str, view: RunView) -> dict[str, Any]:
-    if claim_id not in set(view.claims["claim_id"]):
-        raise UserError(f"unknown claim id {claim_id!r}", file=view.out_dir / "claims.csv",
-                        hint=f"pick one of the conflict's claims: {conflict['claim_ids'].replace(';', ', ')}")
-    if claim_id not in conflict["claim_ids"].split(";"):
-        raise UserError(f"claim {claim_id} is not part of conflict {conflict['conflict_id']}",
-                        hint=f"pick one of: {conflict['claim_ids'].replace(';', ', ')} (see `reconcile show`)")
-    row = view.claims[view.claims["claim_id"] == claim_id].iloc[0]
-    return dict(chosen_claim_id=claim_id, chosen_value=_num(row.get("value")),
-                chosen_low=_num(row.get("value_low")), chosen_high=_num(row.get("value_high")),
-                unit=str(row["unit"]))
-
-
-def _chosen_value(conflict: pd.Series, text: str, view: RunView) -> dict[str, Any]:
-    units = _conflict_units(conflict, view)
-    if units == {"date"}:
-        return _chosen_date(conflict, text)
-    quantity = _parse_figure(text)
-    unit = quantity.unit
-    # A bare magnitude ("730B", "730000000000") names no unit; among dollar figures it means dollars.
-    if unit == "count" and "USD" in units:
-        unit = "USD"
-    if unit not in units:
-        raise UserError(f"--value {text!r} reads as {unit}, but conflict {conflict['conflict_id']} is about "
-                        f"{' / '.join(sorted(units))} figures",
-                        hint="give the figure in the conflict's unit, e.g. " + _unit_example(sorted(units)[0]))
-    chosen = dict(chosen_claim_id=None, chosen_value=_num(quantity.value), chosen_low=_num(quantity.low),
-                  chosen_high=_num(quantity.high), unit=unit)
-    _refuse_implausible(conflict, text, chosen, view)
-    return chosen
-
-
-def _refuse_implausible(conflict: pd.Series, text: str, chosen: dict[str, Any], view: RunView) -> None:
-    """The checks `decisions import` applies too (decisions.figure_problems), worded for the command line."""
-    involved = claims_of(conflict, view.claims)
-    stated = stated_numbers({c["claim_id"]: _claim_values(c) for _, c in involved.iterrows()})
-    problems = figure_problems(chosen["chosen_value"], chosen["chosen_low"], chosen["chosen_high"],
-                               chosen["unit"], stated)
-    if not problems:
-        return
-    unit = chosen["unit"]
-    figure = chosen["chosen_value"] if chosen["chosen_value"] is not None else chosen["chosen_low"]
-    why = problems[0][1].split(" ", 2)[-1]            # "chosen_value 35 is ..." -> "is ..."
-    hint = _scale_hint(figure, unit, stated) if "orders of magnitude" in why else \
-        f"compare with the figures in `reconcile show {conflict['conflict_id']}`, or approve one with --claim"
-    raise UserError(f"--value {text!r} reads as {format_value(figure, unit)}, which {why}", hint=hint)
-
-
-def _scale_hint(figure: float, unit: str, stated: list[float]) -> str:
-    """Name the scale word that brings a bare number next to the conflict's figures ("did you mean $35B?")."""
-    if 0 < figure < 1e6 and stated:
-        for letter, scale in (("K", 1e3), ("M", 1e6), ("B", 1e9), ("T", 1e12)):
-            if magnitude_gap(figure * scale, stated) < 10:
-                return (f"did you mean {format_value(figure * scale, unit)}? write {_plain_number(figure)}{letter}")
-    return "write the figure with its scale, as the documents do: e.g. " + _unit_example(unit)
-
-
-def _plain_number(number: float) -> str:
-    return f"{number:g}" if abs(number) < 1e15 else repr(number)
-
-
-def _chosen_date(conflict: pd.Series, text: str) -> dict[str, Any]:
-    """A date conflict is decided with a date or period as the documents write it: 2027, Q4 2026, 2026-01-28."""
-    import datetime as dt
-
-    from .quantities import date_code, find_periods
-    periods = find_periods(text.strip(), dt.date.today())
-    if len(periods) != 1 or periods[0].text.strip() != text.strip():
-        raise UserError(f"--value {text!r} is not a date or period reconcile can read",
-                        hint=f"conflict {conflict['conflict_id']} is about dates: write e.g. --value 2027, "
-                             "--value 'Q4 2026' or --value 2026-01-28")
-    p = periods[0]
-    low, high = (float(date_code(d)) for d in (p.start, p.end))
-    return dict(chosen_claim_id=None, chosen_value=low if low == high else None, chosen_low=low, chosen_high=high,
-                unit="date")
-
-
-def _parse_figure(text: str) -> Any:
-    from .quantities import parse_quantity
-    quantity = parse_quantity(text)
-    if quantity is None:
-        raise UserError(f"--value {text!r} is not a figure reconcile can read",
-                        hint="write it as in the documents: 730B, $730 billion, ~$730B or 730000000000")
-    return quantity
-
-
-def _unit_example(unit: str) -> str:
-    return {"USD": "--value 730B or --value '$730 billion'", "percent": "--value 38%",
-            "multiple": "--value 3.5x"}.get(unit, "--value 1.2B")
-
-
-def _conflict_units(conflict: pd.Series, view: RunView) -> set[str]:
-    return {str(u) for u in claims_of(conflict, view.claims)["unit"].dropna()}
-
-
-def _record(store: DecisionStore, view: RunView, conflict: pd.Series, action: str, by: str, reason: str,
-            **chosen: Any) -> None:
-    conflict_id = conflict["conflict_id"]
-    involved = claims_of(conflict, view.claims)
-    new = NewDecision(conflict_id=conflict_id, action=action, decided_by=by, reason=reason,
-                      fingerprint=str(conflict["fingerprint"]), claim_ids=str(conflict["claim_ids"]),
-                      values={c["claim_id"]: _claim_values(c) for _, c in involved.iterrows()}, **chosen)
-    seen = _latest_seen(view.decisions, conflict_id)
-    recorded = store.record(new, seen=seen)
+    recorded = decide(store, view, request, seen=latest_seen(view.decisions, request.conflict_id))
     _report_recorded(recorded, view.out_dir)
-
-
-def _latest_seen(decided: pd.DataFrame, conflict_id: str) -> int | None:
-    """The latest decision for the conflict as this command read it (the optimistic check)."""
-    mine = chronological(decided[decided["conflict_id"] == conflict_id])
-    return int(mine["id"].iloc[-1]) if len(mine) else None
-
-
-def _claim_values(claim: pd.Series) -> Any:
-    value = _num(claim.get("value"))
-    return value if value is not None else [_num(claim.get("value_low")), _num(claim.get("value_high"))]
 
 
 def _report_recorded(recorded: Recorded, out_dir: Path) -> None:
     decision = recorded.decision
     console = _console()
-    figure = ""
-    if decision.action == "approve":
-        figure = " = " + (decision.chosen_claim_id + " " if decision.chosen_claim_id else "") + \
-            (format_value(decision.chosen_value, decision.unit) if decision.chosen_value is not None
-             else format_interval(decision.chosen_low, decision.chosen_high, decision.unit))
+    figure = decision_figure(decision)
+    figure = f" = {figure}" if figure else ""
     console.print(f"Recorded decision #{decision.id}: {decision.action} {decision.conflict_id}{escape(figure)} "
                   f"(by {escape(decision.decided_by)}).")
     if recorded.raced_with is not None:
@@ -753,14 +464,8 @@ def misread(
 
         reconcile misread c-1a2b3c4d5e6f --by ana --reason "a shopping-deal price, not capex"
     """
-    by, reason = _who_and_why(by, reason)
     store = _store()
-    view = load_run(out, store)
-    found = view.claims[view.claims["claim_id"] == claim_id]
-    if found.empty:
-        raise UserError(f"unknown claim id {claim_id!r} in {out}/claims.csv",
-                        hint="claim ids are listed by `reconcile show CONFLICT_ID` and in claims.csv")
-    number = store.record_misread(claim_id, str(found.iloc[0]["quote"]), by, reason)
+    number = mark_misread(store, load_run(out, store), claim_id, by, reason)
     _console().print(f"Recorded misread #{number} for {claim_id}. {out}/ changes on the next run: "
                      f"`reconcile run --out {out}`.")
 
@@ -852,6 +557,35 @@ def _evidence(decision: pd.Series, fingerprints: dict[str, str], have_run: bool)
     return "current" if current == decision["fingerprint"] else "stale"
 
 
+# -- serve ---------------------------------------------------------------------------------------------
+
+@app.command()
+def serve(
+    out: Path = OutOption,
+    sources: Path = typer.Option(Path("sources"), "--sources", metavar="DIR", envvar="RECONCILE_SOURCES",
+                                 help="The documents, to show a passage in context (env RECONCILE_SOURCES)."),
+    host: str | None = typer.Option(None, "--host", metavar="ADDRESS",
+                                    help="Address to listen on (default 127.0.0.1; another address needs a user)."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    https_cookies: bool = typer.Option(False, "--https-cookies",
+                                       help="Send the session cookie over HTTPS only (behind a TLS proxy)."),
+) -> None:
+    """Start the steward console: the inbox, conflicts, the golden record and sources in a browser.
+
+    It reads the last run in --out and the decisions store of RECONCILE_HOME, like the other commands;
+    stewards sign in with the users of `reconcile users`.
+
+    Examples:
+
+        reconcile serve
+
+        reconcile serve --host 0.0.0.0 --port 8080
+    """
+    from .console.serve import serve_console  # imported lazily: the web stack is not needed by the CLI
+    serve_console(out=out, sources=sources, host=host, port=port, https_cookies=https_cookies,
+                  echo=_console().print)
+
+
 # -- decisions export / import ---------------------------------------------------------------------
 
 @decisions_app.command("export")
@@ -910,13 +644,115 @@ def import_decisions(
                       "(see `reconcile history`).[/yellow]")
 
 
-# -- small helpers ---------------------------------------------------------------------------------
+# -- users: who may sign in to the steward console ----------------------------------------------------
 
-def _num(value: Any) -> float | None:
-    if not _present(value):
-        return None
-    number = float(value)
-    return None if math.isnan(number) else number
+users_app = typer.Typer(no_args_is_help=True, help=(
+    "Manage who may sign in to the steward console: add, list, disable, enable, reset, role. "
+    "Users live in the decisions database (RECONCILE_DB_URL). Roles: a viewer reads, a steward also decides, "
+    "an admin also manages users."))
+app.add_typer(users_app, name="users")
+
+RoleChoice = Literal[ROLES]  # type: ignore[valid-type]
+UserArgument = typer.Argument(..., metavar="NAME", help="The user's sign-in name (letters, digits, . _ - @).")
+RoleOption = typer.Option(..., "--role", help="viewer: reads; steward: also decides; admin: also manages users.")
+
+
+def _users() -> UserStore:
+    return UserStore.from_settings(Settings.from_env())
+
+
+def _actor() -> str:
+    """Who ran the command, for the user-management trail."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _new_password(name: str) -> str:
+    """Asked twice with hidden input in a terminal; otherwise one line from stdin (for scripts)."""
+    if sys.stdin.isatty():
+        return str(typer.prompt(f"New password for {name}", hide_input=True, confirmation_prompt=True))
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise UserError("no password given on stdin; nothing was changed",
+                        hint=f"pipe one line, e.g. `printf '%s\\n' \"$PASSWORD\" | reconcile users ... {name}`, "
+                             "or run the command in a terminal to be asked")
+    return line
+
+
+@users_app.command("add")
+def users_add(name: str = UserArgument, role: RoleChoice = RoleOption) -> None:
+    """Create a user and set their password (asked twice, hidden; or one line on stdin).
+
+    Only an argon2id hash of the password is stored. Passwords need at least 10 characters.
+
+    Examples:
+
+        reconcile users add ana --role admin
+
+        printf '%s\\n' "$PASSWORD" | reconcile users add ben --role steward
+    """
+    users = _users()
+    users.check_new(name, role)
+    user = users.add(name, role, _new_password(name), by=_actor())
+    _console().print(f"Added {escape(user.name)} as {user.role}. They can sign in to the console now.")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List every user: name, role, whether they may sign in, when created, when the password last changed."""
+    everyone = _users().list()
+    console = _console()
+    if not everyone:
+        console.print("No users yet. Create the first admin with `reconcile users add NAME --role admin`.")
+        return
+    table = Table("name", "role", "enabled", "created", "password changed")
+    for user in everyone:
+        table.add_row(escape(user.name), user.role, "no" if user.disabled else "yes", user.created_at[:19],
+                      user.password_changed_at[:19])
+    console.print(table)
+
+
+@users_app.command("disable")
+def users_disable(name: str = UserArgument) -> None:
+    """Stop a user from signing in (their decisions stay in the history). Undo with `reconcile users enable`."""
+    user = _users().disable(name, by=_actor())
+    _console().print(f"Disabled {escape(user.name)}: they can no longer sign in.")
+
+
+@users_app.command("enable")
+def users_enable(name: str = UserArgument) -> None:
+    """Let a disabled user sign in again, with their old password."""
+    user = _users().enable(name, by=_actor())
+    _console().print(f"Enabled {escape(user.name)}: they can sign in again.")
+
+
+@users_app.command("reset")
+def users_reset(name: str = UserArgument) -> None:
+    """Set a new password for a user (asked twice, hidden; or one line on stdin). Their open sessions end.
+
+    Examples:
+
+        reconcile users reset ana
+    """
+    users = _users()
+    if users.get(name) is None:
+        raise UserError(f"no user named {name!r}", hint="list the users with `reconcile users list`")
+    user = users.reset_password(name, _new_password(name), by=_actor())
+    _console().print(f"New password set for {escape(user.name)}; sessions begun before now have ended.")
+
+
+@users_app.command("role")
+def users_role(name: str = UserArgument, role: RoleChoice = RoleOption) -> None:
+    """Change a user's role.
+
+    Examples:
+
+        reconcile users role ben --role viewer
+    """
+    user = _users().set_role(name, role, by=_actor())
+    _console().print(f"{escape(user.name)} is now {user.role}.")
 
 
 if __name__ == "__main__":  # pragma: no cover

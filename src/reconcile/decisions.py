@@ -1,13 +1,14 @@
-"""The decisions store: every steward decision, append-only, in SQLite.
+"""The decisions store: every steward decision, append-only, in SQLite or PostgreSQL.
 
 A decision (approve | dismiss | reopen) is one row: who, when, why, the
 conflict's evidence fingerprint at decision time, the claims and values it was
 taken on, and the chosen value or claim. Rows are never updated or deleted
 (triggers refuse it), so the table is the audit trail.
 
-Location: `RECONCILE_DB_URL` (`sqlite:///relative/path` or
-`sqlite:////absolute/path`), by default `RECONCILE_HOME/decisions.db`.
-Only SQLite is built in; a server URL is refused with a clear message.
+Location: `RECONCILE_DB_URL` (`sqlite:///relative/path`, `sqlite:////absolute/path`
+or `postgresql://user:password@host:port/database`), by default
+`RECONCILE_HOME/decisions.db`. The backends (files, connections, migrations,
+faults) are the named parts of `reconcile.store`; this module is the same on both.
 
 Ordering: a conflict's *latest* decision is the one with the latest `decided_at`
 (its own time, compared as UTC; the id breaks ties). Not insertion order: an
@@ -18,8 +19,9 @@ it added that are older than the conflict's current decision (they join the
 history without changing the status).
 
 Concurrency policy (optimistic, nothing lost): a writer passes the id of the
-latest decision it saw for the conflict (`seen`). The write runs inside
-`BEGIN IMMEDIATE`, which serialises writers on the database. Inside it the
+latest decision it saw for the conflict (`seen`). The write runs inside a
+transaction that serialises writers on the database (`BEGIN IMMEDIATE` on
+SQLite, a transaction-level advisory lock on PostgreSQL). Inside it the
 store reads the conflict's real latest decision and records the new one with
 `supersedes` pointing at it. If that is not the one the writer saw, another
 steward decided meanwhile: the new decision is still recorded (it is the newer
@@ -32,11 +34,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
-import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,11 +43,17 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 import yaml
+from sqlalchemy import Connection, RowMapping, insert, select
 
 from . import safe_yaml
 from .config import Settings
 from .errors import UserError
 from .figures import format_value
+from .store import open_database
+from .store import sqlite_path as sqlite_path
+from .store.migrations import SQLITE, current_version
+from .store.tables import decisions as decisions_table
+from .store.tables import misreads as misreads_table
 
 ACTIONS = ("approve", "dismiss", "reopen")
 
@@ -61,66 +66,8 @@ DECISION_COLUMNS = [
 # Fields that identify the same decision in another database (import idempotency).
 NATURAL_KEY = ("conflict_id", "action", "decided_by", "decided_at", "fingerprint")
 
-# Each migration runs once, in order; `schema_version` records how far a db got.
-MIGRATIONS: list[str] = [
-    """
-    CREATE TABLE decisions (
-        id              INTEGER PRIMARY KEY AUTOINCREMENT,
-        conflict_id     TEXT NOT NULL,
-        action          TEXT NOT NULL CHECK (action IN ('approve', 'dismiss', 'reopen')),
-        decided_by      TEXT NOT NULL CHECK (length(trim(decided_by)) > 0),
-        decided_at      TEXT NOT NULL,
-        reason          TEXT NOT NULL CHECK (length(trim(reason)) > 0),
-        fingerprint     TEXT NOT NULL,
-        claim_ids       TEXT NOT NULL,
-        "values"        TEXT NOT NULL,
-        chosen_claim_id TEXT,
-        chosen_value    REAL,
-        chosen_low      REAL,
-        chosen_high     REAL,
-        unit            TEXT,
-        supersedes      INTEGER REFERENCES decisions(id)
-    );
-    CREATE INDEX decisions_by_conflict ON decisions (conflict_id, id);
-    CREATE UNIQUE INDEX decisions_natural_key
-        ON decisions (conflict_id, action, decided_by, decided_at, fingerprint);
-    CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
-        BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new decision instead'); END;
-    CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
-        BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new decision instead'); END;
-    """,
-    # REPLACE / INSERT OR REPLACE delete the row they collide with without firing the delete
-    # trigger, so an insert that collides with an existing id or natural key is refused up front.
-    """
-    CREATE TRIGGER decisions_no_replace BEFORE INSERT ON decisions
-        WHEN EXISTS (SELECT 1 FROM decisions WHERE id = NEW.id)
-          OR EXISTS (SELECT 1 FROM decisions WHERE conflict_id = NEW.conflict_id AND action = NEW.action
-                     AND decided_by = NEW.decided_by AND decided_at = NEW.decided_at
-                     AND fingerprint = NEW.fingerprint)
-        BEGIN SELECT RAISE(ABORT, 'decisions are append-only: record a new decision instead'); END;
-    """,
-    # A steward's word that a claim was misread: while its quote is unchanged it takes part in no conflict
-    # and no golden value. Append-only like the decisions.
-    """
-    CREATE TABLE misreads (
-        id          INTEGER PRIMARY KEY AUTOINCREMENT,
-        claim_id    TEXT NOT NULL,
-        quote_hash  TEXT NOT NULL,
-        quote       TEXT NOT NULL,
-        decided_by  TEXT NOT NULL CHECK (length(trim(decided_by)) > 0),
-        decided_at  TEXT NOT NULL,
-        reason      TEXT NOT NULL CHECK (length(trim(reason)) > 0)
-    );
-    CREATE UNIQUE INDEX misreads_natural_key ON misreads (claim_id, quote_hash, decided_by, decided_at);
-    CREATE TRIGGER misreads_no_update BEFORE UPDATE ON misreads
-        BEGIN SELECT RAISE(ABORT, 'misreads are append-only'); END;
-    CREATE TRIGGER misreads_no_delete BEFORE DELETE ON misreads
-        BEGIN SELECT RAISE(ABORT, 'misreads are append-only'); END;
-    CREATE TRIGGER misreads_no_replace BEFORE INSERT ON misreads
-        WHEN EXISTS (SELECT 1 FROM misreads WHERE id = NEW.id)
-        BEGIN SELECT RAISE(ABORT, 'misreads are append-only'); END;
-    """,
-]
+# SQLite's schema steps (PostgreSQL's, version for version, are in `reconcile.store.migrations`).
+MIGRATIONS = SQLITE
 MISREAD_COLUMNS = ["id", "claim_id", "quote_hash", "quote", "decided_by", "decided_at", "reason"]
 
 
@@ -262,118 +209,41 @@ def _missing(number: float | None) -> bool:
     return number is None or (isinstance(number, float) and math.isnan(number))
 
 
-def sqlite_path(db_url: str) -> Path:
-    """`sqlite:///rel/path` or `sqlite:////abs/path` → the file path."""
-    prefix = "sqlite:///"
-    if not db_url.startswith(prefix) or len(db_url) == len(prefix):
-        raise UserError(f"RECONCILE_DB_URL={db_url!r} is not supported: only SQLite is built in",
-                        hint="use sqlite:///path/to/decisions.db, or unset it to use RECONCILE_HOME/decisions.db")
-    return Path(db_url[len(prefix):])
-
-
 class DecisionStore:
-    """The append-only decisions table in one SQLite file.
+    """The append-only decisions table, in one SQLite file or one PostgreSQL database (`reconcile.store`).
 
-    Reading a store whose file does not exist yet returns no decisions and
-    creates nothing; the file and schema are created on the first write.
+    `location` is a SQLite file path or a `RECONCILE_DB_URL` (`sqlite:///...`, `postgresql://...`).
+    Reading a SQLite store whose file does not exist yet returns no decisions and creates nothing; the
+    file and schema are created on the first write.
     """
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    def __init__(self, location: Path | str):
+        self.db = open_database(location)
+        self.path = self.db.path     # the SQLite file; None on PostgreSQL
+        self.url = self.db.url
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> DecisionStore:
         settings = settings or Settings.from_env()
-        return cls(sqlite_path(settings.db_url))
-
-    # -- connection and schema -------------------------------------------------
-
-    def _connect(self, *, write: bool) -> sqlite3.Connection:
-        """A connection; a writer also brings the schema up to date (a reader needs no lock for that)."""
-        self._refuse_empty_file()
-        if write and not self.path.exists():
-            self._make_home()
-            self._create()
-        # isolation_level=None: we issue BEGIN ourselves so the lock mode is explicit.
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA busy_timeout = 30000")
-            if write:
-                self._migrate(conn)
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def _create(self) -> None:
-        """Create the database with its schema under a temporary name, then link it into place.
-
-        So the store's file never exists empty: a 0-byte decisions.db is always damage, never a
-        first writer that has not committed yet.
-        """
-        scratch = self.path.with_name(f".{self.path.name}.{os.getpid()}.new")
-        try:
-            with _closing(sqlite3.connect(scratch, isolation_level=None)) as conn:
-                self._migrate(conn)
-            os.link(scratch, self.path)
-        except FileExistsError:
-            pass                              # another writer created it first: use theirs
-        finally:
-            scratch.unlink(missing_ok=True)
-
-    def _refuse_empty_file(self) -> None:
-        # SQLite would take a 0-byte file for a new database, and every decided conflict would reopen.
-        if self.path.is_file() and self.path.stat().st_size == 0:
-            raise UserError("the decisions database is empty (0 bytes): the decisions it held are gone", file=self.path,
-                            hint="restore it from a backup, or import your last export with `reconcile decisions "
-                                 "import FILE`; delete it only if it never held decisions")
-
-    def _make_home(self) -> None:
-        folder = self.path.parent
-        if folder.exists() and not folder.is_dir():
-            raise UserError("RECONCILE_HOME is not a folder (it is a file)", file=folder,
-                            hint="point RECONCILE_HOME (or RECONCILE_DB_URL) at a folder, or move the file away")
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise UserError(f"cannot create the folder for the decisions database ({error.strerror})", file=folder,
-                            hint="create it, or point RECONCILE_HOME at a writable folder") from None
-        if not os.access(folder, os.W_OK | os.X_OK) and not self.path.exists():
-            raise UserError("RECONCILE_HOME is not writable, so no decisions database can be created there",
-                            file=folder, hint="make the folder writable, or point RECONCILE_HOME at a writable folder")
-
-    @staticmethod
-    def _migrate(conn: sqlite3.Connection) -> None:
-        conn.execute("BEGIN IMMEDIATE")   # two first-time writers must not both create tables
-        with _rollback_on_error(conn):
-            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
-            current = row[0] or 0
-            for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-                for statement in _statements(script):
-                    conn.execute(statement)
-                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
-            conn.execute("COMMIT")
+        return cls(settings.db_url)
 
     def schema_version(self) -> int:
-        if not self.path.exists():
+        if not self.db.exists():
             return 0
-        with _store_faults(self.path), _closing(self._connect(write=True)) as conn:
-            return conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+        with self.db.writing() as conn:
+            return current_version(conn)
 
     # -- reads -------------------------------------------------------------------
 
     def history(self, conflict_id: str | None = None) -> list[Decision]:
         """Every decision, oldest first; only one conflict's when `conflict_id` is given."""
-        if not self.path.exists():
+        if not self.db.exists():
             return []
-        with _store_faults(self.path), _closing(self._connect(write=False)) as conn:
-            if conflict_id is None:
-                rows = conn.execute("SELECT * FROM decisions ORDER BY id").fetchall()
-            else:
-                rows = conn.execute("SELECT * FROM decisions WHERE conflict_id = ? ORDER BY id",
-                                    (conflict_id,)).fetchall()
+        query = select(decisions_table).order_by(decisions_table.c.id)
+        if conflict_id is not None:
+            query = query.where(decisions_table.c.conflict_id == conflict_id)
+        with self.db.reading() as conn:
+            rows = conn.execute(query).mappings().all()
         return [_decision_from_row(row) for row in rows]
 
     def latest(self, conflict_id: str) -> Decision | None:
@@ -390,13 +260,12 @@ class DecisionStore:
 
     def misreads(self) -> pd.DataFrame:
         """Every claim a steward marked as misread, oldest first (`MISREAD_COLUMNS`)."""
-        if not self.path.exists():
+        if not self.db.exists():
             return pd.DataFrame(columns=MISREAD_COLUMNS)
-        with _store_faults(self.path), _closing(self._connect(write=False)) as conn:
-            found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'misreads'")
-            if found.fetchone() is None:
+        with self.db.reading() as conn:
+            if not self.db.has_table(conn, "misreads"):
                 return pd.DataFrame(columns=MISREAD_COLUMNS)   # a store from before misreads existed
-            rows = conn.execute(f"SELECT {', '.join(MISREAD_COLUMNS)} FROM misreads ORDER BY id").fetchall()
+            rows = conn.execute(select(misreads_table).order_by(misreads_table.c.id)).all()
         return pd.DataFrame([tuple(r) for r in rows], columns=MISREAD_COLUMNS)
 
     # -- writes ------------------------------------------------------------------
@@ -405,19 +274,16 @@ class DecisionStore:
         """Append a misread; returns its id. The same claim, quote, steward and time twice is refused."""
         if not by.strip() or not reason.strip():
             raise UserError(f"cannot mark {claim_id} as misread: --by and --reason must not be empty")
-        with _store_faults(self.path), _closing(self._connect(write=True)) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            with _rollback_on_error(conn):
-                done = conn.execute("SELECT id FROM misreads WHERE claim_id = ? AND quote_hash = ?",
-                                    (claim_id, quote_hash(quote))).fetchone()
-                if done is not None:
-                    conn.execute("ROLLBACK")
-                    raise UserError(f"{claim_id} is already marked as misread (#{done[0]}) for this quote")
-                cur = conn.execute(
-                    "INSERT INTO misreads (claim_id, quote_hash, quote, decided_by, decided_at, reason) "
-                    "VALUES (?, ?, ?, ?, ?, ?)", (claim_id, quote_hash(quote), quote, by, at or utc_now(), reason))
-                conn.execute("COMMIT")
-        return int(cur.lastrowid or 0)
+        hashed = quote_hash(quote)
+        with self.db.writing() as conn:
+            done = conn.execute(select(misreads_table.c.id).where(misreads_table.c.claim_id == claim_id,
+                                                                  misreads_table.c.quote_hash == hashed)).first()
+            if done is not None:
+                raise UserError(f"{claim_id} is already marked as misread (#{done[0]}) for this quote")
+            added = conn.execute(insert(misreads_table).values(
+                claim_id=claim_id, quote_hash=hashed, quote=quote, decided_by=by, decided_at=at or utc_now(),
+                reason=reason).returning(misreads_table.c.id)).scalar_one()
+        return int(added)
 
     def record(self, new: NewDecision, *, seen: int | None) -> Recorded:
         """Append `new`; `seen` is the latest decision id the steward saw for its conflict."""
@@ -425,12 +291,9 @@ class DecisionStore:
         if problems:
             raise UserError(f"cannot record decision for {new.conflict_id}: "
                             + "; ".join(message for _, message in problems))
-        with _store_faults(self.path), _closing(self._connect(write=True)) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            with _rollback_on_error(conn):
-                latest = _latest_in(conn, new.conflict_id)
-                decision = _insert(conn, new, supersedes=latest.id if latest else None)
-                conn.execute("COMMIT")
+        with self.db.writing() as conn:
+            latest = _latest_in(conn, new.conflict_id)
+            decision = _insert(conn, new, supersedes=latest.id if latest else None)
         raced = latest if latest is not None and latest.id != seen else None
         return Recorded(decision=decision, raced_with=raced)
 
@@ -443,19 +306,16 @@ class DecisionStore:
         the conflict's current one is added to the history and counted in `older`.
         """
         added = skipped = older = 0
-        with _store_faults(self.path), _closing(self._connect(write=True)) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            with _rollback_on_error(conn):
-                for new in decisions:
-                    if _exists(conn, new):
-                        skipped += 1
-                        continue
-                    latest = _latest_in(conn, new.conflict_id)
-                    before = _latest_in(conn, new.conflict_id, before=new)
-                    older += latest is not None and before != latest
-                    _insert(conn, new, supersedes=before.id if before else None)
-                    added += 1
-                conn.execute("COMMIT")
+        with self.db.writing() as conn:
+            for new in decisions:
+                if _exists(conn, new):
+                    skipped += 1
+                    continue
+                latest = _latest_in(conn, new.conflict_id)
+                before = _latest_in(conn, new.conflict_id, before=new)
+                older += latest is not None and before != latest
+                _insert(conn, new, supersedes=before.id if before else None)
+                added += 1
         return Imported(added, skipped, older)
 
 
@@ -478,84 +338,9 @@ def decision_record(decision: Decision) -> dict[str, Any]:
 
 # -- private helpers -----------------------------------------------------------
 
-class _closing:
-    """Close a sqlite connection on exit (sqlite3's own context manager only commits)."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self.conn
-
-    def __exit__(self, *exc: object) -> None:
-        self.conn.close()
-
-
-@contextmanager
-def _rollback_on_error(conn: sqlite3.Connection) -> Iterator[None]:
-    """Roll back if the block fails, unless SQLite already did (e.g. on a full disk), so the real error shows."""
-    try:
-        yield
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-
-
-@contextmanager
-def _store_faults(path: Path) -> Iterator[None]:
-    """A fault of the database file becomes one line naming the file and the fix; nothing is repaired silently."""
-    try:
-        yield
-    except sqlite3.Error as error:
-        raise _fault(path, error) from None
-    except OSError as error:
-        raise UserError(f"cannot use the decisions database ({error.strerror or error})", file=path,
-                        hint="check that the file and its folder exist and are readable and writable") from None
-
-
-# SQLite's message for a fault -> what it means for the steward, and the fix.
-_FAULTS = [
-    (("full",), "the disk is full (database or disk is full); nothing was recorded",
-     "free space on the disk that holds it, then run the command again"),
-    (("readonly", "read-only"), "the decisions database is read-only; nothing was recorded",
-     "make it and its folder writable by you, or decide from an account that can write it"),
-    (("unable to open",), "the decisions database cannot be opened",
-     "check that its folder exists and that you may read and write there"),
-    (("locked", "busy"), "the decisions database stayed locked by another process for 30 s",
-     "wait for the other command to finish, then run this one again"),
-]
-
-
-def _fault(path: Path, error: sqlite3.Error) -> UserError:
-    text = str(error)
-    for needles, message, hint in _FAULTS:
-        if any(needle in text for needle in needles):
-            return UserError(message, file=path, hint=hint)
-    if isinstance(error, sqlite3.DatabaseError):
-        return UserError(f"the decisions database is damaged ({text}); reconcile left it as it is", file=path,
-                         hint="restore it from a backup (or import your last `reconcile decisions export`) into a "
-                              f"new file; `sqlite3 {path} .recover` may save what it still holds")
-    return UserError(f"the decisions database failed ({text})", file=path,
-                     hint="run the command again; if it fails again, keep a copy of the file and report this")
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration into statements, keeping trigger bodies whole."""
-    statements, buffer = [], ""
-    for line in script.strip().splitlines():
-        buffer += line + "\n"
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
-
-
-def _latest_in(conn: sqlite3.Connection, conflict_id: str, before: NewDecision | None = None) -> Decision | None:
+def _latest_in(conn: Connection, conflict_id: str, before: NewDecision | None = None) -> Decision | None:
     """The conflict's latest decision by time; with `before`, the latest one older than that decision."""
-    rows = conn.execute("SELECT * FROM decisions WHERE conflict_id = ?", (conflict_id,)).fetchall()
+    rows = conn.execute(select(decisions_table).where(decisions_table.c.conflict_id == conflict_id)).mappings()
     decisions = [_decision_from_row(row) for row in rows]
     if before is not None:
         limit = _parse_utc(before.decided_at or utc_now())
@@ -580,24 +365,20 @@ def chronological(decisions: pd.DataFrame) -> pd.DataFrame:
     return decisions.iloc[order]
 
 
-def _exists(conn: sqlite3.Connection, new: NewDecision) -> bool:
-    where = " AND ".join(f"{column} = ?" for column in NATURAL_KEY)
-    values = tuple(getattr(new, column) for column in NATURAL_KEY)
-    return conn.execute(f"SELECT 1 FROM decisions WHERE {where}", values).fetchone() is not None
+def _exists(conn: Connection, new: NewDecision) -> bool:
+    same = [decisions_table.c[column] == getattr(new, column) for column in NATURAL_KEY]
+    return conn.execute(select(decisions_table.c.id).where(*same)).first() is not None
 
 
-def _insert(conn: sqlite3.Connection, new: NewDecision, *, supersedes: int | None) -> Decision:
-    decided_at = new.decided_at or utc_now()
-    cursor = conn.execute(
-        """INSERT INTO decisions (conflict_id, action, decided_by, decided_at, reason, fingerprint,
-               claim_ids, "values", chosen_claim_id, chosen_value, chosen_low, chosen_high, unit, supersedes)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (new.conflict_id, new.action, new.decided_by, decided_at, new.reason,
-         new.fingerprint, new.claim_ids, json.dumps(new.values, sort_keys=True),
-         new.chosen_claim_id, _none_if_nan(new.chosen_value), _none_if_nan(new.chosen_low),
-         _none_if_nan(new.chosen_high), new.unit, supersedes),
-    )
-    row = conn.execute("SELECT * FROM decisions WHERE id = ?", (cursor.lastrowid,)).fetchone()
+def _insert(conn: Connection, new: NewDecision, *, supersedes: int | None) -> Decision:
+    row = conn.execute(insert(decisions_table).values(
+        conflict_id=new.conflict_id, action=new.action, decided_by=new.decided_by,
+        decided_at=new.decided_at or utc_now(), reason=new.reason, fingerprint=new.fingerprint,
+        claim_ids=new.claim_ids, values=json.dumps(new.values, sort_keys=True),
+        chosen_claim_id=new.chosen_claim_id, chosen_value=_none_if_nan(new.chosen_value),
+        chosen_low=_none_if_nan(new.chosen_low), chosen_high=_none_if_nan(new.chosen_high),
+        unit=new.unit, supersedes=supersedes,
+    ).returning(*decisions_table.c)).mappings().one()
     return _decision_from_row(row)
 
 
@@ -605,7 +386,7 @@ def _none_if_nan(number: float | None) -> float | None:
     return None if number is None or _missing(number) else float(number)
 
 
-def _decision_from_row(row: sqlite3.Row) -> Decision:
+def _decision_from_row(row: RowMapping) -> Decision:
     data = dict(row)
     data["values"] = json.loads(data["values"])
     return Decision(**data)

@@ -426,6 +426,17 @@ def _conflict_views(conflicts: list[dict[str, Any]], claims: dict[str, dict[str,
     return tuple(views)
 
 
+def conflict_view(row: Mapping[str, Any], claims: dict[str, dict[str, Any]], documents: dict[str, dict[str, Any]],
+                  golden: _GoldenIndex) -> ConflictView:
+    """One conflict as its report card shows it (the steward console's conflict page shows the same)."""
+    return _conflict_views([dict(row)], claims, documents, golden)[0]
+
+
+golden_index = _GoldenIndex.of_frame
+clean_text = _text          # a cell as safe display text (no control or bidi-override characters)
+when = _when                # a timestamp as people read it
+
+
 def _kind_severity(conflicts: tuple[ConflictView, ...]) -> tuple[Any, ...]:
     pairs = Counter((c.kind, c.severity) for c in conflicts)
     kinds = [k for k, _ in _ordered_counts((c.kind for c in conflicts), CONFLICT_KINDS)]
