@@ -116,8 +116,9 @@ class AliasMatcher:
             else:
                 folded.append(alias.casefold())
                 self._by_key[alias.casefold()] = name
-        # compounds=False: an alias opening a hyphenated word ('stock-based') does not match
-        end = r"(?![\w])" if compounds else r"(?![\w]|-[A-Za-z])"
+        # compounds=False: an alias opening a hyphenated word ('stock-based') does not match, and one carrying a
+        # footnote marker ('Revenue backlog1 was') does
+        end = r"(?![\w])" if compounds else r"(?:(?=[1-9](?![\w.,]))|(?![\w]|-[A-Za-z]))"
         self._exact = _compile_alternation(exact, flags=0, end=end)
         self._folded = _compile_alternation(folded, flags=re.IGNORECASE, end=end)
         self._memo: dict[str, tuple[Match, ...]] = {}
