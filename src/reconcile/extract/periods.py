@@ -124,6 +124,8 @@ def not_ranges(text: str, dates: list[Period]) -> list[Period]:
 def outside_periods(items: list[Quantity | Unparsed], text: str, published: dt.date) -> list[Quantity | Unparsed]:
     """Drop figure-like spans that are part of a date ('Oct. 26, 2025': the 26 is no count);
     report arithmetic written out ('+1+1', '2*3') as unreadable rather than as a number."""
+    if not items:
+        return items  # nothing to drop: the text's periods need not be read
     items = [Unparsed(q.text, q.start, q.end, "arithmetic expression, not a stated figure")
              if isinstance(q, Quantity) and _in_expression(text, q) else q for q in items]
     spans = [(p.start_offset, p.end_offset) for p in find_periods(text, published, 12)]
