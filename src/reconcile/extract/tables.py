@@ -12,7 +12,7 @@ from ..vocab import Cues, Match
 from .emit import cell_figures
 from .events import cell_events
 from .grid import Column, Grid, read_grid
-from .lexicon import ENTITY_HEADERS, KEY_VALUE_HEADERS, NEUTRAL_WORDS, PERIOD_HEADERS, SCALE_FACTORS
+from .lexicon import ENTITY_HEADERS, KEY_VALUE_HEADERS, NEUTRAL_WORDS, PARENTHESES, PERIOD_HEADERS, SCALE_FACTORS
 from .model import Context, FigureSite, Reading
 from .periods import estimate_marks, granularity, is_relation_base
 from .words import clean_label, entity_in_label, metric_in, metrics_beside_entities, norm, share, short, top_company
@@ -274,6 +274,9 @@ def _row_period(r: Reading, row: list[str], period_cols: list[int], entity: str 
     return None
 
 
+_LABEL_WORD = re.compile(r"[\w.+-]+")
+
+
 def _residual(r: Reading, label: str, entity_m: Match | None, metric: str | None) -> str | None:
     """Words of a row label beyond its entity, metric and period: they narrow the scope (e.g. 'v1', 'peak')."""
     text = label
@@ -281,8 +284,8 @@ def _residual(r: Reading, label: str, entity_m: Match | None, metric: str | None
         text = text.replace(m.text, " ")
     for p in find_periods(text, r.published, 12):
         text = text.replace(p.text, " ")
-    text = re.sub(r"\([^)]*\)", " ", text)
-    words = [w for w in re.findall(r"[\w.+-]+", text.lower()) if w not in NEUTRAL_WORDS and not w.isdigit()]
+    text = PARENTHESES.sub(" ", text)
+    words = [w for w in _LABEL_WORD.findall(text.lower()) if w not in NEUTRAL_WORDS and not w.isdigit()]
     return " ".join(words) if words else None
 
 
