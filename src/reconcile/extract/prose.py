@@ -128,11 +128,12 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
     for q in f.quantities:
         entity = _prose_figure(r, s, f, q)
         first_subject = first_subject or entity
-    word_multiples(r, text, FigureSite(where, text, "prose", entity=s.topic,
-                                       metric=f.metrics[0].name if f.metrics else ctx.metric,
-                                       entity_from=s.topic_from, metric_from="clause" if f.metrics else "heading",
-                                       period_from="heading"),
-                   levels=f.levels, periods_of=f.periods_of)
+    if r.cues.word_multiple.search(text):  # most sentences have none: no site to build
+        word_multiples(r, text, FigureSite(where, text, "prose", entity=s.topic,
+                                           metric=f.metrics[0].name if f.metrics else ctx.metric,
+                                           entity_from=s.topic_from, metric_from="clause" if f.metrics else "heading",
+                                           period_from="heading"),
+                       levels=f.levels, periods_of=f.periods_of)
     return first_subject or (subjects[0].name if subjects else None)
 
 
