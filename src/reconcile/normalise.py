@@ -14,6 +14,7 @@ import re
 from dataclasses import replace
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 from pandera.typing.pandas import DataFrame
 
@@ -43,12 +44,29 @@ def claims_frame(mentions: list[Mention], published: dict[str, dt.date],
                  vocab: Vocabulary) -> DataFrame[DetectClaimsSchema]:
     rows = [_claim_row(m, published[m.source_id], vocab) for m in mentions]
     rows = _dedupe_ids(rows)
-    frame = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
-    for col in ("value", "value_low", "value_high", "tolerance"):
-        frame[col] = frame[col].astype(float)
-    frame["line"] = frame["line"].astype(int)
     # pandera's DataFrame[...] is a static marker: a plain frame of the model's columns is one
-    return cast(DataFrame[DetectClaimsSchema], frame)
+    return cast(DataFrame[DetectClaimsSchema], _frame_of(rows))
+
+
+_FLOAT_COLUMNS = ("value", "value_low", "value_high", "tolerance")
+_COLUMN_SET = frozenset(CLAIM_COLUMNS)
+
+
+def _frame_of(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The claims table of `rows`, built column by column: pandas takes about 4 ms a document to build a frame
+    from a list of dicts, a tenth of that from lists. Rows that lack a column take the list-of-dicts path,
+    which fills the gap the way pandas does, as do no rows (every column of an empty table is an object column)."""
+    if not rows or not all(_COLUMN_SET <= row.keys() for row in rows):
+        frame = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+        for col in _FLOAT_COLUMNS:
+            frame[col] = frame[col].astype(float)
+        frame["line"] = frame["line"].astype(int)
+        return frame
+    columns: dict[str, Any] = {col: [row[col] for row in rows] for col in CLAIM_COLUMNS}
+    for col in _FLOAT_COLUMNS:
+        columns[col] = np.array(columns[col], dtype=float)   # None → NaN, as astype(float) gives
+    columns["line"] = np.array(columns["line"], dtype=int)
+    return pd.DataFrame(columns, columns=CLAIM_COLUMNS)
 
 
 def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, Any]:
