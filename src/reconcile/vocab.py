@@ -84,9 +84,12 @@ class Cues:
     def __getattr__(self, name: str) -> re.Pattern[str]:
         try:
             regex: re.Pattern[str] = self.__dict__["by_name"][name].regex
-            return regex
         except KeyError:
             raise AttributeError(name) from None
+        # Kept as an attribute: extraction reads cues hundreds of thousands of times per corpus, and an
+        # instance attribute is found without calling __getattr__ again.
+        self.__dict__[name] = regex
+        return regex
 
 
 @dataclass(frozen=True)
