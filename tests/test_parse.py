@@ -66,7 +66,8 @@ def md_blocks():
 def test_md_front_matter_and_comments_dropped(md_blocks):
     _check_invariants(md_blocks)
     text = " ".join(b.text for b in md_blocks) + " ".join(c for b in md_blocks for r in b.rows for c in r)
-    assert "999" not in text          # front matter and code are not prose
+    assert md_blocks[0].kind == "paragraph" and "777" in md_blocks[0].text  # the headline is text a reader sees
+    assert "999" not in text          # code is not prose
     assert "12,345" not in text       # HTML comment
     assert "888" not in text          # indented code
 

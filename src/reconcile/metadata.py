@@ -93,14 +93,20 @@ def _sane(day: dt.date) -> dt.date | None:
     return day if 1900 <= day.year <= 2100 else None
 
 
+def front_matter_fields(lines: list[str]) -> dict[str, tuple[str, int]]:
+    """The simple `key: value` fields of front matter lines, by lower-case key: (value, index of its line)."""
+    fields: dict[str, tuple[str, int]] = {}
+    for n, line in enumerate(lines):
+        if (kv := _FM_LINE.match(line)) and kv["key"].lower() not in fields:
+            fields[kv["key"].lower()] = (_scalar(kv["value"]), n)
+    return fields
+
+
 def _front_matter(head: str, fmt: str | None, meta: DocumentMetadata) -> None:
     m = _FRONT_MATTER.match(head)
     if not m:
         return
-    fields = {}
-    for line in m["body"].splitlines():
-        if (kv := _FM_LINE.match(line)) and kv["key"].lower() not in fields:
-            fields[kv["key"].lower()] = _scalar(kv["value"])
+    fields = {key: value for key, (value, _) in front_matter_fields(m["body"].splitlines()).items()}
     meta.offer("title", fields.get("title", ""), "front matter")
     meta.offer("published", parse_date(fields.get("published") or fields.get("date") or ""), "front matter")
     for key in ("publisher", "site", "source"):

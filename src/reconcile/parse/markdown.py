@@ -329,9 +329,24 @@ _BLOCK_RULES: tuple[Callable[[_State], bool], ...] = (
 )
 
 
+# Front-matter fields that are text the reader sees (a news aggregator's headline and standfirst): their
+# figures are the document's own, read as paragraphs ahead of the body.
+READ_FRONT_MATTER = ("title", "summary", "description")
+
+
+def _front_matter_text(s: _State) -> None:
+    from ..metadata import front_matter_fields
+    fields = front_matter_fields(s.lines[1:max(1, s.i - 1)])
+    for key in READ_FRONT_MATTER:
+        if key in fields and fields[key][0].strip():
+            value, n = fields[key]
+            s.b.add("paragraph", clean_inline(value), n + 2)
+
+
 def parse_markdown(text: str) -> list[Block]:
     """Markdown (CommonMark/GFM-ish, hand-written line parser) → blocks."""
     s = _State(_strip_html_comments(normalize_text(text)).split("\n"))
+    _front_matter_text(s)
     while s.i < s.n:
         s.enter(s.lines[s.i])
         if not s.stripped:
