@@ -222,10 +222,9 @@ def _per_share_metric(r: Reading, label: str, metric: str | None) -> str | None:
     is not the (diluted) EPS the vocabulary names, so it keeps no metric."""
     if metric is None or not r.cues.per_share_row.search(label):
         return metric
-    eps = metric_in(r.vocab, "earnings per share")
-    if metric == eps or eps is None:
-        return metric
-    return None if re.search(r"\bbasic\b", label, re.IGNORECASE) else eps
+    if re.search(r"\bbasic\b", label, re.IGNORECASE):
+        return None
+    return metric_in(r.vocab, "earnings per share") or metric
 
 
 def _first_of(*candidates: tuple[str | None, str]) -> tuple[str | None, str]:

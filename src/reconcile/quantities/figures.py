@@ -28,6 +28,7 @@ from .lexicon import (
     SIGNED_UNITS,
     SP,
     SPELLED_SCALES,
+    SUBUNITS,
     TIME_UNITS,
     WORD_UNITS,
     alt,
@@ -662,9 +663,18 @@ _SPELLED = re.compile(r"(?i)(?<![\w-])(" + _NUMBER_WORD + r")(?:-(" + _NUMBER_WO
 _SPELLED_FOLD = re.compile(r"(?i)(?<![\w-])(" + _NUMBER_WORD + r")fold\b")  # 'tenfold' is 10x
 
 
+# '89 cents', '99¢': a hundredth of a currency, read as '$0.89'
+_SUBUNIT = re.compile(r"(?<![\w.,$€£])(\d{1,3}(?:\.\d+)?)\s?(" + "|".join(sorted(SUBUNITS, key=len, reverse=True))
+                      + r")(?![\w])")
+
+
 def _spelled(text: str) -> list[tuple[int, int, str]]:
-    """Numbers written in words, as (start, end, the digits that write them)."""
+    """Numbers written in words and amounts in cents, as (start, end, the figure in digits)."""
     found = []
+    if "cent" in text or "¢" in text or "pence" in text:
+        for m in _SUBUNIT.finditer(text):
+            amount = f"{float(m.group(1)) / 100:.6f}".rstrip("0").rstrip(".")
+            found.append((m.start(), m.end(), SUBUNITS[m.group(2)] + amount))
     for m in _SPELLED.finditer(text):
         value = NUMBER_WORDS[m.group(1).lower()] + (NUMBER_WORDS[m.group(2).lower()] if m.group(2) else 0)
         found.append((m.start(), m.end(), str(value)))

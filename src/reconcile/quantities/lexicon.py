@@ -119,3 +119,5 @@ NUMBER_WORDS = {
     "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
 }
 SPELLED_SCALES = ("hundred", "thousand", "million", "billion", "trillion", "gigawatts?", "megawatts?", "percent")
+# Amounts written in a currency's hundredth ("89 cents", "99¢", "45 pence"): the currency sign they are read with.
+SUBUNITS = {"cents": "$", "cent": "$", "¢": "$", "pence": "£"}
