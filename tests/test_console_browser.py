@@ -7,7 +7,6 @@ The tests that re-run the pipeline come last: they change the run the others rea
 """
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,7 +25,8 @@ from test_console_security import HOSTILE_BLOG, HOSTILE_REGISTRY, HOSTILE_REPORT
 USERS = {"ana": "steward", "ben": "steward", "vic": "viewer"}
 NARROW = {"width": 420, "height": 900}
 # The bundled report's Microsoft Q4 capex row; editing it changes the evidence of that conflict.
-CAPEX_ROW, CAPEX_ROW_EDITED = "| **Quarterly CapEx** | $37.5B (+66% YoY) |", "| **Quarterly CapEx** | $37.9B (+66% YoY) |"
+CAPEX_ROW = "| **Quarterly CapEx** | $37.5B (+66% YoY) |"
+CAPEX_ROW_EDITED = "| **Quarterly CapEx** | $37.9B (+66% YoY) |"
 REPORT = "agentic-ai-infrastructure-race-r1.0.md"
 
 
@@ -210,6 +210,16 @@ def test_filtering_the_inbox_changes_the_rows_and_the_counts(as_user, served, ru
 
     submit(page, "#filter-clear")
     assert len(queue_rows(page)) == (conflicts["status"].isin(["open", "stale"])).sum()
+
+
+def test_the_severity_badges_differ_only_in_colour(as_user, served):
+    page = as_user("vic").page()
+    page.goto(f"{served.url}/?status=all")
+    badges = ", ".join(f"#inbox-table .badge.{severity}" for severity in ("error", "warning", "info"))
+    boxes = page.eval_on_selector_all(badges, """badges => badges.map(b => { const s = getComputedStyle(b);
+                                        return [b.textContent, s.paddingTop, s.paddingLeft, s.borderTopWidth]; })""")
+    assert {box[0] for box in boxes} == {"error", "warning", "info"}
+    assert len({tuple(box[1:]) for box in boxes}) == 1, sorted(set(map(tuple, boxes)))
 
 
 def test_a_conflict_page_shows_the_quotes_with_the_figure_marked(as_user, served, run):
