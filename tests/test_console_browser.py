@@ -7,6 +7,7 @@ The tests that re-run the pipeline come last: they change the run the others rea
 """
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -147,6 +148,15 @@ def queue_rows(page) -> list[str]:
     return page.eval_on_selector_all("#inbox-table tbody tr", "rows => rows.map(r => r.dataset.conflictId)")
 
 
+def tab_to(page, element_id: str, presses: int = 80) -> None:
+    """Press Tab until `element_id` has the focus, as a keyboard user gets there."""
+    for _ in range(presses):
+        if page.evaluate("document.activeElement.id") == element_id:
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{presses} Tabs never reached #{element_id}")
+
+
 # -- signing in ------------------------------------------------------------------------------------
 
 def test_sign_in_through_the_form_and_back_to_the_page_asked_for(as_user, served):
@@ -168,11 +178,7 @@ def test_sign_in_through_the_form_and_back_to_the_page_asked_for(as_user, served
 def test_the_sign_in_form_works_with_the_keyboard_alone(as_user, served):
     page = as_user(None).page()
     page.goto(f"{served.url}/signin")
-    for _ in range(5):                                   # the skip link first, then the form
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.id") == "signin-username":
-            break
-    assert page.evaluate("document.activeElement.id") == "signin-username", "Tab never reached the user name"
+    tab_to(page, "signin-username", presses=3)           # the skip link first, then the form
     page.keyboard.type("ben")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "signin-password"
@@ -180,6 +186,24 @@ def test_the_sign_in_form_works_with_the_keyboard_alone(as_user, served):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.url == f"{served.url}/" and page.inner_text("#signed-in-as") == "ben (steward)"
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button')]
+  .filter(e => e.type !== 'hidden')
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+               && !(e.tagName === 'BUTTON' && e.textContent.trim()))
+  .map(e => e.outerHTML.slice(0, 80))"""
+
+
+def test_every_form_control_has_a_label(as_user, served, run):
+    guest = as_user(None).page()
+    guest.goto(f"{served.url}/signin")
+    unlabelled = {"/signin": guest.evaluate(UNLABELLED)}
+    page = as_user("ana").page()
+    for path in ("/", f"/conflicts/{run.conflict('OpenAI', 'valuation')['conflict_id']}", "/golden", "/sources"):
+        page.goto(f"{served.url}{path}")
+        unlabelled[path] = page.evaluate(UNLABELLED)
+    assert {path: found for path, found in unlabelled.items() if found} == {}
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -209,7 +233,8 @@ def test_filtering_the_inbox_changes_the_rows_and_the_counts(as_user, served, ru
     assert page.inner_text("#inbox-summary").startswith(f"{len(errors)} of {len(conflicts)} conflicts match")
 
     submit(page, "#filter-clear")
-    assert len(queue_rows(page)) == (conflicts["status"].isin(["open", "stale"])).sum()
+    queue = re.search(r"\((\d+)\)", page.inner_text("#filter-status option[value=queue]"))
+    assert page.url == f"{served.url}/" and queue and len(queue_rows(page)) == int(queue.group(1)) > len(errors)
 
 
 def test_the_severity_badges_differ_only_in_colour(as_user, served):
@@ -348,6 +373,20 @@ def test_a_decision_without_a_valid_csrf_token_is_refused(as_user, served, run):
 
 
 # -- deciding --------------------------------------------------------------------------------------
+
+def test_a_steward_decides_with_the_keyboard_alone(as_user, served, run):
+    conflict_id = run.conflict("AWS", "deal_signed_date")["conflict_id"]
+    page = as_user("ana").page()
+    page.goto(f"{served.url}/conflicts/{conflict_id}")
+    tab_to(page, "dismiss-reason")
+    page.keyboard.type("one signing, reported by two sources")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "dismiss-button"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("#decision-recorded").is_visible()
+    assert [(d.action, d.decided_by) for d in run.history(conflict_id)] == [("dismiss", "ana")]
+
 
 def test_two_stewards_decide_the_same_conflict_and_the_second_is_told(as_user, served, run):
     conflict = run.conflict("Microsoft", "power_capacity")
