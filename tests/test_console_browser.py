@@ -270,11 +270,13 @@ def test_no_horizontal_overflow_at_420_px(as_user, served, run):
     guest = as_user(None, viewport=NARROW).page()
     guest.goto(f"{served.url}/signin")
     widths = {"/signin": guest.evaluate("document.documentElement.scrollWidth")}
-    page = as_user("ana", viewport=NARROW).page()
+    watched = as_user("ana", viewport=NARROW)
+    page = watched.page()
     for path in paths:
         assert page.goto(f"{served.url}{path}").status == 200, path
         widths[path] = page.evaluate("document.documentElement.scrollWidth")
     assert {path: width for path, width in widths.items() if width > NARROW["width"]} == {}
+    assert watched.errors == []          # nothing the Content-Security-Policy refused (an inline style, a script)
 
 
 # -- hostile documents -----------------------------------------------------------------------------
