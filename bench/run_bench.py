@@ -100,9 +100,7 @@ def _stage_init(vocab) -> None:
 
 def _staged_one(d, vocab=None) -> tuple:
     """parse → extract → normalise of one document, each stage timed (runs in a pool worker or inline)."""
-    import pandas as pd
-
-    from reconcile.engine import UNPARSED_COLUMNS
+    from reconcile.engine import unparsed_frame
     from reconcile.extract import extract_document
     from reconcile.normalise import claims_frame
     from reconcile.parse import parse_document
@@ -113,7 +111,7 @@ def _staged_one(d, vocab=None) -> tuple:
     found = extract_document(blocks, d.source_id, d.published, vocab)
     t2 = time.perf_counter()
     claims = claims_frame(found.mentions, {d.source_id: d.published}, vocab)
-    unparsed = pd.DataFrame([u.__dict__ for u in found.unparsed], columns=UNPARSED_COLUMNS)
+    unparsed = unparsed_frame(found)  # as engine.extract_one builds it
     t3 = time.perf_counter()
     return claims, unparsed, (t1 - t0, t2 - t1, t3 - t2)
 

@@ -61,6 +61,8 @@ class FiscalCalendar:
 
 
 CALENDAR_YEAR = FiscalCalendar()
+# One calendar per month-end, made once: periods are resolved against a month number hundreds of thousands of times.
+_MONTH_END = {month: FiscalCalendar(month) for month in range(1, 13)}
 
 
 def parse_calendar(spec: object) -> FiscalCalendar:
@@ -71,7 +73,7 @@ def parse_calendar(spec: object) -> FiscalCalendar:
         return spec
     if isinstance(spec, int) and not isinstance(spec, bool):
         if 1 <= spec <= 12:
-            return FiscalCalendar(spec)
+            return _MONTH_END[spec]
         raise ValueError(f"{spec} is not a month: write a month number from 1 to 12 or 'last Sunday of January'")
     if isinstance(spec, str):
         text = spec.strip()
@@ -85,6 +87,8 @@ def parse_calendar(spec: object) -> FiscalCalendar:
 
 def as_calendar(value: object) -> FiscalCalendar:
     """A calendar from a FiscalCalendar or a month number; anything unreadable is the calendar year."""
+    if isinstance(value, FiscalCalendar):
+        return value
     try:
         return parse_calendar(value)
     except ValueError:

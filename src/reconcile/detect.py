@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -105,6 +105,26 @@ def arithmetic_failures(df: pd.DataFrame) -> pd.Series:
         return df[ARITHMETIC_HOLDS].astype(bool)
     return pd.Series([r is None for r in arithmetic_findings(df)], index=df.index, dtype=bool) \
         if len(df) else pd.Series(dtype=bool)
+
+
+# `detect_conflicts` computes every rule's verdict once and hands pandera a frame of the verdicts alone:
+# pandera reshapes a failing dataframe check's rows over every column of the frame it validates, which on
+# a million claims cost more than the rules themselves. A check reads its verdict column when there is one.
+_VERDICTS = {"value": "_value_holds", "category": "_category_holds", "period": "_period_holds",
+             "date": "_date_holds"}
+
+
+def _verdict(df: pd.DataFrame, check: str, rule: Callable[[pd.DataFrame], pd.Series]) -> pd.Series:
+    column = _VERDICTS[check]
+    return df[column].astype(bool) if column in df.columns else rule(df)
+
+
+def _event_date_failures(df: pd.DataFrame) -> pd.Series:
+    return value_failures(df, dates=True)
+
+
+_RULES: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
+    "value": value_failures, "category": category_failures, "period": period_failures, "date": _event_date_failures}
 
 
 @dataclass
@@ -294,22 +314,22 @@ class ClaimConflicts(pa.DataFrameModel):
     @pa.dataframe_check(name="value", ignore_na=False,
                         description="same entity, metric and period: intervals must overlap")
     def value_intervals_overlap(cls, df: pd.DataFrame) -> pd.Series[bool]:
-        return value_failures(df)
+        return _verdict(df, "value", value_failures)
 
     @pa.dataframe_check(name="category", ignore_na=False,
                         description="a figure's own words must not name another scope")
     def metric_matches_stated_scope(cls, df: pd.DataFrame) -> pd.Series[bool]:
-        return category_failures(df)
+        return _verdict(df, "category", category_failures)
 
     @pa.dataframe_check(name="period", ignore_na=False,
                         description="a figure's granularity must match its column's")
     def granularity_matches_column(cls, df: pd.DataFrame) -> pd.Series[bool]:
-        return period_failures(df)
+        return _verdict(df, "period", period_failures)
 
     @pa.dataframe_check(name="date", ignore_na=False,
                         description="the same event must carry overlapping dates")
     def event_dates_agree(cls, df: pd.DataFrame) -> pd.Series[bool]:
-        return value_failures(df, dates=True)
+        return _verdict(df, "date", _event_date_failures)
 
     @pa.dataframe_check(name="arithmetic", ignore_na=False,
                         description="totals, growth and multiples must follow from components")
@@ -336,11 +356,7 @@ def detect_conflicts(claims: DataFrame[DetectClaimsSchema],
     claims = claims if _is_range(claims.index) else claims.reset_index(drop=True)
     checked = _numeric(claims)
     findings = _compute_findings(checked)
-    # pandera sees only the columns the rules read (and claim_id): its failure-case bookkeeping is per
-    # column, and only the failing row indices are used here.
-    narrow = checked[[c for c in _RULE_COLUMNS if c in checked.columns]]
-    narrow = narrow.assign(**{ARITHMETIC_HOLDS: [f is None for f in findings]})
-    failing = failing_rows_by_check(narrow, full=checked)
+    failing = failing_rows_by_check(_verdicts(checked, findings), full=checked)
     rows: list[dict[str, Any]] = []
     rows += _value_conflicts(claims, failing.get("value", []), "value")
     rows += _value_conflicts(claims, failing.get("date", []), "date")
@@ -422,10 +438,20 @@ def _numeric(claims: pd.DataFrame) -> pd.DataFrame:
     return claims.astype({c: np.float64 for c in wrong}) if wrong else claims
 
 
-# Columns of the detect table that no rule reads; every other column (a new one too) reaches the checks.
-_NOT_READ_BY_RULES = {"location", "value", "period_start", "period_end", "scope", "stated_metric", "context", "line",
-                      "published", "per"}
-_RULE_COLUMNS = [c for c in columns_of(DetectClaimsSchema) if c not in _NOT_READ_BY_RULES]
+def _verdicts(checked: pd.DataFrame, findings: list[Finding | None]) -> pd.DataFrame:
+    """What pandera validates: the claim ids and each rule's verdict per claim, computed once here.
+
+    Only the failing row indices are used, and pandera's failure-case bookkeeping is per column, so the frame
+    is kept this narrow. A rule that cannot run on these claims gets no column: its check then runs (and
+    fails) inside pandera as it always did, reporting no conflict row."""
+    columns: dict[str, Any] = {"claim_id": checked["claim_id"]} if "claim_id" in checked.columns else {}
+    for check, rule in _RULES.items():
+        try:
+            columns[_VERDICTS[check]] = rule(checked)
+        except Exception:  # noqa: BLE001 - pandera reports it, as before
+            continue
+    columns[ARITHMETIC_HOLDS] = [f is None for f in findings]
+    return pd.DataFrame(columns, index=checked.index)
 
 
 def failing_rows_by_check(claims: pd.DataFrame, full: pd.DataFrame | None = None) -> dict[str, list[int]]:
@@ -470,11 +496,11 @@ def _cite_side(part: pd.DataFrame) -> str:
     for _, group in part.groupby(["value_low", "value_high"], sort=False, dropna=False):
         first = group.iloc[0]
         text = str(first["value_text"]).strip()
-        sources = sorted(set(group["source_id"]))
         if len(group) == 1:
             where = f"{first['source_id']}, {first['location']}"
         else:
-            where = "; ".join(f"{src} ×{int((group['source_id'] == src).sum())}" for src in sources)
+            counts = group["source_id"].value_counts(dropna=False)  # once, not a comparison per source
+            where = "; ".join(f"{src} ×{int(counts[src])}" for src in sorted(counts.index))
         pieces.append(f"{text} ({where})")
     return ", ".join(pieces)
 

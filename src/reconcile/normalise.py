@@ -8,12 +8,14 @@ that groups claims about the same thing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import math
 import re
 from dataclasses import replace
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 from pandera.typing.pandas import DataFrame
 
@@ -43,12 +45,41 @@ def claims_frame(mentions: list[Mention], published: dict[str, dt.date],
                  vocab: Vocabulary) -> DataFrame[DetectClaimsSchema]:
     rows = [_claim_row(m, published[m.source_id], vocab) for m in mentions]
     rows = _dedupe_ids(rows)
+    # pandera's DataFrame[...] is a static marker: a plain frame of the model's columns is one
+    return cast(DataFrame[DetectClaimsSchema], _frame_of(rows))
+
+
+_FLOAT_COLUMNS = ("value", "value_low", "value_high", "tolerance")
+_COLUMN_SET = frozenset(CLAIM_COLUMNS)
+
+
+def _frame_of(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The claims table of `rows`, built column by column: pandas takes about 4 ms a document to build a frame
+    from a list of dicts, a tenth of that from lists. Rows that lack a column take the list-of-dicts path,
+    which fills the gap the way pandas does. No rows (many documents state no figure) give a copy of the empty
+    table, typed as that path types it, made once."""
+    if not rows:
+        return _empty_claims().copy()
+    if not all(_COLUMN_SET <= row.keys() for row in rows):
+        return _frame_of_dicts(rows)
+    columns: dict[str, Any] = {col: [row[col] for row in rows] for col in CLAIM_COLUMNS}
+    for col in _FLOAT_COLUMNS:
+        columns[col] = np.array(columns[col], dtype=float)   # None → NaN, as astype(float) gives
+    columns["line"] = np.array(columns["line"], dtype=int)
+    return pd.DataFrame(columns)  # the dict is in CLAIM_COLUMNS order; columns= would re-select (slower)
+
+
+def _frame_of_dicts(rows: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
-    for col in ("value", "value_low", "value_high", "tolerance"):
+    for col in _FLOAT_COLUMNS:
         frame[col] = frame[col].astype(float)
     frame["line"] = frame["line"].astype(int)
-    # pandera's DataFrame[...] is a static marker: a plain frame of the model's columns is one
-    return cast(DataFrame[DetectClaimsSchema], frame)
+    return frame
+
+
+@functools.lru_cache(maxsize=1)
+def _empty_claims() -> pd.DataFrame:
+    return _frame_of_dicts([])
 
 
 def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, Any]:

@@ -84,9 +84,12 @@ class Cues:
     def __getattr__(self, name: str) -> re.Pattern[str]:
         try:
             regex: re.Pattern[str] = self.__dict__["by_name"][name].regex
-            return regex
         except KeyError:
             raise AttributeError(name) from None
+        # Kept as an attribute: extraction reads cues hundreds of thousands of times per corpus, and an
+        # instance attribute is found without calling __getattr__ again.
+        self.__dict__[name] = regex
+        return regex
 
 
 @dataclass(frozen=True)
@@ -116,8 +119,9 @@ class AliasMatcher:
             else:
                 folded.append(alias.casefold())
                 self._by_key[alias.casefold()] = name
-        # compounds=False: an alias opening a hyphenated word ('stock-based') does not match
-        end = r"(?![\w])" if compounds else r"(?![\w]|-[A-Za-z])"
+        # compounds=False: an alias opening a hyphenated word ('stock-based') does not match, and one carrying a
+        # footnote marker ('Revenue backlog1 was') does
+        end = r"(?![\w])" if compounds else r"(?:(?=[1-9](?![\w.,]))|(?![\w]|-[A-Za-z]))"
         self._exact = _compile_alternation(exact, flags=0, end=end)
         self._folded = _compile_alternation(folded, flags=re.IGNORECASE, end=end)
         self._memo: dict[str, tuple[Match, ...]] = {}

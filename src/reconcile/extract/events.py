@@ -106,8 +106,10 @@ def cell_events(r: Reading, text: str, site: FigureSite, ctx: Context) -> None:
     entity = site.entity
     if entity is None:
         return
-    dates = find_periods(text, r.published, r.vocab.fiscal_year_end(entity))
     found = r.vocab.event_matcher.find(text)
+    if not found:
+        return  # no event word: the cell's dates date nothing (most cells)
+    dates = find_periods(text, r.published, r.vocab.fiscal_year_end(entity))
     specific = [e for e in found if not r.vocab.event_generic.get(e.name)]
     for ev in found:
         date = adjacent_date(dates, ev)

@@ -53,3 +53,5 @@ ENUM_SEP = re.compile(r"^\s*(?:,\s*(?:and\s+|&\s+)?|\s+and\s+|\s*&\s*|\s*/\s*)$"
 UNKNOWN_NAME = re.compile(r"\b[A-Z][a-zA-Z0-9]{2,}\b")
 RANGE_JOIN = re.compile(r"\s*(?:-|–|—|to|through)\s*")
 POSSESSIVE = re.compile(r"['’]s\b")
+# A parenthesised aside ('(IaaS)', '(in millions)'), dropped from labels and qualifier phrases.
+PARENTHESES = re.compile(r"\([^)]*\)")

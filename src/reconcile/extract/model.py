@@ -122,10 +122,10 @@ class Reading:
     scale: tuple[float, bool] | None = None   # a table's "($ in billions)" note
     topic: Topic | None = None                 # the document's issuer or headline subject
     deadline: float | None = None              # time.thread_time() by which the document must be read
+    cues: Cues = field(init=False, repr=False)  # the vocabulary's cues, read hundreds of thousands of times
 
-    @property
-    def cues(self) -> Cues:
-        return self.vocab.cues
+    def __post_init__(self) -> None:
+        self.cues = self.vocab.cues
 
     def on_time(self, where: str) -> None:
         """Raises TooComplex, naming `where`, once the document has used up its time budget."""

@@ -124,6 +124,8 @@ def not_ranges(text: str, dates: list[Period]) -> list[Period]:
 def outside_periods(items: list[Quantity | Unparsed], text: str, published: dt.date) -> list[Quantity | Unparsed]:
     """Drop figure-like spans that are part of a date ('Oct. 26, 2025': the 26 is no count);
     report arithmetic written out ('+1+1', '2*3') as unreadable rather than as a number."""
+    if not items:
+        return items  # nothing to drop: the text's periods need not be read
     items = [Unparsed(q.text, q.start, q.end, "arithmetic expression, not a stated figure")
              if isinstance(q, Quantity) and _in_expression(text, q) else q for q in items]
     spans = [(p.start_offset, p.end_offset) for p in find_periods(text, published, 12)]
@@ -132,13 +134,19 @@ def outside_periods(items: list[Quantity | Unparsed], text: str, published: dt.d
     return [q for q in items if not any(s <= q.start and q.end <= e for s, e in spans)]
 
 
+# An operator beside a figure ('+1+1', '2*3', '= 4'); '/' is left out: "$1.25/$10 per M tokens" is two prices.
+_OPERATOR_AFTER = re.compile(r"\s?[+*=]\s?\d")
+_OPERATOR_BEFORE = re.compile(r"\d\s?[+*=]\s?$")
+_SIGNED_AFTER = re.compile(r"[+\-]\d")
+_BARE_SMALL = re.compile(r"\d{1,3}")
+
+
 def _in_expression(text: str, q: Quantity) -> bool:
     before, after = text[max(0, q.start - 2):q.start], text[q.end:q.end + 2]
-    # '/' is left out: "$1.25/$10 per M tokens" is two prices, not a division.
-    return bool(re.match(r"\s?[+*=]\s?\d", after) or re.search(r"\d\s?[+*=]\s?$", before)
-                or (q.text.startswith(("+", "-")) and re.match(r"[+\-]\d", after)))
+    return bool(_OPERATOR_AFTER.match(after) or _OPERATOR_BEFORE.search(before)
+                or (q.text.startswith(("+", "-")) and _SIGNED_AFTER.match(after)))
 
 
 def is_bare_small(q: Quantity) -> bool:
     """A bare small integer ("3 sites", "7 players") is too ambiguous to be a claim on its own."""
-    return re.fullmatch(r"\d{1,3}", q.text.strip()) is not None
+    return _BARE_SMALL.fullmatch(q.text.strip()) is not None

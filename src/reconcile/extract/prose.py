@@ -12,7 +12,7 @@ from ..quantities import Period, Quantity, Unparsed, find_periods
 from ..vocab import Cues, Match
 from .emit import figure, word_multiples
 from .events import clause_events
-from .lexicon import ANAPHORA_KINDS, LEAD_DATE, NEUTRAL_WORDS, SCOPE_STOP, SENTENCE_SPLIT
+from .lexicon import ANAPHORA_KINDS, LEAD_DATE, NEUTRAL_WORDS, PARENTHESES, SCOPE_STOP, SENTENCE_SPLIT
 from .model import Context, FigureSite, Reading, Sentence
 from .periods import (
     find_quantities,
@@ -131,11 +131,12 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
     for q in f.quantities:
         entity = _prose_figure(r, s, f, q)
         first_subject = first_subject or entity
-    word_multiples(r, text, FigureSite(where, text, "prose", entity=s.topic,
-                                       metric=f.metrics[0].name if f.metrics else ctx.metric,
-                                       entity_from=s.topic_from, metric_from="clause" if f.metrics else "heading",
-                                       period_from="heading"),
-                   levels=f.levels, periods_of=f.periods_of)
+    if r.cues.word_multiple.search(text):  # most sentences have none: no site to build
+        word_multiples(r, text, FigureSite(where, text, "prose", entity=s.topic,
+                                           metric=f.metrics[0].name if f.metrics else ctx.metric,
+                                           entity_from=s.topic_from, metric_from="clause" if f.metrics else "heading",
+                                           period_from="heading"),
+                       levels=f.levels, periods_of=f.periods_of)
     return first_subject or (subjects[0].name if subjects else None)
 
 
@@ -286,16 +287,22 @@ def _noun_referent(r: Reading, s: Sentence, c_start: int, q: Quantity) -> str | 
     return None
 
 
+_PHRASE_BREAK = re.compile(r"[:;,.!?\[\]]")
+_FIGURE_CHAR = re.compile(r"[\d$€£%]")
+_MAGNITUDE_LEAD = re.compile(r"(?i)^\s*(?:[A-Za-z]{1,2}|thousand|million|billion|trillion|bn|mn)\b")
+_WORD = re.compile(r"[A-Za-z][\w-]*")
+
+
 def _prose_scope(r: Reading, sentence: str, metric_m: Match) -> str | None:
     """Up to three words qualifying a metric word: 'Cloud infrastructure (IaaS) revenue' is not total revenue."""
     if not r.cues.scopable_noun.search(metric_m.text):
         return None  # "valuing the company at": a verb phrase takes no qualifier
-    lead = re.sub(r"\([^)]*\)", " ", sentence[max(0, metric_m.start - 40):metric_m.start])
-    lead = re.split(r"[:;,.!?\[\]]", lead)[-1]  # the metric's own phrase only
-    pieces = re.split(r"[\d$€£%]", lead)
-    lead = re.sub(r"(?i)^\s*(?:[A-Za-z]{1,2}|thousand|million|billion|trillion|bn|mn)\b", " ", pieces[-1]) \
+    lead = PARENTHESES.sub(" ", sentence[max(0, metric_m.start - 40):metric_m.start])
+    lead = _PHRASE_BREAK.split(lead)[-1]  # the metric's own phrase only
+    pieces = _FIGURE_CHAR.split(lead)
+    lead = _MAGNITUDE_LEAD.sub(" ", pieces[-1]) \
         if len(pieces) > 1 else lead  # "$35B", "$183 billion": no qualifier word
-    words = re.findall(r"[A-Za-z][\w-]*", lead)[-3:]
+    words = _WORD.findall(lead)[-3:]
     kept: list[str] = []
     for word in reversed(words):
         low = word.lower()

@@ -12,7 +12,7 @@ from ..vocab import Cues, Match
 from .emit import cell_figures
 from .events import cell_events
 from .grid import Column, Grid, read_grid
-from .lexicon import ENTITY_HEADERS, KEY_VALUE_HEADERS, NEUTRAL_WORDS, PERIOD_HEADERS, SCALE_FACTORS
+from .lexicon import ENTITY_HEADERS, KEY_VALUE_HEADERS, NEUTRAL_WORDS, PARENTHESES, PERIOD_HEADERS, SCALE_FACTORS
 from .model import Context, FigureSite, Reading
 from .periods import estimate_marks, granularity, is_relation_base
 from .words import clean_label, entity_in_label, metric_in, metrics_beside_entities, norm, share, short, top_company
@@ -68,9 +68,11 @@ def read_table(r: Reading, block: Block, ctx: Context, where: str, scale: tuple[
     shape = table_shape(header, row_entities, col_entities, row_periods)
     period_cols = [j for j, h in enumerate(header) if j > 0 and norm(h) in PERIOD_HEADERS]
     r.scale = table_scale(r.cues, header[:1], block.headings) or scale
+    column_names = [short(h) for h in header]  # once per table, not per cell
     for i, row in enumerate(body):
         label = row[0].strip()
         row_where = f'{where} › row "{short(label)}"'
+        row_quote = " | ".join(c.strip() for c in row)
         entity_match = row_entities[i]
         row_entity_name = entity_match.name if shape == "table_rows" and entity_match else ctx.entity
         row_period = row_periods[i] if shape == "series" else _row_period(r, row, period_cols, row_entity_name)
@@ -79,8 +81,8 @@ def read_table(r: Reading, block: Block, ctx: Context, where: str, scale: tuple[
             if j in period_cols or not text.strip():
                 continue
             location = row_where if shape == "key_value" and width <= 3 else \
-                f'{row_where} › column "{short(header[j])}"'
-            read_cell(r, ctx, TableCell(shape, label, header[j], text, " | ".join(c.strip() for c in row), location,
+                f'{row_where} › column "{column_names[j]}"'
+            read_cell(r, ctx, TableCell(shape, label, header[j], text, row_quote, location,
                                         row_entity=row_entities[i], col_entity=col_entities[j - 1],
                                         row_period=row_period,
                                         unknown_entity_label=norm(header[0]) in ENTITY_HEADERS))
@@ -274,6 +276,9 @@ def _row_period(r: Reading, row: list[str], period_cols: list[int], entity: str 
     return None
 
 
+_LABEL_WORD = re.compile(r"[\w.+-]+")
+
+
 def _residual(r: Reading, label: str, entity_m: Match | None, metric: str | None) -> str | None:
     """Words of a row label beyond its entity, metric and period: they narrow the scope (e.g. 'v1', 'peak')."""
     text = label
@@ -281,8 +286,8 @@ def _residual(r: Reading, label: str, entity_m: Match | None, metric: str | None
         text = text.replace(m.text, " ")
     for p in find_periods(text, r.published, 12):
         text = text.replace(p.text, " ")
-    text = re.sub(r"\([^)]*\)", " ", text)
-    words = [w for w in re.findall(r"[\w.+-]+", text.lower()) if w not in NEUTRAL_WORDS and not w.isdigit()]
+    text = PARENTHESES.sub(" ", text)
+    words = [w for w in _LABEL_WORD.findall(text.lower()) if w not in NEUTRAL_WORDS and not w.isdigit()]
     return " ".join(words) if words else None
 
 

@@ -7,7 +7,15 @@ from typing import Any
 from ..quantities import Quantity
 from ..quantities.lexicon import MONTH_NAMES
 from ..vocab import Cues, Match, Vocabulary
-from .lexicon import CLAUSE_SPLIT, ENUM_SEP, FUNCTION_WORDS, POSSESSIVE, UNKNOWN_NAME, WEAK_METRIC_WORDS
+from .lexicon import (
+    CLAUSE_SPLIT,
+    ENUM_SEP,
+    FUNCTION_WORDS,
+    PARENTHESES,
+    POSSESSIVE,
+    UNKNOWN_NAME,
+    WEAK_METRIC_WORDS,
+)
 
 
 def metrics_beside_entities(vocab: Vocabulary, text: str, entities: list[Match] | None = None) -> list[Match]:
@@ -154,17 +162,21 @@ def gap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
 
 # --- small text helpers --------------------------------------------------------------------------
 
+_SPACES = re.compile(r"\s+")
+_MARKUP = re.compile(r"[*_`:]")
+
+
 def norm(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[*_`:]", "", text)).strip().casefold()
+    return _SPACES.sub(" ", _MARKUP.sub("", text)).strip().casefold()
 
 
 def short(text: str, limit: int = 48) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def clean_label(text: str) -> str | None:
-    text = re.sub(r"\([^)]*\)", "", text).strip(" *_")
+    text = PARENTHESES.sub("", text).strip(" *_")
     return text or None
 
 

@@ -11,6 +11,7 @@ from .hygiene import collapse
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _PUA_BASE = 0xE000                      # escaped ASCII punctuation is parked in U+E000..E07F
 _UNPARK = {_PUA_BASE + c: chr(c) for c in range(0x21, 0x7F)}
+_PARKED = re.compile(f"[\\u{_PUA_BASE + 1:04x}-\\u{_PUA_BASE + 0x7F:04x}]")  # a character parked (or like one)
 _CODE_SPAN = re.compile(r"(`+)(.{1,1000}?)(?<!`)\1(?!`)", re.S)
 _CODE_TOKEN = re.compile("\ue100(\\d+)\ue101")
 # [text](destination "title"): the bracketed text, then a destination and an optional title
@@ -161,7 +162,7 @@ def clean_inline(s: str) -> str:
         s = _LEFTOVER_STARS.sub("", s)
     if codes:
         s = _CODE_TOKEN.sub(lambda m: codes[int(m.group(1))] if int(m.group(1)) < len(codes) else "", s)
-    if "\\" in s or any(_PUA_BASE < ord(c) < _PUA_BASE + 0x80 for c in s):
+    if "\\" in s or _PARKED.search(s):
         s = s.translate(_UNPARK)
     s = s.replace("\u00a0", " ")
     return collapse(s)

@@ -53,10 +53,10 @@ PER_ADVERB = {"quarterly": "quarter", "annually": "year", "monthly": "month", "y
 APPROX_WORDS = {"about", "approximately", "approx", "approx.", "around", "nearly", "roughly", "almost",
                 "circa", "some", "an estimated", "estimated"}
 AT_LEAST_WORDS = {"over", "more than", "greater than", "at least", "exceeds", "exceed", "exceeding",
-                  "in excess of", "above", "upwards of", "north of", "as much as", "as many as",
-                  "as high as"}
+                  "in excess of", "above", "upwards of", "north of", "as low as"}
+# "gained as much as 2%", "as many as 10,000 jobs": the figure is the most it reached, an upper bound
 AT_MOST_WORDS = {"up to", "at most", "under", "below", "less than", "fewer than", "no more than",
-                 "as low as"}
+                 "as much as", "as many as", "as high as"}
 
 # capitalised words that may precede a plain count (the rest mark a name: "Llama 4")
 CAP_OK = {
