@@ -423,7 +423,7 @@ class Decided:
 
 
 @pytest.fixture(scope="module")
-def decided_then_rerun(browser, served, run, signed_in_states) -> Iterator[Decided]:
+def decided_then_rerun(browser, served, run) -> Iterator[Decided]:
     """As ana, in the browser: approve the OpenAI valuation conflict and dismiss Microsoft's Q4 capex; then
     change the report's capex row (that conflict's evidence) and run `reconcile run` again."""
     valuation, capex = run.conflict("OpenAI", "valuation"), run.conflict("Microsoft", "capex")
