@@ -198,8 +198,9 @@ def _as_of_day(m: Mention, metric_def: Metric | None, period: Period | None, gra
     if as_of == "trading_day" and m.period is None and m.relation is None:
         return m, Period("", 0, 0, published.isoformat(), published, published, "day"), "point"  # a day's move
     if as_of is None or period is None or m.period is None or m.relation is not None or \
-            granularity not in ("point", "cumulative") or period.granularity not in REPORTING_SPANS:
-        return m, period, granularity
+            granularity not in ("point", "cumulative") or period.granularity not in REPORTING_SPANS or \
+            m.granularity is not None or m.expected_granularity is not None:
+        return m, period, granularity  # a granularity the text gives ("Cumulative Users") stands
     if as_of == "period_end" and m.period_from in ("title", "heading"):
         end = period.end
         return m, Period("", 0, 0, end.isoformat(), end, end, "day"), "point"
