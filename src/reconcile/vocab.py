@@ -184,8 +184,10 @@ def _trie_pattern(words: list[str]) -> str:
 def _compile_alternation(words: list[str], flags: int, end: str = r"(?![\w])") -> re.Pattern[str] | None:
     if not words:
         return None
-    # Lookarounds instead of \b: aliases may start or end with punctuation (x.AI, Character.AI).
-    return re.compile(r"(?<![\w])(" + _trie_pattern(sorted(set(words))) + r")" + end, flags)
+    # Lookarounds instead of \b: aliases may start or end with punctuation (x.AI, Character.AI). The look-ahead
+    # of the letters an alias can start with fails most positions at once, before the look-behind and the trie.
+    firsts = "".join(sorted({re.escape(w[0]) for w in words}))
+    return re.compile(r"(?=[" + firsts + r"])(?<![\w])(" + _trie_pattern(sorted(set(words))) + r")" + end, flags)
 
 
 def _drop_overlaps(matches: list[Match]) -> list[Match]:
@@ -215,6 +217,7 @@ class Vocabulary:
     event_of_a_thing: dict[str, bool] = field(default_factory=dict)
     cues: Cues = field(default_factory=lambda: load_cues(BUNDLED_CUES))
     fingerprint: str = ""
+    _accepts: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def entity_matcher(self) -> AliasMatcher:
@@ -256,8 +259,13 @@ class Vocabulary:
         return None
 
     def accepts(self, metric: str, unit: str) -> bool:
-        kinds = self.metrics[metric].units
-        return any(unit in self.unit_kinds.get(kind, ()) for kind in kinds)
+        # Remembered per pair: extraction asks this for every metric word beside every figure.
+        key = (metric, unit)
+        known = self._accepts.get(key)
+        if known is None:
+            kinds = self.metrics[metric].units
+            known = self._accepts[key] = any(unit in self.unit_kinds.get(kind, ()) for kind in kinds)
+        return known
 
     def implied_metric(self, unit: str) -> str | None:
         """The metric a figure in this unit is when no metric word names it ('10 gigawatts' is power capacity)."""

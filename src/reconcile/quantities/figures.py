@@ -660,16 +660,22 @@ _NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _SPELLED = re.compile(r"(?i)(?<![\w-])(" + _NUMBER_WORD + r")(?:-(" + _NUMBER_WORD + r"))?(?=[\s-]+(?:"
                       + "|".join(SPELLED_SCALES) + r")\b)")
 _SPELLED_FOLD = re.compile(r"(?i)(?<![\w-])(" + _NUMBER_WORD + r")fold\b")  # 'tenfold' is 10x
+# What each of the two needs somewhere in the text: most texts have neither, and finding that is far cheaper
+# than trying every number word at every position.
+_SPELLED_HINT = re.compile(r"(?i)[\s-](?:" + "|".join(SPELLED_SCALES) + r")\b")
+_SPELLED_FOLD_HINT = re.compile(r"(?i)fold\b")
 
 
 def _spelled(text: str) -> list[tuple[int, int, str]]:
     """Numbers written in words, as (start, end, the digits that write them)."""
     found = []
-    for m in _SPELLED.finditer(text):
-        value = NUMBER_WORDS[m.group(1).lower()] + (NUMBER_WORDS[m.group(2).lower()] if m.group(2) else 0)
-        found.append((m.start(), m.end(), str(value)))
-    for m in _SPELLED_FOLD.finditer(text):
-        found.append((m.start(), m.end(), f"{NUMBER_WORDS[m.group(1).lower()]}x"))
+    if _SPELLED_HINT.search(text):
+        for m in _SPELLED.finditer(text):
+            value = NUMBER_WORDS[m.group(1).lower()] + (NUMBER_WORDS[m.group(2).lower()] if m.group(2) else 0)
+            found.append((m.start(), m.end(), str(value)))
+    if _SPELLED_FOLD_HINT.search(text):
+        for m in _SPELLED_FOLD.finditer(text):
+            found.append((m.start(), m.end(), f"{NUMBER_WORDS[m.group(1).lower()]}x"))
     return sorted(found)
 
 
