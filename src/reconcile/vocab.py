@@ -218,6 +218,7 @@ class Vocabulary:
     cues: Cues = field(default_factory=lambda: load_cues(BUNDLED_CUES))
     fingerprint: str = ""
     _accepts: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False, compare=False)
+    _calendars: dict[str | None, FiscalCalendar] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def entity_matcher(self) -> AliasMatcher:
@@ -245,7 +246,14 @@ class Vocabulary:
         return a == b or a in self.ancestors(b) or b in self.ancestors(a)
 
     def fiscal_year_end(self, name: str | None) -> FiscalCalendar:
-        """The entity's fiscal calendar (the calendar year for an unknown entity or none)."""
+        """The entity's fiscal calendar (the calendar year for an unknown entity or none); remembered per name,
+        as every period read asks for it."""
+        known = self._calendars.get(name)
+        if known is None:
+            known = self._calendars[name] = self._own_or_parents_calendar(name)
+        return known
+
+    def _own_or_parents_calendar(self, name: str | None) -> FiscalCalendar:
         for each in ([name] + self.ancestors(name)) if name in self.entities else []:
             calendar = self.entities[each].fiscal_year_end
             if calendar is not None:
