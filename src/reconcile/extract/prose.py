@@ -124,8 +124,9 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
     if subjects and subjects[0].start < 25:
         topic = (subjects[0].name, "clause")
     s = Sentence(text, where, ctx, entities, clause_spans(text), topic[0], lead_date, topic[1])
-    for span in s.clauses:
-        clause_events(r, s, span)
+    if r.vocab.event_matcher.find(text):  # a clause's event words are the sentence's: most sentences have none
+        for span in s.clauses:
+            clause_events(r, s, span)
     f = _sentence_figures(r, s)
     first_subject = None
     for q in f.quantities:
