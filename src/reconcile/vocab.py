@@ -184,8 +184,10 @@ def _trie_pattern(words: list[str]) -> str:
 def _compile_alternation(words: list[str], flags: int, end: str = r"(?![\w])") -> re.Pattern[str] | None:
     if not words:
         return None
-    # Lookarounds instead of \b: aliases may start or end with punctuation (x.AI, Character.AI).
-    return re.compile(r"(?<![\w])(" + _trie_pattern(sorted(set(words))) + r")" + end, flags)
+    # Lookarounds instead of \b: aliases may start or end with punctuation (x.AI, Character.AI). The look-ahead
+    # of the letters an alias can start with fails most positions at once, before the look-behind and the trie.
+    firsts = "".join(sorted({re.escape(w[0]) for w in words}))
+    return re.compile(r"(?=[" + firsts + r"])(?<![\w])(" + _trie_pattern(sorted(set(words))) + r")" + end, flags)
 
 
 def _drop_overlaps(matches: list[Match]) -> list[Match]:
@@ -215,6 +217,8 @@ class Vocabulary:
     event_of_a_thing: dict[str, bool] = field(default_factory=dict)
     cues: Cues = field(default_factory=lambda: load_cues(BUNDLED_CUES))
     fingerprint: str = ""
+    _accepts: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False, compare=False)
+    _calendars: dict[str | None, FiscalCalendar] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def entity_matcher(self) -> AliasMatcher:
@@ -242,7 +246,14 @@ class Vocabulary:
         return a == b or a in self.ancestors(b) or b in self.ancestors(a)
 
     def fiscal_year_end(self, name: str | None) -> FiscalCalendar:
-        """The entity's fiscal calendar (the calendar year for an unknown entity or none)."""
+        """The entity's fiscal calendar (the calendar year for an unknown entity or none); remembered per name,
+        as every period read asks for it."""
+        known = self._calendars.get(name)
+        if known is None:
+            known = self._calendars[name] = self._own_or_parents_calendar(name)
+        return known
+
+    def _own_or_parents_calendar(self, name: str | None) -> FiscalCalendar:
         for each in ([name] + self.ancestors(name)) if name in self.entities else []:
             calendar = self.entities[each].fiscal_year_end
             if calendar is not None:
@@ -256,8 +267,13 @@ class Vocabulary:
         return None
 
     def accepts(self, metric: str, unit: str) -> bool:
-        kinds = self.metrics[metric].units
-        return any(unit in self.unit_kinds.get(kind, ()) for kind in kinds)
+        # Remembered per pair: extraction asks this for every metric word beside every figure.
+        key = (metric, unit)
+        known = self._accepts.get(key)
+        if known is None:
+            kinds = self.metrics[metric].units
+            known = self._accepts[key] = any(unit in self.unit_kinds.get(kind, ()) for kind in kinds)
+        return known
 
     def implied_metric(self, unit: str) -> str | None:
         """The metric a figure in this unit is when no metric word names it ('10 gigawatts' is power capacity)."""

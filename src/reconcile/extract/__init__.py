@@ -45,13 +45,17 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
     out = Extraction()
     counters: dict[tuple[str, str], int] = {}
     context_cache: dict[tuple[str, ...], Context] = {}
+
+    def context_of(headings: tuple[str, ...]) -> Context:
+        """heading_context, once per run of headings: a heading's own context is its blocks' context too."""
+        if headings not in context_cache:
+            context_cache[headings] = heading_context(headings, published, vocab, label_of, topic)
+        return context_cache[headings]
+
     pending_scale = None
     lead: tuple[tuple[str, ...], Period] | None = None
     for block in blocks:
-        key = block.headings
-        if key not in context_cache:
-            context_cache[key] = heading_context(block.headings, published, vocab, label_of, topic)
-        ctx = context_cache[key]
+        ctx = context_of(block.headings)
         if lead is not None and _continues_list(block, lead[0]):
             ctx = replace(ctx, period=lead[1], period_from="heading")
         else:
@@ -75,7 +79,7 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
             heading_ctx = ctx
             if block.kind == "heading":
                 # A heading is read in the context of its parents, with itself as the topic.
-                heading_ctx = heading_context(block.headings + (block.text,), published, vocab, label_of, topic)
+                heading_ctx = context_of(block.headings + (block.text,))
             read_prose(reading, block.text, heading_ctx, f"{section} › {kind} {n}")
     _date_by_reporting_quarter(out.mentions, published, vocab)
     return out

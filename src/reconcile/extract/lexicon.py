@@ -43,7 +43,8 @@ FUNCTION_WORDS = {"The", "This", "That", "These", "Its", "Their", "With", "And",
                   "Public", "Official", "Expected", "Plans", "Target", "Company", "Details", "Daily", "Report"}
 
 # Shapes of text rather than words.
-CLAUSE_SPLIT = re.compile(r"\s*(?:;|,\s+(?:and|while|but|with|which|after|before|despite)\s+"
+# Opens with a look-ahead of the characters a match can start with, so most positions fail at once.
+CLAUSE_SPLIT = re.compile(r"(?=[\s;,:])\s*(?:;|,\s+(?:and|while|but|with|which|after|before|despite)\s+"
                           r"|\s+(?:while|whereas|but|and(?!\s+[A-Z]))\s+(?=[^,;]*?[$\d])|"
                           r"\s+[—–]\s+|:\s+)\s*")
 # A sentence ends at . ! ? before a capital, a quote, or a lower-case brand such as xAI or eBay.

@@ -41,8 +41,10 @@ def levels_in(text: str, but: Quantity) -> list[Quantity]:
 
 # --- granularity ---------------------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)
 def granularity(cues: Cues, text: str) -> str | None:
-    """The granularity a label or header names ('Quarterly revenue', 'ARR')."""
+    """The granularity a label or header names ('Quarterly revenue', 'ARR'); memoised, as every cell of a table
+    asks about its row's label and its column's header."""
     for name in GRANULARITIES:
         if getattr(cues, name).search(text):
             return name

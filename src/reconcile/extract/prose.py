@@ -124,8 +124,9 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
     if subjects and subjects[0].start < 25:
         topic = (subjects[0].name, "clause")
     s = Sentence(text, where, ctx, entities, clause_spans(text), topic[0], lead_date, topic[1])
-    for span in s.clauses:
-        clause_events(r, s, span)
+    if r.vocab.event_matcher.find(text):  # a clause's event words are the sentence's: most sentences have none
+        for span in s.clauses:
+            clause_events(r, s, span)
     f = _sentence_figures(r, s)
     first_subject = None
     for q in f.quantities:
@@ -144,12 +145,14 @@ def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
     """The sentence's figures (unreadable ones recorded), each given the metric word that names it."""
     # "Google Cloud revenue": the entity's own words are not a metric ("cloud revenue").
     metrics = metrics_beside_entities(r.vocab, s.text, s.entities)
-    members, sum_word = _members(r, s.text, s.entities)
     found = apply_tolerances(r.cues, s.text, outside_periods(find_quantities(s.text), s.text, r.published))
     quantities = [q for q in found if isinstance(q, Quantity) and not is_bare_small(q)]
     for bad in found:
         if isinstance(bad, Unparsed):
             r.unparsed(bad, s.text, s.where)
+    if not quantities:
+        return _Figures(metrics, quantities, [], {})  # most sentences state no figure: nothing to name or pair
+    members, sum_word = _members(r, s.text, s.entities)
     chosen = _assign_aliases([q for q in quantities if q.unit in ("percent", "multiple")], metrics, s.clauses)
     levels = [q for q in quantities if q.unit not in ("percent", "multiple")]
     measurable = [m for m in metrics if any(r.vocab.accepts(m.name, q.unit) for q in levels)]

@@ -122,6 +122,10 @@ _AMPM = re.compile(r"[ \u00a0]?[AaPp]\.?[Mm]\.?(?![A-Za-z])")
 _ALNUM_RUN = re.compile(r"[A-Za-z0-9_]*")
 _LINE_START = re.compile(r"(?:^|\n)[ \t>*-]*\Z")
 
+# the last word of each qualifier word _PRE reads, and 'between'
+_PREFIX_LAST_WORDS = frozenset(w.split()[-1] for w in APPROX_WORDS | AT_LEAST_WORDS | AT_MOST_WORDS) | \
+    {"between"}
+_CURRENCY_CODES = ("USD", "EUR", "GBP")  # _PRE reads them with no word boundary before
 _BAD_LEFT = set("_.#@=\\^/:'’&%")
 # characters a figure prefix (qualifier word, ~, sign, currency) can end with
 _PRE_END = set(" \t\u00a0~≈≥≤±<>=+-−$€£")
@@ -296,7 +300,10 @@ def _read_prefix(c: _Candidate, last: int) -> None:
     c.p0 = s
     if not (s > last and text[s - 1] in _PRE_END):
         return
-    pm = _PRE.search(text, max(last, s - 40), s)
+    lo = max(last, s - 40)
+    if _plain_word_before(text, lo, s):
+        return
+    pm = _PRE.search(text, lo, s)
     if pm is None:
         return
     c.pm, c.p0 = pm, pm.start()
@@ -306,6 +313,23 @@ def _read_prefix(c: _Candidate, last: int) -> None:
     c.sign = pm["sign"]
     c.cur = CURRENCY[pm["cur"].strip()] if pm["cur"] else None
     c.bad = pm["bad"]
+
+
+def _plain_word_before(text: str, lo: int, s: int) -> bool:
+    """Spaces before `s` after a whole ASCII word that no qualifier word or 'between' ends with, nor a currency code
+    ('revenue was 5'): _PRE can only match the empty prefix there, and searching the window for it costs ~40
+    tries. Anything else (a symbol, a '.', a word running out of the window or glued to another letter) is
+    left to _PRE."""
+    k = s - 1
+    while k >= lo and text[k] in " \t\u00a0":
+        k -= 1
+    j = k
+    while j >= lo and text[j].isascii() and text[j].isalpha():
+        j -= 1
+    if j == k or j < lo or text[j].isalpha():
+        return False
+    word = text[j + 1:k + 1]
+    return word.lower() not in _PREFIX_LAST_WORDS and not word.endswith(_CURRENCY_CODES)  # 'xUSD 5' reads USD
 
 
 def _check_left_context(c: _Candidate) -> None:
@@ -661,6 +685,10 @@ _NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _SPELLED = re.compile(r"(?i)(?<![\w-])(" + _NUMBER_WORD + r")(?:-(" + _NUMBER_WORD + r"))?(?=[\s-]+(?:"
                       + "|".join(SPELLED_SCALES) + r")\b)")
 _SPELLED_FOLD = re.compile(r"(?i)(?<![\w-])(" + _NUMBER_WORD + r")fold\b")  # 'tenfold' is 10x
+# What each of the two needs somewhere in the text: most texts have neither, and finding that is far cheaper
+# than trying every number word at every position.
+_SPELLED_HINT = re.compile(r"(?i)[\s-](?:" + "|".join(SPELLED_SCALES) + r")\b")
+_SPELLED_FOLD_HINT = re.compile(r"(?i)fold\b")
 
 
 # '89 cents', '99¢': a hundredth of a currency, read as '$0.89'
@@ -675,11 +703,13 @@ def _spelled(text: str) -> list[tuple[int, int, str]]:
         for m in _SUBUNIT.finditer(text):
             amount = f"{float(m.group(1)) / 100:.6f}".rstrip("0").rstrip(".")
             found.append((m.start(), m.end(), SUBUNITS[m.group(2)] + amount))
-    for m in _SPELLED.finditer(text):
-        value = NUMBER_WORDS[m.group(1).lower()] + (NUMBER_WORDS[m.group(2).lower()] if m.group(2) else 0)
-        found.append((m.start(), m.end(), str(value)))
-    for m in _SPELLED_FOLD.finditer(text):
-        found.append((m.start(), m.end(), f"{NUMBER_WORDS[m.group(1).lower()]}x"))
+    if _SPELLED_HINT.search(text):
+        for m in _SPELLED.finditer(text):
+            value = NUMBER_WORDS[m.group(1).lower()] + (NUMBER_WORDS[m.group(2).lower()] if m.group(2) else 0)
+            found.append((m.start(), m.end(), str(value)))
+    if _SPELLED_FOLD_HINT.search(text):
+        for m in _SPELLED_FOLD.finditer(text):
+            found.append((m.start(), m.end(), f"{NUMBER_WORDS[m.group(1).lower()]}x"))
     return sorted(found)
 
 

@@ -329,15 +329,23 @@ def _nearest_quarter_year(qa: int, fiscal: bool, fy: FiscalCalendar, as_of: dt.d
 
 _Resolved = tuple[str, dt.date, dt.date, str]   # (label, start, end, granularity)
 _Trim = Literal["trim"]  # only the first year of a 'year-yy' form is a period
+# a period form's reader: (match, its groups, as-of date, calendar) → the period it writes
+_Reader = Callable[[re.Match[str], dict[str, Any], dt.date, FiscalCalendar], "_Resolved | _Trim | None"]
 
 
 def _resolve(m: re.Match[str], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | _Trim | None:
     """(label, start, end, granularity) for a period match, or None if it is not a valid period; "trim" when
     only the first year of a 'year-yy' form is a period."""
     g = m.groupdict()
+    read = _reader_of(g)
+    return read(m, g, as_of, fy) if read is not None else None
+
+
+def _reader_of(g: dict[str, Any]) -> _Reader | None:
+    """The reader of the first period form the match's groups hold."""
     for applies, read in _PERIOD_FORMS:
         if applies(g):
-            return read(m, g, as_of, fy)
+            return read
     return None
 
 
@@ -422,7 +430,7 @@ def _is_half(g: dict[str, Any]) -> bool:
 
 
 # the period forms, in the order they are tried: (does the match hold this form?, read it)
-_PERIOD_FORMS = (
+_PERIOD_FORMS: tuple[tuple[Callable[[dict[str, Any]], Any], _Reader], ...] = (
     (lambda g: g["iso_y"], _iso_day),
     (lambda g: g["us_y"], _us_day),
     (lambda g: g["mdy_m"] or g["dmy_m"], _named_month_day),
@@ -567,7 +575,11 @@ def _period_candidate(text: str, s: int, e: int, n: int) -> bool:
     return False
 
 
-def _period_at(text: str, s: int, e: int, n: int, last: int, as_of: dt.date, fy: FiscalCalendar) -> Period | None:
+@functools.lru_cache(maxsize=16384)
+def _period_match(text: str, s: int, e: int, n: int, last: int) -> tuple[re.Match[str], dict[str, Any],
+                                                                        _Reader | None] | None:
+    """The period expression around the digit run text[s:e], its groups and the reader of its form: none of it
+    depends on the as-of date or the calendar, so a text is matched once however many calendars date it."""
     ws = max(last, s - 48)
     we = min(n, e + 48)
     k = 0
@@ -575,14 +587,19 @@ def _period_at(text: str, s: int, e: int, n: int, last: int, as_of: dt.date, fy:
         we += 1
         k += 1
     # every alternative of _PERIOD starts at the start of a token, so try only those (leftmost first)
-    m = None
     for t in _TOKEN_START.finditer(text, ws, s + 1):
         cand = _PERIOD.match(text, t.start(), we)
         if cand is not None and cand.end() > s:
-            m = cand
-            break
-    if m is not None:
-        res = _resolve(m, as_of, fy)
+            g = cand.groupdict()
+            return cand, g, _reader_of(g)
+    return None
+
+
+def _period_at(text: str, s: int, e: int, n: int, last: int, as_of: dt.date, fy: FiscalCalendar) -> Period | None:
+    found = _period_match(text, s, e, n, last)
+    if found is not None:
+        m, g, read = found
+        res = read(m, g, as_of, fy) if read is not None else None
         span_end = m.end()
         if res == "trim":
             # "2025-99": keep the first year only
