@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from argon2 import PasswordHasher
 
-from pg import free_port
+from pg import free_port, skip_or_fail_under_ci
 
 RECONCILE = str(Path(sys.executable).with_name("reconcile"))
 CHROMIUM = Path(os.environ.get("RECONCILE_CHROMIUM", "/usr/bin/chromium"))
@@ -42,12 +41,8 @@ def chromium_missing() -> str | None:
 def require_chromium() -> None:
     """Skip (or, under CI, fail) when Chromium or Playwright is missing."""
     why = chromium_missing()
-    if why is None:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{why}; CI must test the console in a real browser (.ci/run installs chromium as root)",
-                    pytrace=False)
-    pytest.skip(why)
+    if why is not None:
+        skip_or_fail_under_ci(why, "the console in a real browser (.ci/run installs chromium as root)")
 
 
 def launch_chromium(playwright: Any) -> Any:

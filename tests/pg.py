@@ -27,14 +27,19 @@ TEMPLATE = "reconcile_template"
 FAST = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
 
 
+def skip_or_fail_under_ci(why: str, ci_must: str) -> None:
+    """A system package a test needs is missing: skip here, but fail under CI, which must test `ci_must`."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{why}; CI must test {ci_must}", pytrace=False)
+    pytest.skip(why)
+
+
 def require_postgres() -> None:
     """Skip (or, under CI, fail) when PostgreSQL 15 is not installed."""
     if (BIN / "initdb").is_file() and (BIN / "pg_ctl").is_file():
         return
-    why = f"PostgreSQL 15 is not installed ({BIN}/initdb not found): apt-get install postgresql"
-    if os.environ.get("CI"):
-        pytest.fail(f"{why}; CI must test the PostgreSQL store (.ci/run installs it as root)", pytrace=False)
-    pytest.skip(why)
+    skip_or_fail_under_ci(f"PostgreSQL 15 is not installed ({BIN}/initdb not found): apt-get install postgresql",
+                          "the PostgreSQL store (.ci/run installs it as root)")
 
 
 def free_port() -> int:
