@@ -196,18 +196,20 @@ def _as_of_day(m: Mention, metric_def: Metric | None, period: Period | None, gra
     publication day, which the text does not state (assumed)."""
     as_of = metric_def.as_of if metric_def is not None else None
     if as_of == "trading_day" and m.period is None and m.relation is None:
-        return m, Period("", 0, 0, published.isoformat(), published, published, "day"), "point"  # a day's move
+        return m, _day(published), "point"  # a day's move
     if as_of is None or period is None or m.period is None or m.relation is not None or \
             granularity not in ("point", "cumulative") or period.granularity not in REPORTING_SPANS or \
             m.granularity is not None or m.expected_granularity is not None:
         return m, period, granularity  # a granularity the text gives ("Cumulative Users") stands
     if as_of == "period_end" and m.period_from in ("title", "heading"):
-        end = period.end
-        return m, Period("", 0, 0, end.isoformat(), end, end, "day"), "point"
+        return m, _day(period.end), "point"
     if as_of in ("published", "trading_day") and m.period_from == "title":
-        day = Period("", 0, 0, published.isoformat(), published, published, "day")
-        return replace(m, period_from="assumed"), day, "point"
+        return replace(m, period_from="assumed"), _day(published), "point"
     return m, period, granularity
+
+
+def _day(day: dt.date) -> Period:
+    return Period("", 0, 0, day.isoformat(), day, day, "day")
 
 
 def _provenance(m: Mention, period: Period | None, metric: str | None) -> dict[str, Any]:
@@ -329,7 +331,7 @@ def _default_period(granularity: str | None, published: dt.date) -> Period | Non
         end = (dt.date(y + (q == 4), (3 * q) % 12 + 1, 1) - dt.timedelta(days=1))
         return Period("", 0, 0, f"{y}-Q{q}", start, end, "quarter")
     if granularity is None:
-        return Period("", 0, 0, published.isoformat(), published, published, "day")
+        return _day(published)
     start = published.replace(day=1)
     end = (start.replace(year=start.year + (start.month == 12), month=start.month % 12 + 1) - dt.timedelta(days=1))
     return Period("", 0, 0, f"{published.year}-{published.month:02d}", start, end, "month")

@@ -36,11 +36,11 @@ def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
         relation = "consensus"  # analysts' figure: named `<metric>_consensus` in the claim, never the actual
     if relation == "growth" and _declines(cues, q, before, after):
         q = _negated(q)  # "fell 5%", "2.35% lower": a fall is a negative change
+    implied = vocab.implied_metric(q.unit) if site.metric is None and relation is None and site.context == "prose" \
+        else None
+    if implied is not None:  # '10 gigawatts of systems': the unit says what it measures, no word does (assumed)
+        site = replace(site, metric=implied, metric_from="assumed")
     metric = _metric_for_unit(r, q, site.metric, relation)
-    implied = None
-    if site.metric is None and relation is None and site.context == "prose":
-        # '10 gigawatts of systems': the unit says what it measures, no word does (assumed)
-        metric = implied = vocab.implied_metric(q.unit)
     if site.change:
         metric, relation = _change_metric(q, site.metric, site.change)
     base = base_period(cues, after, r.published, vocab.fiscal_year_end(site.entity)) \
@@ -63,8 +63,7 @@ def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
           expected_granularity=site.expected, metric_imposed=site.imposed, stated_metric=site.stated_metric,
           stated_entity=stated_entity, scope=site.scope, counterparty=site.counterparty,
           relation=relation or ("annualised" if _annualised(cues, q, before, after) else None), base_period=base,
-          members=tuple(site.members), superseded=superseded,
-          **{**provenance(site, metric), **({"metric_from": "assumed"} if implied else {})})
+          members=tuple(site.members), superseded=superseded, **provenance(site, metric))
 
 
 def provenance(site: FigureSite, metric: str | None) -> dict[str, str]:

@@ -28,6 +28,7 @@ from .words import (
     clause_of,
     clause_spans,
     enumerations,
+    figure_runs,
     metrics_beside_entities,
     nearest,
     not_a_subject,
@@ -173,7 +174,7 @@ def _gaap_pairs(cues: Cues, text: str, quantities: list[Quantity]) -> dict[int, 
     if cue is None:
         return {}
     pairs: dict[int, tuple[bool, int]] = {}
-    for run in _figure_runs(cues, text, [q for q in quantities if q.start >= cue.end()]):
+    for run in figure_runs(cues, text, [q for q in quantities if q.start >= cue.end()]):
         if len(run) == 2:
             pairs[run[0].start] = (False, run[0].start)
             pairs[run[1].start] = (True, run[0].start)
@@ -187,22 +188,11 @@ def _respective_owners(cues: Cues, text: str, entities: list[Match], quantities:
         return {}
     owners: dict[int, str] = {}
     names = enumerations(text, entities)
-    for run in _figure_runs(cues, text, quantities):
+    for run in figure_runs(cues, text, quantities):  # name lists hold two or more: a lone figure pairs with none
         before = [n for n in names if n[-1].end <= run[0].start and len(n) == len(run)]
         if before:
             owners.update({q.start: e.name for q, e in zip(run, before[-1], strict=True)})
     return owners
-
-
-def _figure_runs(cues: Cues, text: str, quantities: list[Quantity]) -> list[list[Quantity]]:
-    """Runs of figures of one unit listed together: '$10 billion and up to $5 billion'."""
-    runs: list[list[Quantity]] = []
-    for q in quantities:
-        if runs and runs[-1][-1].unit == q.unit and cues.list_join.match(text[runs[-1][-1].end:q.start]):
-            runs[-1].append(q)
-        else:
-            runs.append([q])
-    return [run for run in runs if len(run) >= 2]
 
 
 def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | None:
@@ -250,6 +240,7 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
 # What a listed name's move measures, by the kind of name; any other name's move is its share price.
 MOVE_METRICS = {"index": "index_change"}
 MOVE_METRIC = "share_price_change"
+_MOVE_SUFFIX = re.compile(r"\s+(?:index|Index|shares|stock)$")  # the words after a name that the cue allows
 
 
 def _market_move(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]) -> tuple[str, str] | None:
@@ -262,7 +253,7 @@ def _market_move(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]) 
     start, end = m.span("name")
     name = re.sub(r"^(?:The|A|An)\s+|\s+(?:shares|stock)$", "", m.group("name"))
     known = [e for e in s.entities if start <= e.start and e.end <= end]
-    if known and unknown_name(re.sub(r"\s+(?:index|Index|shares|stock)$", "", s.text[known[-1].end:end]), r.vocab):
+    if known and unknown_name(_MOVE_SUFFIX.sub("", s.text[known[-1].end:end]), r.vocab):
         known = []  # "TOPIX Information & Communication index": a part of the index, named by all its words
     if known:
         entity = known[-1].name

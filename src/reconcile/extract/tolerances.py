@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from ..quantities import Quantity, Unparsed
 from ..vocab import Cues
+from .words import figure_runs
 
 # what one unit of the tolerance is, in the target's unit, when the target is a percentage
 POINTS_PER = {"percent": 1.0, "pp": 1.0, "bps": 0.01}
@@ -35,12 +36,7 @@ def apply_tolerances(cues: Cues, text: str, found: list[Quantity | Unparsed]) ->
 
 def _qualified(cues: Cues, text: str, before: list[Quantity]) -> list[Quantity]:
     """The figure right before the tolerance, and those listed with it in the same unit."""
-    targets = [before[-1]]
-    for q in reversed(before[:-1]):
-        if q.unit != targets[0].unit or not cues.list_join.match(text[q.end:targets[0].start]):
-            break
-        targets.insert(0, q)
-    return targets
+    return figure_runs(cues, text, before)[-1]
 
 
 def _ranged(target: Quantity, tol: Quantity) -> Quantity | None:

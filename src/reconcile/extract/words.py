@@ -121,6 +121,18 @@ def enumerations(sentence: str, entities: list[Match]) -> list[list[Match]]:
     return [r for r in runs if len(r) >= 2]
 
 
+def figure_runs(cues: Cues, text: str, quantities: list[Quantity]) -> list[list[Quantity]]:
+    """The figures in runs listed together in one unit ('$10 billion and up to $5 billion'); a lone figure is a
+    run of one."""
+    runs: list[list[Quantity]] = []
+    for q in quantities:
+        if runs and runs[-1][-1].unit == q.unit and cues.list_join.match(text[runs[-1][-1].end:q.start]):
+            runs[-1].append(q)
+        else:
+            runs.append([q])
+    return runs
+
+
 # --- clauses and distances -----------------------------------------------------------------------
 
 def clause_spans(sentence: str) -> list[tuple[int, int]]:
