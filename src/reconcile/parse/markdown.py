@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ..metadata import front_matter_fields
 from .builder import Block, Builder, Paragraph
 from .html import walk_html
 from .hygiene import normalize_text
@@ -335,7 +336,6 @@ READ_FRONT_MATTER = ("title", "summary", "description")
 
 
 def _front_matter_text(s: _State) -> None:
-    from ..metadata import front_matter_fields
     fields = front_matter_fields(s.lines[1:max(1, s.i - 1)])
     for key in READ_FRONT_MATTER:
         if key in fields and fields[key][0].strip():
