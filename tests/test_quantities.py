@@ -80,6 +80,8 @@ FIGURES = [
     ("more than $2B", "more than $2B", 2e9, 2e9, INF, "USD", "at_least", None),
     ("at least 50%", "at least 50%", 50.0, 50.0, INF, "percent", "at_least", None),
     ("exceeds $10B", "exceeds $10B", 10e9, 10e9, INF, "USD", "at_least", None),
+    ("prices starting from $299", "starting from $299", 299.0, 299.0, INF, "USD", "at_least", None),
+    ("Starting at $1,099", "Starting at $1,099", 1099.0, 1099.0, INF, "USD", "at_least", None),
     (">90% of code", ">90%", 90.0, 90.0, INF, "percent", "at_least", None),
     ("5 GW+", "5 GW+", 5.0, 5.0, INF, "GW", "at_least", None),
     ("2+ GW", "2+ GW", 2.0, 2.0, INF, "GW", "at_least", None),

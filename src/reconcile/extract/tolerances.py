@@ -3,9 +3,12 @@
 The tolerance is no figure of its own. A percentage of an amount is relative ($65.0B ± 2% = $63.7B–$66.3B); of a
 percentage it is in points (16.5% ± 1% = 15.5%–17.5%), as are basis points (71.8% ± 50 bps = 71.3%–72.3%).
 Figures listed together ('74.9% and 75.0%, respectively, plus or minus 50 basis points') share it.
+A starting price is a lower bound, and so are the prices listed in parallel with it ('starting from $299 for
+desktops and $1,099 for laptops').
 """
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from ..quantities import Quantity, Unparsed
@@ -31,7 +34,23 @@ def apply_tolerances(cues: Cues, text: str, found: list[Quantity | Unparsed]) ->
         if targets and all(r is not None for r in ranged):
             changed.update({t.start: r for t, r in zip(targets, ranged, strict=True) if r is not None})
             dropped.add(tol.start)
+    changed.update(_shared_lower_bounds(cues, text, [changed.get(q.start, q) for q in figures]))
     return [changed.get(q.start, q) for q in found if q.start not in dropped]
+
+
+def _shared_lower_bounds(cues: Cues, text: str, figures: list[Quantity]) -> dict[int, Quantity]:
+    """'starting from $299 for desktops and $1,099 for laptops': the figures that follow a starting price in
+    parallel, in its unit, are starting prices too."""
+    shared: dict[int, Quantity] = {}
+    lead: Quantity | None = None
+    for q in figures:
+        if lead is not None and q.unit == lead.unit and q.qualifier == "exact" and q.value is not None \
+                and cues.parallel.match(text[lead.end:q.start]):
+            shared[q.start] = replace(q, low=q.value, high=math.inf, qualifier="at_least")
+            lead = q
+        else:
+            lead = q if q.qualifier == "at_least" and cues.starting_price.match(q.text) else None
+    return shared
 
 
 def _qualified(cues: Cues, text: str, before: list[Quantity]) -> list[Quantity]:
