@@ -1,7 +1,8 @@
 """Periods and granularity on small documents written in the style of real releases and articles.
 
 Each case in tests/fixtures/period_cases.yaml is a document (markdown), its publication date, the figure to look
-at (its text as written) and what its claim must say: period span, granularity and where the period was read.
+at (its text as written) and what its claim must say: period span, granularity, where the period was read, and
+where a case names them, its metric and qualifier.
 The document goes through the real parse → extract → normalise path with the bundled vocabulary.
 """
 from __future__ import annotations
@@ -33,6 +34,6 @@ def test_period_case(vocab, case):
     want = case["expect"]
     if "span" in want:
         assert [got["period_start"], got["period_end"]] == [str(d) for d in want["span"]], got["period"]
-    for field in ("granularity", "period_from"):
+    for field in ("granularity", "period_from", "metric", "qualifier"):
         if field in want:
             assert got[field] == want[field], f"{field}: {got[field]!r} (period {got['period']})"

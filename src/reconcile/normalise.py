@@ -105,6 +105,8 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, A
             and m.expected_granularity is None and m.period is not None and \
             m.period.granularity in FLOW_SPANS:
         granularity = FLOW_SPANS[m.period.granularity]  # "Q3 revenue", "orders in 2024": a flow over that span
+    if granularity in FLOWS and m.relation is None and m.period is not None and m.period.granularity == "day":
+        granularity = "point"  # "a quarterly dividend of $0.01 per share on July 3": paid on a day
     period = m.period or _default_period(granularity, published)
     m, period, granularity = _as_of_day(m, metric_def, period, granularity, published)
     if granularity is None and m.relation != "annualised":
@@ -237,7 +239,9 @@ def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, An
         **_provenance(m, p, m.metric),
     }
     parties = sorted({_top(m.entity, vocab)} | {_top(c, vocab) for c in (m.counterparty or "").split(";") if c})
-    row["group_key"] = "|".join(["date", m.metric or "", "+".join(p for p in parties if p)])
+    row["group_key"] = "|".join(["date", m.metric or "", "+".join(p for p in parties if p)]
+                                + ([f"{p.start.year}-Q{(p.start.month - 1) // 3 + 1}"]
+                                   if vocab.event_recurring.get(m.event or "") else []))  # each quarter's dividend
     row["claim_id"] = _claim_id(m, p.text, p.start_offset)
     return row
 

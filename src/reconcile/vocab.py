@@ -215,6 +215,7 @@ class Vocabulary:
     event_timeline: dict[str, bool] = field(default_factory=dict)
     event_relational: dict[str, bool] = field(default_factory=dict)
     event_of_a_thing: dict[str, bool] = field(default_factory=dict)
+    event_recurring: dict[str, bool] = field(default_factory=dict)
     cues: Cues = field(default_factory=lambda: load_cues(BUNDLED_CUES))
     fingerprint: str = ""
     _accepts: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False, compare=False)
@@ -299,6 +300,7 @@ def load_vocabulary(vocab_dir: Path) -> Vocabulary:
                       metric_aliases=metric_aliases, event_aliases=event_aliases,
                       event_generic=event_flags["generic"], event_timeline=event_flags["timeline"],
                       event_relational=event_flags["relational"], event_of_a_thing=event_flags["of_a_thing"],
+                      event_recurring=event_flags["recurring"],
                       cues=cues,
                       fingerprint=_fingerprint(vocab_dir, cues_path))
 
@@ -517,7 +519,7 @@ def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict[str, Any]) -> tu
     return metrics, aliases
 
 
-EVENT_FLAGS = ("generic", "timeline", "relational", "of_a_thing")
+EVENT_FLAGS = ("generic", "timeline", "relational", "of_a_thing", "recurring")
 # Entity kinds an event 'of a thing' (a release, a mass production) can be about by name.
 THING_KINDS = ("product", "project", "cluster")
 

@@ -24,7 +24,8 @@ def clause_events(r: Reading, s: Sentence, clause_span: tuple[int, int]) -> None
     dated: list[tuple[Match, str, Period]] = []
     dates = not_ranges(clause, dates)  # "Feb 23-Mar 1, 2026" spans a week, it dates nothing
     for ev in specific:
-        date = adjacent_date(dates, ev) or scheduled_date(r, clause, dates, ev)
+        date = adjacent_date(dates, ev) or scheduled_date(r, clause, dates, ev) \
+            or date_past_figure(r, clause, dates, ev)
         if date is None and s.lead_date is not None and not dates and r.vocab.event_timeline.get(ev.name):
             date = s.lead_date
         if date is not None:
@@ -133,6 +134,15 @@ def adjacent_date(dates: list[Period], ev: Match, gap: int = 15) -> Period | Non
         if 0 <= d < best_d:
             best, best_d = p, d
     return best
+
+
+def date_past_figure(r: Reading, clause: str, dates: list[Period], ev: Match) -> Period | None:
+    """'a cash dividend of $0.01 per share on July 3, 2025': a day written after the event's own figure."""
+    for p in dates:
+        if p.granularity == "day" and ev.end <= p.start_offset <= ev.end + 60 and \
+                r.cues.figure_then_date.match(clause[ev.end:p.start_offset]):
+            return p
+    return None
 
 
 def scheduled_date(r: Reading, clause: str, dates: list[Period], ev: Match) -> Period | None:
