@@ -423,7 +423,34 @@ PERIODS = [
     ("Q2→Q3 2025", 12, "Q2→Q3 2025", "2025-Q2..2025-Q3", D(2025, 4, 1), D(2025, 9, 30), "quarter", "in"),
     ("FY2024-FY2026", 6, "FY2024-FY2026", "FY2024..FY2026", D(2023, 7, 1), D(2026, 6, 30), "fiscal_year",
      "in"),
+    ("At the beginning of 2025", 12, "At the beginning of 2025", "2025-01", D(2025, 1, 1), D(2025, 1, 31), "month",
+     "in"),
+    ("the start of fiscal 2026", 1, "the start of fiscal 2026", "2025-02", D(2025, 2, 1), D(2025, 2, 28), "month",
+     "in"),
 ]
+
+
+# Spans counted back from the as-of date (AS_OF is 2026-02-01)
+@pytest.mark.parametrize("text,label,start,end,gran", [
+    ("raised $13 billion just five months ago", "2025-09", D(2025, 9, 1), D(2025, 9, 30), "month"),
+    ("3 years ago", "2023", D(2023, 1, 1), D(2023, 12, 31), "year"),
+    ("grew 7x in the past year", "2025-02-01..2026-02-01", D(2025, 2, 1), AS_OF, "to_date"),
+    ("over the last 12 months", "2025-02-01..2026-02-01", D(2025, 2, 1), AS_OF, "to_date"),
+    ("10x in just three months", "2025-11-01..2026-02-01", D(2025, 11, 1), AS_OF, "to_date"),
+    ("up 36% so far in 2026", "2026-YTD", D(2026, 1, 1), AS_OF, "year_to_date"),
+    ("down 4% year to date", "2026-YTD", D(2026, 1, 1), AS_OF, "year_to_date"),
+])
+def test_spans_to_date(text, label, start, end, gran):
+    assert [(p.label, p.start, p.end, p.granularity) for p in find_periods(text, AS_OF)] == [(label, start, end, gran)]
+
+
+@pytest.mark.parametrize("text,labels", [
+    ("up 69% from a year ago", []),                    # a comparison's base, not a period
+    ("in the last year", ["2025"]),                    # last calendar year, as before
+    ("expected to close in three months", []),         # no 'just', 'past': not a span to date
+])
+def test_not_spans_to_date(text, labels):
+    assert [p.label for p in find_periods(text, AS_OF)] == labels
 
 
 @pytest.mark.parametrize("text,fy,span,label,start,end,gran,rel", PERIODS, ids=[p[0] + f"/fy{p[1]}" for p in PERIODS])

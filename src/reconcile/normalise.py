@@ -32,7 +32,7 @@ FLOWS = ("annual", "quarterly", "monthly")
 FLOW_SPANS = {"quarter": "quarterly", "month": "monthly", "year": "annual", "fiscal_year": "annual"}
 # the granularity a dated figure with no other word for it takes from its period's span
 SPAN_GRANULARITY = {"quarter": "quarterly", "year": "annual", "fiscal_year": "annual", "day": "point",
-                    "year_to_date": "cumulative"}
+                    "year_to_date": "cumulative", "to_date": "cumulative"}
 MAX_ROUNDING = 0.10
 TIME_PER = {"quarter": "quarterly", "month": "monthly", "year": "annual"}
 

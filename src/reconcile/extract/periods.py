@@ -20,6 +20,8 @@ from .words import gap
 
 # what joins a figure to the period that dates it: "in the", "for its fiscal", "during"
 PREPOSITION_LINK = re.compile(r"(?i)\s*(?:in|for|during|over|of)(?:\s+(?:the|its|their|fiscal))*\s*")
+SPANS_TO_DATE = ("to_date", "year_to_date")  # find_periods' spans that end on the as-of date
+TO_DATE_REACH = 20  # characters: "revenue of $5 billion in the past year"
 GRANULARITIES = ("quarterly", "monthly", "annual", "run_rate", "cumulative")  # cue names, first found wins
 
 
@@ -75,7 +77,10 @@ def _granularity_word(word: str) -> str:
 # --- periods beside figures ----------------------------------------------------------------------
 
 def is_relation_base(cues: Cues, text: str, p: Period) -> bool:
-    """'~2× 2025', 'up 38% from 2025', 'tripled from 2024', 'vs 2024': the year is a comparison base."""
+    """'~2× 2025', 'up 38% from 2025', 'tripled from 2024', 'vs 2024': the year is a comparison base. A span up to
+    the as-of date ('7x in the past year', 'up 36% so far in 2026') is the change's own span."""
+    if p.granularity in SPANS_TO_DATE:
+        return False
     return bool(cues.relation_base.search(text[max(0, p.start_offset - 14):p.start_offset]))
 
 
@@ -96,8 +101,11 @@ def estimate_marks(cues: Cues, text: str) -> str:
 
 def owned_by_other(p: Period, q: Quantity, others: list[Quantity], text: str = "") -> bool:
     """'$500 billion in October 2025, now ... $830 billion': October sits nearer the $500B, so it is its date.
-    '$39.5B in the fourth quarter and $125B for the full year': a preposition ties the quarter to the $39.5B."""
+    '$39.5B in the fourth quarter and $125B for the full year': a preposition ties the quarter to the $39.5B.
+    A span up to the as-of date dates a change, or a level written right beside it."""
     mine = gap(q.start, q.end, p.start_offset, p.end_offset)
+    if p.granularity in SPANS_TO_DATE and q.unit not in ("percent", "multiple") and mine > TO_DATE_REACH:
+        return True  # "$100,000 in run-rate revenue—has grown nearly 7x in the past year": the 7x's span
     if any(gap(o.start, o.end, p.start_offset, p.end_offset) <= min(12, mine - 1) for o in others):
         return True
     return bool(text) and q.start >= p.end_offset and any(

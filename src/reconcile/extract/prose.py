@@ -416,7 +416,13 @@ def _relative_clause_subject(r: Reading, s: Sentence, c_start: int) -> str | Non
 
 def _prose_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
                   entity: str | None) -> tuple[Period | None, str]:
-    """A period in the figure's own clause and close to it; else the heading's period. With where it was read."""
+    """A period in the figure's own clause and close to it ('in the same period': the last one said before it);
+    else the heading's period. With where it was read."""
+    if r.cues.same_period.match(s.text[q.end:q.end + 40]):
+        periods = find_periods(s.text, r.published, r.vocab.fiscal_year_end(entity))
+        said = [p for p in periods if p.end_offset <= q.start]
+        if said:
+            return said[-1], "clause"
     best = _clause_period(r, s, q, clause, entity)
     if best is not None:
         return best, "clause"
@@ -453,8 +459,8 @@ def _clause_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]
         if any(0 <= e.start - p.end_offset <= 2 for e in events):
             continue  # "a Q4 2026 IPO": the period dates the event, not the figure
         d = p.start_offset - q.end if p.start_offset >= q.end else q.start - p.end_offset
-        if lead_in and not in_clause:
-            d = min(d, 44)  # "Full-year 2025 capital expenditures ... were $72.2 billion"
+        if lead_in and (not in_clause or r.cues.opening_period.search(sentence[:p.start_offset])):
+            d = min(d, 44)  # "Full-year 2025 capital expenditures ... were $72.2 billion", "By August 2025, ... $5B"
         if d < best_d:
             best, best_d = p, d
     return best

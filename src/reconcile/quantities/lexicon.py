@@ -111,6 +111,9 @@ SPAN_ENDED = {"quarter": (3, "quarter"), "three months": (3, "quarter"), "13 wee
 SPAN_ENDED_BEFORE = re.compile(r"(?i)\b(" + "|".join(sorted(SPAN_ENDED, key=len, reverse=True)) +
                                r")[ \u00a0]+(?:ended|ending)[ \u00a0]+(?:on[ \u00a0]+)?\Z")
 
+# "five months ago", "in the past year", "in just three months": the span words of a relative period, in months
+SPAN_MONTHS = {"month": 1, "months": 1, "quarter": 3, "quarters": 3, "year": 12, "years": 12}
+
 
 # Numbers written in words. A figure only where a scale or unit word follows ('one million TPUs', 'five
 # gigawatts', 'a one-gigawatt campus') or as a multiple ('tenfold'): 'one of the largest' is no figure.

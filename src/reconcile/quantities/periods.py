@@ -19,10 +19,12 @@ from .lexicon import (
     MONTH_AFTER,
     MONTH_NAMES,
     MONTH_RE,
+    NUMBER_WORDS,
     PHYS_UNITS,
     SP,
     SPAN_ENDED,
     SPAN_ENDED_BEFORE,
+    SPAN_MONTHS,
     alt,
     month_of,
 )
@@ -36,7 +38,7 @@ class Period:
     label: str             # canonical: "2026", "FY2025", "2025-Q4", "2026-H2", "2026-01", "2026-01-28", "2029" ...
     start: dt.date         # first day covered
     end: dt.date           # last day covered
-    granularity: str       # year | fiscal_year | half | quarter | month | day
+    granularity: str       # year | fiscal_year | half | quarter | month | day | year_to_date | to_date
     relation: str = "in"   # in | by | through | end | since
 
 
@@ -85,6 +87,7 @@ def _periods(text: str, as_of: dt.date, fiscal: FiscalCalendar) -> list[Period]:
                                   dt.date(year, 12, 31), "year"))
             periods.sort(key=lambda p: p.start_offset)
     periods = _with_yearless_quarters(text, periods, as_of, fiscal)
+    periods = _with_spans_to_date(text, periods, as_of)
     if "ast " not in text and "his " not in text and "ext " not in text:
         return periods
     if not isinstance(as_of, dt.date):
@@ -193,6 +196,65 @@ def _relative_period(m: re.Match[str], as_of: dt.date) -> Period | None:
     return Period(m.group(0), m.start(), m.end(), f"{year}-{month:02d}", start, end, "month")
 
 
+# Spans counted back from the as-of date: 'five months ago', 'in the past year', 'so far in 2026'
+
+_COUNT = r"(?P<n>\d{1,2}|" + alt(NUMBER_WORDS) + r")"
+_SPAN = r"(?P<unit>" + alt(SPAN_MONTHS) + r")(?![A-Za-z])"
+# "five months ago", "3 years ago" (not "a year ago": that is a comparison's base, 'up 69% from a year ago')
+AGO = re.compile(r"(?i)(?<![A-Za-z])" + _COUNT + r"[ -]" + _SPAN + r"[ ]+ago\b")
+# "in the past year", "over the last 12 months", "in just three months": the span up to the as-of date
+# ("in the last year" is left to RELATIVE: last calendar year)
+TO_DATE = re.compile(r"(?i)(?<![A-Za-z])(?:in|over|during|within)[ ]+(?:(?:the[ ]+)?(?:past|trailing)[ ]+(?:"
+                     + _COUNT + r"[ ]+)?|the[ ]+last[ ]+" + _COUNT.replace("?P<n>", "?P<n_last>") + r"[ ]+"
+                     + r"|(?:just|only)[ ]+" + _COUNT.replace("?P<n>", "?P<n_just>") + r"[ ]+)" + _SPAN)
+# "so far in 2026", "so far this year", "year to date", "YTD": from the year's start to the as-of date
+YEAR_TO_DATE = re.compile(r"(?i)(?<![A-Za-z])(?:so[ ]+far[ ]+(?:in[ ]+(?P<y>(?:19|20)[0-9]{2})(?![0-9])|this[ ]+year)"
+                          r"|year[- ]to[- ]date|YTD)(?![A-Za-z])")
+_TO_DATE_HINTS = (" ago", "so far", "o-date", "o date", "YTD", "ytd", "past ", "ust ", "nly ", "ailing ", "last ")
+
+
+def _with_spans_to_date(text: str, periods: list[Period], as_of: dt.date) -> list[Period]:
+    """'five months ago', 'in the past year', 'so far in 2026': spans counted back from the as-of date. One replaces
+    a stated period it holds ('so far in 2026' is not all of 2026)."""
+    if not isinstance(as_of, dt.date) or not any(h in text for h in _TO_DATE_HINTS):
+        return periods
+    found = [p for p in (_span_to_date(m, as_of) for rx in (AGO, TO_DATE, YEAR_TO_DATE) for m in rx.finditer(text))
+             if p is not None]
+    if not found:
+        return periods
+    kept = [p for p in periods if not any(f.start_offset <= p.start_offset < f.end_offset for f in found)]
+    return sorted(kept + found, key=lambda p: p.start_offset)
+
+
+def _count(m: re.Match[str]) -> int:
+    g = m.groupdict()
+    word = g.get("n") or g.get("n_last") or g.get("n_just")
+    if word is None:
+        return 1  # "in the past year"
+    return int(word) if word.isdigit() else NUMBER_WORDS[word.lower()]
+
+
+@none_off_calendar
+def _span_to_date(m: re.Match[str], as_of: dt.date) -> Period | None:
+    text = m.group(0)
+    if m.re is YEAR_TO_DATE:
+        y = int(m["y"]) if m["y"] else as_of.year
+        end = as_of if y == as_of.year else dt.date(y, 12, 31)
+        return Period(text, m.start(), m.end(), f"{y}-YTD", dt.date(y, 1, 1), end, "year_to_date")
+    months = _count(m) * SPAN_MONTHS[m["unit"].lower()]
+    if not 0 < months <= 600:
+        return None
+    y, mo = _add_months(as_of.year, as_of.month, -months)
+    if m.re is AGO:
+        if months % 12 == 0:  # "two years ago": that year
+            return Period(text, m.start(), m.end(), str(y), dt.date(y, 1, 1), dt.date(y, 12, 31), "year")
+        a, b = _months_span(y, mo, 1)
+        return Period(text, m.start(), m.end(), f"{y}-{mo:02d}", a, b, "month")
+    start = dt.date(y, mo, 1)  # the span's first month, whole: "the past year" said in May 2025 is from May 2024
+    return Period(text, m.start(), m.end(), f"{start.isoformat()}..{as_of.isoformat()}", start, as_of, "to_date")
+
+
+
 # ---------------------------------------------------------------------------
 # Stated periods
 # ---------------------------------------------------------------------------
@@ -200,6 +262,7 @@ _FY_KW = r"(?:FY|(?i:fiscal)(?:[ ](?i:year))?)"
 _PERIOD = re.compile(
     r"(?:(?P<rel_end>(?<![A-Za-z])(?i:(?:by[ ]+)?(?:the[ ]+)?(?:(?:fiscal[ ]+)?year[- ]end(?:[ ]+of)?"
     r"|end[- ]of(?:[- ]the)?(?:[- ]year)?|end))[ -]+)"
+    r"|(?P<rel_start>(?<![A-Za-z])(?i:(?:at[ ]+)?(?:the[ ]+)?(?:beginning|start)[ ]+of)[ ]+)"
     r"|(?P<rel_through>(?<![A-Za-z])(?i:through|thru|until|till|up[ ]to|out[ ]to)[ ]+)"
     r"|(?P<rel_by>(?<![A-Za-z])(?i:by)[ ]+(?:(?i:the)[ ]+)?)"
     r"|(?P<rel_since>(?<![A-Za-z])(?i:since)[ ]+)"
@@ -619,6 +682,9 @@ def _period_at(text: str, s: int, e: int, n: int, last: int, as_of: dt.date, fy:
         if m["rel_end"]:
             rel = "end"
             a = dt.date(b.year, b.month, 1) if gran != "day" else a
+        elif m["rel_start"] and gran != "day":
+            b = _last_day(a.year, a.month)  # "at the beginning of 2025": its first month
+            label, gran = f"{a.year}-{a.month:02d}", "month"
         elif m["rel_through"]:
             rel = "through"
         elif m["rel_by"]:
