@@ -425,6 +425,12 @@ PERIODS = [
      "in"),
     ("At the beginning of 2025", 12, "At the beginning of 2025", "2025-01", D(2025, 1, 1), D(2025, 1, 31), "month",
      "in"),
+    ("first nine months of fiscal 2026", 12, "first nine months of fiscal 2026", "FY2026-9M", D(2026, 1, 1),
+     D(2026, 9, 30), "year_to_date", "in"),
+    ("in the first six months of 2025", 12, "first six months of 2025", "2025-6M", D(2025, 1, 1), D(2025, 6, 30),
+     "year_to_date", "in"),
+    ("as of the end of the third quarter", 12, "end of the third quarter", "2025-Q3", D(2025, 9, 1), D(2025, 9, 30),
+     "quarter", "end"),
     ("the start of fiscal 2026", 1, "the start of fiscal 2026", "2025-02", D(2025, 2, 1), D(2025, 2, 28), "month",
      "in"),
 ]

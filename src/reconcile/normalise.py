@@ -29,7 +29,8 @@ PERIOD_GRANULARITY = {"quarter": "quarterly", "month": "monthly"}
 YEAR_ON_YEAR = re.compile(r"(?i)\b(?:yoy|y/y|year[- ]over[- ]year|year[- ]on[- ]year|from a year (?:earlier|ago))\b")
 FLOWS = ("annual", "quarterly", "monthly")
 # a flow metric's usual granularity yields to the span its stated period covers
-FLOW_SPANS = {"quarter": "quarterly", "month": "monthly", "year": "annual", "fiscal_year": "annual"}
+FLOW_SPANS = {"quarter": "quarterly", "month": "monthly", "year": "annual", "fiscal_year": "annual",
+              "year_to_date": "cumulative", "to_date": "cumulative"}
 # the granularity a dated figure with no other word for it takes from its period's span
 SPAN_GRANULARITY = {"quarter": "quarterly", "year": "annual", "fiscal_year": "annual", "day": "point",
                     "year_to_date": "cumulative", "to_date": "cumulative"}
@@ -109,6 +110,8 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, A
         granularity = "point"  # "a quarterly dividend of $0.01 per share on July 3": paid on a day
     period = m.period or _default_period(granularity, published)
     m, period, granularity = _as_of_day(m, metric_def, period, granularity, published)
+    if granularity is None and m.relation is None and period is not None and period.relation == "end":
+        granularity = "point"  # "$62.2 billion remaining as of the end of the third quarter": a level at its end
     if granularity is None and m.relation != "annualised":
         granularity = _granularity_of_span(period)
     base = m.base_period
@@ -307,7 +310,8 @@ def canonical_label(p: Period) -> str:
     """One name per span: a fiscal year that is the calendar year (FY2024 of a December year-end) reads '2024'."""
     if p.granularity == "fiscal_year" and p.start.month == 1 and p.start.day == 1 and p.end.month == 12:
         return str(p.start.year)
-    if p.granularity == "quarter" and p.label.startswith("FY") and p.start.day == 1 and p.start.month in (1, 4, 7, 10):
+    if p.granularity == "quarter" and p.label.startswith("FY") and p.start.day == 1 and p.start.month in (1, 4, 7, 10) \
+            and p.relation != "end":  # the end of a fiscal quarter, narrowed to its last month, is still that quarter
         return f"{p.start.year}-Q{(p.start.month - 1) // 3 + 1}"
     return p.label
 

@@ -114,8 +114,12 @@ def _with_yearless_quarters(text: str, periods: list[Period], as_of: dt.date,
         fiscal_year = not fiscal.is_calendar_year
         y = _nearest_quarter_year(q, fiscal_year, fiscal, as_of)
         a, b = _fy_part(y, fiscal, q, 3) if fiscal_year else _months_span(y, 3 * q - 2, 3)
-        added.append(Period(m.group(0), m.start(), m.end(), f"{'FY' if fiscal_year else ''}{y}-Q{q}", a, b,
-                            "quarter"))
+        end = YEARLESS_END.search(text, max(0, m.start() - 30), m.start())
+        if end is not None:  # "as of the end of the third quarter": its last month, as "end of 2025" is
+            a = dt.date(b.year, b.month, 1)
+        added.append(Period(text[end.start() if end else m.start():m.end()], end.start() if end else m.start(),
+                            m.end(), f"{'FY' if fiscal_year else ''}{y}-Q{q}", a, b, "quarter",
+                            "end" if end else "in"))
     return sorted(periods + added, key=lambda p: p.start_offset) if added else periods
 
 
@@ -152,6 +156,8 @@ POSSESSIVE_YEAR = re.compile(r"\b((?:19|20)\d{2})['’]s\b")
 # "fourth-quarter revenue", "in the first quarter": no year written (one that is, is read by the main scanner)
 YEARLESS_QUARTER = re.compile(r"(?i)(?<![A-Za-z])(first|second|third|fourth)[ -]quarter(?![A-Za-z])"
                               r"(?![ -]+(?:(?:of|and)[ ]+)?(?:full[ -]+)?(?:fiscal|FY|[12][0-9]{3}))")
+# "the end of the third quarter", "the end of its fiscal": the words before a yearless quarter that make it its end
+YEARLESS_END = re.compile(r"(?i)(?<![A-Za-z])end[ ]+of[ ]+(?:the[ ]+|its[ ]+|their[ ]+)?(?:fiscal[ ]+)?\[?\Z")
 _ORDINAL_QUARTER = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 RELATIVE = re.compile(r"(?i)\b(last|this|next|earlier this|later this)\s+(year|quarter|"
                       + "|".join(MONTH_NAMES) + r")\b")
@@ -293,6 +299,9 @@ _PERIOD = re.compile(
     r"|CY[ ]?['’]?(?P<h_cyy>[0-9]{4}|[0-9]{2})|['’](?P<h_yy>[0-9]{2})|-?(?P<h_y>[12][0-9]{3}))(?![0-9A-Za-z])"
     # 2H25 / 1H 2026
     r"|(?<![A-Za-z0-9])(?P<hn_a>[12])H[ ]?(?:['’]?(?P<hn_yy>[0-9]{2})|(?P<hn_y>[12][0-9]{3}))(?![0-9A-Za-z])"
+    # first nine months of fiscal 2026 / first six months of 2025: the year to the end of that month
+    r"|(?<![A-Za-z])(?i:first)[ ]+(?P<ytd_n>(?i:three|six|nine|3|6|9))[ ]+(?i:months)[ ]+(?:(?i:of)[ ]+)?"
+    r"(?:(?P<ytd_fy>" + _FY_KW + r")[ ]?['’]?(?P<ytd_fyy>[0-9]{4}|[0-9]{2})|(?P<ytd_y>[12][0-9]{3}))(?![0-9])"
     # second half of 2026 / fourth quarter of fiscal 2025 / Fourth Quarter and Fiscal 2026 (a release's title)
     r"|(?<![A-Za-z])(?P<ord>(?i:first|second|third|fourth|1st|2nd|3rd|4th))[ ]+(?P<ord_k>(?i:quarter|half))[ ]+"
     r"(?:(?i:and)[ ]+(?:(?i:full)[ -]+)?(?=(?i:fiscal|FY)))?(?:(?i:of)[ ]+)?"
@@ -454,6 +463,22 @@ def _part_of_year(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: Fisca
     return f"{y}-{p}", a, b, "month"
 
 
+_MONTH_COUNTS = {"three": 3, "six": 6, "nine": 9}
+
+
+def _first_months(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
+    """first nine months of fiscal 2026: from the (fiscal) year's start to the end of its third quarter"""
+    n = _MONTH_COUNTS.get(g["ytd_n"].lower()) or int(g["ytd_n"])
+    if g["ytd_fyy"]:
+        y = _yy(g["ytd_fyy"])
+        a, _ = _fy_span(y, fy)
+        _, b = _fy_part(y, fy, n // 3, 3)
+        return f"FY{y}-{n}M", a, b, "year_to_date"
+    y = int(g["ytd_y"])
+    a, b = _months_span(y, 1, n)
+    return f"{y}-{n}M", a, b, "year_to_date"
+
+
 def _fiscal_year(m: re.Match[str], g: dict[str, Any], as_of: dt.date, fy: FiscalCalendar) -> _Resolved | None:
     """FY2025 / fiscal 2025 / FY2024-FY2026"""
     y1 = _yy(g["fy_y"])
@@ -499,6 +524,7 @@ _PERIOD_FORMS: tuple[tuple[Callable[[dict[str, Any]], Any], _Reader], ...] = (
     (lambda g: g["mdy_m"] or g["dmy_m"], _named_month_day),
     (lambda g: g["my_m"], _named_month),
     (lambda g: g["part"], _part_of_year),
+    (lambda g: g["ytd_n"], _first_months),
     (_is_quarter, lambda m, g, as_of, fy: _quarter(g, as_of, fy)),
     (_is_half, lambda m, g, as_of, fy: _half(g, as_of, fy)),
     (lambda g: g["fy_y"], _fiscal_year),
