@@ -450,6 +450,20 @@ def test_spans_to_date(text, label, start, end, gran):
     assert [(p.label, p.start, p.end, p.granularity) for p in find_periods(text, AS_OF)] == [(label, start, end, gran)]
 
 
+# A month named without its year (AS_OF is 2026-02-01): the last one after a past tense, the next after a future
+# word, else the nearest
+@pytest.mark.parametrize("text,label,relation", [
+    ("the commitment we announced in June", "2025-06", "in"),
+    ("delays it disclosed in November", "2025-11", "in"),
+    ("the deal is expected to close in January", "2027-01", "in"),
+    ("whose terms expire at the end of March", "2026-03", "end"),
+    ("whose terms expire in June", "2026-06", "in"),
+    ("revenue reached $5 billion by October", "2025-10", "by"),
+])
+def test_bare_months(text, label, relation):
+    assert [(p.label, p.relation) for p in find_periods(text, AS_OF)] == [(label, relation)]
+
+
 @pytest.mark.parametrize("text,labels", [
     ("up 69% from a year ago", []),                    # a comparison's base, not a period
     ("in the last year", ["2025"]),                    # last calendar year, as before

@@ -81,7 +81,7 @@ def is_relation_base(cues: Cues, text: str, p: Period) -> bool:
     the as-of date ('7x in the past year', 'up 36% so far in 2026') is the change's own span."""
     if p.granularity in SPANS_TO_DATE:
         return False
-    return bool(cues.relation_base.search(text[max(0, p.start_offset - 14):p.start_offset]))
+    return bool(cues.relation_base.search(text[max(0, p.start_offset - 40):p.start_offset]))
 
 
 def base_period(cues: Cues, after: str, published: dt.date, fye: FiscalCalendar) -> Period | None:

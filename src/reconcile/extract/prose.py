@@ -456,6 +456,8 @@ def _clause_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]
             and q.start - p.end_offset <= 90
         if not (in_clause or lead_in) or is_relation_base(r.cues, sentence, p):
             continue
+        if not in_clause and r.cues.present_before.search(sentence[max(0, q.start - 40):q.start]):
+            continue  # "… in February, and its run-rate is now about $14 billion": now, not February
         if any(0 <= e.start - p.end_offset <= 2 for e in events):
             continue  # "a Q4 2026 IPO": the period dates the event, not the figure
         d = p.start_offset - q.end if p.start_offset >= q.end else q.start - p.end_offset

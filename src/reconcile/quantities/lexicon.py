@@ -112,6 +112,15 @@ SPAN_ENDED_BEFORE = re.compile(r"(?i)\b(" + "|".join(sorted(SPAN_ENDED, key=len,
                                r")[ \u00a0]+(?:ended|ending)[ \u00a0]+(?:on[ \u00a0]+)?\Z")
 
 # "five months ago", "in the past year", "in just three months": the span words of a relative period, in months
+# "announced in January", "disclosed in November": a past-tense verb before a month named without its year makes it
+# the last such month (else it is the one nearest the as-of date: "terms expire in June"); "expected" is no past
+PAST_TENSE_BEFORE = re.compile(r"(?i)\b(?!(?:expected|scheduled|slated|planned|targeted|set|due|anticipated)\b)"
+                               r"(?:[a-z]+ed|said|began|won|rose|fell|grew|made|sold|paid|took|was|were|had)"
+                               r"[ \u00a0]+(?:[a-z]+[ \u00a0]+)?\Z")
+# "expected in November", "will close in March": the next such month
+FUTURE_BEFORE = re.compile(r"(?i)\b(?:expected|scheduled|slated|planned|targeted|due|anticipated"
+                           r"|will(?:[ \u00a0]+[a-z]+)?|set[ \u00a0]+to[ \u00a0]+[a-z]+)"
+                           r"[ \u00a0]+(?:[a-z]+[ \u00a0]+){0,2}\Z")
 SPAN_MONTHS = {"month": 1, "months": 1, "quarter": 3, "quarters": 3, "year": 12, "years": 12}
 
 

@@ -16,10 +16,12 @@ from typing import Any, Literal, ParamSpec, TypeVar
 from ..calendars import CALENDAR_YEAR, FiscalCalendar, as_calendar
 from .lexicon import (
     FLOPS_UNITS,
+    FUTURE_BEFORE,
     MONTH_AFTER,
     MONTH_NAMES,
     MONTH_RE,
     NUMBER_WORDS,
+    PAST_TENSE_BEFORE,
     PHYS_UNITS,
     SP,
     SPAN_ENDED,
@@ -88,6 +90,7 @@ def _periods(text: str, as_of: dt.date, fiscal: FiscalCalendar) -> list[Period]:
             periods.sort(key=lambda p: p.start_offset)
     periods = _with_yearless_quarters(text, periods, as_of, fiscal)
     periods = _with_spans_to_date(text, periods, as_of)
+    periods = _with_bare_months(text, periods, as_of)
     if "ast " not in text and "his " not in text and "ext " not in text:
         return periods
     if not isinstance(as_of, dt.date):
@@ -200,6 +203,41 @@ def _relative_period(m: re.Match[str], as_of: dt.date) -> Period | None:
         year += 1
     start, end = _months_span(year, month, 1)
     return Period(m.group(0), m.start(), m.end(), f"{year}-{month:02d}", start, end, "month")
+
+
+# "disclosed in November", "by August": a month named without its year (stated forms read 'November 2025')
+BARE_MONTH = re.compile(r"(?<![A-Za-z])(?P<rel>in|by|since|until|through|(?:the[ ]+)?end[ ]+of)[ ]+(?P<m>" + MONTH_RE
+                        + r")(?![ ]*[0-9'’])")
+
+
+_BARE_MONTH_HINTS = ("in ", "In ", "by ", "By ", "nce ", "nd of ", "til ", "ough ")
+
+
+def _with_bare_months(text: str, periods: list[Period], as_of: dt.date) -> list[Period]:
+    if not isinstance(as_of, dt.date) or not any(h in text for h in _BARE_MONTH_HINTS):
+        return periods
+    added = []
+    for m in BARE_MONTH.finditer(text):
+        if any(p.start_offset <= m.start("m") < p.end_offset for p in periods):
+            continue
+        mo = month_of(m["m"])
+        y = _bare_month_year(text[max(0, m.start() - 30):m.start()], mo, as_of)
+        a, b = _months_span(y, mo, 1)
+        rel = m["rel"].lower()
+        relation = "end" if rel.endswith("end of") else rel if rel in ("by", "since", "through") else \
+            "through" if rel == "until" else "in"
+        added.append(Period(text[m.start():m.end()], m.start(), m.end(), f"{y}-{mo:02d}", a, b, "month", relation))
+    return sorted(periods + added, key=lambda p: p.start_offset) if added else periods
+
+
+def _bare_month_year(before: str, mo: int, as_of: dt.date) -> int:
+    """The year of a month named without one: the last such month after a past-tense verb, the next after a
+    future one, else the nearest."""
+    if FUTURE_BEFORE.search(before):
+        return as_of.year + (mo < as_of.month)
+    if PAST_TENSE_BEFORE.search(before):
+        return as_of.year - (mo > as_of.month)
+    return min((as_of.year - 1, as_of.year, as_of.year + 1), key=lambda y: abs((dt.date(y, mo, 15) - as_of).days))
 
 
 # Spans counted back from the as-of date: 'five months ago', 'in the past year', 'so far in 2026'
