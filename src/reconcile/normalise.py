@@ -30,10 +30,12 @@ YEAR_ON_YEAR = re.compile(r"(?i)\b(?:yoy|y/y|year[- ]over[- ]year|year[- ]on[- ]
 FLOWS = ("annual", "quarterly", "monthly")
 # a flow metric's usual granularity yields to the span its stated period covers
 FLOW_SPANS = {"quarter": "quarterly", "month": "monthly", "year": "annual", "fiscal_year": "annual",
-              "year_to_date": "cumulative", "to_date": "cumulative"}
+              "year_to_date": "cumulative", "to_date": "cumulative", "ahead": "cumulative"}
 # the granularity a dated figure with no other word for it takes from its period's span
 SPAN_GRANULARITY = {"quarter": "quarterly", "year": "annual", "fiscal_year": "annual", "day": "point",
-                    "year_to_date": "cumulative", "to_date": "cumulative"}
+                    "year_to_date": "cumulative", "to_date": "cumulative", "ahead": "cumulative"}
+# spans a level 'by' which is as of their last month ("5 GW by 2030")
+WHOLE_SPANS = ("year", "fiscal_year", "half", "quarter")
 MAX_ROUNDING = 0.10
 TIME_PER = {"quarter": "quarterly", "month": "monthly", "year": "annual"}
 
@@ -114,6 +116,8 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, A
         granularity = "point"  # "$62.2 billion remaining as of the end of the third quarter": a level at its end
     if granularity is None and m.relation != "annualised":
         granularity = _granularity_of_span(period)
+    if granularity == "point" and period is not None and period.relation == "by" and period.granularity in WHOLE_SPANS:
+        period = replace(period, start=period.end.replace(day=1))  # "5 GW by 2030": a level as of the span's end
     base = m.base_period
     if base is None and m.relation in ("growth", "multiple") and period is not None and (
             vocab.cues.year_on_year.search(_around(m))

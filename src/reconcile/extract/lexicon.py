@@ -40,7 +40,9 @@ DURATION_EVENTS = {"deal_signed", "investment", "acquisition", "funding_closed"}
 # Capitalised words that are not names ("The", "Plans") when looking for a name the vocabulary lacks.
 FUNCTION_WORDS = {"The", "This", "That", "These", "Its", "Their", "With", "And", "But", "For", "From", "After",
                   "Before", "While", "When", "Our", "Per", "All", "Both", "Each", "Also", "New", "First", "Full",
-                  "Public", "Official", "Expected", "Plans", "Target", "Company", "Details", "Daily", "Report"}
+                  "Public", "Official", "Expected", "Plans", "Target", "Company", "Details", "Daily", "Report",
+                  # a debt instrument's title words ("9.0% Senior Unsecured Notes due 2031") name no one
+                  "Senior", "Junior", "Secured", "Unsecured", "Subordinated", "Convertible", "Notes", "Bonds"}
 
 # Shapes of text rather than words.
 # Opens with a look-ahead of the characters a match can start with, so most positions fail at once.

@@ -20,7 +20,7 @@ from .words import gap
 
 # what joins a figure to the period that dates it: "in the", "for its fiscal", "during"
 PREPOSITION_LINK = re.compile(r"(?i)\s*(?:in|for|during|over|of)(?:\s+(?:the|its|their|fiscal))*\s*")
-SPANS_TO_DATE = ("to_date", "year_to_date")  # find_periods' spans that end on the as-of date
+SPANS_TO_DATE = ("to_date", "year_to_date", "ahead")  # find_periods' spans counted from the as-of date
 TO_DATE_REACH = 20  # characters: "revenue of $5 billion in the past year"
 GRANULARITIES = ("quarterly", "monthly", "annual", "run_rate", "cumulative")  # cue names, first found wins
 
@@ -77,11 +77,13 @@ def _granularity_word(word: str) -> str:
 # --- periods beside figures ----------------------------------------------------------------------
 
 def is_relation_base(cues: Cues, text: str, p: Period) -> bool:
-    """'~2× 2025', 'up 38% from 2025', 'tripled from 2024', 'vs 2024': the year is a comparison base. A span up to
-    the as-of date ('7x in the past year', 'up 36% so far in 2026') is the change's own span."""
+    """'~2× 2025', 'up 38% from 2025', 'tripled from 2024', 'vs 2024': the year is a comparison base; 'notes due
+    2031': a maturity. Neither dates the figure. A span counted from the as-of date ('7x in the past year', 'up 36%
+    so far in 2026') is the change's own span."""
     if p.granularity in SPANS_TO_DATE:
         return False
-    return bool(cues.relation_base.search(text[max(0, p.start_offset - 40):p.start_offset]))
+    before = text[max(0, p.start_offset - 40):p.start_offset]
+    return bool(cues.relation_base.search(before) or cues.maturity_before.search(before))
 
 
 def base_period(cues: Cues, after: str, published: dt.date, fye: FiscalCalendar) -> Period | None:

@@ -40,7 +40,7 @@ class Period:
     label: str             # canonical: "2026", "FY2025", "2025-Q4", "2026-H2", "2026-01", "2026-01-28", "2029" ...
     start: dt.date         # first day covered
     end: dt.date           # last day covered
-    granularity: str       # year | fiscal_year | half | quarter | month | day | year_to_date | to_date
+    granularity: str       # year | fiscal_year | half | quarter | month | day | year_to_date | to_date | ahead
     relation: str = "in"   # in | by | through | end | since
 
 
@@ -251,19 +251,23 @@ AGO = re.compile(r"(?i)(?<![A-Za-z])" + _COUNT + r"[ -]" + _SPAN + r"[ ]+ago\b")
 TO_DATE = re.compile(r"(?i)(?<![A-Za-z])(?:in|over|during|within)[ ]+(?:(?:the[ ]+)?(?:past|trailing)[ ]+(?:"
                      + _COUNT + r"[ ]+)?|the[ ]+last[ ]+" + _COUNT.replace("?P<n>", "?P<n_last>") + r"[ ]+"
                      + r"|(?:just|only)[ ]+" + _COUNT.replace("?P<n>", "?P<n_just>") + r"[ ]+)" + _SPAN)
+# "over the next three years", "in the coming 12 months": the span from the as-of date on
+AHEAD = re.compile(r"(?i)(?<![A-Za-z])(?:in|over|during|within)[ ]+the[ ]+(?:next|coming)[ ]+(?:" + _COUNT + r"[ ]+)?"
+                   + _SPAN)
 # "so far in 2026", "so far this year", "year to date", "YTD": from the year's start to the as-of date
 YEAR_TO_DATE = re.compile(r"(?i)(?<![A-Za-z])(?:so[ ]+far[ ]+(?:in[ ]+(?P<y>(?:19|20)[0-9]{2})(?![0-9])|this[ ]+year)"
                           r"|year[- ]to[- ]date|YTD)(?![A-Za-z])")
-_TO_DATE_HINTS = (" ago", "so far", "o-date", "o date", "YTD", "ytd", "past ", "ust ", "nly ", "ailing ", "last ")
+_TO_DATE_HINTS = (" ago", "so far", "o-date", "o date", "YTD", "ytd", "past ", "ust ", "nly ", "ailing ", "last ",
+                  "next ", "coming ")
+_COUNTED_SPANS = (AGO, TO_DATE, AHEAD, YEAR_TO_DATE)
 
 
 def _with_spans_to_date(text: str, periods: list[Period], as_of: dt.date) -> list[Period]:
-    """'five months ago', 'in the past year', 'so far in 2026': spans counted back from the as-of date. One replaces
-    a stated period it holds ('so far in 2026' is not all of 2026)."""
+    """'five months ago', 'in the past year', 'so far in 2026', 'over the next three years': spans counted from the
+    as-of date. One replaces a stated period it holds ('so far in 2026' is not all of 2026)."""
     if not isinstance(as_of, dt.date) or not any(h in text for h in _TO_DATE_HINTS):
         return periods
-    found = [p for p in (_span_to_date(m, as_of) for rx in (AGO, TO_DATE, YEAR_TO_DATE) for m in rx.finditer(text))
-             if p is not None]
+    found = [p for p in (_span_to_date(m, as_of) for rx in _COUNTED_SPANS for m in rx.finditer(text)) if p is not None]
     if not found:
         return periods
     kept = [p for p in periods if not any(f.start_offset <= p.start_offset < f.end_offset for f in found)]
@@ -289,6 +293,10 @@ def _span_to_date(m: re.Match[str], as_of: dt.date) -> Period | None:
     if not 0 < months <= 600:
         return None
     y, mo = _add_months(as_of.year, as_of.month, -months)
+    if m.re is AHEAD:  # to the same day that many months on
+        ey, em = _add_months(as_of.year, as_of.month, months)
+        end = dt.date(ey, em, min(as_of.day, _last_day(ey, em).day))
+        return Period(text, m.start(), m.end(), f"{as_of.isoformat()}..{end.isoformat()}", as_of, end, "ahead")
     if m.re is AGO:
         if months % 12 == 0:  # "two years ago": that year
             return Period(text, m.start(), m.end(), str(y), dt.date(y, 1, 1), dt.date(y, 12, 31), "year")
