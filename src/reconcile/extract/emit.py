@@ -32,7 +32,7 @@ def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
     cues, vocab = r.cues, r.vocab
     before, after = text[max(0, q.start - 40):q.start], text[q.end:q.end + 40]
     relation = _relation(cues, q, before, after, site)
-    if relation is None and (cues.consensus_before.search(before) or cues.consensus_after.match(after)):
+    if relation is None and is_consensus(cues, text, q):
         relation = "consensus"  # analysts' figure: named `<metric>_consensus` in the claim, never the actual
     if relation == "growth" and _declines(cues, q, before, after):
         q = _negated(q)  # "fell 5%", "2.35% lower": a fall is a negative change
@@ -64,6 +64,12 @@ def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
           stated_entity=stated_entity, scope=site.scope, counterparty=site.counterparty,
           relation=relation or ("annualised" if _annualised(cues, q, before, after) else None), base_period=base,
           members=tuple(site.members), superseded=superseded, **provenance(site, metric))
+
+
+def is_consensus(cues: Cues, text: str, q: Quantity) -> bool:
+    """'above estimates of $66.21 billion', '$1.53 forecast from analysts': an analysts' figure."""
+    return bool(cues.consensus_before.search(text[max(0, q.start - 40):q.start]) or
+                cues.consensus_after.match(text[q.end:q.end + 40]))
 
 
 def provenance(site: FigureSite, metric: str | None) -> dict[str, str]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from ..calendars import FiscalCalendar
 from ..quantities import Period, Quantity, Unparsed, find_periods
 from ..vocab import Cues, Match
-from .emit import figure, word_multiples
+from .emit import figure, is_consensus, word_multiples
 from .events import clause_events
 from .lexicon import ANAPHORA_KINDS, LEAD_DATE, NEUTRAL_WORDS, PARENTHESES, SCOPE_STOP, SENTENCE_SPLIT
 from .model import Context, FigureSite, Reading, Sentence
@@ -221,6 +221,12 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
         level = level_before(q, f.levels, f.periods_of)
         if level is not None:
             period, period_from = f.periods_of[level.start], "clause"  # "$125B in 2026, up 50% YoY": the $125B's
+    elif period_from != "clause" and is_consensus(r.cues, s.text, q) and \
+            (actual := level_before(q, f.levels, f.periods_of)) is not None:
+        # "revenue for its fiscal fourth quarter climbed to $68.13B, beating estimates for $66.21B": the actual's
+        period, period_from = f.periods_of[actual.start], "clause"
+        if metric is None and actual.start in f.chosen:
+            metric, metric_from = f.chosen[actual.start].name, "clause"
     elif period is not None:
         f.periods_of[q.start] = period
     if period is None and s.lead_date is not None and metric and \
