@@ -114,9 +114,10 @@ def owned_by_other(p: Period, q: Quantity, others: list[Quantity], text: str = "
         o.end <= p.start_offset and PREPOSITION_LINK.fullmatch(text[o.end:p.start_offset]) for o in others)
 
 
-def level_before(q: Quantity, levels: list[Quantity], periods_of: dict[int, Period]) -> Quantity | None:
-    """The level figure a growth rate or multiple qualifies: the nearest one just before it."""
-    before = [lv for lv in levels if lv.end <= q.start and q.start - lv.end <= 60 and lv.start in periods_of]
+def level_before(q: Quantity, levels: list[Quantity], periods_of: dict[int, Period],
+                 reach: int = 60) -> Quantity | None:
+    """The level figure a growth rate or multiple qualifies: the nearest one just before it (within `reach`)."""
+    before = [lv for lv in levels if lv.end <= q.start and q.start - lv.end <= reach and lv.start in periods_of]
     return before[-1] if before else None
 
 

@@ -218,7 +218,8 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
         grp = r.vocab.entities[entity].members
     period, period_from = _prose_period(r, s, q, clause, entity)
     if q.unit in ("percent", "multiple"):
-        level = level_before(q, f.levels, f.periods_of)
+        level = level_before(q, f.levels, f.periods_of) or \
+            (level_before(q, f.levels, f.periods_of, SPAN_SAID_REACH) if _span_said(r.cues, s.text, q) else None)
         if level is not None:
             period, period_from = f.periods_of[level.start], "clause"  # "$125B in 2026, up 50% YoY": the $125B's
     elif period_from != "clause" and is_consensus(r.cues, s.text, q) and \
@@ -241,6 +242,16 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
                                     scope=scope, counterparty=counterparty, members=grp, entity_from=entity_from,
                                     metric_from=metric_from, period_from=period_from))
     return entity
+
+
+# "$3.7 billion, up 47% from a year ago, driven by …, and down 13% from the previous quarter": a change that says
+# its span is of the sentence's level, however far
+SPAN_SAID_REACH = 160
+
+
+def _span_said(cues: Cues, text: str, q: Quantity) -> bool:
+    after = text[q.end:q.end + 40].lstrip()
+    return bool(cues.quarter_on_quarter.match(after) or cues.year_on_year.match(after))
 
 
 # What a listed name's move measures, by the kind of name; any other name's move is its share price.
