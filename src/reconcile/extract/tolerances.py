@@ -3,8 +3,8 @@
 The tolerance is no figure of its own. A percentage of an amount is relative ($65.0B ± 2% = $63.7B–$66.3B); of a
 percentage it is in points (16.5% ± 1% = 15.5%–17.5%), as are basis points (71.8% ± 50 bps = 71.3%–72.3%).
 Figures listed together ('74.9% and 75.0%, respectively, plus or minus 50 basis points') share it.
-A starting price is a lower bound, and so are the prices listed in parallel with it ('starting from $299 for
-desktops and $1,099 for laptops').
+'Within 10%' is a change of at most 10% either way. A starting price is a lower bound, and so are the prices listed
+in parallel with it ('starting from $299 for desktops and $1,099 for laptops').
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ def apply_tolerances(cues: Cues, text: str, found: list[Quantity | Unparsed]) ->
             changed.update({t.start: r for t, r in zip(targets, ranged, strict=True) if r is not None})
             dropped.add(tol.start)
     changed.update(_shared_lower_bounds(cues, text, [changed.get(q.start, q) for q in figures]))
+    changed.update(_within_bounds(cues, text, [q for q in figures if q.start not in changed]))
     return [changed.get(q.start, q) for q in found if q.start not in dropped]
 
 
@@ -51,6 +52,13 @@ def _shared_lower_bounds(cues: Cues, text: str, figures: list[Quantity]) -> dict
         else:
             lead = q if q.qualifier == "at_least" and cues.starting_price.match(q.text) else None
     return shared
+
+
+def _within_bounds(cues: Cues, text: str, figures: list[Quantity]) -> dict[int, Quantity]:
+    """'were within 10% of where they started the year': a change between -10% and 10%."""
+    return {q.start: replace(q, value=None, low=-q.value, high=q.value, qualifier="range") for q in figures
+            if q.unit == "percent" and q.qualifier == "exact" and q.value is not None and q.value > 0
+            and cues.within_before.search(text[max(0, q.start - 12):q.start])}
 
 
 def _qualified(cues: Cues, text: str, before: list[Quantity]) -> list[Quantity]:
