@@ -464,6 +464,16 @@ def test_bare_months(text, label, relation):
     assert [(p.label, p.relation) for p in find_periods(text, AS_OF)] == [(label, relation)]
 
 
+# 'the end of the year' (AS_OF is 2026-02-01): the nearest year-end; 'this' or 'last' year: that one
+@pytest.mark.parametrize("text,label,start,end", [
+    ("850 megawatts at the end of the year", "2025", D(2025, 12, 1), D(2025, 12, 31)),
+    ("by the end of this year", "2026", D(2026, 12, 1), D(2026, 12, 31)),
+    ("at the end of last year", "2025", D(2025, 12, 1), D(2025, 12, 31)),
+])
+def test_year_ends(text, label, start, end):
+    assert [(p.label, p.start, p.end, p.relation) for p in find_periods(text, AS_OF)] == [(label, start, end, "end")]
+
+
 @pytest.mark.parametrize("text,labels", [
     ("up 69% from a year ago", []),                    # a comparison's base, not a period
     ("in the last year", ["2025"]),                    # last calendar year, as before

@@ -223,7 +223,7 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
         if level is not None:
             period, period_from = f.periods_of[level.start], "clause"  # "$125B in 2026, up 50% YoY": the $125B's
     elif period_from != "clause" and is_consensus(r.cues, s.text, q) and \
-            (actual := level_before(q, f.levels, f.periods_of)) is not None:
+            (actual := level_before(q, f.levels, f.periods_of, SPAN_SAID_REACH)) is not None:
         # "revenue for its fiscal fourth quarter climbed to $68.13B, beating estimates for $66.21B": the actual's
         period, period_from = f.periods_of[actual.start], "clause"
         if metric is None and actual.start in f.chosen:
@@ -245,7 +245,7 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
 
 
 # "$3.7 billion, up 47% from a year ago, driven by …, and down 13% from the previous quarter": a change that says
-# its span is of the sentence's level, however far
+# its span (or an estimate the actual beats) is of the sentence's level, however far
 SPAN_SAID_REACH = 160
 
 

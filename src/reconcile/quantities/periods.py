@@ -91,6 +91,7 @@ def _periods(text: str, as_of: dt.date, fiscal: FiscalCalendar) -> list[Period]:
     periods = _with_yearless_quarters(text, periods, as_of, fiscal)
     periods = _with_spans_to_date(text, periods, as_of)
     periods = _with_bare_months(text, periods, as_of)
+    periods = _with_year_ends(text, periods, as_of, fiscal)
     if "ast " not in text and "his " not in text and "ext " not in text:
         return periods
     if not isinstance(as_of, dt.date):
@@ -238,6 +239,31 @@ def _bare_month_year(before: str, mo: int, as_of: dt.date) -> int:
     if PAST_TENSE_BEFORE.search(before):
         return as_of.year - (mo > as_of.month)
     return min((as_of.year - 1, as_of.year, as_of.year + 1), key=lambda y: abs((dt.date(y, mo, 15) - as_of).days))
+
+
+# "at the end of the year", "by the end of this year": a year named without its number, at its end
+YEAR_END = re.compile(r"(?i)(?<![A-Za-z])(?:the[ ]+)?end[ ]+of[ ]+(?P<which>the|this|last)[ ]+"
+                      r"(?P<fiscal>fiscal[ ]+)?year(?![A-Za-z])")
+
+
+def _with_year_ends(text: str, periods: list[Period], as_of: dt.date, fiscal: FiscalCalendar) -> list[Period]:
+    """'the end of the year' is the year-end nearest the as-of date ('this'/'last' year: that one), as its last
+    month, like 'end of 2025'."""
+    if "nd of " not in text or not isinstance(as_of, dt.date):
+        return periods
+    added = []
+    for m in YEAR_END.finditer(text):
+        if any(p.start_offset <= m.start() < p.end_offset for p in periods):
+            continue
+        cal = fiscal if m["fiscal"] else CALENDAR_YEAR
+        here = cal.year_of(as_of)
+        years = {"this": [here], "last": [here - 1]}.get(m["which"].lower(), [here - 1, here])
+        y = min(years, key=lambda yy: abs((cal.year_span(yy)[1] - as_of).days))
+        _, end = cal.year_span(y)
+        label = f"FY{y}" if m["fiscal"] and not cal.is_calendar_year else str(y)
+        gran = "fiscal_year" if label.startswith("FY") else "year"
+        added.append(Period(m.group(0), m.start(), m.end(), label, end.replace(day=1), end, gran, "end"))
+    return sorted(periods + added, key=lambda p: p.start_offset) if added else periods
 
 
 # Spans counted back from the as-of date: 'five months ago', 'in the past year', 'so far in 2026'
