@@ -74,7 +74,7 @@ def _event_mention(r: Reading, s: Sentence, clause_span: tuple[int, int], ev: Ma
     r.add(FigureSite(location=s.where, quote=sentence, context="prose"), entity=subject, metric=f"{name}_date",
           quantity=None, period=date, counterparty=";".join(others) or None, event=name,
           entity_from=subject_from, metric_from=_event_source(r, name, subject) if named_thing else "assumed",
-          period_from="clause")
+          period_from="assumed" if date.year_inferred else "clause")  # 'announced in January': which January?
 
 
 def _longer_name(sentence: str, e: Match) -> bool:

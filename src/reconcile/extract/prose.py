@@ -442,7 +442,7 @@ def _prose_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
             return said[-1], "clause"
     best = _clause_period(r, s, q, clause, entity)
     if best is not None:
-        return best, "clause"
+        return best, "assumed" if best.year_inferred else "clause"  # "in January": the year is a guess
     if s.ctx.period is None:
         return None, ""
     if s.ctx.period.granularity in ("quarter", "half") and r.cues.full_year.search(s.text[clause[0]:q.start]):

@@ -42,6 +42,7 @@ class Period:
     end: dt.date           # last day covered
     granularity: str       # year | fiscal_year | half | quarter | month | day | year_to_date | to_date | ahead
     relation: str = "in"   # in | by | through | end | since
+    year_inferred: bool = False  # a month named without its year ('in January'): the year is the reader's guess
 
 
 def date_code(day: dt.date) -> int:
@@ -227,7 +228,9 @@ def _with_bare_months(text: str, periods: list[Period], as_of: dt.date) -> list[
         rel = m["rel"].lower()
         relation = "end" if rel.endswith("end of") else rel if rel in ("by", "since", "through") else \
             "through" if rel == "until" else "in"
-        added.append(Period(text[m.start():m.end()], m.start(), m.end(), f"{y}-{mo:02d}", a, b, "month", relation))
+        end = m.end() - (m["m"].endswith(".") and m["m"][:-1].lower() in MONTH_NAMES)  # "in January.": a full stop
+        added.append(Period(text[m.start():end], m.start(), end, f"{y}-{mo:02d}", a, b, "month", relation,
+                            year_inferred=True))
     return sorted(periods + added, key=lambda p: p.start_offset) if added else periods
 
 
