@@ -168,7 +168,7 @@ def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
     _share_parallel_changes(r.cues, s.text, quantities, chosen, metrics, s.entities)
     _quarter_behind_annualised(r.cues, s.text, levels, chosen)
     _base_of_multiples(r.cues, s.text, quantities, chosen)
-    _consensus_of_actual(r.cues, s.text, levels, chosen)
+    _share_with_previous_level(r.cues, s.text, levels, chosen, s.entities)
     respective = _respective_owners(r.cues, s.text, s.entities, quantities)
     return _Figures(metrics, quantities, levels, chosen, members, sum_word, respective=respective,
                     gaap_pairs=_gaap_pairs(r.cues, s.text, quantities))
@@ -531,15 +531,19 @@ def _quarter_behind_annualised(cues: Cues, sentence: str, levels: list[Quantity]
             chosen[q.start] = chosen[annual[0].start]
 
 
-def _consensus_of_actual(cues: Cues, sentence: str, levels: list[Quantity], chosen: dict[int, Match]) -> None:
-    """'EBITDA, at $898 million, came in below StreetAccount's $929 million consensus': analysts' figure with no
-    metric word of its own is of the actual stated before it in the sentence (named `<metric>_consensus`)."""
+def _share_with_previous_level(cues: Cues, sentence: str, levels: list[Quantity], chosen: dict[int, Match],
+                               entities: Sequence[Match]) -> None:
+    """A level with no metric word of its own measures what the level before it does when it is that level's
+    analysts' figure ('EBITDA, at $898 million, came in below StreetAccount's $929 million consensus', named
+    `<metric>_consensus`) or its earlier value ('swelled to $66.8 billion from $55.6 billion')."""
     ordered = sorted(levels, key=lambda q: q.start)
     for prev, q in zip(ordered, ordered[1:], strict=False):
         if q.start in chosen or prev.start not in chosen or prev.unit != q.unit:
             continue
         if cues.consensus_before.search(sentence[max(0, q.start - 40):q.start]) or \
-                cues.consensus_after.match(sentence[q.end:q.end + 40]):
+                cues.consensus_after.match(sentence[q.end:q.end + 40]) or \
+                (cues.from_level.match(sentence[prev.end:q.start])
+                 and not any(prev.end <= e.start < q.start for e in entities)):
             chosen[q.start] = chosen[prev.start]
 
 
