@@ -107,6 +107,9 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, A
         granularity = FLOW_SPANS[m.period.granularity]  # "Q3 revenue", "orders in 2024": a flow over that span
     period = m.period or _default_period(granularity, published)
     m, period, granularity = _as_of_day(m, metric_def, period, granularity, published)
+    if granularity is None and m.relation is None and period is not None and period.relation in ("by", "end") \
+            and unit not in ("percent", "pp", "multiple"):
+        period, granularity = _day(period.end), "point"  # "add 5 GW by 2030": as of the deadline's last day
     if granularity is None and m.relation != "annualised":
         granularity = _granularity_of_span(period)
     base = m.base_period
@@ -201,8 +204,8 @@ def _as_of_day(m: Mention, metric_def: Metric | None, period: Period | None, gra
             granularity not in ("point", "cumulative") or period.granularity not in REPORTING_SPANS or \
             m.granularity is not None or m.expected_granularity is not None:
         return m, period, granularity  # a granularity the text gives ("Cumulative Users") stands
-    if as_of == "period_end" and m.period_from in ("title", "heading"):
-        return m, _day(period.end), "point"
+    if as_of == "period_end" and m.period_from in ("title", "heading", "clause"):
+        return m, _day(period.end), "point"  # "backlog of $55.6B in the third quarter": as of its end
     if as_of in ("published", "trading_day") and m.period_from == "title":
         return replace(m, period_from="assumed"), _day(published), "point"
     return m, period, granularity

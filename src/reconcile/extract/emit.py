@@ -49,9 +49,10 @@ def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
     base = base_period(cues, after, r.published, vocab.fiscal_year_end(site.entity)) \
         if relation in ("growth", "multiple") else None
     own_gran = granularity_of_figure(cues, q, after) or granularity_before(cues, before) or site.granularity
-    if own_gran is None and site.context == "prose" and cues.this_quarter.match(after[:60]):
-        own_gran = "quarterly"
     metric_def = vocab.metrics.get(metric or "")
+    if own_gran is None and site.context == "prose" and cues.this_quarter.match(after[:60]) and \
+            not (metric_def is not None and metric_def.granularity == "point"):
+        own_gran = "quarterly"  # "$35.1B in the fourth quarter" is a flow; "backlog of $55B in the quarter" a level
     specific = metric_def is not None and metric_def.scope not in ("total", "any")
     stated_entity = _stated_entity(r, text, q, site.entity) if site.imposed and specific else None
     if stated_entity and metric_def is not None and \
