@@ -64,6 +64,7 @@ class Metric:
     # "trading_day" for a market move, which is also the publication day when nothing dates it.
     as_of: str | None = None
     implied_by_unit: bool = False  # a figure in its unit that no metric word names is this metric
+    signed: bool = False           # a profit that can be a loss: "a loss of 49 cents" per share is -0.49
 
 
 @dataclass(frozen=True)
@@ -484,7 +485,8 @@ def _read_entities(root: yaml.Node, path: Path) -> tuple[dict[str, Entity], dict
 def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict[str, Any]) -> tuple[dict[str, Metric], dict[str, str]]:
     metrics: dict[str, Metric] = {}
     aliases: dict[str, str] = {}
-    allowed = {"unit", "granularity", "family", "scope", "relational", "aliases", "as_of", "implied_by_unit"}
+    allowed = {"unit", "granularity", "family", "scope", "relational", "aliases", "as_of", "implied_by_unit",
+               "signed"}
     for key, body in _mapping(_section(root, "metrics", path), path, "metrics"):
         name = str(key.value).strip()
         f = _fields(body, path, f"metric '{name}'", allowed)
@@ -511,7 +513,8 @@ def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict[str, Any]) -> tu
                                relational=bool(_py(f["relational"], path)) if "relational" in f else False,
                                as_of=str(as_of) if as_of is not None else None,
                                implied_by_unit=bool(_py(f["implied_by_unit"], path))
-                               if "implied_by_unit" in f else False)
+                               if "implied_by_unit" in f else False,
+                               signed=bool(_py(f["signed"], path)) if "signed" in f else False)
         for alias, line in _str_list(f.get("aliases"), path, f"aliases of '{name}'"):
             _add_alias(aliases, alias, name, path, line, "metric")
     return metrics, aliases

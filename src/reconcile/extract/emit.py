@@ -36,6 +36,10 @@ def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
         relation = "consensus"  # analysts' figure: named `<metric>_consensus` in the claim, never the actual
     if relation == "growth" and _declines(cues, q, before, after):
         q = _negated(q)  # "fell 5%", "2.35% lower": a fall is a negative change
+    profit = vocab.metrics.get(site.metric or "")
+    if (site.metric is None or (profit is not None and profit.signed)) and q.unit not in ("percent", "pp") \
+            and q.low >= 0 and cues.loss_before.search(before):
+        q = _negated(q)  # "a loss of 49 cents" per share is -0.49
     implied = vocab.implied_metric(q.unit) if site.metric is None and relation is None and site.context == "prose" \
         else None
     if implied is not None:  # '10 gigawatts of systems': the unit says what it measures, no word does (assumed)
