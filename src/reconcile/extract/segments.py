@@ -15,12 +15,14 @@ _SENTENCE_END = ".!?:;,)\"”’"
 
 def segment_named(vocab: Vocabulary, text: str) -> str | None:
     """The segment a heading or label line names: it opens with a segment name and says little more ('Gaming and
-    AI PC'); a headline that mentions a segment ('Data Center Sales Drive Record Quarter in 2026') names none."""
+    AI PC', cue segment_heading_rest); a headline that opens with one ('Gaming Demand Lifts Acme') names none."""
     label = text.split(" | ")[0].strip()
     if not label or len(label) > LABEL_CHARS or len(label.split()) > LABEL_WORDS or any(c.isdigit() for c in label):
         return None
     found = vocab.segment_matcher.find(label)
-    return found[0].name if found and found[0].start == 0 else None
+    if not found or found[0].start != 0 or not vocab.cues.segment_heading_rest.match(label[found[0].end:]):
+        return None
+    return found[0].name
 
 
 def is_label_line(block: Block) -> bool:
