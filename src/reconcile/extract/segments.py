@@ -44,7 +44,8 @@ def segment_metric(vocab: Vocabulary, segment: str | None, metric: str | None) -
 class Sections:
     """The segment each block of a document is under, read in document order (`of`). A heading that names one
     holds for the blocks under it, until the parser closes it with the next heading of its level; a label line
-    that names one holds for the blocks after it in the same section, until the next label line or heading.
+    that names one holds for the blocks after it in the same section, until the next label line, heading or table
+    (a release's financial tables follow its last segment's lines).
     The document's title names no segment: it is what the whole document is about."""
 
     def __init__(self, vocab: Vocabulary, blocks: list[Block]):
@@ -53,7 +54,7 @@ class Sections:
         self.label: tuple[tuple[str, ...], str | None] | None = None   # (its section, the segment it names)
 
     def of(self, block: Block) -> str | None:
-        if block.kind == "heading" or (self.label is not None and self.label[0] != block.headings):
+        if block.kind in ("heading", "table") or (self.label is not None and self.label[0] != block.headings):
             self.label = None
         if is_label_line(block):
             self.label = (block.headings, segment_named(self.vocab, block.text))
