@@ -54,3 +54,14 @@ def test_a_segment_names_one_metric_of_a_family(tmp_path):
     (tmp_path / "metrics.yaml").write_text(metrics)
     with pytest.raises(UserError, match="segment 'Automotive' of family 'revenue' already reports"):
         load_vocabulary(tmp_path)
+
+
+def test_guidance_growth_is_still_checked_against_last_year_s_actual(reconcile_docs):
+    """An outlook's growth rate is computed from the outlook's figure and the actual it grows from."""
+    result = reconcile_docs({"r.md": (
+        "# Tesla Outlook\n\nTesla revenue was $50 billion in fiscal 2025.\n\n"
+        "Tesla expects revenue of $60 billion in fiscal 2026.\n\n"
+        "Tesla expects revenue to grow 50% in fiscal 2026.\n")})
+    arithmetic = result.of_kind("arithmetic")
+    assert len(arithmetic) == 1 and arithmetic.iloc[0]["rule"] == "growth-vs-components", result.claims[
+        ["quote", "metric", "period", "scope", "base_period"]].to_string()

@@ -175,14 +175,22 @@ def _compute_findings(df: pd.DataFrame) -> list[Finding | None]:
     return out
 
 
+# The scopes of a forward-looking figure (extract names them so): 'expects revenue to grow 20% to $12B' is
+# computed from last year's actual, so for the arithmetic they are no scope of their own.
+FORWARD_SCOPES = ("target", "guidance")
+
+
 def _scope_keys(df: pd.DataFrame) -> pd.Series:
-    """Each claim's scope as a lookup key: '' when none is stated (a missing value never equals itself)."""
-    return df["scope"].fillna("").astype(str) if "scope" in df else pd.Series("", index=df.index)
+    """Each claim's scope as a lookup key: '' when none is stated (a missing value never equals itself) or it
+    only says the figure looks forward."""
+    if "scope" not in df:
+        return pd.Series("", index=df.index)
+    return df["scope"].where(~df["scope"].isin(FORWARD_SCOPES)).fillna("").astype(str)
 
 
 def _scope_key(r: pd.Series) -> str:
     scope = r.get("scope")
-    return scope if isinstance(scope, str) else ""
+    return scope if isinstance(scope, str) and scope not in FORWARD_SCOPES else ""
 
 
 def _is_range(index: pd.Index) -> bool:
