@@ -56,6 +56,7 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
     pending_scale = None
     lead: tuple[tuple[str, ...], Period] | None = None
     sections = Sections(vocab, blocks)
+    last_subject: tuple[tuple[str, ...], str | None] = ((), None)  # a section's last subject, for "The company …"
     for block in blocks:
         ctx = context_of(block.headings)
         segment = sections.of(block)
@@ -85,7 +86,12 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
             if block.kind == "heading":
                 # A heading is read in the context of its parents, with itself as the topic.
                 heading_ctx = context_of(block.headings + (block.text,))
-            read_prose(reading, block.text, heading_ctx, f"{section} › {kind} {n}")
+            previous = last_subject[1] if last_subject[0] == block.headings and block.kind != "heading" else None
+            if topic is not None and previous == topic.entity:
+                previous = None  # the document's own topic is read as such, from where it was read
+            subject = read_prose(reading, block.text, heading_ctx, f"{section} › {kind} {n}", previous)
+            # a headline-like line (a title, no end punctuation) is no paragraph a next one continues
+            last_subject = (block.headings, subject if block.text.rstrip()[-1:] in ".!?\"”'’)" else None)
     _date_by_reporting_quarter(out.mentions, published, vocab)
     return out
 

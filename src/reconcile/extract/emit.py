@@ -41,6 +41,9 @@ def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
     if implied is not None:  # '10 gigawatts of systems': the unit says what it measures, no word does (assumed)
         site = replace(site, metric=implied, metric_from="assumed")
     metric = _metric_for_unit(r, q, site.metric, relation)
+    if metric in vocab.metrics and vocab.metrics[metric].granularity == "point" and \
+            q.unit not in ("percent", "pp", "multiple") and cues.increment_before.search(before):
+        metric = None  # "Added 120 MW of active power": an addition to a level, a kind the vocabulary does not name
     if site.change:
         metric, relation = _change_metric(q, site.metric, site.change)
     base = base_period(cues, after, r.published, vocab.fiscal_year_end(site.entity)) \

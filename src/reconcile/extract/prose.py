@@ -54,27 +54,31 @@ class _Figures:
     gaap_pairs: dict[int, tuple[bool, int]] = field(default_factory=dict)  # start → (non-GAAP?, the pair's first)
 
 
-def read_prose(r: Reading, text: str, ctx: Context, where: str) -> None:
+def read_prose(r: Reading, text: str, ctx: Context, where: str, previous: str | None = None) -> str | None:
+    """The passage's figures; returns its last subject, for a next paragraph that opens with 'The company'."""
     if not text.strip():
-        return
+        return previous
     lead_date = None
     m = LEAD_DATE.match(text)
     if m:
         dates = find_periods(m.group(1), r.published)
         lead_date = dates[0] if dates else None
     topic, topic_from = _topic(r, text, ctx)
-    previous = None
     for n, sentence in enumerate(_sentences(text)):
         if not sentence.strip():
             continue
         r.on_time(where)
         starts_with_pronoun = bool(r.cues.leading_pronoun.match(sentence))
-        if starts_with_pronoun and previous:
+        if previous and (starts_with_pronoun or (topic is None and not unknown_name(sentence, r.vocab))):
             given: tuple[str | None, str] = (previous, "previous sentence")
         else:
             given = (topic, "previous sentence" if n and topic_from == "clause" else topic_from)
         subject = read_sentence(r, sentence.strip(), ctx, where, given, lead_date)
-        previous = subject or previous
+        if subject is None and unknown_name(sentence, r.vocab):
+            previous = None  # "… such as Fuji Electric": a next "the company" may be that name
+        else:
+            previous = subject or previous
+    return previous
 
 
 # Reading a sentence costs about its length times its figures. A 'sentence' longer than MAX_SENTENCE characters or
@@ -140,6 +144,8 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
                                            entity_from=s.topic_from, metric_from="clause" if f.metrics else "heading",
                                            period_from="heading"),
                        levels=f.levels, periods_of=f.periods_of)
+    if first_subject is None and len({e.name for e in subjects}) > 1:
+        return None  # "Microsoft, NVIDIA and Anthropic sign …": no one name for a next "the company"
     return first_subject or (subjects[0].name if subjects else None)
 
 
@@ -163,6 +169,7 @@ def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
     _share_parallel_changes(r.cues, s.text, quantities, chosen, metrics, s.entities)
     _quarter_behind_annualised(r.cues, s.text, levels, chosen)
     _base_of_multiples(r.cues, s.text, quantities, chosen)
+    _share_with_previous_level(r.cues, s.text, levels, chosen, s.entities)
     respective = _respective_owners(r.cues, s.text, s.entities, quantities)
     return _Figures(metrics, quantities, levels, chosen, members, sum_word, respective=respective,
                     gaap_pairs=_gaap_pairs(r.cues, s.text, quantities))
@@ -337,6 +344,8 @@ def _prose_entity(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
         issuer = r.topic
         return subject, counterparty, issuer.read_from if issuer and subject == issuer.entity else "clause"
     if s.topic_from == "assumed":
+        if any(e.name == subject and clause[0] <= e.start and e.end <= q.start for e in s.entities):
+            return subject, counterparty, "clause"  # the clause names the headline's subject itself
         subject, pointed = _headline_subject(r, s, q, clause)
         return subject, counterparty, s.ctx.referred_from if pointed else "assumed"
     return subject, counterparty, s.topic_from
@@ -457,7 +466,7 @@ def _clause_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]
         if any(0 <= e.start - p.end_offset <= 2 for e in events):
             continue  # "a Q4 2026 IPO": the period dates the event, not the figure
         d = p.start_offset - q.end if p.start_offset >= q.end else q.start - p.end_offset
-        if lead_in and not in_clause:
+        if lead_in:
             d = min(d, 44)  # "Full-year 2025 capital expenditures ... were $72.2 billion"
         if d < best_d:
             best, best_d = p, d
@@ -524,6 +533,22 @@ def _quarter_behind_annualised(cues: Cues, sentence: str, levels: list[Quantity]
         per_quarter = q.per == "quarter" or cues.per_quarter_after.match(sentence[q.end:q.end + 15])
         if q.start not in chosen and per_quarter:
             chosen[q.start] = chosen[annual[0].start]
+
+
+def _share_with_previous_level(cues: Cues, sentence: str, levels: list[Quantity], chosen: dict[int, Match],
+                               entities: Sequence[Match]) -> None:
+    """A level with no metric word of its own measures what the level before it does when it is that level's
+    analysts' figure ('EBITDA, at $898 million, came in below StreetAccount's $929 million consensus', named
+    `<metric>_consensus`) or its earlier value ('swelled to $66.8 billion from $55.6 billion')."""
+    ordered = sorted(levels, key=lambda q: q.start)
+    for prev, q in zip(ordered, ordered[1:], strict=False):
+        if q.start in chosen or prev.start not in chosen or prev.unit != q.unit:
+            continue
+        if cues.consensus_before.search(sentence[max(0, q.start - 40):q.start]) or \
+                cues.consensus_after.match(sentence[q.end:q.end + 40]) or \
+                (cues.from_level.match(sentence[prev.end:q.start])
+                 and not any(prev.end <= e.start < q.start for e in entities)):
+            chosen[q.start] = chosen[prev.start]
 
 
 def _base_of_multiples(cues: Cues, sentence: str, quantities: list[Quantity], chosen: dict[int, Match]) -> None:
