@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..calendars import FiscalCalendar
 from ..quantities import Period, Quantity, Unparsed, find_periods
@@ -211,7 +211,8 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     if metric is None and not f.metrics and s.ctx.metric and r.vocab.accepts(s.ctx.metric, q.unit):
         metric, metric_from = s.ctx.metric, "heading"  # a bullet under a metric heading ("Infrastructure Investment")
     entity, counterparty, entity_from = _prose_entity(r, s, q, clause, metric)
-    move = _market_move(r, s, q, clause) if metric is None and q.unit == "percent" else None
+    q = _in_index_points(r, q, entity)
+    move = _market_move(r, s, q, clause) if metric is None and q.unit in ("percent", "points") else None
     if move is not None:
         (entity, metric), entity_from, metric_from = move, "clause", "clause"
     if q.start in f.respective:
@@ -248,8 +249,15 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     return entity
 
 
-# What a listed name's move measures, by the kind of name; any other name's move is its share price.
-MOVE_METRICS = {"index": "index_change"}
+def _in_index_points(r: Reading, q: Quantity, entity: str | None) -> Quantity:
+    """'the Dow rose 307.65 points … to settle at 49,482.15': a stock index's bare numbers are in points."""
+    named = r.vocab.entities.get(entity or "")
+    return replace(q, unit="points") if q.unit == "count" and named is not None and named.kind == "index" else q
+
+
+# What a listed name's move measures, by the kind of name and the figure's unit; any other name's move is its
+# share price.
+MOVE_METRICS = {("index", "percent"): "index_change", ("index", "points"): "index_change_points"}
 MOVE_METRIC = "share_price_change"
 _MOVE_SUFFIX = re.compile(r"\s+(?:index|Index|shares|stock)$")  # the words after a name that the cue allows
 
@@ -273,7 +281,7 @@ def _market_move(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]) 
         entity, kind = name, "index" if name.lower().endswith(" index") else ""
     else:
         return None  # "Revenue rose 5%": a metric word, not a listed name
-    metric = MOVE_METRICS.get(kind, MOVE_METRIC)
+    metric = MOVE_METRICS.get((kind, q.unit), MOVE_METRIC if q.unit == "percent" else "")
     return (entity, metric) if metric in r.vocab.metrics else None
 
 
