@@ -350,12 +350,13 @@ def test_indexed_component_lookup_matches_the_linear_scan(reconcile_docs):
     result = reconcile_docs({"m.md": "# Meta: Capital Spending\n\n| Metric | Value |\n|---|---|\n"
                                      "| 2025 CapEx | $70B |\n| 2026 CapEx | $125B (+50% YoY) |\n"
                                      "| 2024 CapEx | $40B |\n"})
-    claims = result.claims.assign(_lo=result.claims["value_low"], _hi=result.claims["value_high"])
+    claims = result.claims.assign(_lo=result.claims["value_low"], _hi=result.claims["value_high"],
+                                  scope=result.claims["scope"].fillna(""))
     index = {k: g for k, g in claims.groupby(detect._GROUP_KEYS, dropna=False)}
     lookups = detect._Lookups(claims, index)
-    for entity, metric in {(e, m) for e, m, *_ in index}:
+    for key in {(e, m, s) for e, m, s, *_ in index}:
         for period in ("2024", "2025", "2026", "2030", None):
-            assert lookups.pick((entity, metric), period) == detect._pick(index, (entity, metric), period)
+            assert lookups.pick(key, period) == detect._pick(index, key, period)
 
 
 def test_sum_uses_what_a_part_s_claims_agree_on(reconcile_docs):

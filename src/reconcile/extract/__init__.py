@@ -26,6 +26,7 @@ from ..vocab import Vocabulary
 from .model import Context, Extraction, FigureSite, Mention, Reading, TooComplex, Topic, UnparsedFigure
 from .periods import find_quantities
 from .prose import fiscal_year_of, read_prose
+from .segments import Sections
 from .tables import read_table, table_scale
 from .topic import document_topic
 from .words import metrics_beside_entities
@@ -54,9 +55,13 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
 
     pending_scale = None
     lead: tuple[tuple[str, ...], Period] | None = None
+    sections = Sections(vocab, blocks)
     last_subject: tuple[tuple[str, ...], str | None] = ((), None)  # a section's last subject, for "The company …"
     for block in blocks:
         ctx = context_of(block.headings)
+        segment = sections.of(block)
+        if segment is not None:
+            ctx = replace(ctx, segment=segment)
         if lead is not None and _continues_list(block, lead[0]):
             ctx = replace(ctx, period=lead[1], period_from="heading")
         else:

@@ -19,7 +19,7 @@ SCOPE_STOP = {"is", "was", "were", "are", "be", "been", "its", "his", "her", "th
               "expects", "expected", "sees", "saw", "total", "quarterly", "annual", "monthly", "fiscal", "company",
               "firm", "group", "strong", "higher", "lower", "first", "second", "third", "fourth", "full", "net",
               "gross", "adjusted", "organic", "this", "these", "those", "about", "around",
-              "annualized", "annualised", "running", "revenue", "revenues", "sales"}
+              "annualized", "annualised", "running", "revenue", "revenues", "sales", "after", "before"}
 # Label words that qualify a figure without changing what it measures.
 NEUTRAL_WORDS = {"combined", "total", "estimated", "estimate", "projected", "guidance", "actual", "current",
                  "annual", "reported", "the", "of", "a", "an", "and", "in", "for", "on", "at", "to", "by", "from",

@@ -23,6 +23,7 @@ from .periods import (
     outside_periods,
     owned_by_other,
 )
+from .segments import segment_metric
 from .tolerances import apply_tolerances
 from .words import (
     clause_of,
@@ -239,6 +240,9 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     if pair is not None and first is not None:  # named last: the vocabulary knows no non-GAAP variant by name
         metric, metric_from = (f"non_gaap_{first.name}" if pair[0] else first.name), "clause"
     scope = target_scope(r.cues, s.text, q) or (_prose_scope(r, s.text, metric_m) if metric_m and not pair else None)
+    in_segment = segment_metric(r.vocab, s.ctx.segment, metric) if s.ctx.segment else None
+    if in_segment and not (metric_m and _prose_scope(r, s.text, metric_m)):
+        metric, metric_from = in_segment, "heading"  # 'revenue' in the Gaming section, unless its words say whose
     figure(r, q, s.text, FigureSite(s.where, s.text, "prose", entity=entity, metric=metric, period=period,
                                     scope=scope, counterparty=counterparty, members=grp, entity_from=entity_from,
                                     metric_from=metric_from, period_from=period_from))
