@@ -398,6 +398,21 @@ def test_stated_fields_keep_the_error(reconcile_docs):
     assert row["severity"] == "error" and pd.isna(row["assumed"])
 
 
+def test_stated_claims_that_disagree_by_themselves_keep_the_error_beside_an_assumed_one(reconcile_docs):
+    """A third figure with an assumed period joins the group, but the two that state theirs already disagree:
+    the conflict does not rest on the assumption, so it stays an error and names the assumed claim."""
+    result = reconcile_docs({
+        "a.md": "# Anthropic\n\nAnthropic was valued at about $350 billion in February 2026.\n",
+        "b.md": "# Anthropic\n\nAnthropic's valuation reached $183B in February 2026 after the round.\n",
+        "c.md": "# Anthropic\n\nAnthropic's valuation is $250B.\n",
+    })
+    value = result.of_kind("value")
+    assert len(value) == 1
+    row = value.iloc[0]
+    assert row["severity"] == "error" and row["assumed"] == "period"
+    assert "disagree by themselves" in row["explanation"]
+
+
 # --- the contract between stages -------------------------------------------------------------------
 
 def test_the_claims_table_is_the_one_detect_declares(vocab):

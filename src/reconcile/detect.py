@@ -410,9 +410,17 @@ def _at_most_info_when_assumed(frame: pd.DataFrame, claims: pd.DataFrame) -> pd.
     assumed_of = assumed_of[assumed_of.any(axis=1)]
     notes: list[str | None] = []
     for i, row in frame.iterrows():
-        hits = assumed_of[assumed_of.index.isin(str(row["claim_ids"]).split(";"))]
+        ids = str(row["claim_ids"]).split(";")
+        hits = assumed_of[assumed_of.index.isin(ids)]
         fields = [PROVENANCE[c] for c in present if c in hits and hits[c].any()]
         notes.append(";".join(fields) or None)
+        if fields and row["kind"] in ("value", "date") and \
+                _stated_disagree(cited[cited["claim_id"].isin(ids) & ~cited["claim_id"].isin(hits.index)]):
+            # the claims that state every field disagree by themselves: the assumed ones only add to it
+            frame.at[i, "explanation"] = (f"{row['explanation']} The claims that state every field disagree by "
+                                          f"themselves; the {' and '.join(fields)} of {', '.join(hits.index)} is "
+                                          f"assumed.")
+            continue
         if fields:
             frame.at[i, "severity"] = "info"
             frame.at[i, "explanation"] = (f"{row['explanation']} Needs checking: the {' and '.join(fields)} of "
@@ -420,6 +428,12 @@ def _at_most_info_when_assumed(frame: pd.DataFrame, claims: pd.DataFrame) -> pd.
                                           f"check the extraction before deciding.")
     frame["assumed"] = notes
     return frame
+
+
+def _stated_disagree(stated: pd.DataFrame) -> bool:
+    """Whether these claims' intervals (widened by their tolerance) split into more than one cluster."""
+    stated = stated[stated["value_low"].notna() & stated["value_high"].notna()]
+    return len(stated) > 1 and bool(interval_clusters(stated.assign(_all=0), "_all").max() > 0)
 
 
 def _cited_ids(frame: pd.DataFrame) -> set[str]:

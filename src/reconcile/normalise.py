@@ -90,15 +90,18 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, A
     if m.relation == "consensus":
         # Analysts' consensus is its own kind of figure (real-dev README, convention 4): compared with other
         # consensus figures, never with the actual.
-        m = replace(m, relation=None, metric=CONSENSUS_NAME.format(base=m.metric) if m.metric else None)
+        # Analysts' consensus EPS is the adjusted one: named after the base metric, so consensus figures compare.
+        measured = vocab.measured(m.metric) or m.metric
+        m = replace(m, relation=None, metric=CONSENSUS_NAME.format(base=measured) if measured else None)
         metric_def = vocab.metrics.get(m.metric or "")
+    measure = metric_def or vocab.definition(m.metric)  # "non_gaap_eps" is dated like eps
     unit = q.unit
     granularity = m.granularity
     per = q.per if q.per and q.per not in TIME_PER else None  # a price per user or per GPU, not a period
     if granularity is None and m.relation is None:
         granularity = m.expected_granularity if m.expected_granularity not in (None, "run_rate") else None
-        if granularity is None and metric_def is not None:
-            granularity = metric_def.granularity
+        if granularity is None and measure is not None:
+            granularity = measure.granularity
     if m.relation == "annualised":
         granularity = "annual"
     if granularity in FLOWS and m.relation != "annualised" and m.granularity is None \
@@ -106,7 +109,7 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, A
             m.period.granularity in FLOW_SPANS:
         granularity = FLOW_SPANS[m.period.granularity]  # "Q3 revenue", "orders in 2024": a flow over that span
     period = m.period or _default_period(granularity, published)
-    m, period, granularity = _as_of_day(m, metric_def, period, granularity, published)
+    m, period, granularity = _as_of_day(m, measure, period, granularity, published)
     if granularity is None and m.relation is None and period is not None and period.relation in ("by", "end") \
             and unit not in ("percent", "pp", "multiple"):
         period, granularity = _day(period.end), "point"  # "add 5 GW by 2030": as of the deadline's last day

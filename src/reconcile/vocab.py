@@ -70,6 +70,10 @@ class Metric:
     segments: tuple[str, ...] = ()
 
 
+# Names a metric's own variants take ("Adjusted EBITDA", a non-GAAP section's rows, "adjusted EPS").
+VARIANT_PREFIXES = ("adjusted_", "non_gaap_")
+
+
 @dataclass(frozen=True)
 class Cue:
     name: str
@@ -276,6 +280,19 @@ class Vocabulary:
             if calendar is not None:
                 return calendar
         return CALENDAR_YEAR
+
+    def measured(self, metric: str | None) -> str | None:
+        """The vocabulary metric a name measures: itself, or the metric an adjusted or non-GAAP variant
+        ('non_gaap_eps', 'adjusted_operating_income') is of."""
+        if metric is None or metric in self.metrics:
+            return metric
+        return next((metric[len(p):] for p in VARIANT_PREFIXES
+                     if metric.startswith(p) and metric[len(p):] in self.metrics), None)
+
+    def definition(self, metric: str | None) -> Metric | None:
+        """The metric's entry, a variant's being its base's (same units, granularity and as-of day)."""
+        base = self.measured(metric)
+        return self.metrics[base] if base is not None else None
 
     def unit_kind(self, unit: str) -> str | None:
         for kind, units in self.unit_kinds.items():

@@ -118,7 +118,7 @@ def _date_by_reporting_quarter(mentions: list[Mention], published: dt.date, voca
         return
     for n, m in enumerate(mentions):
         counts = stated.get(m.entity or "")
-        metric = vocab.metrics.get(m.metric or "")
+        metric = vocab.definition(m.metric)
         if counts is None or m.period is not None or m.quantity is None or metric is None or \
                 metric.granularity not in ("annual", "quarterly") or m.relation not in REPORTED_RELATIONS or \
                 m.scope in FORWARD_SCOPES:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TypeVar
 
 from ..quantities import Period, Quantity, Unparsed, find_periods
-from ..vocab import Cues, Vocabulary
+from ..vocab import Cues
 from .lexicon import WORD_MULTIPLE_VALUES
 from .model import FigureSite, Reading
 from .periods import (
@@ -120,22 +120,10 @@ def _metric_for_unit(r: Reading, q: Quantity, metric: str | None, relation: str 
     if q.per and q.per not in ("quarter", "month", "year") and metric in vocab.metrics \
             and "price" not in vocab.metrics[metric].units:
         return None  # "$187/share" is a price per share, not the market cap it sits beside
-    base = _measured(vocab, metric)
+    base = vocab.measured(metric)
     if base is not None and relation is None and not vocab.accepts(base, q.unit):
         return None  # "Adjusted operating income margin 16%": a percentage is no income
     return metric
-
-
-# Names a table gives a vocabulary metric's own variants ("Adjusted EBITDA", a non-GAAP section's rows).
-VARIANT_PREFIXES = ("adjusted_", "non_gaap_")
-
-
-def _measured(vocab: Vocabulary, metric: str | None) -> str | None:
-    """The vocabulary metric a name measures: itself, or the metric an adjusted or non-GAAP variant is of."""
-    if metric is None or metric in vocab.metrics:
-        return metric
-    return next((metric[len(p):] for p in VARIANT_PREFIXES
-                 if metric.startswith(p) and metric[len(p):] in vocab.metrics), None)
 
 
 def _annualised(cues: Cues, q: Quantity, before: str, after: str) -> bool:

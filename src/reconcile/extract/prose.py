@@ -239,13 +239,20 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     first = f.chosen.get(pair[1]) if pair is not None else None
     if pair is not None and first is not None:  # named last: the vocabulary knows no non-GAAP variant by name
         metric, metric_from = (f"non_gaap_{first.name}" if pair[0] else first.name), "clause"
+    elif metric_m and metric == metric_m.name and not metric.startswith(("adjusted_", "non_gaap_")) and \
+            r.cues.adjusted_before.search(s.text[max(0, metric_m.start - 12):metric_m.start]) and \
+            not r.cues.gaap_pair.search(s.text[:metric_m.start]):
+        metric = f"non_gaap_{metric}"  # "adjusted earnings per share": GAAP and non-GAAP never compare
     scope = target_scope(r.cues, s.text, q) or (_prose_scope(r, s.text, metric_m) if metric_m and not pair else None)
     in_segment = segment_metric(r.vocab, s.ctx.segment, metric) if s.ctx.segment else None
     if in_segment and not (metric_m and _prose_scope(r, s.text, metric_m)):
         metric, metric_from = in_segment, "heading"  # 'revenue' in the Gaming section, unless its words say whose
-    figure(r, q, s.text, FigureSite(s.where, s.text, "prose", entity=entity, metric=metric, period=period,
-                                    scope=scope, counterparty=counterparty, members=grp, entity_from=entity_from,
-                                    metric_from=metric_from, period_from=period_from))
+    site = FigureSite(s.where, s.text, "prose", entity=entity, metric=metric, period=period, scope=scope,
+                      counterparty=counterparty, members=grp, entity_from=entity_from, metric_from=metric_from,
+                      period_from=period_from)
+    figure(r, q, s.text, site)
+    if metric and pair is None and not metric.startswith("non_gaap_") and r.cues.gaap_both.search(s.text[:q.start]):
+        figure(r, q, s.text, replace(site, metric=f"non_gaap_{metric}"))  # "GAAP and non-GAAP … were both $1.30"
     return entity
 
 
