@@ -350,12 +350,13 @@ def test_indexed_component_lookup_matches_the_linear_scan(reconcile_docs):
     result = reconcile_docs({"m.md": "# Meta: Capital Spending\n\n| Metric | Value |\n|---|---|\n"
                                      "| 2025 CapEx | $70B |\n| 2026 CapEx | $125B (+50% YoY) |\n"
                                      "| 2024 CapEx | $40B |\n"})
-    claims = result.claims.assign(_lo=result.claims["value_low"], _hi=result.claims["value_high"])
+    claims = result.claims.assign(_lo=result.claims["value_low"], _hi=result.claims["value_high"],
+                                  scope=result.claims["scope"].fillna(""))
     index = {k: g for k, g in claims.groupby(detect._GROUP_KEYS, dropna=False)}
     lookups = detect._Lookups(claims, index)
-    for entity, metric in {(e, m) for e, m, *_ in index}:
+    for key in {(e, m, s) for e, m, s, *_ in index}:
         for period in ("2024", "2025", "2026", "2030", None):
-            assert lookups.pick((entity, metric), period) == detect._pick(index, (entity, metric), period)
+            assert lookups.pick(key, period) == detect._pick(index, key, period)
 
 
 def test_sum_uses_what_a_part_s_claims_agree_on(reconcile_docs):
@@ -395,6 +396,21 @@ def test_stated_fields_keep_the_error(reconcile_docs):
     })
     row = result.of_kind("value").iloc[0]
     assert row["severity"] == "error" and pd.isna(row["assumed"])
+
+
+def test_stated_claims_that_disagree_by_themselves_keep_the_error_beside_an_assumed_one(reconcile_docs):
+    """A third figure with an assumed period joins the group, but the two that state theirs already disagree:
+    the conflict does not rest on the assumption, so it stays an error and names the assumed claim."""
+    result = reconcile_docs({
+        "a.md": "# Anthropic\n\nAnthropic was valued at about $350 billion in February 2026.\n",
+        "b.md": "# Anthropic\n\nAnthropic's valuation reached $183B in February 2026 after the round.\n",
+        "c.md": "# Anthropic\n\nAnthropic's valuation is $250B.\n",
+    })
+    value = result.of_kind("value")
+    assert len(value) == 1
+    row = value.iloc[0]
+    assert row["severity"] == "error" and row["assumed"] == "period"
+    assert "disagree by themselves" in row["explanation"]
 
 
 # --- the contract between stages -------------------------------------------------------------------

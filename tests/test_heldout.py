@@ -112,7 +112,7 @@ def test_date_anthropic_profitability(run):
 
 def test_date_maia_launch(run):
     """D4: 'launched January 26' (note) vs 'launched in November 2025' (scorecard)."""
-    rows = run.conflicts_of("date", "Maia 200", "release_date")
+    rows = run.conflicts_of("date", "Maia 200", "launch_date")
     assert len(rows) == 1
     assert set(rows.iloc[0]["source_ids"].split(";")) == {"msft-fq2-26-note", "hyperscaler-scorecard-feb26"}
 

@@ -32,3 +32,12 @@ def test_metric_value_unit_of_a_figure(vocab, case):
         assert math.isnan(row["value"]) and [row["value_low"], row["value_high"]] == pytest.approx(case["range"])
     else:
         assert math.isclose(row["value"], case["value"], rel_tol=1e-9), row.to_dict()
+
+
+def test_one_figure_stated_for_both_gaap_and_non_gaap_is_two_claims(vocab):
+    """'GAAP and non-GAAP earnings per diluted share were both $1.30': one figure, two measures, two claims."""
+    text = "For the quarter, GAAP and non-GAAP earnings per diluted share were both $1.30."
+    out = extract_document([Block("paragraph", text, 1, ("News",))], "doc", AS_OF, vocab)
+    claims = claims_frame(out.mentions, {"doc": AS_OF}, vocab)
+    rows = claims[claims["value_text"] == "$1.30"]
+    assert sorted(rows["metric"]) == ["eps", "non_gaap_eps"] and set(rows["value"]) == {1.3}

@@ -142,8 +142,10 @@ def arithmetic_findings(df: pd.DataFrame) -> list[Finding | None]:
     return _compute_findings(df)
 
 
-_GROUP_KEYS = ["entity", "metric", "period", "granularity", "unit"]
-# plain figures grouped by _GROUP_KEYS: (entity, metric, period, granularity, unit) → their rows
+_GROUP_KEYS = ["entity", "metric", "scope", "period", "granularity", "unit"]
+# plain figures grouped by _GROUP_KEYS: (entity, metric, scope, period, granularity, unit) → their rows. A growth
+# rate, a total or a multiple is computed from parts of its own scope only: 'networking revenue rose 20%' says
+# nothing about total revenue (scope '' is none stated).
 _GroupIndex = dict[tuple[Any, ...], pd.DataFrame]
 
 
@@ -155,9 +157,10 @@ def _compute_findings(df: pd.DataFrame) -> list[Finding | None]:
     # A figure whose own words name another metric family does not measure this one.
     own_metric = df["stated_family"].isna() | (df["stated_family"] == df["metric_family"]) \
         if "stated_family" in df else pd.Series(True, index=df.index)
-    plain = df.loc[(df["relation"].isna() | (df["relation"] == "annualised")) & df["entity"].notna()
-                   & df["metric"].notna() & (df["qualifier"] != "superseded") & (df["unit"] != "date") & own_metric,
-                   _GROUP_KEYS + ["claim_id", "value_low", "value_high", "tolerance"]]
+    plain = df.assign(scope=_scope_keys(df)).loc[
+        (df["relation"].isna() | (df["relation"] == "annualised")) & df["entity"].notna() & df["metric"].notna()
+        & (df["qualifier"] != "superseded") & (df["unit"] != "date") & own_metric,
+        _GROUP_KEYS + ["claim_id", "value_low", "value_high", "tolerance"]]
     lo, hi = _widened(plain)
     plain = plain.assign(_lo=lo, _hi=hi)
     index = {k: g for k, g in plain.groupby(_GROUP_KEYS, dropna=False)}
@@ -172,6 +175,24 @@ def _compute_findings(df: pd.DataFrame) -> list[Finding | None]:
     return out
 
 
+# The scopes of a forward-looking figure (extract names them so): 'expects revenue to grow 20% to $12B' is
+# computed from last year's actual, so for the arithmetic they are no scope of their own.
+FORWARD_SCOPES = ("target", "guidance")
+
+
+def _scope_keys(df: pd.DataFrame) -> pd.Series:
+    """Each claim's scope as a lookup key: '' when none is stated (a missing value never equals itself) or it
+    only says the figure looks forward."""
+    if "scope" not in df:
+        return pd.Series("", index=df.index)
+    return df["scope"].where(~df["scope"].isin(FORWARD_SCOPES)).fillna("").astype(str)
+
+
+def _scope_key(r: pd.Series) -> str:
+    scope = r.get("scope")
+    return scope if isinstance(scope, str) and scope not in FORWARD_SCOPES else ""
+
+
 def _is_range(index: pd.Index) -> bool:
     return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 
@@ -182,18 +203,18 @@ class _Lookups:
 
     def __init__(self, rows: pd.DataFrame, index: _GroupIndex):
         self.rows, self.index = rows, index
-        self._pick: dict[tuple[Any, Any, Any], pd.DataFrame] | None = None
+        self._pick: dict[tuple[Any, ...], pd.DataFrame] | None = None
         self._annual: dict[tuple[Any, Any, Any], np.integer[Any]] | None = None
 
     def pick(self, key: tuple[Any, ...], period: object) -> tuple[float, float, list[str]] | None:
         if self._pick is None:
             self._pick = {}
-            for (entity, metric, p, gran, unit), group in self.index.items():
+            for (entity, metric, scope, p, gran, unit), group in self.index.items():
                 if unit in ("USD", "count") and gran not in ("quarterly", "monthly") and p == p:
-                    self._pick.setdefault((entity, metric, p), group)
+                    self._pick.setdefault((entity, metric, scope, p), group)
         if period is None or (isinstance(period, float) and math.isnan(period)):
             return None  # `p == period` never holds for a missing period
-        return _span(self._pick.get((key[0], key[1], period)))
+        return _span(self._pick.get((*key, period)))
 
     def period_figure(self, r: pd.Series) -> pd.Series | None:
         """The first quarterly or monthly plain figure with the same source, quote and metric."""
@@ -245,7 +266,7 @@ def _check_sum(r: pd.Series, index: _GroupIndex) -> Finding | None:
     total_lo = total_hi = raw_lo = raw_hi = 0.0
     support: list[str] = []
     for member in members:
-        group = index.get((member, r["metric"], r["period"], r["granularity"], r["unit"]))
+        group = index.get((member, r["metric"], _scope_key(r), r["period"], r["granularity"], r["unit"]))
         span = _span(group)
         if span is None or group is None:
             return None  # a missing part: nothing to check against
@@ -262,7 +283,7 @@ def _check_relation(r: pd.Series, rows: pd.DataFrame, index: _GroupIndex,
                     lookups: _Lookups | None = None) -> Finding | None:
     lookups = lookups or _Lookups(rows, index)
     # A growth rate is named for itself ('revenue_growth_yoy'); its parts are figures of the base metric.
-    key = (r["entity"], _about(r))
+    key = (r["entity"], _about(r), _scope_key(r))
     if r["relation"] == "annualised":
         q = lookups.period_figure(r)
         if q is None:
@@ -299,8 +320,8 @@ def _digit(r: pd.Series) -> float:
 
 def _pick(index: _GroupIndex, key: tuple[Any, ...], period: str) -> tuple[float, float, list[str]] | None:
     """The first component group of `key` for `period` (linear scan; `_Lookups.pick` is the indexed form)."""
-    for (entity, metric, p, gran, unit), group in index.items():
-        if (entity, metric) == key and p == period and unit in ("USD", "count") \
+    for (entity, metric, scope, p, gran, unit), group in index.items():
+        if (entity, metric, scope) == key and p == period and unit in ("USD", "count") \
                 and gran not in ("quarterly", "monthly"):
             return _span(group)
     return None
@@ -389,9 +410,17 @@ def _at_most_info_when_assumed(frame: pd.DataFrame, claims: pd.DataFrame) -> pd.
     assumed_of = assumed_of[assumed_of.any(axis=1)]
     notes: list[str | None] = []
     for i, row in frame.iterrows():
-        hits = assumed_of[assumed_of.index.isin(str(row["claim_ids"]).split(";"))]
+        ids = str(row["claim_ids"]).split(";")
+        hits = assumed_of[assumed_of.index.isin(ids)]
         fields = [PROVENANCE[c] for c in present if c in hits and hits[c].any()]
         notes.append(";".join(fields) or None)
+        if fields and row["kind"] in ("value", "date") and \
+                _stated_disagree(cited[cited["claim_id"].isin(ids) & ~cited["claim_id"].isin(hits.index)]):
+            # the claims that state every field disagree by themselves: the assumed ones only add to it
+            frame.at[i, "explanation"] = (f"{row['explanation']} The claims that state every field disagree by "
+                                          f"themselves; the {' and '.join(fields)} of {', '.join(hits.index)} is "
+                                          f"assumed.")
+            continue
         if fields:
             frame.at[i, "severity"] = "info"
             frame.at[i, "explanation"] = (f"{row['explanation']} Needs checking: the {' and '.join(fields)} of "
@@ -399,6 +428,12 @@ def _at_most_info_when_assumed(frame: pd.DataFrame, claims: pd.DataFrame) -> pd.
                                           f"check the extraction before deciding.")
     frame["assumed"] = notes
     return frame
+
+
+def _stated_disagree(stated: pd.DataFrame) -> bool:
+    """Whether these claims' intervals (widened by their tolerance) split into more than one cluster."""
+    stated = stated[stated["value_low"].notna() & stated["value_high"].notna()]
+    return len(stated) > 1 and bool(interval_clusters(stated.assign(_all=0), "_all").max() > 0)
 
 
 def _cited_ids(frame: pd.DataFrame) -> set[str]:

@@ -34,8 +34,8 @@ FLOW_SPANS = {"quarter": "quarterly", "month": "monthly", "year": "annual", "fis
 # the granularity a dated figure with no other word for it takes from its period's span
 SPAN_GRANULARITY = {"quarter": "quarterly", "year": "annual", "fiscal_year": "annual", "day": "point",
                     "year_to_date": "cumulative", "to_date": "cumulative", "ahead": "cumulative"}
-# spans a level 'by' which is as of their last month ("5 GW by 2030")
-WHOLE_SPANS = ("year", "fiscal_year", "half", "quarter")
+# find_periods' spans counted from the as-of date: a figure over one is a total over it
+COUNTED_SPANS = ("to_date", "year_to_date", "ahead")
 MAX_ROUNDING = 0.10
 TIME_PER = {"quarter": "quarterly", "month": "monthly", "year": "annual"}
 
@@ -93,15 +93,18 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, A
     if m.relation == "consensus":
         # Analysts' consensus is its own kind of figure (real-dev README, convention 4): compared with other
         # consensus figures, never with the actual.
-        m = replace(m, relation=None, metric=CONSENSUS_NAME.format(base=m.metric) if m.metric else None)
+        # Analysts' consensus EPS is the adjusted one: named after the base metric, so consensus figures compare.
+        measured = vocab.measured(m.metric) or m.metric
+        m = replace(m, relation=None, metric=CONSENSUS_NAME.format(base=measured) if measured else None)
         metric_def = vocab.metrics.get(m.metric or "")
+    measure = metric_def or vocab.definition(m.metric)  # "non_gaap_eps" is dated like eps
     unit = q.unit
     granularity = m.granularity
     per = q.per if q.per and q.per not in TIME_PER else None  # a price per user or per GPU, not a period
     if granularity is None and m.relation is None:
         granularity = m.expected_granularity if m.expected_granularity not in (None, "run_rate") else None
-        if granularity is None and metric_def is not None:
-            granularity = metric_def.granularity
+        if granularity is None and measure is not None:
+            granularity = measure.granularity
     if m.relation == "annualised":
         granularity = "annual"
     if granularity in FLOWS and m.relation != "annualised" and m.granularity is None \
@@ -111,13 +114,15 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, A
     if granularity in FLOWS and m.relation is None and m.period is not None and m.period.granularity == "day":
         granularity = "point"  # "a quarterly dividend of $0.01 per share on July 3": paid on a day
     period = m.period or _default_period(granularity, published)
-    m, period, granularity = _as_of_day(m, metric_def, period, granularity, published)
-    if granularity is None and m.relation is None and period is not None and period.relation == "end":
-        granularity = "point"  # "$62.2 billion remaining as of the end of the third quarter": a level at its end
+    m, period, granularity = _as_of_day(m, measure, period, granularity, published)
+    if granularity is None and m.relation is None and period is not None and period.relation in ("by", "end") \
+            and unit not in ("percent", "pp", "multiple"):
+        period, granularity = _day(period.end), "point"  # "add 5 GW by 2030": as of the deadline's last day
     if granularity is None and m.relation != "annualised":
         granularity = _granularity_of_span(period)
-    if granularity == "point" and period is not None and period.relation == "by" and period.granularity in WHOLE_SPANS:
-        period = replace(period, start=period.end.replace(day=1))  # "5 GW by 2030": a level as of the span's end
+    if granularity == "point" and m.granularity is None and m.period is not None and \
+            m.period.granularity in COUNTED_SPANS:
+        granularity = "cumulative"  # "$450 billion in investment over the next three years": a total over them
     base = m.base_period
     if base is None and m.relation in ("growth", "multiple") and period is not None and (
             vocab.cues.year_on_year.search(_around(m))
@@ -212,8 +217,8 @@ def _as_of_day(m: Mention, metric_def: Metric | None, period: Period | None, gra
             granularity not in ("point", "cumulative") or period.granularity not in REPORTING_SPANS or \
             m.granularity is not None or m.expected_granularity is not None:
         return m, period, granularity  # a granularity the text gives ("Cumulative Users") stands
-    if as_of == "period_end" and m.period_from in ("title", "heading"):
-        return m, _day(period.end), "point"
+    if as_of == "period_end" and m.period_from in ("title", "heading", "clause"):
+        return m, _day(period.end), "point"  # "backlog of $55.6B in the third quarter": as of its end
     if as_of in ("published", "trading_day") and m.period_from == "title":
         return replace(m, period_from="assumed"), _day(published), "point"
     return m, period, granularity

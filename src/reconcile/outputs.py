@@ -120,7 +120,9 @@ def to_csv_safe(df: pd.DataFrame, path: Path | None = None, **to_csv_kwargs: Any
 
 def read_csv_safe(path: Path | str | io.IOBase, **read_csv_kwargs: Any) -> pd.DataFrame:
     """`pd.read_csv` that undoes `csv_safe`. Pass `dtype=str, keep_default_na=False` for exact strings."""
-    # a file object is a buffer read_csv accepts; no caller asks for a chunked reader (iterator/chunksize)
+    # a file object is a buffer read_csv accepts; no caller asks for a chunked reader (iterator/chunksize).
+    # We write no blank lines: a line of spaces is a one-column table's cell of spaces, not a gap to skip.
+    read_csv_kwargs.setdefault("skip_blank_lines", False)
     return csv_unsafe(cast(pd.DataFrame, pd.read_csv(path, **read_csv_kwargs)))  # type: ignore[arg-type]
 
 

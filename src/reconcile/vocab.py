@@ -64,6 +64,14 @@ class Metric:
     # "trading_day" for a market move, which is also the publication day when nothing dates it.
     as_of: str | None = None
     implied_by_unit: bool = False  # a figure in its unit that no metric word names is this metric
+    signed: bool = False           # a profit that can be a loss: "a loss of 49 cents" per share is -0.49
+    # The business segment it is the family's figure of, by the names a results release heads its section with
+    # ('Data Center', 'Gaming'): an unqualified 'revenue' under such a heading is this metric.
+    segments: tuple[str, ...] = ()
+
+
+# Names a metric's own variants take ("Adjusted EBITDA", a non-GAAP section's rows, "adjusted EPS").
+VARIANT_PREFIXES = ("adjusted_", "non_gaap_")
 
 
 @dataclass(frozen=True)
@@ -233,6 +241,19 @@ class Vocabulary:
     def event_matcher(self) -> AliasMatcher:
         return AliasMatcher(self.event_aliases)
 
+    @cached_property
+    def segment_matcher(self) -> AliasMatcher:
+        """Segment names ('Data Center'), each found as its key: the metric of a family is `segment_metric`'s."""
+        return AliasMatcher({name: _alias_key(name) for m in self.metrics.values() for name in m.segments})
+
+    @cached_property
+    def _segment_metrics(self) -> dict[tuple[str, str], str]:
+        return {(_alias_key(name), m.family): m.name for m in self.metrics.values() for name in m.segments}
+
+    def segment_metric(self, segment: str, family: str) -> str | None:
+        """The metric of `family` that a segment (a `segment_matcher` name) reports, if the vocabulary has one."""
+        return self._segment_metrics.get((segment, family))
+
     def ancestors(self, name: str) -> list[str]:
         chain, seen = [], set()
         current = self.entities.get(name)
@@ -260,6 +281,19 @@ class Vocabulary:
             if calendar is not None:
                 return calendar
         return CALENDAR_YEAR
+
+    def measured(self, metric: str | None) -> str | None:
+        """The vocabulary metric a name measures: itself, or the metric an adjusted or non-GAAP variant
+        ('non_gaap_eps', 'adjusted_operating_income') is of."""
+        if metric is None or metric in self.metrics:
+            return metric
+        return next((metric[len(p):] for p in VARIANT_PREFIXES
+                     if metric.startswith(p) and metric[len(p):] in self.metrics), None)
+
+    def definition(self, metric: str | None) -> Metric | None:
+        """The metric's entry, a variant's being its base's (same units, granularity and as-of day)."""
+        base = self.measured(metric)
+        return self.metrics[base] if base is not None else None
 
     def unit_kind(self, unit: str) -> str | None:
         for kind, units in self.unit_kinds.items():
@@ -417,8 +451,12 @@ def _str_list(node: yaml.Node | None, path: Path, what: str, strip: bool = True)
     return out
 
 
+def _alias_key(alias: str) -> str:
+    return alias if _is_acronym(alias) else alias.casefold()
+
+
 def _add_alias(aliases: dict[str, str], alias: str, name: str, path: Path, line: int, kind: str) -> None:
-    key = alias if _is_acronym(alias) else alias.casefold()
+    key = _alias_key(alias)
     owner = aliases.get(key)
     if owner is not None and owner != name:
         raise UserError(f"duplicate {kind} alias '{alias}': already maps to '{owner}', here to '{name}'",
@@ -486,7 +524,9 @@ def _read_entities(root: yaml.Node, path: Path) -> tuple[dict[str, Entity], dict
 def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict[str, Any]) -> tuple[dict[str, Metric], dict[str, str]]:
     metrics: dict[str, Metric] = {}
     aliases: dict[str, str] = {}
-    allowed = {"unit", "granularity", "family", "scope", "relational", "aliases", "as_of", "implied_by_unit"}
+    allowed = {"unit", "granularity", "family", "scope", "relational", "aliases", "as_of", "implied_by_unit",
+               "signed", "segment"}
+    segment_owners: dict[tuple[str, str], str] = {}  # (segment name, family) → the metric that reports it
     for key, body in _mapping(_section(root, "metrics", path), path, "metrics"):
         name = str(key.value).strip()
         f = _fields(body, path, f"metric '{name}'", allowed)
@@ -507,16 +547,31 @@ def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict[str, Any]) -> tu
         if as_of is not None and as_of not in AS_OF_DAYS:
             raise UserError(f"metric '{name}' has unknown as_of '{as_of}'", file=path,
                             line=f["as_of"].start_mark.line + 1, hint=f"use one of {', '.join(AS_OF_DAYS)}")
-        metrics[name] = Metric(name=name, units=tuple(units), granularity=granularity,
-                               family=str(_py(f["family"], path)) if "family" in f else name,
+        family = str(_py(f["family"], path)) if "family" in f else name
+        metrics[name] = Metric(name=name, units=tuple(units), granularity=granularity, family=family,
                                scope=str(_py(f["scope"], path)) if "scope" in f else "total",
                                relational=bool(_py(f["relational"], path)) if "relational" in f else False,
                                as_of=str(as_of) if as_of is not None else None,
                                implied_by_unit=bool(_py(f["implied_by_unit"], path))
-                               if "implied_by_unit" in f else False)
+                               if "implied_by_unit" in f else False,
+                               signed=bool(_py(f["signed"], path)) if "signed" in f else False,
+                               segments=_segment_names(f.get("segment"), path, name, family, segment_owners))
         for alias, line in _str_list(f.get("aliases"), path, f"aliases of '{name}'"):
             _add_alias(aliases, alias, name, path, line, "metric")
     return metrics, aliases
+
+
+def _segment_names(node: yaml.Node | None, path: Path, metric: str, family: str,
+                   owners: dict[tuple[str, str], str]) -> tuple[str, ...]:
+    """A metric's `segment` names. A segment reports one metric of a family: two would make 'revenue' under its
+    heading two metrics at once."""
+    names = _str_list(node, path, f"segment of '{metric}'")
+    for segment, line in names:
+        owner = owners.setdefault((_alias_key(segment), family), metric)
+        if owner != metric:
+            raise UserError(f"segment '{segment}' of family '{family}' already reports '{owner}', here '{metric}'",
+                            file=path, line=line, hint="name the segment under one metric of the family only")
+    return tuple(segment for segment, _ in names)
 
 
 EVENT_FLAGS = ("generic", "timeline", "relational", "of_a_thing", "recurring")

@@ -26,6 +26,7 @@ from ..vocab import Vocabulary
 from .model import Context, Extraction, FigureSite, Mention, Reading, TooComplex, Topic, UnparsedFigure
 from .periods import find_quantities
 from .prose import fiscal_year_of, read_prose
+from .segments import Sections
 from .tables import read_table, table_scale
 from .topic import document_topic
 from .words import metrics_beside_entities
@@ -54,8 +55,13 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
 
     pending_scale = None
     lead: tuple[tuple[str, ...], Period] | None = None
+    sections = Sections(vocab, blocks)
+    last_subject: tuple[tuple[str, ...], str | None] = ((), None)  # a section's last subject, for "The company …"
     for block in blocks:
         ctx = context_of(block.headings)
+        segment = sections.of(block)
+        if segment is not None:
+            ctx = replace(ctx, segment=segment)
         if lead is not None and _continues_list(block, lead[0]):
             ctx = replace(ctx, period=lead[1], period_from="heading")
         else:
@@ -80,7 +86,12 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
             if block.kind == "heading":
                 # A heading is read in the context of its parents, with itself as the topic.
                 heading_ctx = context_of(block.headings + (block.text,))
-            read_prose(reading, block.text, heading_ctx, f"{section} › {kind} {n}")
+            previous = last_subject[1] if last_subject[0] == block.headings and block.kind != "heading" else None
+            if topic is not None and previous == topic.entity:
+                previous = None  # the document's own topic is read as such, from where it was read
+            subject = read_prose(reading, block.text, heading_ctx, f"{section} › {kind} {n}", previous)
+            # a headline-like line (a title, no end punctuation) is no paragraph a next one continues
+            last_subject = (block.headings, subject if block.text.rstrip()[-1:] in ".!?\"”'’)" else None)
     _date_by_reporting_quarter(out.mentions, published, vocab)
     return out
 
@@ -107,7 +118,7 @@ def _date_by_reporting_quarter(mentions: list[Mention], published: dt.date, voca
         return
     for n, m in enumerate(mentions):
         counts = stated.get(m.entity or "")
-        metric = vocab.metrics.get(m.metric or "")
+        metric = vocab.definition(m.metric)
         if counts is None or m.period is not None or m.quantity is None or metric is None or \
                 metric.granularity not in ("annual", "quarterly") or m.relation not in REPORTED_RELATIONS or \
                 m.scope in FORWARD_SCOPES:

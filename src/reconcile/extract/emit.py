@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TypeVar
 
 from ..quantities import Period, Quantity, Unparsed, find_periods
-from ..vocab import Cues, Vocabulary
+from ..vocab import Cues
 from .lexicon import WORD_MULTIPLE_VALUES
 from .model import FigureSite, Reading
 from .periods import (
@@ -36,19 +36,27 @@ def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
         relation = "consensus"  # analysts' figure: named `<metric>_consensus` in the claim, never the actual
     if relation == "growth" and _declines(cues, q, before, after):
         q = _negated(q)  # "fell 5%", "2.35% lower": a fall is a negative change
+    profit = vocab.metrics.get(site.metric or "")
+    if (site.metric is None or (profit is not None and profit.signed)) and q.unit not in ("percent", "pp") \
+            and q.low >= 0 and cues.loss_before.search(before):
+        q = _negated(q)  # "a loss of 49 cents" per share is -0.49
     implied = vocab.implied_metric(q.unit) if site.metric is None and relation is None and site.context == "prose" \
         else None
     if implied is not None:  # '10 gigawatts of systems': the unit says what it measures, no word does (assumed)
         site = replace(site, metric=implied, metric_from="assumed")
     metric = _metric_for_unit(r, q, site.metric, relation)
+    if metric in vocab.metrics and vocab.metrics[metric].granularity == "point" and \
+            q.unit not in ("percent", "pp", "multiple") and cues.increment_before.search(before):
+        metric = None  # "Added 120 MW of active power": an addition to a level, a kind the vocabulary does not name
     if site.change:
         metric, relation = _change_metric(q, site.metric, site.change)
     base = base_period(cues, after, r.published, vocab.fiscal_year_end(site.entity)) \
         if relation in ("growth", "multiple") else None
     own_gran = granularity_of_figure(cues, q, after) or granularity_before(cues, before) or site.granularity
-    if own_gran is None and site.context == "prose" and cues.this_quarter.match(after[:60]):
-        own_gran = "quarterly"
     metric_def = vocab.metrics.get(metric or "")
+    if own_gran is None and site.context == "prose" and cues.this_quarter.match(after[:60]) and \
+            not (metric_def is not None and metric_def.granularity == "point"):
+        own_gran = "quarterly"  # "$35.1B in the fourth quarter" is a flow; "backlog of $55B in the quarter" a level
     specific = metric_def is not None and metric_def.scope not in ("total", "any")
     stated_entity = _stated_entity(r, text, q, site.entity) if site.imposed and specific else None
     if stated_entity and metric_def is not None and \
@@ -118,22 +126,10 @@ def _metric_for_unit(r: Reading, q: Quantity, metric: str | None, relation: str 
     if q.per and q.per not in ("quarter", "month", "year") and metric in vocab.metrics \
             and "price" not in vocab.metrics[metric].units:
         return None  # "$187/share" is a price per share, not the market cap it sits beside
-    base = _measured(vocab, metric)
+    base = vocab.measured(metric)
     if base is not None and relation is None and not vocab.accepts(base, q.unit):
         return None  # "Adjusted operating income margin 16%": a percentage is no income
     return metric
-
-
-# Names a table gives a vocabulary metric's own variants ("Adjusted EBITDA", a non-GAAP section's rows).
-VARIANT_PREFIXES = ("adjusted_", "non_gaap_")
-
-
-def _measured(vocab: Vocabulary, metric: str | None) -> str | None:
-    """The vocabulary metric a name measures: itself, or the metric an adjusted or non-GAAP variant is of."""
-    if metric is None or metric in vocab.metrics:
-        return metric
-    return next((metric[len(p):] for p in VARIANT_PREFIXES
-                 if metric.startswith(p) and metric[len(p):] in vocab.metrics), None)
 
 
 def _annualised(cues: Cues, q: Quantity, before: str, after: str) -> bool:

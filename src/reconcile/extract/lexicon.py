@@ -19,7 +19,7 @@ SCOPE_STOP = {"is", "was", "were", "are", "be", "been", "its", "his", "her", "th
               "expects", "expected", "sees", "saw", "total", "quarterly", "annual", "monthly", "fiscal", "company",
               "firm", "group", "strong", "higher", "lower", "first", "second", "third", "fourth", "full", "net",
               "gross", "adjusted", "organic", "this", "these", "those", "about", "around",
-              "annualized", "annualised", "running", "revenue", "revenues", "sales"}
+              "annualized", "annualised", "running", "revenue", "revenues", "sales", "after", "before"}
 # Label words that qualify a figure without changing what it measures.
 NEUTRAL_WORDS = {"combined", "total", "estimated", "estimate", "projected", "guidance", "actual", "current",
                  "annual", "reported", "the", "of", "a", "an", "and", "in", "for", "on", "at", "to", "by", "from",
@@ -37,12 +37,6 @@ WORD_MULTIPLE_VALUES = {"doubl": 2.0, "tripl": 3.0, "quadrupl": 4.0, "halv": 0.5
 SCALE_FACTORS = {"thousands": 1e3, "millions": 1e6, "billions": 1e9, "trillions": 1e12}
 # Events that run for a while: "a contract through 2029" says how long, not when it was signed.
 DURATION_EVENTS = {"deal_signed", "investment", "acquisition", "funding_closed"}
-# Capitalised words that are not names ("The", "Plans") when looking for a name the vocabulary lacks.
-FUNCTION_WORDS = {"The", "This", "That", "These", "Its", "Their", "With", "And", "But", "For", "From", "After",
-                  "Before", "While", "When", "Our", "Per", "All", "Both", "Each", "Also", "New", "First", "Full",
-                  "Public", "Official", "Expected", "Plans", "Target", "Company", "Details", "Daily", "Report",
-                  # a debt instrument's title words ("9.0% Senior Unsecured Notes due 2031") name no one
-                  "Senior", "Junior", "Secured", "Unsecured", "Subordinated", "Convertible", "Notes", "Bonds"}
 
 # Shapes of text rather than words.
 # Opens with a look-ahead of the characters a match can start with, so most positions fail at once.

@@ -66,6 +66,7 @@ class Context:
     entity_from: str = "heading"       # where `entity` was read; 'assumed' for a headline's likely subject
     referred_from: str = ""            # where it was read when "the company" points at it (else entity_from)
     period_from: str = "heading"       # heading, title (the document's outermost heading), or a list's lead-in
+    segment: str | None = None         # the business segment whose section the block is in (segments.py)
 
 
 @dataclass(frozen=True)

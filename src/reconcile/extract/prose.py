@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..calendars import FiscalCalendar
 from ..quantities import Period, Quantity, Unparsed, find_periods
@@ -23,6 +23,7 @@ from .periods import (
     outside_periods,
     owned_by_other,
 )
+from .segments import segment_metric
 from .tolerances import apply_tolerances
 from .words import (
     clause_of,
@@ -53,27 +54,31 @@ class _Figures:
     gaap_pairs: dict[int, tuple[bool, int]] = field(default_factory=dict)  # start → (non-GAAP?, the pair's first)
 
 
-def read_prose(r: Reading, text: str, ctx: Context, where: str) -> None:
+def read_prose(r: Reading, text: str, ctx: Context, where: str, previous: str | None = None) -> str | None:
+    """The passage's figures; returns its last subject, for a next paragraph that opens with 'The company'."""
     if not text.strip():
-        return
+        return previous
     lead_date = None
     m = LEAD_DATE.match(text)
     if m:
         dates = find_periods(m.group(1), r.published)
         lead_date = dates[0] if dates else None
     topic, topic_from = _topic(r, text, ctx)
-    previous = None
     for n, sentence in enumerate(_sentences(text)):
         if not sentence.strip():
             continue
         r.on_time(where)
         starts_with_pronoun = bool(r.cues.leading_pronoun.match(sentence))
-        if starts_with_pronoun and previous:
+        if previous and (starts_with_pronoun or (topic is None and not unknown_name(sentence, r.vocab))):
             given: tuple[str | None, str] = (previous, "previous sentence")
         else:
             given = (topic, "previous sentence" if n and topic_from == "clause" else topic_from)
         subject = read_sentence(r, sentence.strip(), ctx, where, given, lead_date)
-        previous = subject or previous
+        if subject is None and unknown_name(sentence, r.vocab):
+            previous = None  # "… such as Fuji Electric": a next "the company" may be that name
+        else:
+            previous = subject or previous
+    return previous
 
 
 # Reading a sentence costs about its length times its figures. A 'sentence' longer than MAX_SENTENCE characters or
@@ -139,6 +144,8 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
                                            entity_from=s.topic_from, metric_from="clause" if f.metrics else "heading",
                                            period_from="heading"),
                        levels=f.levels, periods_of=f.periods_of)
+    if first_subject is None and len({e.name for e in subjects}) > 1:
+        return None  # "Microsoft, NVIDIA and Anthropic sign …": no one name for a next "the company"
     return first_subject or (subjects[0].name if subjects else None)
 
 
@@ -162,6 +169,7 @@ def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
     _share_parallel_changes(r.cues, s.text, quantities, chosen, metrics, s.entities)
     _quarter_behind_annualised(r.cues, s.text, levels, chosen)
     _base_of_multiples(r.cues, s.text, quantities, chosen)
+    _share_with_previous_level(r.cues, s.text, levels, chosen, s.entities)
     respective = _respective_owners(r.cues, s.text, s.entities, quantities)
     return _Figures(metrics, quantities, levels, chosen, members, sum_word, respective=respective,
                     gaap_pairs=_gaap_pairs(r.cues, s.text, quantities))
@@ -203,7 +211,8 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     if metric is None and not f.metrics and s.ctx.metric and r.vocab.accepts(s.ctx.metric, q.unit):
         metric, metric_from = s.ctx.metric, "heading"  # a bullet under a metric heading ("Infrastructure Investment")
     entity, counterparty, entity_from = _prose_entity(r, s, q, clause, metric)
-    move = _market_move(r, s, q, clause) if metric is None and q.unit == "percent" else None
+    q = _in_index_points(r, q, entity)
+    move = _market_move(r, s, q, clause) if metric is None and q.unit in ("percent", "points") else None
     if move is not None:
         (entity, metric), entity_from, metric_from = move, "clause", "clause"
     if q.start in f.respective:
@@ -237,10 +246,20 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     first = f.chosen.get(pair[1]) if pair is not None else None
     if pair is not None and first is not None:  # named last: the vocabulary knows no non-GAAP variant by name
         metric, metric_from = (f"non_gaap_{first.name}" if pair[0] else first.name), "clause"
+    elif metric_m and metric == metric_m.name and not metric.startswith(("adjusted_", "non_gaap_")) and \
+            r.cues.adjusted_before.search(s.text[max(0, metric_m.start - 12):metric_m.start]) and \
+            not r.cues.gaap_pair.search(s.text[:metric_m.start]):
+        metric = f"non_gaap_{metric}"  # "adjusted earnings per share": GAAP and non-GAAP never compare
     scope = target_scope(r.cues, s.text, q) or (_prose_scope(r, s.text, metric_m) if metric_m and not pair else None)
-    figure(r, q, s.text, FigureSite(s.where, s.text, "prose", entity=entity, metric=metric, period=period,
-                                    scope=scope, counterparty=counterparty, members=grp, entity_from=entity_from,
-                                    metric_from=metric_from, period_from=period_from))
+    in_segment = segment_metric(r.vocab, s.ctx.segment, metric) if s.ctx.segment else None
+    if in_segment and not (metric_m and _prose_scope(r, s.text, metric_m)):
+        metric, metric_from = in_segment, "heading"  # 'revenue' in the Gaming section, unless its words say whose
+    site = FigureSite(s.where, s.text, "prose", entity=entity, metric=metric, period=period, scope=scope,
+                      counterparty=counterparty, members=grp, entity_from=entity_from, metric_from=metric_from,
+                      period_from=period_from)
+    figure(r, q, s.text, site)
+    if metric and pair is None and not metric.startswith("non_gaap_") and r.cues.gaap_both.search(s.text[:q.start]):
+        figure(r, q, s.text, replace(site, metric=f"non_gaap_{metric}"))  # "GAAP and non-GAAP … were both $1.30"
     return entity
 
 
@@ -254,8 +273,15 @@ def _span_said(cues: Cues, text: str, q: Quantity) -> bool:
     return bool(cues.quarter_on_quarter.match(after) or cues.year_on_year.match(after))
 
 
-# What a listed name's move measures, by the kind of name; any other name's move is its share price.
-MOVE_METRICS = {"index": "index_change"}
+def _in_index_points(r: Reading, q: Quantity, entity: str | None) -> Quantity:
+    """'the Dow rose 307.65 points … to settle at 49,482.15': a stock index's bare numbers are in points."""
+    named = r.vocab.entities.get(entity or "")
+    return replace(q, unit="points") if q.unit == "count" and named is not None and named.kind == "index" else q
+
+
+# What a listed name's move measures, by the kind of name and the figure's unit; any other name's move is its
+# share price.
+MOVE_METRICS = {("index", "percent"): "index_change", ("index", "points"): "index_change_points"}
 MOVE_METRIC = "share_price_change"
 _MOVE_SUFFIX = re.compile(r"\s+(?:index|Index|shares|stock)$")  # the words after a name that the cue allows
 
@@ -279,7 +305,7 @@ def _market_move(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]) 
         entity, kind = name, "index" if name.lower().endswith(" index") else ""
     else:
         return None  # "Revenue rose 5%": a metric word, not a listed name
-    metric = MOVE_METRICS.get(kind, MOVE_METRIC)
+    metric = MOVE_METRICS.get((kind, q.unit), MOVE_METRIC if q.unit == "percent" else "")
     return (entity, metric) if metric in r.vocab.metrics else None
 
 
@@ -350,6 +376,8 @@ def _prose_entity(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
         issuer = r.topic
         return subject, counterparty, issuer.read_from if issuer and subject == issuer.entity else "clause"
     if s.topic_from == "assumed":
+        if any(e.name == subject and clause[0] <= e.start and e.end <= q.start for e in s.entities):
+            return subject, counterparty, "clause"  # the clause names the headline's subject itself
         subject, pointed = _headline_subject(r, s, q, clause)
         return subject, counterparty, s.ctx.referred_from if pointed else "assumed"
     return subject, counterparty, s.topic_from
@@ -478,8 +506,8 @@ def _clause_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]
         if any(0 <= e.start - p.end_offset <= 2 for e in events):
             continue  # "a Q4 2026 IPO": the period dates the event, not the figure
         d = p.start_offset - q.end if p.start_offset >= q.end else q.start - p.end_offset
-        if lead_in and (not in_clause or r.cues.opening_period.search(sentence[:p.start_offset])):
-            d = min(d, 44)  # "Full-year 2025 capital expenditures ... were $72.2 billion", "By August 2025, ... $5B"
+        if lead_in:
+            d = min(d, 44)  # "Full-year 2025 capital expenditures ... were $72.2 billion"
         if d < best_d:
             best, best_d = p, d
     return best
@@ -545,6 +573,22 @@ def _quarter_behind_annualised(cues: Cues, sentence: str, levels: list[Quantity]
         per_quarter = q.per == "quarter" or cues.per_quarter_after.match(sentence[q.end:q.end + 15])
         if q.start not in chosen and per_quarter:
             chosen[q.start] = chosen[annual[0].start]
+
+
+def _share_with_previous_level(cues: Cues, sentence: str, levels: list[Quantity], chosen: dict[int, Match],
+                               entities: Sequence[Match]) -> None:
+    """A level with no metric word of its own measures what the level before it does when it is that level's
+    analysts' figure ('EBITDA, at $898 million, came in below StreetAccount's $929 million consensus', named
+    `<metric>_consensus`) or its earlier value ('swelled to $66.8 billion from $55.6 billion')."""
+    ordered = sorted(levels, key=lambda q: q.start)
+    for prev, q in zip(ordered, ordered[1:], strict=False):
+        if q.start in chosen or prev.start not in chosen or prev.unit != q.unit:
+            continue
+        if cues.consensus_before.search(sentence[max(0, q.start - 40):q.start]) or \
+                cues.consensus_after.match(sentence[q.end:q.end + 40]) or \
+                (cues.from_level.match(sentence[prev.end:q.start])
+                 and not any(prev.end <= e.start < q.start for e in entities)):
+            chosen[q.start] = chosen[prev.start]
 
 
 def _base_of_multiples(cues: Cues, sentence: str, quantities: list[Quantity], chosen: dict[int, Match]) -> None:

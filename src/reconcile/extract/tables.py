@@ -204,7 +204,7 @@ def _comparative_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | 
     metric = _per_share_metric(r, cell.label, label_m)
     if metric and r.cues.adjusted_label.search(cell.label) and not metric.startswith("adjusted_"):
         metric = f"adjusted_{metric}"       # "Adjusted EBITDA" is itself the non-GAAP measure
-    elif metric and cell.non_gaap:
+    elif metric and cell.non_gaap and not metric.startswith("adjusted_"):
         metric = f"non_gaap_{metric}"       # GAAP and non-GAAP figures are different metrics
     period, period_from = _first_period((column.period if column else None, "column"),
                                         (cell.caption_period, "caption"), (ctx.period, "heading"))

@@ -10,7 +10,6 @@ from ..vocab import Cues, Match, Vocabulary
 from .lexicon import (
     CLAUSE_SPLIT,
     ENUM_SEP,
-    FUNCTION_WORDS,
     PARENTHESES,
     POSSESSIVE,
     UNKNOWN_NAME,
@@ -62,7 +61,7 @@ def unknown_name(text: str, vocab: Vocabulary) -> bool:
     metric_words = [(m.start, m.end) for m in vocab.metric_matcher.find(text)]
     for m in UNKNOWN_NAME.finditer(text):
         word = m.group(0)
-        if word in known or any(word in k for k in known) or word in FUNCTION_WORDS or \
+        if word in known or any(word in k for k in known) or vocab.cues.not_a_name.fullmatch(word) or \
                 word.lower() in MONTH_NAMES or any(s <= m.start() and m.end() <= e for s, e in metric_words):
             continue
         return True

@@ -393,6 +393,8 @@ def _ends_agree(e1: _End, e2: _End, text: str, end2: int) -> bool:
     k2 = e2.kind if e2.kind != "cur" else None
     u1 = e1.unit if e1.kind else None
     u2 = e2.unit if e2.kind else None
+    if k1 == "pct" and e2.bare:
+        return False  # 'advanced 1.26% to 23,152.08': a change and the level it reached, not a range
     return (u1 is None or u2 is None or u1 == u2) and not (k1 and k2 and k1 != k2)
 
 
