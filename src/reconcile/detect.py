@@ -414,7 +414,7 @@ def _at_most_info_when_assumed(frame: pd.DataFrame, claims: pd.DataFrame) -> pd.
         hits = assumed_of[assumed_of.index.isin(ids)]
         fields = [PROVENANCE[c] for c in present if c in hits and hits[c].any()]
         notes.append(";".join(fields) or None)
-        if fields and row["kind"] in ("value", "date") and \
+        if fields and row["kind"] == "value" and \
                 _stated_disagree(cited[cited["claim_id"].isin(ids) & ~cited["claim_id"].isin(hits.index)]):
             # the claims that state every field disagree by themselves: the assumed ones only add to it
             frame.at[i, "explanation"] = (f"{row['explanation']} The claims that state every field disagree by "

@@ -213,6 +213,14 @@ def _as_of_day(m: Mention, metric_def: Metric | None, period: Period | None, gra
         return replace(m, period_from="assumed"), _day(published), "point"
     if as_of == "trading_day" and m.period is None and m.relation is None:
         return m, _day(published), "point"  # a day's move
+    if metric_def is None and m.metric is None and m.period_from == "title" and m.granularity is None and \
+            m.relation in (None, "multiple") and m.base_period is None and period is not None and \
+            period.granularity in REPORTING_SPANS and m.quantity is not None and \
+            m.quantity.unit in ("count", "multiple"):
+        # a count or multiple the vocabulary does not name ('up to 30x higher throughput', 'over 125 games') in a
+        # results release is a spec or a level, not a flow of the reported quarter: as of publication (assumed).
+        # Money it cannot name ('closed a $2.6B facility') is more often the quarter's transaction: left alone.
+        return replace(m, period_from="assumed"), _day(published), "point"
     if as_of is None or period is None or m.period is None or m.relation is not None or \
             granularity not in ("point", "cumulative") or period.granularity not in REPORTING_SPANS or \
             m.granularity is not None or m.expected_granularity is not None:

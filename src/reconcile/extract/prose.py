@@ -221,6 +221,9 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     elif _contrasted(r.cues, s.text, f.quantities, q, s.entities):
         entity = None  # "~$650B, versus roughly $760B for the seven largest spenders": another subject
     grp = f.members if f.members and _summable(q) and _governed_by(r.cues, s.text, f.sum_word, q) else ()
+    if not grp and q.start not in f.respective and _summable(q) and metric is not None and \
+            not r.vocab.metrics[metric].relational:  # a named measure the listed companies each have
+        grp = _listed_subject(r, s, q, clause, f.levels)
     if grp:
         entity, entity_from = "+".join(grp), "clause"
     elif entity and r.vocab.entities.get(entity) and r.vocab.entities[entity].kind == "group":
@@ -363,6 +366,24 @@ def _members(r: Reading, sentence: str, entities: list[Match]) -> tuple[tuple[st
     run = min(runs, key=lambda run: min(abs(run[0].start - key.end()), abs(key.start() - run[-1].end)))
     names = sorted({top_company(r.vocab, e.name) for e in run})
     return (tuple(names), key) if len(names) >= 2 else ((), None)
+
+
+def _listed_subject(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
+                    levels: list[Quantity]) -> tuple[str, ...]:
+    """'Alphabet, Microsoft, Meta and Amazon have committed nearly $700 billion', '… and Amazon's capex could hit
+    $700 billion': a list of names as the subject of one figure states their total, not the last name's."""
+    if r.cues.each.search(s.text):
+        return ()  # "each", "respectively", "apiece": every name has a figure of its own
+    for run in enumerations(s.text, s.entities):
+        known = [e for e in run if r.vocab.entities.get(e.name) and r.vocab.entities[e.name].kind != "group"]
+        if len(known) < 2 or run[0].start < clause[0] or run[-1].end > q.start or \
+                prepositional(r.cues, s.text, run[0]) or \
+                any(run[-1].end <= e.start < q.start for e in s.entities) or \
+                any(run[-1].end <= o.start and o.start != q.start and o.unit == q.unit for o in levels):
+            continue  # not the clause's subject, or another name or figure of its kind follows the list
+        names = tuple(sorted({top_company(r.vocab, e.name) for e in known}))
+        return names if len(names) >= 2 else ()
+    return ()
 
 
 def _prose_entity(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
