@@ -209,8 +209,6 @@ def _as_of_day(m: Mention, metric_def: Metric | None, period: Period | None, gra
     a level is as of the period's end (backlog, capacity), a deal or spec the release announces as of its
     publication day, which the text does not state (assumed)."""
     as_of = metric_def.as_of if metric_def is not None else None
-    if _unnamed_fact(m, metric_def):
-        return replace(m, period_from="assumed"), _day(published), "point"
     if as_of == "trading_day" and m.period is None and m.relation is None:
         return m, _day(published), "point"  # a day's move
     if metric_def is None and m.metric is None and m.period_from == "title" and m.granularity is None and \
@@ -230,18 +228,6 @@ def _as_of_day(m: Mention, metric_def: Metric | None, period: Period | None, gra
     if as_of in ("published", "trading_day") and m.period_from == "title":
         return replace(m, period_from="assumed"), _day(published), "point"
     return m, period, granularity
-
-
-# Kinds of figure that, unnamed, state a fact rather than a result: "available in over 125 games", "up to 30x higher
-# throughput". A release's title quarter dates its results, not these: they are as of its publication (assumed).
-UNNAMED_FACT_UNITS = ("count", "multiple")
-
-
-def _unnamed_fact(m: Mention, metric_def: Metric | None) -> bool:
-    q = m.quantity
-    return metric_def is None and not m.metric and m.period_from == "title" and q is not None \
-        and q.unit in UNNAMED_FACT_UNITS and m.relation in (None, "multiple") and m.base_period is None \
-        and m.granularity is None and m.expected_granularity is None
 
 
 def _day(day: dt.date) -> Period:
