@@ -441,11 +441,14 @@ def _golden_row(group: pd.DataFrame, touching: list[dict[str, Any]], claims: pd.
 
 def _disputing(group: pd.DataFrame, touching: list[dict[str, Any]]) -> dict[str, Any] | None:
     """An open arithmetic, category or period conflict about this very row (not one citing it as a part)."""
-    first = group.iloc[0]
+    subject = None   # the row's (entity, metric), read only when a conflict could dispute it
     for conflict in touching:
         if conflict["kind"] in BINDING_KINDS or _status(conflict) not in LIVE_STATUSES:
             continue
-        if (conflict.get("entity"), conflict.get("metric")) == (first["entity"], first["metric"]):
+        if subject is None:
+            first = group.iloc[0]
+            subject = (first["entity"], first["metric"])
+        if (conflict.get("entity"), conflict.get("metric")) == subject:
             return conflict
     return None
 
