@@ -355,3 +355,19 @@ def test_csv_round_trip_property(cells):
     text = to_csv_safe(pd.DataFrame({"quote": cells}))
     back = read_csv_safe(io.StringIO(text), dtype=str, keep_default_na=False)
     assert back["quote"].tolist() == cells
+
+
+_CELLS = st.one_of(st.none(), st.just(float("nan")), st.sampled_from(DANGEROUS + HARMLESS + ["'q", "x"]), st.text(),
+                   st.integers(), st.floats(allow_nan=False), st.lists(st.integers(), max_size=2))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_CELLS, min_size=1, max_size=12))
+def test_csv_safe_equals_escaping_cell_by_cell(cells):
+    """csv_safe decides once per distinct value; the result must be the rule applied to every cell,
+    with the same dtype (a column of numbers in object cells, lists, None, repeated text)."""
+    column = pd.Series(cells, dtype=object)
+    expected = column.map(escape_cell)
+    got = csv_safe(pd.DataFrame({"c": column}))["c"]
+    assert got.dtype == expected.dtype
+    assert [repr(v) for v in got] == [repr(v) for v in expected]

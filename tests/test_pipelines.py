@@ -218,6 +218,27 @@ def test_duckdb_safe_frames_store_and_read_back():
     assert frame["mixed"].tolist() == [1, "x"]  # the input is not modified
 
 
+
+class _Context:
+    """What the handler asks of Dagster's output and input contexts."""
+
+    def add_output_metadata(self, metadata):
+        self.metadata = metadata
+
+
+def test_a_table_read_twice_is_fetched_once_and_a_rewrite_is_read_again():
+    from dagster._core.storage.db_io_manager import TableSlice  # dagster exports it only from here
+
+    from pipelines.storage import ReconcileDuckDBTypeHandler
+    handler, con, where = ReconcileDuckDBTypeHandler(), duckdb.connect(), TableSlice(table="claims", schema="main")
+    handler.handle_output(_Context(), where, pd.DataFrame({"claim_id": ["c-1", "c-2"], "value": [1.0, 2.0]}), con)
+    first = handler.load_input(_Context(), where, con)
+    first.loc[0, "value"] = 99.0   # a step changing its own copy
+    con.execute("drop table main.claims")   # the second read must not need the database
+    assert handler.load_input(_Context(), where, con)["value"].tolist() == [1.0, 2.0]
+    handler.handle_output(_Context(), where, pd.DataFrame({"claim_id": ["c-3"], "value": [3.0]}), con)
+    assert handler.load_input(_Context(), where, con)["claim_id"].tolist() == ["c-3"]
+
 # --- GX results become checks of the right severity -----------------------------------------------
 
 def test_gx_suite_results_map_to_check_severity(tmp_path):

@@ -28,12 +28,14 @@ def duckdb_safe(frame: pd.DataFrame) -> pd.DataFrame:
     values are all str, all bool or all numbers is left alone; anything else (dicts, lists,
     dates mixed with strings, numbers mixed with strings) is written as its `str()`.
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)   # columns are replaced below, never written into: the caller's frame stays as it was
     out.columns = [str(c) for c in out.columns]
     for column in out.columns:
         series = out[column]
         if series.dtype != object:
             continue
+        if set(map(type, series.to_numpy())) <= {str, type(None)}:
+            continue   # text and None, the usual claims column: one pass over the cells instead of a filter and a scan
         values = series[series.notna()]
         kinds = {type(v) for v in values}
         if not kinds or kinds <= {str} or kinds <= {bool, np.bool_}:
@@ -46,8 +48,16 @@ def duckdb_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 class ReconcileDuckDBTypeHandler(DuckDBPandasTypeHandler):
+    """One per run (the IO manager builds its handlers when the run starts). A table this run reads
+    several times (claims feeds the schema check, conflicts, the golden record and the report) is
+    fetched from DuckDB once and handed out as copies until it is written again."""
+
+    def __init__(self) -> None:
+        self._read: dict[tuple, pd.DataFrame] = {}
+
     # table_slice: dagster's TableSlice, which dagster exports only from a private module
     def handle_output(self, context: OutputContext, table_slice, obj: pd.DataFrame, connection):
+        self._read = {k: v for k, v in self._read.items() if k[:3] != _read_key(table_slice)[:3]}
         frame = duckdb_safe(obj)  # noqa: F841 - DuckDB reads the local variable by name
         if table_slice.partition_dimensions:
             return super().handle_output(context, table_slice, frame, connection)
@@ -60,7 +70,17 @@ class ReconcileDuckDBTypeHandler(DuckDBPandasTypeHandler):
         })
 
     def load_input(self, context: InputContext, table_slice, connection) -> pd.DataFrame:
-        return super().load_input(context, table_slice, connection)
+        if table_slice.partition_dimensions:
+            return super().load_input(context, table_slice, connection)
+        key = _read_key(table_slice)
+        if key not in self._read:
+            self._read[key] = super().load_input(context, table_slice, connection)
+        # a deep copy is new arrays of the same (immutable) cells: a step may change its frame freely
+        return self._read[key].copy()
+
+
+def _read_key(table_slice) -> tuple:
+    return (table_slice.database, table_slice.schema, table_slice.table, tuple(table_slice.columns or ()))
 
 
 class ReconcileDuckDBIOManager(DuckDBIOManager):

@@ -448,11 +448,16 @@ def _own_figures_need_checking(frame: pd.DataFrame, documents: pd.DataFrame | No
     if frame.empty or documents is None or documents.empty:
         return frame
     publishers = dict(zip(documents["source_id"], documents["publisher"].fillna("").str.casefold(), strict=True))
+    sources_of: dict[str, list[str]] = {}   # a publisher's sources: each publisher's name is searched once per entity
+    for src, publisher in publishers.items():
+        sources_of.setdefault(publisher, []).append(src)
+    own_by_entity: dict[str, set[str]] = {}
     values = claims[claims["claim_id"].isin(_cited_ids(frame))].set_index("claim_id")[["source_id", "value"]]
     for i, row in frame[frame["kind"] == "value"].iterrows():
         entity = str(row["entity"] or "").casefold()
-        own = {src for src, publisher in publishers.items()
-               if entity and re.search(rf"\b{re.escape(entity)}\b", publisher)}
+        if entity not in own_by_entity:
+            own_by_entity[entity] = _sources_published_by(entity, sources_of)
+        own = own_by_entity[entity]
         stated = values[values.index.isin(str(row["claim_ids"]).split(";"))]
         own_values = stated.loc[stated["source_id"].isin(own), "value"].dropna().round(6)
         if own_values.nunique() < 2:
@@ -465,6 +470,14 @@ def _own_figures_need_checking(frame: pd.DataFrame, documents: pd.DataFrame | No
         earlier = row["assumed"] if isinstance(row["assumed"], str) else ""
         frame.at[i, "assumed"] = ";".join(filter(None, [earlier, "scope"]))
     return frame
+
+
+def _sources_published_by(entity: str, sources_of: dict[str, list[str]]) -> set[str]:
+    """The sources whose publisher names `entity` (casefolded) as a word."""
+    if not entity:
+        return set()
+    named = re.compile(rf"\b{re.escape(entity)}\b")
+    return {src for publisher, sources in sources_of.items() if named.search(publisher) for src in sources}
 
 
 def _numeric(claims: pd.DataFrame) -> pd.DataFrame:

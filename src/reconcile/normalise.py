@@ -23,7 +23,7 @@ from .extract import Mention
 from .quantities import Period, Quantity, date_code
 from .quantities.periods import none_off_calendar
 from .schemas import DetectClaimsSchema, columns_of
-from .vocab import Metric, Vocabulary
+from .vocab import Cues, Metric, Vocabulary
 
 PERIOD_GRANULARITY = {"quarter": "quarterly", "month": "monthly"}
 YEAR_ON_YEAR = re.compile(r"(?i)\b(?:yoy|y/y|year[- ]over[- ]year|year[- ]on[- ]year|from a year (?:earlier|ago))\b")
@@ -114,7 +114,7 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, A
     if granularity in FLOWS and m.relation is None and m.period is not None and m.period.granularity == "day":
         granularity = "point"  # "a quarterly dividend of $0.01 per share on July 3": paid on a day
     period = m.period or _default_period(granularity, published)
-    m, period, granularity = _as_of_day(m, measure, period, granularity, published)
+    m, period, granularity = _as_of_day(m, measure, period, granularity, published, vocab.cues)
     if granularity is None and m.relation is None and period is not None and period.relation in ("by", "end") \
             and unit not in ("percent", "pp", "multiple"):
         period, granularity = _day(period.end), "point"  # "add 5 GW by 2030": as of the deadline's last day
@@ -204,7 +204,7 @@ REPORTING_SPANS = ("quarter", "half", "year", "fiscal_year", "month")
 
 
 def _as_of_day(m: Mention, metric_def: Metric | None, period: Period | None, granularity: str | None,
-               published: dt.date) -> tuple[Mention, Period | None, str | None]:
+               published: dt.date, cues: Cues) -> tuple[Mention, Period | None, str | None]:
     """A point or to-date figure that only the document's reporting period dates ('Third Quarter 2025 Results'):
     a level is as of the period's end (backlog, capacity), a deal or spec the release announces as of its
     publication day, which the text does not state (assumed)."""
@@ -223,6 +223,8 @@ def _as_of_day(m: Mention, metric_def: Metric | None, period: Period | None, gra
             granularity not in ("point", "cumulative") or period.granularity not in REPORTING_SPANS or \
             m.granularity is not None or m.expected_granularity is not None:
         return m, period, granularity  # a granularity the text gives ("Cumulative Users") stands
+    if as_of == "period_end" and m.period_from in ("title", "heading") and _planned(m, cues):
+        return replace(m, period_from="assumed"), _day(published), "point"  # a deal the release announces
     if as_of == "period_end" and m.period_from in ("title", "heading", "clause"):
         return m, _day(period.end), "point"  # "backlog of $55.6B in the third quarter": as of its end
     if as_of in ("published", "trading_day") and m.period_from == "title":
@@ -370,6 +372,13 @@ def _previous_year(p: Period) -> Period | None:
         return Period("", 0, 0, label, p.start.replace(year=p.start.year - 1), p.end.replace(year=p.end.year - 1),
                       p.granularity)
     return None
+
+
+def _planned(m: Mention, cues: Cues) -> bool:
+    """'OpenAI to deploy at least 10 gigawatts', 'an initial 100 MW': the figure is a deal or plan, not a level."""
+    q = m.quantity
+    idx = m.quote.find(q.text) if q is not None else -1
+    return idx >= 0 and bool(cues.plan_before.search(m.quote[max(0, idx - 60):idx]))
 
 
 def _around(m: Mention, width: int = 20) -> str:

@@ -92,8 +92,26 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of `df` whose text cells cannot run as spreadsheet formulas (rule in module doc)."""
     out = df.copy()
     for col in _text_columns(out):
-        out[col] = out[col].map(escape_cell)
+        out[col] = _escaped(out[col])
     return out
+
+
+def _escaped(column: pd.Series) -> pd.Series:
+    """column.map(escape_cell), deciding once per distinct value: a claims table repeats its entities,
+    units and periods thousands of times, and most columns need no escaping at all."""
+    if column.dtype != object:
+        return column.map(escape_cell)
+    values = column.to_numpy()
+    try:
+        distinct = pd.unique(values)
+    except TypeError:   # an unhashable cell (a list, a dict): decide cell by cell
+        return column.map(escape_cell)
+    if not all(v is None or isinstance(v, str) for v in distinct):
+        return column.map(escape_cell)   # map's own type inference decides what mixed cells become
+    changed = {v: _ESCAPE + v for v in distinct if v is not None and needs_escape(v)}
+    if not changed:
+        return column
+    return pd.Series([changed.get(v, v) for v in values], index=column.index, name=column.name, dtype=object)
 
 
 def csv_unsafe(df: pd.DataFrame) -> pd.DataFrame:

@@ -16,6 +16,7 @@ Pure pandas, no Dagster. Three entry points:
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -89,7 +90,7 @@ def apply_decisions(conflicts: DataFrame[ConflictsSchema], decisions: pd.DataFra
     claim_index: pd.DataFrame | None = None
     document_index: pd.DataFrame | None = documents
     if claims is not None:   # index once: suggest() looks claims and documents up per conflict
-        claim_index, document_index = _indexed(claims, "claim_id"), _indexed(documents, "source_id")
+        claim_index, document_index = _cited_claims(claims, out), _indexed(documents, "source_id")
     suggestions = [suggest(row, claim_index, document_index) if claim_index is not None else None
                    for _, row in out.iterrows()]
     for column, values in zip(SUGGESTION_COLUMNS, zip(*[_suggestion_cells(s) for s in suggestions], strict=False)
@@ -174,6 +175,15 @@ def _indexed(frame: pd.DataFrame | None, key: str) -> pd.DataFrame | None:
     if frame is None or frame.index.name == key:
         return frame
     return frame.set_index(key, drop=False).rename_axis(key)
+
+
+def _cited_claims(claims: pd.DataFrame, conflicts: pd.DataFrame | None) -> pd.DataFrame:
+    """The claims the conflicts cite, indexed by claim id: all that suggest() looks up (claims_of), without
+    copying a claims table of hundreds of thousands of rows into a new index."""
+    cited = ({c for ids in conflicts["claim_ids"] for c in str(ids).split(";") if c}
+             if conflicts is not None and len(conflicts) else set())
+    keys = claims.index if claims.index.name == "claim_id" else claims["claim_id"]
+    return _indexed(claims[keys.isin(cited)], "claim_id")
 
 
 def _interval_intersection(involved: pd.DataFrame) -> Suggestion | None:
@@ -375,7 +385,7 @@ def golden_record(claims: DataFrame[DetectClaimsSchema], conflicts: DataFrame[Co
         if column not in usable:
             usable[column] = None
     by_claim = _conflicts_by_claim(conflicts)
-    claim_index, document_index = _indexed(claims, "claim_id"), _indexed(documents, "source_id")
+    claim_index, document_index = _cited_claims(claims, conflicts), _indexed(documents, "source_id")
     rows = []
     for key, group in usable.groupby(GOLDEN_KEY, dropna=False, sort=True):
         touching = _touching(group, by_claim)
@@ -431,11 +441,14 @@ def _golden_row(group: pd.DataFrame, touching: list[dict[str, Any]], claims: pd.
 
 def _disputing(group: pd.DataFrame, touching: list[dict[str, Any]]) -> dict[str, Any] | None:
     """An open arithmetic, category or period conflict about this very row (not one citing it as a part)."""
-    first = group.iloc[0]
+    subject = None   # the row's (entity, metric), read only when a conflict could dispute it
     for conflict in touching:
         if conflict["kind"] in BINDING_KINDS or _status(conflict) not in LIVE_STATUSES:
             continue
-        if (conflict.get("entity"), conflict.get("metric")) == (first["entity"], first["metric"]):
+        if subject is None:
+            first = group.iloc[0]
+            subject = (first["entity"], first["metric"])
+        if (conflict.get("entity"), conflict.get("metric")) == subject:
             return conflict
     return None
 
@@ -628,9 +641,13 @@ def _published(claim: pd.Series, documents: pd.DataFrame | None) -> str:
 
 
 def _published_date(claim: pd.Series, documents: pd.DataFrame | None) -> pd.Timestamp | None:
+    return _date_of(_published(claim, documents))
+
+
+@functools.lru_cache(maxsize=4096)   # a corpus has few distinct dates; parsing one costs ~1 ms
+def _date_of(published: str) -> pd.Timestamp | None:
     # "2026-02" means some day in February: compare it by its first day.
-    stamp = pd.to_datetime(_published(claim, documents) or None,  # type: ignore[call-overload]  # None is NaT
-                           errors="coerce")
+    stamp = pd.to_datetime(published or None, errors="coerce")  # type: ignore[call-overload]  # None is NaT
     return None if pd.isna(stamp) else stamp
 
 

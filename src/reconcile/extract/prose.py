@@ -164,7 +164,9 @@ def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
     chosen = _assign_aliases([q for q in quantities if q.unit in ("percent", "multiple")], metrics, s.clauses)
     levels = [q for q in quantities if q.unit not in ("percent", "multiple")]
     measurable = [m for m in metrics if any(r.vocab.accepts(m.name, q.unit) for q in levels)]
-    chosen.update(_assign_aliases(levels, measurable, s.clauses, accepts=r.vocab.accepts))
+    chosen.update(_assign_aliases(levels, measurable, s.clauses, accepts=r.vocab.accepts,
+                                  bound=lambda q, m: m.start >= q.end and bool(
+                                      r.cues.metric_after_figure.match(s.text[q.end:m.start]))))
     _share_parallel_metrics(r.cues, s.text, levels, chosen, s.entities)
     _share_parallel_changes(r.cues, s.text, quantities, chosen, metrics, s.entities)
     _quarter_behind_annualised(r.cues, s.text, levels, chosen)
@@ -537,8 +539,10 @@ def _clause_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]
 # --- which metric word names which figure --------------------------------------------------------
 
 def _assign_aliases(quantities: list[Quantity], metrics: list[Match], clauses: list[tuple[int, int]],
-                    accepts: Callable[[str, str], bool] | None = None) -> dict[int, Match]:
-    """Each metric word names at most one figure: the closest one in its clause (or sentence) it can measure."""
+                    accepts: Callable[[str, str], bool] | None = None,
+                    bound: Callable[[Quantity, Match], bool] | None = None) -> dict[int, Match]:
+    """Each metric word names at most one figure: the closest one in its clause (or sentence) it can measure,
+    or the one it is `bound` to ('$1.9 billion to $2 billion in first-quarter revenue')."""
     best: dict[int, tuple[float, Quantity]] = {}
     for q in quantities:
         usable = [m for m in metrics if accepts is None or accepts(m.name, q.unit)]
@@ -546,7 +550,8 @@ def _assign_aliases(quantities: list[Quantity], metrics: list[Match], clauses: l
         m = nearest(usable, q, c_start, c_end, window=70) or nearest(usable, q, 0, 10 ** 9, window=50)
         if m is None:
             continue
-        d = abs((m.start - q.end) if m.start >= q.end else (q.start - m.end))
+        d = 0 if bound is not None and bound(q, m) else \
+            abs((m.start - q.end) if m.start >= q.end else (q.start - m.end))
         if m.start not in best or d < best[m.start][0]:
             best[m.start] = (d, q)
     chosen: dict[int, Match] = {}
