@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ..quantities import Period, find_periods
+from ..quantities import Period, find_periods, is_weekday
 from ..vocab import THING_KINDS, Match
 from .lexicon import DURATION_EVENTS, POSSESSIVE
 from .model import Context, FigureSite, Reading, Sentence
@@ -18,7 +18,9 @@ def clause_events(r: Reading, s: Sentence, clause_span: tuple[int, int]) -> None
     found = r.vocab.event_matcher.find(clause)
     if not found:
         return
-    dates = find_periods(clause, r.published, 12)
+    # a weekday dates the day's news, not an event worth a date claim of its own (it is inferred, and two
+    # articles' "on Monday" are seldom the same event)
+    dates = [d for d in find_periods(clause, r.published, 12) if not is_weekday(d)]
     specific = [e for e in found if not r.vocab.event_generic.get(e.name)]
     generic = [e for e in found if r.vocab.event_generic.get(e.name)]
     dated: list[tuple[Match, str, Period]] = []
@@ -110,7 +112,7 @@ def cell_events(r: Reading, text: str, site: FigureSite, ctx: Context) -> None:
     found = r.vocab.event_matcher.find(text)
     if not found:
         return  # no event word: the cell's dates date nothing (most cells)
-    dates = find_periods(text, r.published, r.vocab.fiscal_year_end(entity))
+    dates = [d for d in find_periods(text, r.published, r.vocab.fiscal_year_end(entity)) if not is_weekday(d)]
     specific = [e for e in found if not r.vocab.event_generic.get(e.name)]
     for ev in found:
         date = adjacent_date(dates, ev)

@@ -247,6 +247,10 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     if period is None and s.lead_date is not None and metric and \
             r.vocab.metrics[metric].granularity in ("point", "cumulative"):
         period, period_from = s.lead_date, "clause"
+    if period is None and metric and r.vocab.metrics[metric].as_of == "published":
+        days = [p for p in find_periods(s.text, r.published) if p.granularity == "day"]
+        if len(days) == 1:  # "concluded a $30B round, the company announced on Thursday": the deal's day
+            period, period_from = days[0], "clause"
     pair = f.gaap_pairs.get(q.start)
     first = f.chosen.get(pair[1]) if pair is not None else None
     if pair is not None and first is not None:  # named last: the vocabulary knows no non-GAAP variant by name
@@ -489,8 +493,9 @@ def _prose_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
     if r.cues.same_period.match(s.text[q.end:q.end + 40]):
         periods = find_periods(s.text, r.published, r.vocab.fiscal_year_end(entity))
         said = [p for p in periods if p.end_offset <= q.start]
-        if said:
-            return said[-1], "clause"
+        spans = [p for p in said if p.granularity != "day"] or said  # "so far in 2026 as of Thursday's close"
+        if spans:
+            return spans[-1], "clause"
     best = _clause_period(r, s, q, clause, entity)
     if best is not None:
         return best, "assumed" if best.year_inferred else "clause"  # "in January": the year is a guess

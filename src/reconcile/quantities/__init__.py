@@ -44,13 +44,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .figures import Quantity, Unparsed, find_quantities, parse_quantity
-from .periods import Period, date_code, date_of_code, find_periods
+from .periods import Period, date_code, date_of_code, find_periods, is_weekday
 from .render import render_quantity, render_value
 
 __all__ = [
     "Quantity", "Unparsed", "Period",
     "find_quantities", "parse_quantity", "find_periods", "render_quantity", "render_value", "format_value",
-    "date_code", "date_of_code",
+    "date_code", "date_of_code", "is_weekday",
 ]
 
 

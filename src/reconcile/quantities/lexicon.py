@@ -121,6 +121,8 @@ PAST_TENSE_BEFORE = re.compile(r"(?i)\b(?!(?:expected|scheduled|slated|planned|t
 FUTURE_BEFORE = re.compile(r"(?i)\b(?:expected|scheduled|slated|planned|targeted|due|anticipated"
                            r"|will(?:[ \u00a0]+[a-z]+)?|set[ \u00a0]+to[ \u00a0]+[a-z]+)"
                            r"[ \u00a0]+(?:[a-z]+[ \u00a0]+){0,2}\Z")
+# a future word anywhere before a weekday in its sentence ("will close its round on Monday")
+FUTURE_WORD = re.compile(r"(?i)\b(?:will|shall|expected|scheduled|slated|set[ \u00a0]+to|plans?[ \u00a0]+to)\b")
 SPAN_MONTHS = {"month": 1, "months": 1, "quarter": 3, "quarters": 3, "year": 12, "years": 12}
 
 

@@ -17,6 +17,7 @@ from ..calendars import CALENDAR_YEAR, FiscalCalendar, as_calendar
 from .lexicon import (
     FLOPS_UNITS,
     FUTURE_BEFORE,
+    FUTURE_WORD,
     MONTH_AFTER,
     MONTH_NAMES,
     MONTH_RE,
@@ -93,6 +94,7 @@ def _periods(text: str, as_of: dt.date, fiscal: FiscalCalendar) -> list[Period]:
     periods = _with_spans_to_date(text, periods, as_of)
     periods = _with_bare_months(text, periods, as_of)
     periods = _with_year_ends(text, periods, as_of, fiscal)
+    periods = _with_weekdays(text, periods, as_of)
     if "ast " not in text and "his " not in text and "ext " not in text:
         return periods
     if not isinstance(as_of, dt.date):
@@ -242,6 +244,35 @@ def _bare_month_year(before: str, mo: int, as_of: dt.date) -> int:
     if PAST_TENSE_BEFORE.search(before):
         return as_of.year - (mo > as_of.month)
     return min((as_of.year - 1, as_of.year, as_of.year + 1), key=lambda y: abs((dt.date(y, mo, 15) - as_of).days))
+
+
+# "announced on Thursday", "as of Thursday's close": a weekday, in a dated article, is the day of that week
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAY = re.compile(r"(?i)(?<![A-Za-z])(?:(?:on|as[ ]+of|since|by)[ ]+)?(?P<d>" + "|".join(WEEKDAYS) + r")"
+                     r"(?:['’]s[ ]+(?:close|session|trading|open))?(?![A-Za-z])")
+
+
+def is_weekday(p: Period) -> bool:
+    """A period read from a weekday ('on Thursday'): it dates the article's news, inferred from its own date."""
+    return p.granularity == "day" and WEEKDAY.fullmatch(p.text) is not None
+
+
+def _with_weekdays(text: str, periods: list[Period], as_of: dt.date) -> list[Period]:
+    """A weekday is the last such day up to the as-of date, or the next one after a future word ('will report
+    on Thursday'): news dates its events by weekday relative to its own date."""
+    if not isinstance(as_of, dt.date) or "day" not in text:
+        return periods
+    added = []
+    for m in WEEKDAY.finditer(text):
+        if any(p.start_offset <= m.start() < p.end_offset for p in periods) or \
+                not (m.group(0)[:1].isupper() or m["d"][:1].isupper()):
+            continue
+        back = (as_of.weekday() - WEEKDAYS.index(m["d"].lower())) % 7
+        day = as_of - dt.timedelta(days=back)
+        if FUTURE_WORD.search(text[max(0, m.start() - 80):m.start()]) and back:
+            day += dt.timedelta(days=7)
+        added.append(Period(m.group(0), m.start(), m.end(), day.isoformat(), day, day, "day"))
+    return sorted(periods + added, key=lambda p: p.start_offset) if added else periods
 
 
 # "at the end of the year", "by the end of this year": a year named without its number, at its end
