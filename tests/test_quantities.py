@@ -81,6 +81,8 @@ FIGURES = [
     ("at least 50%", "at least 50%", 50.0, 50.0, INF, "percent", "at_least", None),
     ("exceeds $10B", "exceeds $10B", 10e9, 10e9, INF, "USD", "at_least", None),
     ("prices starting from $299", "starting from $299", 299.0, 299.0, INF, "USD", "at_least", None),
+    ("the index crosses 59,000 for the first time", "crosses 59,000", 59000.0, 59000.0, INF, "count", "at_least", None),
+    ("revenue topped $5 billion", "topped $5 billion", 5e9, 5e9, INF, "USD", "at_least", None),
     ("Starting at $1,099", "Starting at $1,099", 1099.0, 1099.0, INF, "USD", "at_least", None),
     (">90% of code", ">90%", 90.0, 90.0, INF, "percent", "at_least", None),
     ("5 GW+", "5 GW+", 5.0, 5.0, INF, "GW", "at_least", None),

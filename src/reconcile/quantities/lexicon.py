@@ -55,7 +55,8 @@ APPROX_WORDS = {"about", "approximately", "approx", "approx.", "around", "nearly
 # "prices starting from $299": a starting price is the least one pays
 AT_LEAST_WORDS = {"over", "more than", "greater than", "at least", "exceeds", "exceed", "exceeding",
                   "in excess of", "above", "upwards of", "north of", "as low as", "starting at", "starting from",
-                  "starts at", "starts from", "priced from"}
+                  "starts at", "starts from", "priced from", "surpassing", "surpassed", "surpasses", "crosses",
+                  "crossed", "crossing", "topping", "tops", "topped"}
 # "gained as much as 2%", "as many as 10,000 jobs": the figure is the most it reached, an upper bound
 AT_MOST_WORDS = {"up to", "at most", "under", "below", "less than", "fewer than", "no more than",
                  "as much as", "as many as", "as high as"}
