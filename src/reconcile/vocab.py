@@ -21,7 +21,8 @@ from .calendars import CALENDAR_YEAR, FiscalCalendar, parse_calendar
 from .errors import UserError
 from .safe_yaml import compose_file
 
-ENTITY_KINDS = {"company", "division", "product", "project", "cluster", "fund", "person", "group", "index"}
+ENTITY_KINDS = {"company", "division", "product", "project", "cluster", "fund", "person", "group", "index",
+                "institution"}
 GRANULARITIES = {"annual", "quarterly", "monthly", "point", "cumulative", "run_rate"}
 AS_OF_DAYS = ("period_end", "published", "trading_day")
 VOCAB_FILES = ("entities.yaml", "metrics.yaml", "events.yaml", "units.yaml")

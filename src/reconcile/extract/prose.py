@@ -220,6 +220,10 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     if q.start in f.respective:
         entity, entity_from = f.respective[q.start], "clause"
         counterparty = counterparty if counterparty != entity else None
+        if metric is None and q.unit == "percent" and r.cues.price_move.search(s.text):
+            # "Advantest and Renesas were 2.35% and 1.75% lower, respectively": each name's move that day
+            kind = r.vocab.entities[entity].kind if entity in r.vocab.entities else ""
+            metric, metric_from = MOVE_METRICS.get((kind, "percent"), MOVE_METRIC), "clause"
     elif _contrasted(r.cues, s.text, f.quantities, q, s.entities):
         entity = None  # "~$650B, versus roughly $760B for the seven largest spenders": another subject
     grp = f.members if f.members and _summable(q) and _governed_by(r.cues, s.text, f.sum_word, q) else ()
