@@ -171,7 +171,7 @@ def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
     _share_parallel_changes(r.cues, s.text, quantities, chosen, metrics, s.entities)
     _quarter_behind_annualised(r.cues, s.text, levels, chosen)
     _base_of_multiples(r.cues, s.text, quantities, chosen)
-    _share_with_previous_level(r.cues, s.text, levels, chosen, s.entities)
+    _share_with_previous_level(r, s.text, levels, chosen, s.entities)
     respective = _respective_owners(r.cues, s.text, s.entities, quantities)
     return _Figures(metrics, quantities, levels, chosen, members, sum_word, respective=respective,
                     gaap_pairs=_gaap_pairs(r.cues, s.text, quantities))
@@ -213,7 +213,7 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     if metric is None and not f.metrics and s.ctx.metric and r.vocab.accepts(s.ctx.metric, q.unit):
         metric, metric_from = s.ctx.metric, "heading"  # a bullet under a metric heading ("Infrastructure Investment")
     entity, counterparty, entity_from = _prose_entity(r, s, q, clause, metric)
-    q = _in_index_points(r, q, entity)
+    q = _in_index_points(r, q, entity) if entity_from == "clause" else q  # the sentence names the index
     move = _market_move(r, s, q, clause) if metric is None and q.unit in ("percent", "points") else None
     if move is not None:
         (entity, metric), entity_from, metric_from = move, "clause", "clause"
@@ -610,11 +610,13 @@ def _quarter_behind_annualised(cues: Cues, sentence: str, levels: list[Quantity]
             chosen[q.start] = chosen[annual[0].start]
 
 
-def _share_with_previous_level(cues: Cues, sentence: str, levels: list[Quantity], chosen: dict[int, Match],
+def _share_with_previous_level(r: Reading, sentence: str, levels: list[Quantity], chosen: dict[int, Match],
                                entities: Sequence[Match]) -> None:
     """A level with no metric word of its own measures what the level before it does when it is that level's
     analysts' figure ('EBITDA, at $898 million, came in below StreetAccount's $929 million consensus', named
-    `<metric>_consensus`) or its earlier value ('swelled to $66.8 billion from $55.6 billion')."""
+    `<metric>_consensus`) or its earlier value with a date of its own ('swelled to $66.8 billion from $55.6 billion
+    at the end of the third quarter'; without one it would take the later value's period, and clash with it)."""
+    cues = r.cues
     ordered = sorted(levels, key=lambda q: q.start)
     for prev, q in zip(ordered, ordered[1:], strict=False):
         if q.start in chosen or prev.start not in chosen or prev.unit != q.unit:
@@ -622,7 +624,8 @@ def _share_with_previous_level(cues: Cues, sentence: str, levels: list[Quantity]
         if cues.consensus_before.search(sentence[max(0, q.start - 40):q.start]) or \
                 cues.consensus_after.match(sentence[q.end:q.end + 40]) or \
                 (cues.from_level.match(sentence[prev.end:q.start])
-                 and not any(prev.end <= e.start < q.start for e in entities)):
+                 and not any(prev.end <= e.start < q.start for e in entities)
+                 and find_periods(sentence[q.end:q.end + 45], r.published)):
             chosen[q.start] = chosen[prev.start]
 
 
