@@ -139,7 +139,7 @@ def cell_figures(r: Reading, cell: str, site: FigureSite) -> None:
     if site.context == "comparative":  # a results table's '(1,234)' and '(12.5) pts' are the accountant's
         items = [accounting(r.cues, cell, q) if isinstance(q, Quantity) else q for q in items
                  if not _sign_only(cell, q)]
-    scale = None if site.per_share else r.scale
+    scale = None if site.per_share else (r.scale[0], False) if site.share_count and r.scale else r.scale
     items = [scaled(r.cues, q, scale) if isinstance(q, Quantity) else q for q in items]
     for bad in items:
         if isinstance(bad, Unparsed):

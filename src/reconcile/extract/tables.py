@@ -15,6 +15,7 @@ from .grid import Column, Grid, read_grid
 from .lexicon import ENTITY_HEADERS, KEY_VALUE_HEADERS, NEUTRAL_WORDS, PARENTHESES, PERIOD_HEADERS, SCALE_FACTORS
 from .model import Context, FigureSite, Reading
 from .periods import estimate_marks, granularity, is_relation_base
+from .segments import segment_metric, segment_named
 from .words import clean_label, entity_in_label, metric_in, metrics_beside_entities, norm, share, short, top_company
 
 
@@ -34,6 +35,8 @@ class TableCell:
     column: Column | None = None       # comparative tables: the period or change column the cell sits under
     non_gaap: bool = False             # comparative tables: under a Non-GAAP banner, caption or heading
     caption_period: Period | None = None
+    caption_granularity: str | None = None
+    part_of: str | None = None         # the metric of the 'Total revenue' row this row is a part of
 
 
 @dataclass(frozen=True)
@@ -94,14 +97,43 @@ def read_comparative(r: Reading, block: Block, ctx: Context, where: str, grid: G
     r.scale = _money_if_any_cell_is(table_scale(r.cues, [grid.label_header, *grid.notes], block.headings) or scale,
                                     block)
     heading_non_gaap = any(r.cues.non_gaap.search(h) for h in block.headings[-1:])
-    for row in grid.rows:
+    parts = _parts_of_totals(r, grid)
+    for row, part_of in zip(grid.rows, parts, strict=True):
         row_where = f'{where} › row "{short(row.label)}"'
+        # 'Basic' under 'Net income per share:' is read with its lead-in: the row names no measure of its own
+        label = f"{row.lead} {row.label}" if row.lead and metric_in(r.vocab, row.label) is None else row.label
         for text, column in row.values:
+            if _NIL.match(text):
+                continue            # '$ —': nothing, written the accountant's way
             header = column.header if column else ""
-            read_cell(r, ctx, TableCell("comparative", row.label, header, text, row.quote,
+            read_cell(r, ctx, TableCell("comparative", label, header, text, row.quote,
                                         f'{row_where} › column "{short(header)}"', column=column,
                                         non_gaap=row.non_gaap or heading_non_gaap,
-                                        caption_period=row.caption_period))
+                                        caption_period=row.caption_period,
+                                        caption_granularity=row.caption_granularity, part_of=part_of))
+
+
+_NIL = re.compile(r"^\s*(?:[$€£]|US\$)?\s*[—–-]+\s*$")
+
+
+def _parts_of_totals(r: Reading, grid: Grid) -> list[str | None]:
+    """'Data Center', 'Gaming', … above 'Total revenue' in their group: parts of the total's metric. Only rows
+    above it that name no measure of their own ('Gross profit' below a total is no part of it)."""
+    parts: list[str | None] = [None] * len(grid.rows)
+    waiting: list[int] = []
+    for i, row in enumerate(grid.rows):
+        if waiting and grid.rows[waiting[-1]].group != row.group:
+            waiting = []
+        metric = metric_in(r.vocab, row.label)
+        if metric and r.cues.total.search(row.label):
+            for k in waiting:
+                parts[k] = metric
+            waiting = []
+        elif metric is None and not r.cues.expense_label.search(row.label):
+            waiting.append(i)
+        else:
+            waiting = []
+    return parts
 
 
 def table_shape(header: list[str], row_entities: list[Any], col_entities: list[Any], row_periods: list[Any]) -> str:
@@ -120,7 +152,10 @@ def table_shape(header: list[str], row_entities: list[Any], col_entities: list[A
 
 
 def read_cell(r: Reading, ctx: Context, cell: TableCell) -> None:
-    label_m, header_m = metric_in(r.vocab, cell.label), metric_in(r.vocab, cell.header)
+    shares = bool(r.cues.share_count_row.search(cell.label))
+    # 'Cost of revenue' is no revenue; 'Weighted average shares' no share price
+    label_m = None if shares or r.cues.expense_label.search(cell.label) else metric_in(r.vocab, cell.label)
+    header_m = metric_in(r.vocab, cell.header)
     meaning = _SHAPES[cell.shape](r, ctx, cell, label_m, header_m)
     entity, metric = meaning.entity, meaning.metric
     counterparty = None
@@ -137,7 +172,7 @@ def read_cell(r: Reading, ctx: Context, cell: TableCell) -> None:
                       entity_from=meaning.entity_from, metric_from=meaning.metric_from,
                       period_from=meaning.period_from, change=meaning.change,
                       granularity=meaning.expected if cell.shape == "comparative" else None,
-                      per_share=bool(r.cues.per_share_row.search(cell.label)))
+                      per_share=not shares and bool(r.cues.per_share_row.search(cell.label)), share_count=shares)
     cell_figures(r, cell.text, site)
     cell_events(r, f"{cell.label}: {cell.text}", FigureSite(cell.location, cell.quote, cell.shape, entity=entity,
                                                             entity_from=meaning.entity_from), ctx)
@@ -210,11 +245,25 @@ def _comparative_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | 
                                         (cell.caption_period, "caption"), (ctx.period, "heading"))
     narrower = r.cues.exclusion.search(cell.label)
     scope = re.sub(r"\W+", " ", narrower.group(0)).strip().lower() if narrower else None
+    if metric is None and cell.part_of:    # 'Data Center' above 'Total revenue': the segment's revenue
+        metric = segment_metric(r.vocab, segment_named(r.vocab, cell.label), cell.part_of)
+        metric, scope = (metric, scope) if metric else (cell.part_of, norm(clean_label(cell.label) or cell.label))
     row_entity = entity_in_label(r.vocab, cell.label)     # "Google Cloud revenue" under Alphabet's heading
     entity = row_entity.name if row_entity else ctx.entity
-    return CellMeaning(entity, metric, period, column.granularity if column else None, scope,
-                       "row" if row_entity else "heading",
+    part = _part_column(r, column)
+    if part is not None:                   # 'Compute & Networking' over a segment note's values
+        scope = scope or part
+    return CellMeaning(entity, metric, period, (column.granularity if column else None) or cell.caption_granularity,
+                       scope, "row" if row_entity else "heading",
                        "row" if metric else "", period_from, change=column.change if column else None)
+
+
+def _part_column(r: Reading, column: Column | None) -> str | None:
+    """A column that names a part of the company (a segment), not a period or a change: its name as a scope.
+    'Consolidated' or 'Total' is the whole."""
+    if column is None or column.period is not None or column.change is not None or not column.header:
+        return None
+    return None if r.cues.total.search(column.header) else norm(clean_label(column.header) or column.header)
 
 
 def _per_share_metric(r: Reading, label: str, metric: str | None) -> str | None:

@@ -33,6 +33,18 @@ _BRACKETED = re.compile(r"^\[\s*[\w\s,.–-]{1,12}\]$")
 _FOOTMARK = re.compile(r"^[\d\s,*†‡§–-]{1,8}$")
 _WORD_PROBE = re.compile(r"[A-Za-z0-9]{4,}|[A-Za-z0-9]{3}|\w{2,}")
 _INT = re.compile(r"\d+")
+# Content a browser never shows: an inline-XBRL filing's <ix:header> (hidden facts, contexts with their dates and
+# the company's CIK) sits in a display:none block, and none of it is text of the document.
+_HIDDEN_STYLE = re.compile(r"(?:^|;)\s*display\s*:\s*none\b", re.I)
+_HIDDEN_TAGS = frozenset({"ix:header", "ix:hidden", "ix:references", "ix:resources"})
+
+
+def _hidden(node: Tag) -> bool:
+    """An element the page does not show: `hidden`, style display:none, or an inline-XBRL header."""
+    attrs = node.attrs
+    if attrs and ("hidden" in attrs or _HIDDEN_STYLE.search(str(attrs.get("style", "")))):
+        return True
+    return node.name in _HIDDEN_TAGS
 
 
 def _soup(markup: str) -> BeautifulSoup:
@@ -115,7 +127,7 @@ def _inline_text(node: PageElement) -> str:
         if not isinstance(cur, Tag):
             continue
         name = cur.name
-        if name in _DROP_TAGS:
+        if name in _DROP_TAGS or (cur is not node and _hidden(cur)):
             continue
         if name == "br" or name == "hr":
             out.append(" ")
@@ -302,7 +314,7 @@ class _Walker:
 
     def element(self, node: Any) -> None:
         name = node.name
-        if name in _DROP_TAGS or (node.attrs and "hidden" in node.attrs):
+        if name in _DROP_TAGS or _hidden(node):
             return
         if name == "br":
             if self.last_br:
