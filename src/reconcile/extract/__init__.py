@@ -23,6 +23,7 @@ from dataclasses import replace
 from ..parse import Block
 from ..quantities import Period, find_periods
 from ..vocab import Vocabulary
+from .filing import form_lines, registrant_topic
 from .model import Context, Extraction, FigureSite, Mention, Reading, TooComplex, Topic, UnparsedFigure
 from .periods import find_quantities
 from .prose import fiscal_year_of, read_prose
@@ -55,9 +56,13 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
 
     pending_scale = None
     lead: tuple[tuple[str, ...], Period] | None = None
+    topic = topic or registrant_topic(vocab, blocks)
     sections = Sections(vocab, blocks)
+    form = form_lines(vocab.cues, blocks)   # a filing's cover-page fields and form sentences: no figures
     last_subject: tuple[tuple[str, ...], str | None] = ((), None)  # a section's last subject, for "The company …"
-    for block in blocks:
+    for index, block in enumerate(blocks):
+        if index in form:
+            continue
         ctx = context_of(block.headings)
         segment = sections.of(block)
         if segment is not None:

@@ -70,6 +70,7 @@ def read_table(r: Reading, block: Block, ctx: Context, where: str, scale: tuple[
     row_periods = [_whole_period(r, c) for c in first_col]
     shape = table_shape(header, row_entities, col_entities, row_periods)
     period_cols = [j for j, h in enumerate(header) if j > 0 and norm(h) in PERIOD_HEADERS]
+    skipped = set(period_cols) | {j for j, h in enumerate(header) if j > 0 and r.cues.identifier_header.match(h)}
     r.scale = table_scale(r.cues, header[:1], block.headings) or scale
     column_names = [short(h) for h in header]  # once per table, not per cell
     for i, row in enumerate(body):
@@ -81,7 +82,7 @@ def read_table(r: Reading, block: Block, ctx: Context, where: str, scale: tuple[
         row_period = row_periods[i] if shape == "series" else _row_period(r, row, period_cols, row_entity_name)
         for j in range(1, width):
             text = row[j] if j < len(row) else ""
-            if j in period_cols or not text.strip():
+            if j in skipped or not text.strip():
                 continue
             location = row_where if shape == "key_value" and width <= 3 else \
                 f'{row_where} › column "{column_names[j]}"'
@@ -129,7 +130,7 @@ def _parts_of_totals(r: Reading, grid: Grid) -> list[str | None]:
             for k in waiting:
                 parts[k] = metric
             waiting = []
-        elif metric is None and not r.cues.expense_label.search(row.label):
+        elif metric is None and not r.cues.statement_label.search(row.label):
             waiting.append(i)
         else:
             waiting = []
@@ -154,7 +155,7 @@ def table_shape(header: list[str], row_entities: list[Any], col_entities: list[A
 def read_cell(r: Reading, ctx: Context, cell: TableCell) -> None:
     shares = bool(r.cues.share_count_row.search(cell.label))
     # 'Cost of revenue' is no revenue; 'Weighted average shares' no share price
-    label_m = None if shares or r.cues.expense_label.search(cell.label) else metric_in(r.vocab, cell.label)
+    label_m = None if shares or r.cues.statement_label.search(cell.label) else metric_in(r.vocab, cell.label)
     header_m = metric_in(r.vocab, cell.header)
     meaning = _SHAPES[cell.shape](r, ctx, cell, label_m, header_m)
     entity, metric = meaning.entity, meaning.metric
@@ -271,7 +272,7 @@ def _per_share_metric(r: Reading, label: str, metric: str | None) -> str | None:
     is not the (diluted) EPS the vocabulary names, so it keeps no metric."""
     if metric is None or not r.cues.per_share_row.search(label):
         return metric
-    if re.search(r"\bbasic\b", label, re.IGNORECASE):
+    if r.cues.basic_only.search(label):
         return None
     return metric_in(r.vocab, "earnings per share") or metric
 

@@ -377,8 +377,25 @@ class _Walker:
         return True
 
 
+def _without_ix_header(markup: str) -> str:
+    """The markup without its inline-XBRL header: never shown, often a third of a filing's bytes (thousands of
+    contexts), so it is not even parsed. Its lines stay as blank lines, so line numbers still point into the file."""
+    low = markup.lower()
+    start = low.find("<ix:header")
+    while start >= 0:
+        end = low.find("</ix:header>", start)
+        if end < 0:
+            break
+        end += len("</ix:header>")
+        markup = markup[:start] + "\n" * markup.count("\n", start, end) + markup[end:]
+        low = markup.lower()
+        start = low.find("<ix:header", start)
+    return markup
+
+
 def walk_html(markup: str, b: Builder, line_offset: int = 0) -> None:
     """Add the blocks of `markup` to `b`; line numbers are shifted by `line_offset`."""
+    markup = _without_ix_header(markup)
     soup = _soup(markup)
     _Walker(markup, b, line_offset).run(soup)
 
