@@ -336,6 +336,17 @@ def value_cells(row: list[str]) -> list[tuple[int, str]]:
     return out
 
 
+def attach_signs(row: list[str]) -> list[str]:
+    """A row whose '$' and ')' sit in cells of their own, with each figure whole at its own position (the sign
+    cells emptied, an HTML colspan's repeated label dropped): what the cell-by-cell reading of a table needs."""
+    if not any(_LEADING_SIGN.match(c) or _TRAILING_MARK.match(c) for c in row[1:] if c):
+        return row
+    out = [row[0]] + [""] * (len(row) - 1)
+    for j, text in value_cells(row):
+        out[j] = text
+    return out
+
+
 def align(values: list[tuple[int, str]], columns: list[Column]) -> list[Column | None]:
     """The column each value sits under: the one whose header spans the value's position when every value has
     its own; else the n-th value under the n-th column (a ragged row keeps its values in order from the left;

@@ -11,7 +11,7 @@ from ..quantities import Period, find_periods
 from ..vocab import Cues, Match
 from .emit import cell_figures
 from .events import cell_events
-from .grid import Column, Grid, read_grid
+from .grid import Column, Grid, attach_signs, read_grid
 from .lexicon import ENTITY_HEADERS, KEY_VALUE_HEADERS, NEUTRAL_WORDS, PARENTHESES, PERIOD_HEADERS, SCALE_FACTORS
 from .model import Context, FigureSite, Reading
 from .periods import estimate_marks, granularity, is_relation_base
@@ -55,7 +55,7 @@ class CellMeaning:
 def read_table(r: Reading, block: Block, ctx: Context, where: str, scale: tuple[float, bool] | None = None) -> None:
     if len(block.rows) < 2:
         return
-    header, body = list(block.rows[0]), [list(row) for row in block.rows[1:]]
+    header, body = list(block.rows[0]), [attach_signs(list(row)) for row in block.rows[1:]]
     width = len(header)
     if width < 2:
         return
@@ -71,7 +71,7 @@ def read_table(r: Reading, block: Block, ctx: Context, where: str, scale: tuple[
     shape = table_shape(header, row_entities, col_entities, row_periods)
     period_cols = [j for j, h in enumerate(header) if j > 0 and norm(h) in PERIOD_HEADERS]
     skipped = set(period_cols) | {j for j, h in enumerate(header) if j > 0 and r.cues.identifier_header.match(h)}
-    r.scale = table_scale(r.cues, header[:1], block.headings) or scale
+    r.scale = _money_if_any_cell_is(table_scale(r.cues, header[:1], block.headings) or scale, block)
     column_names = [short(h) for h in header]  # once per table, not per cell
     for i, row in enumerate(body):
         label = row[0].strip()
@@ -101,8 +101,7 @@ def read_comparative(r: Reading, block: Block, ctx: Context, where: str, grid: G
     parts = _parts_of_totals(r, grid)
     for row, part_of in zip(grid.rows, parts, strict=True):
         row_where = f'{where} › row "{short(row.label)}"'
-        # 'Basic' under 'Net income per share:' is read with its lead-in: the row names no measure of its own
-        label = f"{row.lead} {row.label}" if row.lead and metric_in(r.vocab, row.label) is None else row.label
+        label = _with_lead(r, row.lead, row.label)
         for text, column in row.values:
             if _NIL.match(text):
                 continue            # '$ —': nothing, written the accountant's way
@@ -112,6 +111,17 @@ def read_comparative(r: Reading, block: Block, ctx: Context, where: str, grid: G
                                         non_gaap=row.non_gaap or heading_non_gaap,
                                         caption_period=row.caption_period,
                                         caption_granularity=row.caption_granularity, part_of=part_of))
+
+
+def _with_lead(r: Reading, lead: str, label: str) -> str:
+    """'Diluted' under 'Net income per share:' or 'Weighted average shares used in per share computation:' is read
+    with its lead-in: a short row label that only names a variant of the measure the lead-in names. Other lead-ins
+    ('Cash flows from investing activities:') only group rows that name their own measures."""
+    if not lead or len(label.split()) > 3 or metric_in(r.vocab, label) is not None:
+        return label
+    if r.cues.per_share_row.search(lead) or r.cues.share_count_row.search(lead):
+        return f"{lead} {label}"
+    return label
 
 
 _NIL = re.compile(r"^\s*(?:[$€£]|US\$)?\s*[—–-]+\s*$")
@@ -153,10 +163,13 @@ def table_shape(header: list[str], row_entities: list[Any], col_entities: list[A
 
 
 def read_cell(r: Reading, ctx: Context, cell: TableCell) -> None:
-    shares = bool(r.cues.share_count_row.search(cell.label))
-    # 'Cost of revenue' is no revenue; 'Weighted average shares' no share price
+    # a count of shares: by its row ('Weighted average shares'), unless its column is a money account
+    # ('Shares repurchased' under 'Retained Earnings'), or by its column ('Common Stock Outstanding Shares')
+    shares = bool(r.cues.share_count_row.search(cell.header)) or (
+        bool(r.cues.share_count_row.search(cell.label)) and not r.cues.statement_label.search(cell.header))
+    # 'Cost of revenue' is no revenue, 'Total Shareholders' Equity' no investment, 'Weighted average shares' no price
     label_m = None if shares or r.cues.statement_label.search(cell.label) else metric_in(r.vocab, cell.label)
-    header_m = metric_in(r.vocab, cell.header)
+    header_m = None if shares or r.cues.statement_label.search(cell.header) else metric_in(r.vocab, cell.header)
     meaning = _SHAPES[cell.shape](r, ctx, cell, label_m, header_m)
     entity, metric = meaning.entity, meaning.metric
     counterparty = None
