@@ -50,7 +50,8 @@ def test_filing_claims(run, case):
         for field in FIELDS:
             if field in expected:
                 assert _same(row[field], expected[field]), \
-                    f"{case['source']}: {want['value']} {field} {row[field]!r} != {expected[field]!r} ({row['location']})"
+                    f"{case['source']}: {want['value']} {field} {row[field]!r}, not {expected[field]!r} " \
+                    f"({row['location']})"
         for field in ("start", "end"):
             if field in want:
                 assert row[f"period_{field}"] == str(want[field]), \
