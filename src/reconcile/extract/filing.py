@@ -7,6 +7,8 @@ from ..parse import Block
 from ..vocab import Cues, Vocabulary
 from .model import Topic
 
+REGISTRANT_CHARS = 80   # a company's name, not a sentence
+
 
 def form_lines(cues: Cues, blocks: list[Block]) -> set[int]:
     """The indices of the blocks that are form wording: a boilerplate sentence, a form field's caption, and the
@@ -25,13 +27,17 @@ def form_lines(cues: Cues, blocks: list[Block]) -> set[int]:
 
 
 def registrant_topic(vocab: Vocabulary, blocks: list[Block]) -> Topic | None:
-    """The issuer a filing's cover page names above '(Exact name of registrant …)', when the vocabulary knows it:
-    the topic of a filing registered under a title or publisher that names no company ('Form 10-Q', 'SEC EDGAR')."""
+    """The issuer a filing's cover page names above '(Exact name of registrant …)': the topic of a filing registered
+    under a title or publisher that names no company ('Form 10-Q', 'SEC EDGAR'). A company the vocabulary does not
+    know is kept under its own name ('ACME WIDGETS, INC.' as 'Acme Widgets, Inc.')."""
     for i, block in enumerate(blocks[:400]):   # the cover page opens the document
         if i and block.kind == "paragraph" and vocab.cues.registrant_caption.match(block.text):
-            found = vocab.entity_matcher.find(blocks[i - 1].text)
+            name = blocks[i - 1].text.strip()
+            found = vocab.entity_matcher.find(name)
             entity = vocab.entities.get(found[0].name) if found else None
             if entity is not None and entity.kind == "company":
                 return Topic(found[0].name, "title", issuer=True)
-            return None
+            if found or not name or len(name) > REGISTRANT_CHARS or any(c.isdigit() for c in name):
+                return None
+            return Topic(name.title() if name.isupper() else name, "title", issuer=True)
     return None
