@@ -48,6 +48,8 @@ _UNKNOWN = {"", "unknown", "none", "null", "n/a"}
 _REGISTRANT = re.compile(r"\(\s*exact\s+name\s+of\s+(?:the\s+)?registrant\b", re.I)
 _FORM = re.compile(r"\bFORM\s+(10-K|10-Q|20-F|40-F|8-K|6-K|S-1|10-KT|10-QT)\b", re.I)
 REGISTRANT_CHARS = 3_000_000
+SIGNATURE_CHARS = 20_000   # the signature block: 'Date:' follows the heading within a page
+_SIGNED = re.compile(r"\bDated?\s*:?\s*(?P<value>" + _WRITTEN_DATE + r")")
 
 
 @dataclass
@@ -180,6 +182,19 @@ def _registrant(text: str, fmt: str | None, meta: DocumentMetadata) -> None:
     form = _FORM.search(before)
     meta.offer("title", f"{name} Form {form[1].upper()}" if form else name, "cover page")
     meta.offer("publisher", name, "cover page")
+    meta.offer("published", _signature_date(text, fmt), "signature")
+
+
+def _signature_date(text: str, fmt: str | None) -> dt.date | None:
+    """The day a filing was signed ('SIGNATURES … Date: November 19, 2025'): the day it was filed, near its end."""
+    at = max(text.rfind("SIGNATURE"), text.rfind("Signature"))
+    if at < 0:
+        return None
+    tail = text[at:at + SIGNATURE_CHARS]
+    if fmt in (None, "html"):
+        tail = html.unescape(re.sub(r"<[^>]+>", " ", tail))
+    m = _SIGNED.search(tail)
+    return parse_date(m["value"]) if m else None
 
 
 def _plain(head: str, fmt: str | None) -> str:
