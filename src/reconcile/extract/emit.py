@@ -84,9 +84,10 @@ def provenance(site: FigureSite, metric: str | None) -> dict[str, str]:
 
 
 def _change_metric(q: Quantity, base: str | None, change: str) -> tuple[str | None, str | None]:
-    """A change column's figure: '12%' under Q/Q is `<base>_growth_qoq`, '(12.5) pts' `<base>_change_qoq` — never
-    the row's level metric. A change whose base period the table does not tell keeps no metric."""
-    if q.unit == "pp":
+    """A change column's figure: '12%' under Q/Q is `<base>_growth_qoq`, '(12.5) pts' or '$ 20,179' under '$ Change'
+    `<base>_change_qoq` (a difference, not a rate) — never the row's level metric. A change whose base period the
+    table does not tell keeps no metric."""
+    if q.unit != "percent":
         return (f"{base}_change_{change}" if base and change in ("qoq", "yoy") else None), None
     metric = f"{base}_growth_{change}" if base and change in ("qoq", "yoy") else None
     return metric, ("growth" if q.unit == "percent" else None)

@@ -15,7 +15,7 @@ from .grid import Column, Grid, attach_signs, read_grid
 from .lexicon import ENTITY_HEADERS, KEY_VALUE_HEADERS, NEUTRAL_WORDS, PARENTHESES, PERIOD_HEADERS, SCALE_FACTORS
 from .model import Context, FigureSite, Reading
 from .periods import estimate_marks, granularity, is_relation_base
-from .segments import segment_metric, segment_named
+from .segments import is_label_line, segment_metric, segment_named
 from .words import clean_label, entity_in_label, metric_in, metrics_beside_entities, norm, share, short, top_company
 
 
@@ -36,7 +36,8 @@ class TableCell:
     non_gaap: bool = False             # comparative tables: under a Non-GAAP banner, caption or heading
     caption_period: Period | None = None
     caption_granularity: str | None = None
-    part_of: str | None = None         # the metric of the 'Total revenue' row this row is a part of
+    part_of: str | None = None         # the metric of the 'Total revenue' row this row is a part (or the whole) of
+    part: bool = False                 # a part of it, not the whole
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,28 @@ class CellMeaning:
     change: str | None = None          # the cell is the row's change (qoq, yoy, change), not its level
 
 
-def read_table(r: Reading, block: Block, ctx: Context, where: str, scale: tuple[float, bool] | None = None) -> None:
+class CaptionLine:
+    """The short title line just above a table ('Revenue by Reportable Segments', maybe with a sentence between):
+    the measure of the rows that name none (a 'Total' row and the parts above it). Fed every block in order."""
+
+    AGE = 2                            # blocks a caption still holds for
+
+    def __init__(self) -> None:
+        self.text, self.age = "", 0
+
+    def see(self, block: Block) -> None:
+        self.age += 1
+        if block.kind == "table":
+            self.text = ""
+        elif is_label_line(block):
+            self.text, self.age = block.text, 0
+
+    def current(self) -> str:
+        return self.text if self.age <= self.AGE else ""
+
+
+def read_table(r: Reading, block: Block, ctx: Context, where: str, scale: tuple[float, bool] | None = None,
+               caption: str = "") -> None:
     if len(block.rows) < 2:
         return
     header, body = list(block.rows[0]), [attach_signs(list(row)) for row in block.rows[1:]]
@@ -65,7 +87,8 @@ def read_table(r: Reading, block: Block, ctx: Context, where: str, scale: tuple[
     grid = read_grid(r.cues, [list(row) for row in block.rows], r.published, r.vocab.fiscal_year_end(ctx.entity),
                      block.row_sources)
     if grid is not None and share([entity_in_label(r.vocab, row.label) for row in grid.rows]) < 0.5:
-        read_comparative(r, block, ctx, where, grid, scale)
+        measure = metric_in(r.vocab, caption) if caption and not r.cues.statement_label.search(caption) else None
+        read_comparative(r, block, ctx, where, grid, scale, measure)
         return
     row_periods = [_whole_period(r, c) for c in first_col]
     shape = table_shape(header, row_entities, col_entities, row_periods)
@@ -93,13 +116,14 @@ def read_table(r: Reading, block: Block, ctx: Context, where: str, scale: tuple[
 
 
 def read_comparative(r: Reading, block: Block, ctx: Context, where: str, grid: Grid,
-                     scale: tuple[float, bool] | None = None) -> None:
-    """A results table: each value under its own period or change column, the rows naming the metrics."""
+                     scale: tuple[float, bool] | None = None, measure: str | None = None) -> None:
+    """A results table: each value under its own period or change column, the rows naming the metrics (or the
+    caption's `measure` naming a 'Total' row's and its parts')."""
     r.scale = _money_if_any_cell_is(table_scale(r.cues, [grid.label_header, *grid.notes], block.headings) or scale,
                                     block)
     heading_non_gaap = any(r.cues.non_gaap.search(h) for h in block.headings[-1:])
-    parts = _parts_of_totals(r, grid)
-    for row, part_of in zip(grid.rows, parts, strict=True):
+    parts = _parts_of_totals(r, grid, measure)
+    for row, (part_of, part) in zip(grid.rows, parts, strict=True):
         row_where = f'{where} › row "{short(row.label)}"'
         label = _with_lead(r, row.lead, row.label)
         for text, column in row.values:
@@ -110,7 +134,8 @@ def read_comparative(r: Reading, block: Block, ctx: Context, where: str, grid: G
                                         f'{row_where} › column "{short(header)}"', column=column,
                                         non_gaap=row.non_gaap or heading_non_gaap,
                                         caption_period=row.caption_period,
-                                        caption_granularity=row.caption_granularity, part_of=part_of))
+                                        caption_granularity=row.caption_granularity, part_of=part_of,
+                                        part=part))
 
 
 def _with_lead(r: Reading, lead: str, label: str) -> str:
@@ -127,18 +152,22 @@ def _with_lead(r: Reading, lead: str, label: str) -> str:
 _NIL = re.compile(r"^\s*(?:[$€£]|US\$)?\s*[—–-]+\s*$")
 
 
-def _parts_of_totals(r: Reading, grid: Grid) -> list[str | None]:
-    """'Data Center', 'Gaming', … above 'Total revenue' in their group: parts of the total's metric. Only rows
-    above it that name no measure of their own ('Gross profit' below a total is no part of it)."""
-    parts: list[str | None] = [None] * len(grid.rows)
+def _parts_of_totals(r: Reading, grid: Grid, measure: str | None) -> list[tuple[str | None, bool]]:
+    """'Data Center', 'Gaming', … above 'Total revenue' in their group: parts (True) of the total's metric. Only rows
+    above it that name no measure of their own ('Gross profit' below a total is no part of it). A bare 'Total' row
+    under a caption that names the measure is that measure's whole (False)."""
+    parts: list[tuple[str | None, bool]] = [(None, False)] * len(grid.rows)
     waiting: list[int] = []
     for i, row in enumerate(grid.rows):
         if waiting and grid.rows[waiting[-1]].group != row.group:
             waiting = []
         metric = metric_in(r.vocab, row.label)
-        if metric and r.cues.total.search(row.label):
+        total = bool(r.cues.total.search(row.label))
+        if total and metric is None and measure is not None:
+            metric, parts[i] = measure, (measure, False)
+        if metric and total:
             for k in waiting:
-                parts[k] = metric
+                parts[k] = (metric, True)
             waiting = []
         elif metric is None and not r.cues.statement_label.search(row.label):
             waiting.append(i)
@@ -259,9 +288,11 @@ def _comparative_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | 
                                         (cell.caption_period, "caption"), (ctx.period, "heading"))
     narrower = r.cues.exclusion.search(cell.label)
     scope = re.sub(r"\W+", " ", narrower.group(0)).strip().lower() if narrower else None
-    if metric is None and cell.part_of:    # 'Data Center' above 'Total revenue': the segment's revenue
+    if metric is None and cell.part_of and cell.part:    # 'Data Center' above 'Total revenue': the segment's
         metric = segment_metric(r.vocab, segment_named(r.vocab, cell.label), cell.part_of)
         metric, scope = (metric, scope) if metric else (cell.part_of, norm(clean_label(cell.label) or cell.label))
+    elif metric is None and cell.part_of:                # 'Total' under 'Revenue by Reportable Segments'
+        metric = cell.part_of
     row_entity = entity_in_label(r.vocab, cell.label)     # "Google Cloud revenue" under Alphabet's heading
     entity = row_entity.name if row_entity else ctx.entity
     part = _part_column(r, column)
