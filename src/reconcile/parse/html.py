@@ -31,6 +31,7 @@ _BLOCK_TAGS = frozenset({
 _LIST_CONTAINERS = frozenset({"ul", "ol", "menu", "dir", "table", "tbody", "thead", "tfoot", "tr", "dl"})
 _BRACKETED = re.compile(r"^\[\s*[\w\s,.–-]{1,12}\]$")
 _FOOTMARK = re.compile(r"^[\d\s,*†‡§–-]{1,8}$")
+_PAREN_MARK = re.compile(r"^\(\s*(?:\d{1,2}|[a-z]|[ivx]{1,4}|\*{1,3})\s*\)$")   # a filing's '(1)', '(a)' footnote mark
 _WORD_PROBE = re.compile(r"[A-Za-z0-9]{4,}|[A-Za-z0-9]{3}|\w{2,}")
 _INT = re.compile(r"\d+")
 # Content a browser never shows: an inline-XBRL filing's <ix:header> (hidden facts, contexts with their dates and
@@ -98,7 +99,7 @@ def _span(tag: Tag, attr: str) -> int:
 
 def _sup_text(t: str, prev: str) -> str:
     t = t.strip()
-    if not t or _BRACKETED.match(t):
+    if not t or _BRACKETED.match(t) or _PAREN_MARK.match(t):
         return ""
     if prev[-1:].isdigit() and t.replace("-", "").replace("−", "").isdigit():
         return "^" + t
