@@ -43,6 +43,13 @@ _META_KEYS = {
     "publisher": ("og:site_name", "article:publisher", "dc.publisher", "publisher"),
 }
 _UNKNOWN = {"", "unknown", "none", "null", "n/a"}
+# An SEC filing's cover page names its issuer on the line above "(Exact name of registrant as specified in its
+# charter)". An inline-XBRL header (contexts, hidden facts) may push the cover far down: look further than HEAD_CHARS.
+_REGISTRANT = re.compile(r"\(\s*exact\s+name\s+of\s+(?:the\s+)?registrant\b", re.I)
+_FORM = re.compile(r"\bFORM\s+(10-K|10-Q|20-F|40-F|8-K|6-K|S-1|10-KT|10-QT)\b", re.I)
+REGISTRANT_CHARS = 3_000_000
+SIGNATURE_CHARS = 20_000   # the signature block: 'Date:' follows the heading within a page
+_SIGNED = re.compile(r"\bDated?\s*:?\s*(?P<value>" + _WRITTEN_DATE + r")")
 
 
 @dataclass
@@ -63,7 +70,7 @@ def read_metadata(text: str, fmt: str | None) -> DocumentMetadata:
     meta = DocumentMetadata()
     head = text[:HEAD_CHARS]
     for rule in RULES:
-        rule(head, fmt, meta)
+        rule(text if rule is _registrant else head, fmt, meta)
     return meta
 
 
@@ -159,6 +166,37 @@ def _first_heading(head: str, fmt: str | None, meta: DocumentMetadata) -> None:
                    "heading")
 
 
+def _registrant(text: str, fmt: str | None, meta: DocumentMetadata) -> None:
+    """A filing's cover page: 'NVIDIA CORPORATION' above '(Exact name of registrant …)' is its issuer, and with
+    the form ('FORM 10-Q') its title."""
+    m = _REGISTRANT.search(text, 0, REGISTRANT_CHARS)
+    if not m:
+        return
+    before = text[max(0, m.start() - 4000):m.start()]
+    if fmt in (None, "html"):
+        before = html.unescape(re.sub(r"<[^>]+>", "\n", before))
+    lines = [" ".join(line.split()) for line in before.splitlines()]
+    name = next((line.strip("*_#> ") for line in reversed(lines) if line.strip("*_#> ")), "")
+    if not name or len(name) > 120:
+        return
+    form = _FORM.search(before)
+    meta.offer("title", f"{name} Form {form[1].upper()}" if form else name, "cover page")
+    meta.offer("publisher", name, "cover page")
+    meta.offer("published", _signature_date(text, fmt), "signature")
+
+
+def _signature_date(text: str, fmt: str | None) -> dt.date | None:
+    """The day a filing was signed ('SIGNATURES … Date: November 19, 2025'): the day it was filed, near its end."""
+    at = max(text.rfind("SIGNATURE"), text.rfind("Signature"))
+    if at < 0:
+        return None
+    tail = text[at:at + SIGNATURE_CHARS]
+    if fmt in (None, "html"):
+        tail = html.unescape(re.sub(r"<[^>]+>", " ", tail))
+    m = _SIGNED.search(tail)
+    return parse_date(m["value"]) if m else None
+
+
 def _plain(head: str, fmt: str | None) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", head)) if fmt in (None, "html") else head
 
@@ -187,5 +225,6 @@ def _host(url: str) -> str:
 
 
 RULES: tuple[Callable[[str, str | None, DocumentMetadata], None], ...] = (
-    _front_matter, _html_meta, _html_time, _first_heading, _html_title, _dateline, _date_alone, _published_phrase,
+    _front_matter, _html_meta, _html_time, _registrant, _first_heading, _html_title, _dateline, _date_alone,
+    _published_phrase,
 )

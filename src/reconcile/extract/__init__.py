@@ -23,11 +23,12 @@ from dataclasses import replace
 from ..parse import Block
 from ..quantities import Period, find_periods
 from ..vocab import Vocabulary
+from .filing import form_lines, registrant_topic
 from .model import Context, Extraction, FigureSite, Mention, Reading, TooComplex, Topic, UnparsedFigure
 from .periods import find_quantities
 from .prose import fiscal_year_of, read_prose
 from .segments import Sections
-from .tables import read_table, table_scale
+from .tables import CaptionLine, read_table, table_scale
 from .topic import document_topic
 from .words import metrics_beside_entities
 
@@ -54,10 +55,15 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
         return context_cache[headings]
 
     pending_scale = None
+    caption = CaptionLine()     # 'Revenue by Reportable Segments' just above a table
     lead: tuple[tuple[str, ...], Period] | None = None
+    topic = topic or registrant_topic(vocab, blocks)
     sections = Sections(vocab, blocks)
+    form = form_lines(vocab.cues, blocks)   # a filing's cover-page fields and form sentences: no figures
     last_subject: tuple[tuple[str, ...], str | None] = ((), None)  # a section's last subject, for "The company …"
-    for block in blocks:
+    for index, block in enumerate(blocks):
+        if index in form:
+            continue
         ctx = context_of(block.headings)
         segment = sections.of(block)
         if segment is not None:
@@ -77,7 +83,7 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
         reading = Reading(source_id, published, vocab, out, block.line, topic=topic, deadline=deadline)
         reading.on_time(f"{section} › {kind} {n}")
         if block.kind == "table":
-            read_table(reading, block, ctx, f"{section} › table {n}", pending_scale)
+            read_table(reading, block, ctx, f"{section} › table {n}", pending_scale, caption.current())
             pending_scale = None
         elif block.kind == "paragraph" and len(block.text) <= 80 and table_scale(vocab.cues, [block.text], ()):
             pending_scale = table_scale(vocab.cues, [block.text], ())  # "($ in billions)" alone above a table
@@ -92,6 +98,7 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
             subject = read_prose(reading, block.text, heading_ctx, f"{section} › {kind} {n}", previous)
             # a headline-like line (a title, no end punctuation) is no paragraph a next one continues
             last_subject = (block.headings, subject if block.text.rstrip()[-1:] in ".!?\"”'’)" else None)
+        caption.see(block)
     _date_by_reporting_quarter(out.mentions, published, vocab)
     return out
 

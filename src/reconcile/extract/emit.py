@@ -90,9 +90,10 @@ def provenance(site: FigureSite, metric: str | None) -> dict[str, str]:
 
 
 def _change_metric(q: Quantity, base: str | None, change: str) -> tuple[str | None, str | None]:
-    """A change column's figure: '12%' under Q/Q is `<base>_growth_qoq`, '(12.5) pts' `<base>_change_qoq` — never
-    the row's level metric. A change whose base period the table does not tell keeps no metric."""
-    if q.unit == "pp":
+    """A change column's figure: '12%' under Q/Q is `<base>_growth_qoq`, '(12.5) pts' or '$ 20,179' under '$ Change'
+    `<base>_change_qoq` (a difference, not a rate) — never the row's level metric. A change whose base period the
+    table does not tell keeps no metric."""
+    if q.unit != "percent":
         return (f"{base}_change_{change}" if base and change in ("qoq", "yoy") else None), None
     metric = f"{base}_growth_{change}" if base and change in ("qoq", "yoy") else None
     return metric, ("growth" if q.unit == "percent" else None)
@@ -142,10 +143,11 @@ def _annualised(cues: Cues, q: Quantity, before: str, after: str) -> bool:
 def cell_figures(r: Reading, cell: str, site: FigureSite) -> None:
     """The figures of one table cell: the first takes the cell's metric, the others carry their own words."""
     items = outside_periods(find_quantities(cell), cell, r.published)
-    if site.context == "comparative":  # a results table's '(1,234)' and '(12.5) pts' are the accountant's
+    if site.context == "comparative" or _ACCOUNTING_CELL.match(cell):
+        # a results table's '(1,234)' and '(12.5) pts' are the accountant's, and so is any cell '$ (1,234)'
         items = [accounting(r.cues, cell, q) if isinstance(q, Quantity) else q for q in items
                  if not _sign_only(cell, q)]
-    scale = None if site.per_share else r.scale
+    scale = None if site.per_share else (r.scale[0], False) if site.share_count and r.scale else r.scale
     items = [scaled(r.cues, q, scale) if isinstance(q, Quantity) else q for q in items]
     for bad in items:
         if isinstance(bad, Unparsed):
@@ -174,6 +176,9 @@ def cell_figures(r: Reading, cell: str, site: FigureSite) -> None:
                                        metric_from="row" if own_metric else site.metric_from,
                                        period_from="row" if own_period else site.period_from))
     word_multiples(r, cell, site)
+
+
+_ACCOUNTING_CELL = re.compile(r"^\s*(?:[$€£]\s*)?\(\s*[$€£]?\s*\d[\d,]*(?:\.\d+)?\s*\)\s*$")
 
 
 def accounting(cues: Cues, cell: str, q: Quantity) -> Quantity:

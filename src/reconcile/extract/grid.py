@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..calendars import FiscalCalendar
 from ..quantities import Period, find_periods
@@ -33,6 +33,7 @@ class Column:
     granularity: str | None            # quarterly, annual, cumulative, point ...
     change: str | None = None          # qoq | yoy for a change column
     base: Period | None = None         # the period a change column compares with
+    cells: tuple[int, int] = (0, -1)   # the grid positions the header spans (an HTML colspan); empty when unknown
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class GridRow:
     quote: str
     non_gaap: bool                     # under a Non-GAAP banner
     caption_period: Period | None      # a period a banner row above states
+    lead: str = ""                     # the lead-in row above the row's group ('Net income per share:')
+    caption_granularity: str | None = None   # what the banner's period says: 'Three Months Ended …' quarterly
+    group: int = 0                     # rows between the same two banners share a group
 
 
 @dataclass(frozen=True)
@@ -61,18 +65,26 @@ def read_grid(cues: Cues, rows: list[list[str]], published: dt.date, fye: Fiscal
     columns: list[Column] | None = None
     pending_header: list[list[str]] = []
     label_header, notes, out = "", [], []
-    non_gaap, caption = False, None
+    non_gaap, caption, caption_gran, lead, group = False, None, None, "", 0
     for row, source in pairs:
-        if _is_banner(row):
+        if _is_banner(row) and (row[0] or header_cell(cues, row[-1] or next(c for c in row if c), published, fye)
+                                is None):
             text = next(c for c in row if c)
             notes.append(text)
             if cues.non_gaap.search(text) or _gaap_banner(text):
                 non_gaap = bool(cues.non_gaap.search(text))
-            caption = _caption_period(cues, text, published, fye) or caption
+            stated = column_period(cues, text, published, fye)
+            if stated[0] is not None:
+                caption, caption_gran = stated
+            if pending_header:      # 'Assets' or '(In millions)' under the dates: the header is complete
+                label_header, columns = pending_header[-1][0], header_columns(cues, pending_header, published, fye)
             pending_header = []
+            lead = text if columns is not None and text.endswith(":") else ""
+            group += 1
             continue
         if _is_header_row(cues, row, published, fye) and (
-                columns is None or pending_header or _header_label(cues, row[0])):
+                columns is None or pending_header or _header_label(cues, row[0])) or (
+                columns is None and not pending_header and _names_header(row)):
             pending_header.append(row)
             continue
         if pending_header:
@@ -83,25 +95,30 @@ def read_grid(cues: Cues, rows: list[list[str]], published: dt.date, fye: Fiscal
             return None  # the first row under the banners is no header of periods: not a comparative table
         values = value_cells(row)
         out.append(GridRow(row[0], tuple(zip([v for _, v in values], align(values, columns), strict=False)),
-                           source or " | ".join(c for c in row if c), non_gaap, caption))
-    if not out or not any(c.period or c.change for row in out for _, c in row.values if c):
+                           source or " | ".join(c for c in row if c), non_gaap, caption, lead, caption_gran, group))
+    if not out or not any(c.period or c.change or row.caption_period for row in out for _, c in row.values if c):
         return None
     return Grid(label_header, tuple(out), tuple(notes))
 
 
+def _names_header(row: list[str]) -> bool:
+    """'| Compute & Networking | Graphics | Consolidated': columns of parts over rows whose banners name the
+    periods (a segment note). Read as comparative only when a banner below does name a period."""
+    names = {c for c in row[1:] if c}
+    return not row[0] and len(names) >= 2 and not any(_has_figure(c) for c in names)
+
+
 def _is_banner(row: list[str]) -> bool:
-    """'GAAP', 'Non-GAAP', '($ in millions)', a caption: one text across the row (repeated where it spans)."""
-    return len({c for c in row if c}) == 1 and not (row[0] == "" and len(row) > 1)
+    """'GAAP', 'Non-GAAP', '($ in millions)', a caption: one text across the row (repeated where it spans), in
+    its first cell or spanning the value columns (a lone figure under an empty label is no banner)."""
+    texts = [c for c in row if c]
+    if len(set(texts)) != 1:
+        return False
+    return row[0] != "" or len(row) == 1 or (len(texts) > 1 and not _has_figure(texts[0]))
 
 
 def _gaap_banner(text: str) -> bool:
     return bool(re.fullmatch(r"\W*GAAP\W*", text, re.IGNORECASE))
-
-
-def _caption_period(cues: Cues, text: str, published: dt.date, fye: FiscalCalendar) -> Period | None:
-    """'Q4 Fiscal 2026 Summary' above the header: the period of cells whose column names none."""
-    periods = [p for p in find_periods(estimate_marks(cues, text), published, fye) if p.relation == "in"]
-    return periods[0] if periods else None
 
 
 def header_cell(cues: Cues, text: str, published: dt.date, fye: FiscalCalendar) -> str | None:
@@ -138,10 +155,16 @@ def _has_figure(text: str) -> bool:
 
 def header_columns(cues: Cues, header_rows: list[list[str]], published: dt.date, fye: FiscalCalendar) -> list[Column]:
     """The columns of one or more header rows: a spanning cell ('Three Months Ended') over the date cells under
-    it, a row label ('Three Months Ended September 30,') before the years it ends."""
-    bottom = [c for c in header_rows[-1][1:] if c]
+    it, a row label ('Three Months Ended September 30,') before the years it ends. A header cell an HTML colspan
+    repeated is one column over all the positions it spans."""
+    runs = _header_runs(header_rows)
+    bottom = [text for _, _, text in runs]
     prefixes = [""] * len(bottom)
     for upper in header_rows[:-1]:
+        if _spanning(upper):    # the spanning cell's text sits over exactly the columns it spans
+            prefixes = [f"{p} {upper[first]}".strip() if upper[first] else p
+                        for p, (first, _, _) in zip(prefixes, runs, strict=True)]
+            continue
         spans = _dedupe_runs([c for c in upper[1:] if c])
         if spans and len(bottom) % len(spans) == 0:
             per = len(bottom) // len(spans)
@@ -152,8 +175,34 @@ def header_columns(cues: Cues, header_rows: list[list[str]], published: dt.date,
     if label and cues.months_ended.search(label):
         prefixes = [f"{p} {label}".strip() for p in prefixes]
     texts = [f"{p} {c}".strip() for p, c in zip(prefixes, bottom, strict=False)]
-    columns = [_column(cues, t, published, fye) for t in texts]
+    columns = [replace(_column(cues, t, published, fye), cells=(first, last))
+               for t, (first, last, _) in zip(texts, runs, strict=True)]
     return _with_change_bases(columns)
+
+
+def _header_runs(header_rows: list[list[str]]) -> list[tuple[int, int, str]]:
+    """The bottom header row's columns as (first, last position, text): a cell repeated across adjacent positions
+    (with the same cells above it) is one column the parser expanded from a colspan."""
+    width = min(len(r) for r in header_rows)
+    runs: list[tuple[int, int, str]] = []
+    last_key: tuple[str, ...] | None = None
+    for j in range(1, width):
+        key = tuple(r[j] for r in header_rows)
+        if not key[-1]:
+            last_key = None
+            continue
+        if key == last_key:
+            first, _, text = runs[-1]
+            runs[-1] = (first, j, text)
+        else:
+            runs.append((j, j, key[-1]))
+        last_key = key
+    return runs
+
+
+def _spanning(row: list[str]) -> bool:
+    """A header row whose cells repeat across adjacent positions: an HTML colspan the parser expanded."""
+    return any(row[j] and row[j] == row[j + 1] for j in range(1, len(row) - 1))
 
 
 def _dedupe_runs(cells: list[str]) -> list[str]:
@@ -178,14 +227,25 @@ def column_period(cues: Cues, text: str, published: dt.date, fye: FiscalCalendar
     p = periods[-1] if len(periods) > 1 and periods[-1].granularity == "day" else periods[0]
     ended = cues.months_ended.search(text)
     if ended and p.granularity == "day":
-        return _span_ending(ended, p)
+        span, gran = _span_ending(ended, p)
+        return (_fiscal_to_date(span, fye) if gran == "cumulative" else span), gran
     if ended:  # the period reader already spanned "Nine Months Ended <date>": its length names the granularity
         months = round(((p.end - p.start).days + 1) / 30.44)
-        return p, {3: "quarterly", 12: "annual"}.get(months, "cumulative")
+        gran = {3: "quarterly", 12: "annual"}.get(months, "cumulative")
+        return (_fiscal_to_date(p, fye) if gran == "cumulative" else p), gran
     if p.granularity == "day":
         return p, "point"
     return p, {"quarter": "quarterly", "year": "annual", "fiscal_year": "annual", "month": "monthly",
                "half": "cumulative"}.get(p.granularity)
+
+
+def _fiscal_to_date(span: Period, fye: FiscalCalendar) -> Period:
+    """'Nine Months Ended October 26, 2025' of a 52/53-week year runs from the fiscal year's first day (Jan 27),
+    not nine calendar months back (Jan 26)."""
+    start = fye.year_span(fye.year_of(span.end))[0]
+    if start == span.start or abs((span.start - start).days) > 7:
+        return span
+    return replace(span, start=start, label=f"{start.isoformat()}..{span.end.isoformat()}")
 
 
 def _span_ending(ended: re.Match[str], day: Period) -> tuple[Period, str]:
@@ -238,7 +298,7 @@ def _with_change_bases(columns: list[Column]) -> list[Column]:
             continue
         kind = c.change if c.change != "change" else _gap_kind(current, dated[1] if len(dated) > 1 else None)
         base = next((d.period for d in dated[1:] if _gap_kind(current, d) == kind), None)
-        out.append(Column(c.header, current.period, current.granularity, kind, base))
+        out.append(Column(c.header, current.period, current.granularity, kind, base, c.cells))
     return out
 
 
@@ -258,7 +318,10 @@ def value_cells(row: list[str]) -> list[tuple[int, str]]:
     figure before it; spacer cells dropped."""
     out: list[tuple[int, str]] = []
     carry = ""
-    for j, cell in enumerate(row[1:], start=1):
+    start = 1
+    while start < len(row) and row[0] and row[start] == row[0]:
+        start += 1              # the label an HTML colspan repeated
+    for j, cell in enumerate(row[start:], start=start):
         if not cell:
             continue
         if _LEADING_SIGN.match(cell):
@@ -273,7 +336,22 @@ def value_cells(row: list[str]) -> list[tuple[int, str]]:
     return out
 
 
+def attach_signs(row: list[str]) -> list[str]:
+    """A row whose '$' and ')' sit in cells of their own, with each figure whole at its own position (the sign
+    cells emptied, an HTML colspan's repeated label dropped): what the cell-by-cell reading of a table needs."""
+    if not any(_LEADING_SIGN.match(c) or _TRAILING_MARK.match(c) for c in row[1:] if c):
+        return row
+    out = [row[0]] + [""] * (len(row) - 1)
+    for j, text in value_cells(row):
+        out[j] = text
+    return out
+
+
 def align(values: list[tuple[int, str]], columns: list[Column]) -> list[Column | None]:
-    """The column each value sits under: the n-th value under the n-th column when the counts agree; a row
-    with fewer values keeps them in order from the left; values beyond the header have no column."""
+    """The column each value sits under: the one whose header spans the value's position when every value has
+    its own; else the n-th value under the n-th column (a ragged row keeps its values in order from the left;
+    values beyond the header have no column)."""
+    placed = [next((c for c in columns if c.cells[0] <= j <= c.cells[1]), None) for j, _ in values]
+    if placed and all(placed) and len({id(c) for c in placed}) == len(placed):
+        return placed
     return [columns[n] if n < len(columns) else None for n in range(len(values))]

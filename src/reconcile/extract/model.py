@@ -101,6 +101,7 @@ class FigureSite:
     change: str | None = None          # a change column's cell: qoq | yoy | change (base unknown)
     granularity: str | None = None     # the granularity the cell's column states (a quarter, a year, as of)
     per_share: bool = False            # a per-share row: a table's scale note does not apply
+    share_count: bool = False          # a row of share counts: scaled by the table's note, but never money
 
 
 class TooComplex(Exception):

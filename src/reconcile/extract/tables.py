@@ -11,10 +11,11 @@ from ..quantities import Period, find_periods
 from ..vocab import Cues, Match
 from .emit import cell_figures
 from .events import cell_events
-from .grid import Column, Grid, read_grid
+from .grid import Column, Grid, attach_signs, read_grid
 from .lexicon import ENTITY_HEADERS, KEY_VALUE_HEADERS, NEUTRAL_WORDS, PARENTHESES, PERIOD_HEADERS, SCALE_FACTORS
 from .model import Context, FigureSite, Reading
 from .periods import estimate_marks, granularity, is_relation_base
+from .segments import is_label_line, segment_metric, segment_named
 from .words import clean_label, entity_in_label, metric_in, metrics_beside_entities, norm, share, short, top_company
 
 
@@ -34,6 +35,9 @@ class TableCell:
     column: Column | None = None       # comparative tables: the period or change column the cell sits under
     non_gaap: bool = False             # comparative tables: under a Non-GAAP banner, caption or heading
     caption_period: Period | None = None
+    caption_granularity: str | None = None
+    part_of: str | None = None         # the metric of the 'Total revenue' row this row is a part (or the whole) of
+    part: bool = False                 # a part of it, not the whole
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,31 @@ class CellMeaning:
     change: str | None = None          # the cell is the row's change (qoq, yoy, change), not its level
 
 
-def read_table(r: Reading, block: Block, ctx: Context, where: str, scale: tuple[float, bool] | None = None) -> None:
+class CaptionLine:
+    """The short title line just above a table ('Revenue by Reportable Segments', maybe with a sentence between):
+    the measure of the rows that name none (a 'Total' row and the parts above it). Fed every block in order."""
+
+    AGE = 2                            # blocks a caption still holds for
+
+    def __init__(self) -> None:
+        self.text, self.age = "", 0
+
+    def see(self, block: Block) -> None:
+        self.age += 1
+        if block.kind == "table":
+            self.text = ""
+        elif is_label_line(block):
+            self.text, self.age = block.text, 0
+
+    def current(self) -> str:
+        return self.text if self.age <= self.AGE else ""
+
+
+def read_table(r: Reading, block: Block, ctx: Context, where: str, scale: tuple[float, bool] | None = None,
+               caption: str = "") -> None:
     if len(block.rows) < 2:
         return
-    header, body = list(block.rows[0]), [list(row) for row in block.rows[1:]]
+    header, body = list(block.rows[0]), [attach_signs(list(row)) for row in block.rows[1:]]
     width = len(header)
     if width < 2:
         return
@@ -62,12 +87,14 @@ def read_table(r: Reading, block: Block, ctx: Context, where: str, scale: tuple[
     grid = read_grid(r.cues, [list(row) for row in block.rows], r.published, r.vocab.fiscal_year_end(ctx.entity),
                      block.row_sources)
     if grid is not None and share([entity_in_label(r.vocab, row.label) for row in grid.rows]) < 0.5:
-        read_comparative(r, block, ctx, where, grid, scale)
+        measure = metric_in(r.vocab, caption) if caption and not r.cues.statement_label.search(caption) else None
+        read_comparative(r, block, ctx, where, grid, scale, measure)
         return
     row_periods = [_whole_period(r, c) for c in first_col]
     shape = table_shape(header, row_entities, col_entities, row_periods)
     period_cols = [j for j, h in enumerate(header) if j > 0 and norm(h) in PERIOD_HEADERS]
-    r.scale = table_scale(r.cues, header[:1], block.headings) or scale
+    skipped = set(period_cols) | {j for j, h in enumerate(header) if j > 0 and r.cues.identifier_header.match(h)}
+    r.scale = _money_if_any_cell_is(table_scale(r.cues, header[:1], block.headings) or scale, block)
     column_names = [short(h) for h in header]  # once per table, not per cell
     for i, row in enumerate(body):
         label = row[0].strip()
@@ -78,7 +105,7 @@ def read_table(r: Reading, block: Block, ctx: Context, where: str, scale: tuple[
         row_period = row_periods[i] if shape == "series" else _row_period(r, row, period_cols, row_entity_name)
         for j in range(1, width):
             text = row[j] if j < len(row) else ""
-            if j in period_cols or not text.strip():
+            if j in skipped or not text.strip():
                 continue
             location = row_where if shape == "key_value" and width <= 3 else \
                 f'{row_where} › column "{column_names[j]}"'
@@ -89,19 +116,64 @@ def read_table(r: Reading, block: Block, ctx: Context, where: str, scale: tuple[
 
 
 def read_comparative(r: Reading, block: Block, ctx: Context, where: str, grid: Grid,
-                     scale: tuple[float, bool] | None = None) -> None:
-    """A results table: each value under its own period or change column, the rows naming the metrics."""
+                     scale: tuple[float, bool] | None = None, measure: str | None = None) -> None:
+    """A results table: each value under its own period or change column, the rows naming the metrics (or the
+    caption's `measure` naming a 'Total' row's and its parts')."""
     r.scale = _money_if_any_cell_is(table_scale(r.cues, [grid.label_header, *grid.notes], block.headings) or scale,
                                     block)
     heading_non_gaap = any(r.cues.non_gaap.search(h) for h in block.headings[-1:])
-    for row in grid.rows:
+    parts = _parts_of_totals(r, grid, measure)
+    for row, (part_of, part) in zip(grid.rows, parts, strict=True):
         row_where = f'{where} › row "{short(row.label)}"'
+        label = _with_lead(r, row.lead, row.label)
         for text, column in row.values:
+            if _NIL.match(text):
+                continue            # '$ —': nothing, written the accountant's way
             header = column.header if column else ""
-            read_cell(r, ctx, TableCell("comparative", row.label, header, text, row.quote,
+            read_cell(r, ctx, TableCell("comparative", label, header, text, row.quote,
                                         f'{row_where} › column "{short(header)}"', column=column,
                                         non_gaap=row.non_gaap or heading_non_gaap,
-                                        caption_period=row.caption_period))
+                                        caption_period=row.caption_period,
+                                        caption_granularity=row.caption_granularity, part_of=part_of,
+                                        part=part))
+
+
+def _with_lead(r: Reading, lead: str, label: str) -> str:
+    """'Diluted' under 'Net income per share:' or 'Weighted average shares used in per share computation:' is read
+    with its lead-in: a short row label that only names a variant of the measure the lead-in names. Other lead-ins
+    ('Cash flows from investing activities:') only group rows that name their own measures."""
+    if not lead or len(label.split()) > 3 or metric_in(r.vocab, label) is not None:
+        return label
+    if r.cues.per_share_row.search(lead) or r.cues.share_count_row.search(lead):
+        return f"{lead} {label}"
+    return label
+
+
+_NIL = re.compile(r"^\s*(?:[$€£]|US\$)?\s*[—–-]+\s*$")
+
+
+def _parts_of_totals(r: Reading, grid: Grid, measure: str | None) -> list[tuple[str | None, bool]]:
+    """'Data Center', 'Gaming', … above 'Total revenue' in their group: parts (True) of the total's metric. Only rows
+    above it that name no measure of their own ('Gross profit' below a total is no part of it). A bare 'Total' row
+    under a caption that names the measure is that measure's whole (False)."""
+    parts: list[tuple[str | None, bool]] = [(None, False)] * len(grid.rows)
+    waiting: list[int] = []
+    for i, row in enumerate(grid.rows):
+        if waiting and grid.rows[waiting[-1]].group != row.group:
+            waiting = []
+        metric = metric_in(r.vocab, row.label)
+        total = bool(r.cues.total.search(row.label))
+        if total and metric is None and measure is not None:
+            metric, parts[i] = measure, (measure, False)
+        if metric and total:
+            for k in waiting:
+                parts[k] = (metric, True)
+            waiting = []
+        elif metric is None and not r.cues.statement_label.search(row.label):
+            waiting.append(i)
+        else:
+            waiting = []
+    return parts
 
 
 def table_shape(header: list[str], row_entities: list[Any], col_entities: list[Any], row_periods: list[Any]) -> str:
@@ -120,7 +192,13 @@ def table_shape(header: list[str], row_entities: list[Any], col_entities: list[A
 
 
 def read_cell(r: Reading, ctx: Context, cell: TableCell) -> None:
-    label_m, header_m = metric_in(r.vocab, cell.label), metric_in(r.vocab, cell.header)
+    # a count of shares: by its row ('Weighted average shares'), unless its column is a money account
+    # ('Shares repurchased' under 'Retained Earnings'), or by its column ('Common Stock Outstanding Shares')
+    shares = bool(r.cues.share_count_row.search(cell.header)) or (
+        bool(r.cues.share_count_row.search(cell.label)) and not r.cues.statement_label.search(cell.header))
+    # 'Cost of revenue' is no revenue, 'Total Shareholders' Equity' no investment, 'Weighted average shares' no price
+    label_m = None if shares or r.cues.statement_label.search(cell.label) else metric_in(r.vocab, cell.label)
+    header_m = None if shares or r.cues.statement_label.search(cell.header) else metric_in(r.vocab, cell.header)
     meaning = _SHAPES[cell.shape](r, ctx, cell, label_m, header_m)
     entity, metric = meaning.entity, meaning.metric
     counterparty = None
@@ -137,7 +215,7 @@ def read_cell(r: Reading, ctx: Context, cell: TableCell) -> None:
                       entity_from=meaning.entity_from, metric_from=meaning.metric_from,
                       period_from=meaning.period_from, change=meaning.change,
                       granularity=meaning.expected if cell.shape == "comparative" else None,
-                      per_share=bool(r.cues.per_share_row.search(cell.label)))
+                      per_share=not shares and bool(r.cues.per_share_row.search(cell.label)), share_count=shares)
     cell_figures(r, cell.text, site)
     cell_events(r, f"{cell.label}: {cell.text}", FigureSite(cell.location, cell.quote, cell.shape, entity=entity,
                                                             entity_from=meaning.entity_from), ctx)
@@ -210,11 +288,27 @@ def _comparative_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | 
                                         (cell.caption_period, "caption"), (ctx.period, "heading"))
     narrower = r.cues.exclusion.search(cell.label)
     scope = re.sub(r"\W+", " ", narrower.group(0)).strip().lower() if narrower else None
+    if metric is None and cell.part_of and cell.part:    # 'Data Center' above 'Total revenue': the segment's
+        metric = segment_metric(r.vocab, segment_named(r.vocab, cell.label), cell.part_of)
+        metric, scope = (metric, scope) if metric else (cell.part_of, norm(clean_label(cell.label) or cell.label))
+    elif metric is None and cell.part_of:                # 'Total' under 'Revenue by Reportable Segments'
+        metric = cell.part_of
     row_entity = entity_in_label(r.vocab, cell.label)     # "Google Cloud revenue" under Alphabet's heading
     entity = row_entity.name if row_entity else ctx.entity
-    return CellMeaning(entity, metric, period, column.granularity if column else None, scope,
-                       "row" if row_entity else "heading",
+    part = _part_column(r, column)
+    if part is not None:                   # 'Compute & Networking' over a segment note's values
+        scope = scope or part
+    return CellMeaning(entity, metric, period, (column.granularity if column else None) or cell.caption_granularity,
+                       scope, "row" if row_entity else "heading",
                        "row" if metric else "", period_from, change=column.change if column else None)
+
+
+def _part_column(r: Reading, column: Column | None) -> str | None:
+    """A column that names a part of the company (a segment), not a period or a change: its name as a scope.
+    'Consolidated' or 'Total' is the whole."""
+    if column is None or column.period is not None or column.change is not None or not column.header:
+        return None
+    return None if r.cues.total.search(column.header) else norm(clean_label(column.header) or column.header)
 
 
 def _per_share_metric(r: Reading, label: str, metric: str | None) -> str | None:
@@ -222,7 +316,7 @@ def _per_share_metric(r: Reading, label: str, metric: str | None) -> str | None:
     is not the (diluted) EPS the vocabulary names, so it keeps no metric."""
     if metric is None or not r.cues.per_share_row.search(label):
         return metric
-    if re.search(r"\bbasic\b", label, re.IGNORECASE):
+    if r.cues.basic_only.search(label):
         return None
     return metric_in(r.vocab, "earnings per share") or metric
 

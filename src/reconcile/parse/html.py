@@ -31,8 +31,21 @@ _BLOCK_TAGS = frozenset({
 _LIST_CONTAINERS = frozenset({"ul", "ol", "menu", "dir", "table", "tbody", "thead", "tfoot", "tr", "dl"})
 _BRACKETED = re.compile(r"^\[\s*[\w\s,.–-]{1,12}\]$")
 _FOOTMARK = re.compile(r"^[\d\s,*†‡§–-]{1,8}$")
+_PAREN_MARK = re.compile(r"^\(\s*(?:\d{1,2}|[a-z]|[ivx]{1,4}|\*{1,3})\s*\)$")   # a filing's '(1)', '(a)' footnote mark
 _WORD_PROBE = re.compile(r"[A-Za-z0-9]{4,}|[A-Za-z0-9]{3}|\w{2,}")
 _INT = re.compile(r"\d+")
+# Content a browser never shows: an inline-XBRL filing's <ix:header> (hidden facts, contexts with their dates and
+# the company's CIK) sits in a display:none block, and none of it is text of the document.
+_HIDDEN_STYLE = re.compile(r"(?:^|;)\s*display\s*:\s*none\b", re.I)
+_HIDDEN_TAGS = frozenset({"ix:header", "ix:hidden", "ix:references", "ix:resources"})
+
+
+def _hidden(node: Tag) -> bool:
+    """An element the page does not show: `hidden`, style display:none, or an inline-XBRL header."""
+    attrs = node.attrs
+    if attrs and ("hidden" in attrs or _HIDDEN_STYLE.search(str(attrs.get("style", "")))):
+        return True
+    return node.name in _HIDDEN_TAGS
 
 
 def _soup(markup: str) -> BeautifulSoup:
@@ -86,7 +99,7 @@ def _span(tag: Tag, attr: str) -> int:
 
 def _sup_text(t: str, prev: str) -> str:
     t = t.strip()
-    if not t or _BRACKETED.match(t):
+    if not t or _BRACKETED.match(t) or _PAREN_MARK.match(t):
         return ""
     if prev[-1:].isdigit() and t.replace("-", "").replace("−", "").isdigit():
         return "^" + t
@@ -115,7 +128,7 @@ def _inline_text(node: PageElement) -> str:
         if not isinstance(cur, Tag):
             continue
         name = cur.name
-        if name in _DROP_TAGS:
+        if name in _DROP_TAGS or (cur is not node and _hidden(cur)):
             continue
         if name == "br" or name == "hr":
             out.append(" ")
@@ -302,7 +315,7 @@ class _Walker:
 
     def element(self, node: Any) -> None:
         name = node.name
-        if name in _DROP_TAGS or (node.attrs and "hidden" in node.attrs):
+        if name in _DROP_TAGS or _hidden(node):
             return
         if name == "br":
             if self.last_br:
@@ -365,8 +378,25 @@ class _Walker:
         return True
 
 
+def _without_ix_header(markup: str) -> str:
+    """The markup without its inline-XBRL header: never shown, often a third of a filing's bytes (thousands of
+    contexts), so it is not even parsed. Its lines stay as blank lines, so line numbers still point into the file."""
+    low = markup.lower()
+    start = low.find("<ix:header")
+    while start >= 0:
+        end = low.find("</ix:header>", start)
+        if end < 0:
+            break
+        end += len("</ix:header>")
+        markup = markup[:start] + "\n" * markup.count("\n", start, end) + markup[end:]
+        low = markup.lower()
+        start = low.find("<ix:header", start)
+    return markup
+
+
 def walk_html(markup: str, b: Builder, line_offset: int = 0) -> None:
     """Add the blocks of `markup` to `b`; line numbers are shifted by `line_offset`."""
+    markup = _without_ix_header(markup)
     soup = _soup(markup)
     _Walker(markup, b, line_offset).run(soup)
 
