@@ -41,3 +41,12 @@ def test_one_figure_stated_for_both_gaap_and_non_gaap_is_two_claims(vocab):
     claims = claims_frame(out.mentions, {"doc": AS_OF}, vocab)
     rows = claims[claims["value_text"] == "$1.30"]
     assert sorted(rows["metric"]) == ["eps", "non_gaap_eps"] and set(rows["value"]) == {1.3}
+
+
+def test_a_part_named_after_the_metric_word_scopes_it(vocab):
+    """'revenue in its cloud memory business' is one part's revenue: scoped, so never compared with the total."""
+    text = "Micron said revenue in its cloud memory business rose more than 160% to $7.75 billion."
+    out = extract_document([Block("paragraph", text, 1, ("News",))], "doc", AS_OF, vocab)
+    claims = claims_frame(out.mentions, {"doc": AS_OF}, vocab)
+    row = claims[claims["value_text"] == "$7.75 billion"].iloc[0]
+    assert row["metric"] == "revenue" and row["scope"] == "cloud memory business"

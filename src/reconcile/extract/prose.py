@@ -344,9 +344,13 @@ _WORD = re.compile(r"[A-Za-z][\w-]*")
 
 
 def _prose_scope(r: Reading, sentence: str, metric_m: Match) -> str | None:
-    """Up to three words qualifying a metric word: 'Cloud infrastructure (IaaS) revenue' is not total revenue."""
+    """Up to three words qualifying a metric word: 'Cloud infrastructure (IaaS) revenue' is not total revenue;
+    nor is 'revenue in its cloud memory business'."""
     if not r.cues.scopable_noun.search(metric_m.text):
         return None  # "valuing the company at": a verb phrase takes no qualifier
+    part = r.cues.part_after.match(sentence, metric_m.end)
+    if part is not None:
+        return " ".join(part.group(1).lower().split())
     lead = PARENTHESES.sub(" ", sentence[max(0, metric_m.start - 40):metric_m.start])
     lead = _PHRASE_BREAK.split(lead)[-1]  # the metric's own phrase only
     pieces = _FIGURE_CHAR.split(lead)
