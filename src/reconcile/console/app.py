@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import anyio
+import anyio.from_thread
+import anyio.to_thread
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
 from starlette.datastructures import FormData
@@ -36,6 +39,11 @@ from ..errors import UserError
 from ..report import when
 from ..users import User, UserStore
 from . import queries, security
+
+# anyio loads its parts on first use. Load the file part (static files) here, in the importing thread, so that
+# its first import - a compile on a fresh install - never runs in a server worker thread beside another one:
+# CPython 3.11 can fail that race ("SystemError: AST constructor recursion depth mismatch"), seen in clean CI.
+_ASYNC_FILES = (anyio.Path, anyio.open_file, anyio.wrap_file)
 
 HERE = Path(__file__).resolve().parent
 ACTIONS = ("approve-claim", "approve-value", "dismiss", "reopen")
