@@ -157,10 +157,12 @@ def _compute_findings(df: pd.DataFrame) -> list[Finding | None]:
     # A figure whose own words name another metric family does not measure this one.
     own_metric = df["stated_family"].isna() | (df["stated_family"] == df["metric_family"]) \
         if "stated_family" in df else pd.Series(True, index=df.index)
-    plain = df.assign(scope=_scope_keys(df)).loc[
-        (df["relation"].isna() | (df["relation"] == "annualised")) & df["entity"].notna() & df["metric"].notna()
-        & (df["qualifier"] != "superseded") & (df["unit"] != "date") & own_metric,
-        _GROUP_KEYS + ["claim_id", "value_low", "value_high", "tolerance"]]
+    keep = (df["relation"].isna() | (df["relation"] == "annualised")) & df["entity"].notna() & df["metric"].notna() \
+        & (df["qualifier"] != "superseded") & (df["unit"] != "date") & own_metric
+    # the rows and columns first, then the scope key: assigning to the whole frame copies every column of it
+    plain = df.loc[keep, [c for c in _GROUP_KEYS if c != "scope"] + ["claim_id", "value_low", "value_high",
+                                                                     "tolerance"]]
+    plain.insert(_GROUP_KEYS.index("scope"), "scope", _scope_keys(df.loc[keep]))
     lo, hi = _widened(plain)
     plain = plain.assign(_lo=lo, _hi=hi)
     index = {k: g for k, g in plain.groupby(_GROUP_KEYS, dropna=False)}
