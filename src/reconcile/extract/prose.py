@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from ..calendars import FiscalCalendar
 from ..quantities import Period, Quantity, Unparsed, find_periods
-from ..vocab import Cues, Match
+from ..vocab import VARIANT_PREFIXES, Cues, Match
 from .emit import figure, is_consensus, word_multiples
 from .events import clause_events
 from .lexicon import ANAPHORA_KINDS, LEAD_DATE, NEUTRAL_WORDS, PARENTHESES, SCOPE_STOP, SENTENCE_SPLIT
@@ -259,7 +259,7 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     first = f.chosen.get(pair[1]) if pair is not None else None
     if pair is not None and first is not None:  # named last: the vocabulary knows no non-GAAP variant by name
         metric, metric_from = (f"non_gaap_{first.name}" if pair[0] else first.name), "clause"
-    elif metric_m and metric == metric_m.name and not metric.startswith(("adjusted_", "non_gaap_")) and \
+    elif metric_m and metric == metric_m.name and not metric.startswith(VARIANT_PREFIXES) and \
             r.cues.adjusted_before.search(s.text[max(0, metric_m.start - 12):metric_m.start]) and \
             not r.cues.gaap_pair.search(s.text[:metric_m.start]):
         metric = f"non_gaap_{metric}"  # "adjusted earnings per share": GAAP and non-GAAP never compare
@@ -625,8 +625,7 @@ def _share_with_previous_level(r: Reading, sentence: str, levels: list[Quantity]
     for prev, q in zip(ordered, ordered[1:], strict=False):
         if q.start in chosen or prev.start not in chosen or prev.unit != q.unit:
             continue
-        if cues.consensus_before.search(sentence[max(0, q.start - 40):q.start]) or \
-                cues.consensus_after.match(sentence[q.end:q.end + 40]) or \
+        if is_consensus(cues, sentence, q) or \
                 (cues.from_level.match(sentence[prev.end:q.start])
                  and not any(prev.end <= e.start < q.start for e in entities)
                  and find_periods(sentence[q.end:q.end + 45], r.published)):
