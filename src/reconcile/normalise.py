@@ -96,7 +96,7 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, A
         # Analysts' consensus EPS is the adjusted one: named after the base metric, so consensus figures compare.
         measured = vocab.measured(m.metric) or m.metric
         m = replace(m, relation=None, metric=CONSENSUS_NAME.format(base=measured) if measured else None)
-        metric_def = vocab.metrics.get(m.metric or "")
+        metric_def = vocab.metrics.get(m.metric or "") or vocab.definition(measured)  # dated like the actual
     measure = metric_def or vocab.definition(m.metric)  # "non_gaap_eps" is dated like eps
     unit = q.unit
     granularity = m.granularity
