@@ -129,7 +129,8 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
     subjects = [e for e in entities if not not_a_subject(r.cues, text, e, entities)]
     if subjects and subjects[0].start < 25:
         topic = (subjects[0].name, "clause")
-    s = Sentence(text, where, ctx, entities, clause_spans(text), topic[0], lead_date, topic[1])
+    whole = entities + metrics_beside_entities(r.vocab, text, entities)
+    s = Sentence(text, where, ctx, entities, clause_spans(text, whole), topic[0], lead_date, topic[1])
     if r.vocab.event_matcher.find(text):  # a clause's event words are the sentence's: most sentences have none
         for span in s.clauses:
             clause_events(r, s, span)

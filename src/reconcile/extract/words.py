@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from ..quantities import Quantity
@@ -134,9 +135,12 @@ def figure_runs(cues: Cues, text: str, quantities: list[Quantity]) -> list[list[
 
 # --- clauses and distances -----------------------------------------------------------------------
 
-def clause_spans(sentence: str) -> list[tuple[int, int]]:
+def clause_spans(sentence: str, whole: Sequence[Match] = ()) -> list[tuple[int, int]]:
+    """The sentence's clauses; a name or metric word in `whole` ('Other income and expense') is never split."""
     spans, start = [], 0
     for m in CLAUSE_SPLIT.finditer(sentence):
+        if any(w.start < m.start() and m.end() < w.end for w in whole):
+            continue
         spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(sentence)))
