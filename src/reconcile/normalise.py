@@ -225,7 +225,7 @@ def _as_of_day(m: Mention, metric_def: Metric | None, period: Period | None, gra
         return m, period, granularity  # a granularity the text gives ("Cumulative Users") stands
     if as_of == "period_end" and m.period_from in ("title", "heading") and _planned(m, cues):
         return replace(m, period_from="assumed"), _day(published), "point"  # a deal the release announces
-    if as_of == "period_end" and m.period_from in ("title", "heading", "clause"):
+    if as_of == "period_end" and m.period_from in ("title", "heading", "clause", "previous sentence"):
         return m, _day(period.end), "point"  # "backlog of $55.6B in the third quarter": as of its end
     if as_of in ("published", "trading_day") and m.period_from == "title":
         return replace(m, period_from="assumed"), _day(published), "point"

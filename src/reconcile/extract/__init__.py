@@ -149,10 +149,10 @@ def _date_year_ago(mentions: list[Mention], vocab: Vocabulary) -> None:
             continue
         later = next((o for o in reversed(mentions[:n]) if o.quote == m.quote and o.location == m.location
                       and not o.year_ago and o.period is not None and o.metric == m.metric), None)
-        period = later.period if later is not None else m.period  # the figure it is compared with
-        earlier = year_before(period, vocab.fiscal_year_end(m.entity)) if period is not None else None
+        said = later or m  # the figure it is compared with
+        earlier = year_before(said.period, vocab.fiscal_year_end(m.entity)) if said.period is not None else None
         if earlier is not None:
-            mentions[n] = replace(m, period=earlier, superseded=False)
+            mentions[n] = replace(m, period=earlier, period_from=said.period_from, superseded=False)
 
 
 def heading_context(headings: tuple[str, ...], published: dt.date, vocab: Vocabulary, label_of: Callable[[str], str],

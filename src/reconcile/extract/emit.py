@@ -80,7 +80,7 @@ def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
 
 def is_consensus(cues: Cues, text: str, q: Quantity) -> bool:
     """'above estimates of $66.21 billion', '$1.53 forecast from analysts': an analysts' figure."""
-    return bool(cues.consensus_before.search(text[max(0, q.start - 40):q.start]) or
+    return bool(cues.consensus_before.search(text[max(0, q.start - 60):q.start]) or
                 cues.consensus_after.match(text[q.end:q.end + 40]))
 
 

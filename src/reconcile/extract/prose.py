@@ -13,7 +13,7 @@ from ..vocab import VARIANT_PREFIXES, Cues, Match
 from .emit import figure, is_consensus, word_multiples
 from .events import clause_events
 from .lexicon import ANAPHORA_KINDS, LEAD_DATE, NEUTRAL_WORDS, PARENTHESES, SCOPE_STOP, SENTENCE_SPLIT
-from .model import Context, FigureSite, Reading, Sentence
+from .model import Context, FigureSite, Mention, Reading, Sentence
 from .periods import (
     find_quantities,
     is_bare_small,
@@ -258,6 +258,13 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
         period, period_from = f.periods_of[actual.start], "clause"
         if metric is None and actual.start in f.chosen:
             metric, metric_from = f.chosen[actual.start].name, "clause"
+    elif period_from != "clause" and is_consensus(r.cues, s.text, q) and \
+            (said := _previous_actual(r, s, q, entity, metric)) is not None:
+        # "CoreWeave sees $12 billion to $13 billion in revenue for 2026. Analysts polled by LSEG had anticipated
+        # $12.09 billion.": the analysts' figure for what the sentence before stated
+        metric, metric_from = said.metric, metric_from or "previous sentence"
+        if said.period is not None:
+            period, period_from = said.period, "previous sentence"
     elif period is not None:
         f.periods_of[q.start] = period
     if period is None and s.lead_date is not None and metric and \
@@ -412,6 +419,24 @@ def _listed_subject(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int
         names = tuple(sorted({top_company(r.vocab, e.name) for e in known}))
         return names if len(names) >= 2 else ()
     return ()
+
+
+def _previous_actual(r: Reading, s: Sentence, q: Quantity, entity: str | None,
+                     metric: str | None) -> Mention | None:
+    """The last named figure of the sentence before, in the same passage, that an analysts' figure can be the
+    estimate of: same subject, unit and (when the estimate names one) metric, itself no estimate or earlier value."""
+    before = None
+    for m in reversed(r.out.mentions):
+        if m.location != s.where or m.quote == s.text:
+            continue
+        before = before or m.quote
+        if m.quote != before:
+            return None  # only the sentence right before
+        if m.quantity is not None and m.metric is not None and m.metric in (metric or m.metric,) and \
+                m.relation is None and not m.superseded and not m.year_ago and m.entity == entity and \
+                m.quantity.unit == q.unit:
+            return m
+    return None
 
 
 def _name_before_noun(r: Reading, s: Sentence, q: Quantity, metric_m: Match | None) -> str | None:
