@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -48,13 +48,30 @@ def _widened(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 def interval_clusters(df: pd.DataFrame, key: str) -> pd.Series:
     """Cluster number of each row within its `key` group: rows whose widened intervals chain-overlap share one."""
     lo, hi = _widened(df)
-    work = pd.DataFrame({"key": df[key], "lo": lo, "hi": hi}, index=df.index).sort_values(["key", "lo"],
-                                                                                       kind="mergesort")
-    running_max = work.groupby("key", sort=False)["hi"].cummax()
-    prev_max = running_max.groupby(work["key"], sort=False).shift()
-    starts = (work["lo"] > prev_max).astype(int)
-    clusters = starts.groupby(work["key"], sort=False).cumsum()
-    return clusters.reindex(df.index)
+    codes, _ = pd.factorize(df[key], use_na_sentinel=False)
+    return pd.Series(_cluster_numbers(codes, lo.to_numpy(), hi.to_numpy()), index=df.index)
+
+
+def _cluster_numbers(codes: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """interval_clusters on arrays, the groups given as integer codes (a million string keys are factorised
+    once, not by every sort and groupby step): rows sorted by group then low end (stably); a row starts a new
+    cluster when its low end lies above every high end before it in its group (a missing one compares false)."""
+    order = np.lexsort((lo, codes))
+    k, low = codes[order], lo[order]
+    first = np.ones(len(k), dtype=bool)
+    first[1:] = k[1:] != k[:-1]
+    reach = pd.Series(hi[order]).groupby(k, sort=False).cummax().to_numpy()   # a missing high end stays missing
+    before = np.empty(len(k))
+    before[0:1] = np.nan
+    before[1:] = reach[:-1]
+    before[first] = np.nan
+    with np.errstate(invalid="ignore"):
+        starts = low > before
+    counted = np.cumsum(starts)
+    numbers = counted - counted[first][np.cumsum(first) - 1]
+    out = np.empty(len(k), dtype=np.int64)
+    out[order] = numbers
+    return out
 
 
 def _comparable(df: pd.DataFrame, dates: bool) -> pd.Series:
@@ -65,14 +82,16 @@ def _comparable(df: pd.DataFrame, dates: bool) -> pd.Series:
 
 def value_failures(df: pd.DataFrame, dates: bool = False) -> pd.Series:
     """True where a claim's group splits into intervals that do not overlap."""
-    ok = pd.Series(True, index=df.index)
-    sub = df[_comparable(df, dates)]
-    if sub.empty:
-        return ok
-    clusters = interval_clusters(sub, "group_key")
-    n = clusters.groupby(sub["group_key"]).transform("max")
-    ok.loc[sub.index] = n.eq(0)
-    return ok
+    rows = np.flatnonzero(_comparable(df, dates).to_numpy())
+    ok = np.ones(len(df), dtype=bool)
+    if len(rows):
+        sub = df.iloc[rows, df.columns.get_indexer(["group_key", "value_low", "value_high", "tolerance"])]
+        codes, _ = pd.factorize(sub["group_key"])
+        lo, hi = _widened(sub)
+        split = np.zeros(codes.max() + 1, dtype=bool)
+        split[codes[_cluster_numbers(codes, lo.to_numpy(), hi.to_numpy()) > 0]] = True
+        ok[rows] = ~split[codes]
+    return pd.Series(ok, index=df.index)
 
 
 def category_failures(df: pd.DataFrame) -> pd.Series:
@@ -159,13 +178,12 @@ def _compute_findings(df: pd.DataFrame) -> list[Finding | None]:
         if "stated_family" in df else pd.Series(True, index=df.index)
     keep = (df["relation"].isna() | (df["relation"] == "annualised")) & df["entity"].notna() & df["metric"].notna() \
         & (df["qualifier"] != "superseded") & (df["unit"] != "date") & own_metric
-    # the rows and columns first, then the scope key: assigning to the whole frame copies every column of it
-    plain = df.loc[keep, [c for c in _GROUP_KEYS if c != "scope"] + ["claim_id", "value_low", "value_high",
-                                                                     "tolerance"]]
-    plain.insert(_GROUP_KEYS.index("scope"), "scope", _scope_keys(df.loc[keep]))
+    # the rows and columns first, then the scope key: taking every column of 1M rows costs seconds
+    plain = df.loc[keep, [c for c in _GROUP_KEYS if c in df] + ["claim_id", "value_low", "value_high", "tolerance"]]
     lo, hi = _widened(plain)
-    plain = plain.assign(_lo=lo, _hi=hi)
-    index = {k: g for k, g in plain.groupby(_GROUP_KEYS, dropna=False)}
+    # beside, not assigned: assigning copies every column of the million rows
+    plain = pd.concat([plain, lo.rename("_lo"), hi.rename("_hi")], axis="columns", copy=False)
+    index = _LazyGroups(plain, _scope_keys(plain))
     rows = df if _is_range(df.index) else df.reset_index(drop=True)
     candidates = np.flatnonzero(((rows["relation"].notna() | rows["members"].notna())
                                  & (rows["qualifier"] != "superseded")).to_numpy())
@@ -195,6 +213,39 @@ def _scope_key(r: pd.Series) -> str:
     return scope if isinstance(scope, str) and scope not in FORWARD_SCOPES else ""
 
 
+class _LazyGroups(Mapping[tuple[Any, ...], pd.DataFrame]):
+    """`plain` grouped by _GROUP_KEYS (its scope column replaced by `scopes`), as {key: its rows} in groupby's
+    order. A group's frame and spans are computed on first use: at a million claims,
+    taking every group's frame cost seconds, and the rules read a few groups, many times over."""
+
+    def __init__(self, plain: pd.DataFrame, scopes: pd.Series):
+        self._plain = plain
+        keys = [scopes if c == "scope" else plain[c] for c in _GROUP_KEYS]
+        self._positions = plain.groupby(keys, dropna=False).indices
+        self._frames: dict[tuple[Any, ...], pd.DataFrame] = {}
+        self._parts: dict[tuple[Any, ...], tuple[tuple[float, float, list[str]], tuple[float, float]] | None] = {}
+
+    def __getitem__(self, key: tuple[Any, ...]) -> pd.DataFrame:
+        frame = self._frames.get(key)
+        if frame is None:
+            frame = self._frames[key] = self._plain.iloc[self._positions[key]]
+        return frame
+
+    def part(self, key: tuple[Any, ...]) -> tuple[tuple[float, float, list[str]], tuple[float, float]] | None:
+        """A sum's part: its span and its span before tolerances; None when no figure states it."""
+        if key not in self._parts:
+            group = self.get(key)
+            span = _span(group)
+            self._parts[key] = None if span is None or group is None else (span, _raw_span(group))
+        return self._parts[key]
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+
 def _is_range(index: pd.Index) -> bool:
     return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 
@@ -205,18 +256,20 @@ class _Lookups:
 
     def __init__(self, rows: pd.DataFrame, index: _GroupIndex):
         self.rows, self.index = rows, index
-        self._pick: dict[tuple[Any, ...], pd.DataFrame] | None = None
+        self._pick: dict[tuple[Any, ...], tuple[Any, ...]] | None = None   # (entity, metric, scope, period) → key
         self._annual: dict[tuple[Any, Any, Any], np.integer[Any]] | None = None
 
     def pick(self, key: tuple[Any, ...], period: object) -> tuple[float, float, list[str]] | None:
         if self._pick is None:
             self._pick = {}
-            for (entity, metric, scope, p, gran, unit), group in self.index.items():
+            for group_key in self.index:   # the keys alone: a lazy index takes only the groups asked for
+                entity, metric, scope, p, gran, unit = group_key
                 if unit in ("USD", "count") and gran not in ("quarterly", "monthly") and p == p:
-                    self._pick.setdefault((entity, metric, scope, p), group)
+                    self._pick.setdefault((entity, metric, scope, p), group_key)
         if period is None or (isinstance(period, float) and math.isnan(period)):
             return None  # `p == period` never holds for a missing period
-        return _span(self._pick.get((*key, period)))
+        found = self._pick.get((*key, period))
+        return None if found is None else _span(self.index[found])
 
     def period_figure(self, r: pd.Series) -> pd.Series | None:
         """The first quarterly or monthly plain figure with the same source, quote and metric."""
@@ -261,19 +314,18 @@ def _overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
-def _check_sum(r: pd.Series, index: _GroupIndex) -> Finding | None:
+def _check_sum(r: pd.Series, index: _LazyGroups) -> Finding | None:
     members = [m for m in str(r["members"]).split(";") if m]
     if len(members) < 2 or r["unit"] == "date":
         return None
     total_lo = total_hi = raw_lo = raw_hi = 0.0
     support: list[str] = []
     for member in members:
-        group = index.get((member, r["metric"], _scope_key(r), r["period"], r["granularity"], r["unit"]))
-        span = _span(group)
-        if span is None or group is None:
+        part = index.part((member, r["metric"], _scope_key(r), r["period"], r["granularity"], r["unit"]))
+        if part is None:
             return None  # a missing part: nothing to check against
+        span, raw = part
         total_lo, total_hi = total_lo + span[0], total_hi + span[1]
-        raw = _raw_span(group)
         raw_lo, raw_hi = raw_lo + raw[0], raw_hi + raw[1]
         support += span[2]
     if _overlaps(_stated(r), (total_lo, total_hi)):
