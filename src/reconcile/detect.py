@@ -1,18 +1,19 @@
 """Detect stage: the claims table → conflicts, through named pandera checks.
 
-`ClaimConflicts` is a pandera model holding one dataframe check per conflict
-kind. Each check marks the claims that break its rule; running the model
-lazily collects every failure, and the failure cases (claim indices per check)
-are grouped into conflict rows: one conflict per group of disagreeing claims,
-never one per pair. The column checks of the claims schema run separately (the
-blocking `claims_schema` asset check); this model does not coerce or re-check
-columns, so detection pays only for the rules.
+`ClaimConflicts` is a pandera model holding one named check per conflict
+kind. Each rule is a pure function of the claims frame marking the claims that
+break it; its verdicts are a column of the frame the model validates, one
+column check per rule. Running the model lazily collects every failure, and the
+failure cases (claim indices per check) are grouped into conflict rows: one
+conflict per group of disagreeing claims, never one per pair. The column checks
+of the claims schema run separately (the blocking `claims_schema` asset check);
+this model does not coerce or re-check columns, so detection pays only for the
+rules.
 
-All checks are vectorised (sort + group-wise cumulative max) or use hash
+All rules are vectorised (sort + group-wise cumulative max) or use hash
 indexes built once per call, so detection grows as n log n in the number of
 claims. The arithmetic rule runs once per `detect_conflicts` call: its findings
-become a column of the frame pandera checks (so every check is a pure function
-of its frame) and are reused for the conflict rows.
+give its verdict column and are reused for the conflict rows.
 """
 from __future__ import annotations
 
@@ -22,13 +23,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Optional, cast
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
-from pandera.typing.pandas import DataFrame
+from pandera.typing.pandas import DataFrame, Series
 
 from .quantities import date_of_code, render_value
 from .schemas import ClaimsSchema, ConflictsSchema, DetectClaimsSchema, DocumentsSchema, columns_of
@@ -115,28 +116,9 @@ def period_failures(df: pd.DataFrame) -> pd.Series:
     return ~(both & differs & (df["qualifier"] != "superseded"))
 
 
-# The arithmetic verdict per claim, added by `detect_conflicts` (which needs the findings themselves too).
-ARITHMETIC_HOLDS = "_arithmetic_holds"
-
-
-def arithmetic_failures(df: pd.DataFrame) -> pd.Series:
-    """False where a stated total, growth, multiple or annualisation does not follow from its parts."""
-    if ARITHMETIC_HOLDS in df.columns:
-        return df[ARITHMETIC_HOLDS].astype(bool)
-    return pd.Series([r is None for r in arithmetic_findings(df)], index=df.index, dtype=bool) \
-        if len(df) else pd.Series(dtype=bool)
-
-
-# `detect_conflicts` computes every rule's verdict once and hands pandera a frame of the verdicts alone:
-# pandera reshapes a failing dataframe check's rows over every column of the frame it validates, which on
-# a million claims cost more than the rules themselves. A check reads its verdict column when there is one.
+# Each rule's verdict per claim is a column of the frame pandera validates (see `_verdicts`).
 _VERDICTS = {"value": "_value_holds", "category": "_category_holds", "period": "_period_holds",
-             "date": "_date_holds"}
-
-
-def _verdict(df: pd.DataFrame, check: str, rule: Callable[[pd.DataFrame], pd.Series]) -> pd.Series:
-    column = _VERDICTS[check]
-    return df[column].astype(bool) if column in df.columns else rule(df)
+             "date": "_date_holds", "arithmetic": "_arithmetic_holds"}
 
 
 def _event_date_failures(df: pd.DataFrame) -> pd.Series:
@@ -385,32 +367,39 @@ def _pick(index: _GroupIndex, key: tuple[Any, ...], period: str) -> tuple[float,
 # --- the pandera model ---------------------------------------------------------------------------
 
 class ClaimConflicts(pa.DataFrameModel):
-    """One named check per conflict kind (the claims schema's column checks run separately)."""
+    """One named check per conflict kind, on the column of its rule's verdicts (`_verdicts` computes them once,
+    as pure functions of the claims frame; the claims schema's column checks run separately).
 
-    @pa.dataframe_check(name="value", ignore_na=False,
-                        description="same entity, metric and period: intervals must overlap")
-    def value_intervals_overlap(cls, df: pd.DataFrame) -> pd.Series[bool]:
-        return _verdict(df, "value", value_failures)
+    Column checks, not dataframe checks: pandera reshapes a dataframe check's every failing row over the
+    frame's columns, one row at a time (a second or more for the few thousand failing rows of a million claims);
+    a column check's failure cases are its failing rows as they are."""
 
-    @pa.dataframe_check(name="category", ignore_na=False,
-                        description="a figure's own words must not name another scope")
-    def metric_matches_stated_scope(cls, df: pd.DataFrame) -> pd.Series[bool]:
-        return _verdict(df, "category", category_failures)
+    value: Optional[Series[bool]] = pa.Field(alias=_VERDICTS["value"])
+    category: Optional[Series[bool]] = pa.Field(alias=_VERDICTS["category"])
+    period: Optional[Series[bool]] = pa.Field(alias=_VERDICTS["period"])
+    date: Optional[Series[bool]] = pa.Field(alias=_VERDICTS["date"])
+    arithmetic: Optional[Series[bool]] = pa.Field(alias=_VERDICTS["arithmetic"])
 
-    @pa.dataframe_check(name="period", ignore_na=False,
-                        description="a figure's granularity must match its column's")
-    def granularity_matches_column(cls, df: pd.DataFrame) -> pd.Series[bool]:
-        return _verdict(df, "period", period_failures)
+    @pa.check(_VERDICTS["value"], name="value", description="same entity, metric and period: intervals must overlap")
+    def value_intervals_overlap(cls, holds: pd.Series) -> pd.Series[bool]:
+        return holds
 
-    @pa.dataframe_check(name="date", ignore_na=False,
-                        description="the same event must carry overlapping dates")
-    def event_dates_agree(cls, df: pd.DataFrame) -> pd.Series[bool]:
-        return _verdict(df, "date", _event_date_failures)
+    @pa.check(_VERDICTS["category"], name="category", description="a figure's own words must not name another scope")
+    def metric_matches_stated_scope(cls, holds: pd.Series) -> pd.Series[bool]:
+        return holds
 
-    @pa.dataframe_check(name="arithmetic", ignore_na=False,
-                        description="totals, growth and multiples must follow from components")
-    def arithmetic_holds(cls, df: pd.DataFrame) -> pd.Series[bool]:
-        return arithmetic_failures(df)
+    @pa.check(_VERDICTS["period"], name="period", description="a figure's granularity must match its column's")
+    def granularity_matches_column(cls, holds: pd.Series) -> pd.Series[bool]:
+        return holds
+
+    @pa.check(_VERDICTS["date"], name="date", description="the same event must carry overlapping dates")
+    def event_dates_agree(cls, holds: pd.Series) -> pd.Series[bool]:
+        return holds
+
+    @pa.check(_VERDICTS["arithmetic"], name="arithmetic",
+              description="totals, growth and multiples must follow from components")
+    def arithmetic_holds(cls, holds: pd.Series) -> pd.Series[bool]:
+        return holds
 
     class Config:
         strict = False
@@ -549,32 +538,36 @@ def _numeric(claims: pd.DataFrame) -> pd.DataFrame:
     return claims.astype({c: np.float64 for c in wrong}) if wrong else claims
 
 
-def _verdicts(checked: pd.DataFrame, findings: list[Finding | None]) -> pd.DataFrame:
-    """What pandera validates: the claim ids and each rule's verdict per claim, computed once here.
-
-    Only the failing row indices are used, and pandera's failure-case bookkeeping is per column, so the frame
-    is kept this narrow. A rule that cannot run on these claims gets no column: its check then runs (and
-    fails) inside pandera as it always did, reporting no conflict row."""
-    columns: dict[str, Any] = {"claim_id": checked["claim_id"]} if "claim_id" in checked.columns else {}
+def _verdicts(checked: pd.DataFrame, findings: list[Finding | None] | None = None) -> pd.DataFrame:
+    """What pandera validates: each rule's verdict per claim, computed once here (the arithmetic one from
+    `findings` when given). A rule that cannot run on these claims gets no column, and so no failing row."""
+    columns: dict[str, pd.Series] = {}
     for check, rule in _RULES.items():
         try:
-            columns[_VERDICTS[check]] = rule(checked)
-        except Exception:  # noqa: BLE001 - pandera reports it, as before
+            columns[_VERDICTS[check]] = rule(checked).astype(bool)
+        except Exception:  # noqa: BLE001 - no verdict, no conflict row, as when pandera ran the rule itself
             continue
-    columns[ARITHMETIC_HOLDS] = [f is None for f in findings]
+    try:
+        findings = findings if findings is not None else _compute_findings(checked)
+        columns[_VERDICTS["arithmetic"]] = pd.Series([f is None for f in findings], index=checked.index, dtype=bool)
+    except Exception:  # noqa: BLE001 - as above
+        pass
     return pd.DataFrame(columns, index=checked.index)
 
 
 def failing_rows_by_check(claims: pd.DataFrame, full: pd.DataFrame | None = None) -> dict[str, list[int]]:
-    """Validate lazily; map each conflict check name to the claim indices it failed.
+    """Validate lazily; map each conflict check name to the claim indices it failed. `claims` is the claims
+    frame, or the frame of their verdicts (`_verdicts`) with `full`, the claims frame, beside it.
 
-    A row whose every cell (of `full`, the whole claims frame, when `claims` holds some of its columns) is
-    missing never fails: pandera's `ignore_na` for dataframe checks, done here once instead of per check."""
+    A row whose every cell (of the claims frame) is missing never fails: pandera's `ignore_na`, done here once
+    instead of per check."""
+    if not any(column in claims.columns for column in _VERDICTS.values()):
+        claims, full = _verdicts(claims), claims
     try:
         ClaimConflicts.validate(claims, lazy=True, inplace=True)
     except SchemaErrors as errors:
         cases = errors.failure_cases
-        cases = cases[cases["check"].isin(["value", "category", "period", "date", "arithmetic"])]
+        cases = cases[cases["check"].isin(list(_VERDICTS))]
         blank = _blank_rows(full if full is not None else claims)
         out = {check: sorted(i for i in (int(i) for i in group["index"].dropna().unique()) if i not in blank)
                for check, group in cases.groupby("check")}
