@@ -23,7 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Optional, cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -87,9 +87,8 @@ def value_failures(df: pd.DataFrame, dates: bool = False) -> pd.Series:
     rows = np.flatnonzero(_comparable(df, dates).to_numpy())
     ok = np.ones(len(df), dtype=bool)
     if len(rows):
-        sub = df.iloc[rows, df.columns.get_indexer(["group_key", "value_low", "value_high", "tolerance"])]
-        codes, _ = pd.factorize(sub["group_key"])
-        lo, hi = _widened(sub)
+        codes, _ = pd.factorize(df["group_key"].to_numpy()[rows])
+        lo, hi = _widened(pd.DataFrame({c: df[c].to_numpy()[rows] for c in ("value_low", "value_high", "tolerance")}))
         split = np.zeros(codes.max() + 1, dtype=bool)
         split[codes[_cluster_numbers(codes, lo.to_numpy(), hi.to_numpy()) > 0]] = True
         ok[rows] = ~split[codes]
@@ -148,7 +147,7 @@ _GROUP_KEYS = ["entity", "metric", "scope", "period", "granularity", "unit"]
 # plain figures grouped by _GROUP_KEYS: (entity, metric, scope, period, granularity, unit) → their rows. A growth
 # rate, a total or a multiple is computed from parts of its own scope only: 'networking revenue rose 20%' says
 # nothing about total revenue (scope '' is none stated).
-_GroupIndex = dict[tuple[Any, ...], pd.DataFrame]
+_GroupIndex = Mapping[tuple[Any, ...], pd.DataFrame]
 
 
 def _compute_findings(df: pd.DataFrame) -> list[Finding | None]:
@@ -374,11 +373,11 @@ class ClaimConflicts(pa.DataFrameModel):
     frame's columns, one row at a time (a second or more for the few thousand failing rows of a million claims);
     a column check's failure cases are its failing rows as they are."""
 
-    value: Optional[Series[bool]] = pa.Field(alias=_VERDICTS["value"])
-    category: Optional[Series[bool]] = pa.Field(alias=_VERDICTS["category"])
-    period: Optional[Series[bool]] = pa.Field(alias=_VERDICTS["period"])
-    date: Optional[Series[bool]] = pa.Field(alias=_VERDICTS["date"])
-    arithmetic: Optional[Series[bool]] = pa.Field(alias=_VERDICTS["arithmetic"])
+    value: Series[bool] | None = pa.Field(alias=_VERDICTS["value"])
+    category: Series[bool] | None = pa.Field(alias=_VERDICTS["category"])
+    period: Series[bool] | None = pa.Field(alias=_VERDICTS["period"])
+    date: Series[bool] | None = pa.Field(alias=_VERDICTS["date"])
+    arithmetic: Series[bool] | None = pa.Field(alias=_VERDICTS["arithmetic"])
 
     @pa.check(_VERDICTS["value"], name="value", description="same entity, metric and period: intervals must overlap")
     def value_intervals_overlap(cls, holds: pd.Series) -> pd.Series[bool]:
@@ -779,7 +778,7 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
     return rows
 
 
-def _about(r: pd.Series | Mapping[str, Any]) -> Any:
+def _about(r: pd.Series | Mapping[Any, Any]) -> Any:
     """The metric an arithmetic finding is about: a growth rate's or multiple's base metric (its parts' metric)."""
     base = r.get("base_metric")
     return base if isinstance(base, str) else r["metric"]
