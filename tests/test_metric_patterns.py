@@ -55,8 +55,10 @@ def test_a_part_named_after_the_metric_word_scopes_it(vocab):
 @pytest.mark.parametrize("text", [
     "Meta does not launch products such as an Instagram app for users under 13.",
     "The rules cover children aged 8 and teens over 16.",
+    "Announced the GeForce RTX™ 5070 and RTX 5060, bringing new graphics to gamers.",
+    "The BlueField®-4 data processor powers the platform.",
 ])
-def test_an_age_limit_is_no_figure(vocab, text):
-    """'users under 13' is an age limit, not a count of 13 users."""
+def test_an_age_limit_or_a_model_number_is_no_figure(vocab, text):
+    """'users under 13' is an age limit, not a count of 13 users; 'RTX 5070' a model, not 5,070 of anything."""
     out = extract_document([Block("paragraph", text, 1, ("News",))], "doc", AS_OF, vocab)
     assert claims_frame(out.mentions, {"doc": AS_OF}, vocab).empty

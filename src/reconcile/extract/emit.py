@@ -48,6 +48,8 @@ def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
     if metric in vocab.metrics and vocab.metrics[metric].granularity == "point" and \
             q.unit not in ("percent", "pp", "multiple") and cues.increment_before.search(before):
         metric = None  # "Added 120 MW of active power": an addition to a level, a kind the vocabulary does not name
+    if metric is not None and q.unit not in ("percent", "pp", "multiple") and cues.change_by_before.search(before):
+        metric = None  # "increasing Stockholders' Equity by $1.2 billion": a change of it, not its level
     if site.change:
         metric, relation = _change_metric(q, site.metric, site.change)
     base = base_period(cues, after, r.published, vocab.fiscal_year_end(site.entity)) \
