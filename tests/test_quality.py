@@ -164,6 +164,18 @@ def test_missing_column_in_nonempty_frame_is_reported_not_raised():
     assert claims.severity == "ERROR" and len(quote) == 2 and all("quote" in o.error for o in quote)
 
 
+
+def test_row_condition_may_name_a_column_no_expectation_names(tmp_path):
+    # GX is given only the columns a suite names, except when a row condition could name any other
+    suite = {"name": "gw_claims", "meta": {"table": "claims", "id_columns": ["claim_id"]}, "expectations": [
+        {"type": "expect_column_values_to_not_be_null", "meta": {"severity": "critical"},
+         "kwargs": {"column": "value", "row_condition": 'unit=="GW"', "condition_parser": "pandas"}}]}
+    (tmp_path / "gw_claims.json").write_text(json.dumps(suite))
+    [result] = validate_tables({"claims": valid_tables()["claims"]}, tmp_path, None)
+    [outcome] = result.outcomes
+    assert outcome.error is None and outcome.unexpected_count == 1
+    assert [row["claim_id"] for row in outcome.unexpected_rows] == ["c-000000000003"]
+
 # --- markdown -----------------------------------------------------------------------------------
 
 def test_failures_markdown_lists_unexpected_values(broken_run, valid_run):

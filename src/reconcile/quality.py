@@ -163,7 +163,16 @@ def frame_for(spec: dict[str, Any], tables: dict[str, pd.DataFrame]) -> pd.DataF
         relations = (spec.get("meta") or {}).get("relations", [])
         return build_references(tables, relations) if any(r["from_table"] in tables for r in relations) else None
     frame = tables.get(table)
-    return None if frame is None else _pad_empty(frame, spec)
+    return None if frame is None else _pad_empty(_suite_view(frame, spec), spec)
+
+
+def _suite_view(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
+    """Only the columns the suite names (id columns included): GX filters and copies its whole frame for
+    each expectation, and the claims table has ~50 columns the suite never reads. A suite with a row
+    condition (an expression that may name any column) gets every column."""
+    if any(exp["kwargs"].get("row_condition") for exp in spec["expectations"]):
+        return frame
+    return frame[[c for c in _suite_columns(spec) if c in frame.columns]]
 
 
 def _pad_empty(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
