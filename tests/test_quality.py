@@ -23,6 +23,7 @@ from reconcile.quality import (
     failures_markdown,
     load_suite_specs,
     validate_tables,
+    validating,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -255,3 +256,43 @@ def test_data_docs_index_lists_its_pages_without_scripts(valid_run, docs_dir):
     for href in links:
         assert (docs_dir / href).is_file(), href
     assert soup.find("script", src=True) is None
+
+
+# --- validation in a second process ---------------------------------------------------------------
+
+def _plain_results(results: list[SuiteResult]) -> list[tuple]:
+    return [(r.suite, r.severity, r.evaluated, r.failed, r.outcomes) for r in results]
+
+
+def _not_here(*args):
+    raise AssertionError("validated in this process")
+
+
+@pytest.mark.parametrize("child_python", ["own", "/bin/false"])
+def test_validating_gives_the_in_process_results_and_docs(tmp_path, monkeypatch, child_python):
+    tables = valid_tables()
+    tables["claims"].loc[0, "unit"] = "furlongs"
+    expected = _plain_results(validate_tables(tables, SUITES, None))
+    if child_python == "own":   # the second process does the work
+        monkeypatch.setattr("reconcile.quality._validate_frames", _not_here)
+    else:   # one that cannot run (an interpreter that only fails) leaves it to this one
+        monkeypatch.setattr("sys.executable", child_python)
+    with validating(tables, SUITES, tmp_path / "docs") as results:
+        got = results()
+    assert _plain_results(got) == expected
+    assert all(r.docs_index == tmp_path / "docs" / "index.html" for r in got)
+    assert len(list((tmp_path / "docs" / "validations").rglob("*.html"))) == 4
+
+
+def test_validating_raises_what_validate_tables_raises(tmp_path):
+    suite = {"name": "claims", "meta": {"table": "claims"}, "expectations": [
+        {"type": "expect_column_values_to_be_wonderful", "kwargs": {"column": "claim_id"}}]}
+    (tmp_path / "claims.json").write_text(json.dumps(suite))
+    with pytest.raises(UserError, match="claims.json.*wonderful"):
+        with validating(valid_tables(), tmp_path, None) as results:
+            results()
+
+
+def test_validating_nothing_reads_no_suites(tmp_path):
+    with validating({}, tmp_path / "no such folder", None) as results:
+        assert results() == []
