@@ -336,6 +336,7 @@ def _validate_job(job: str, answer: str) -> None:
     """The second process: run the suites of `job`, pickle the results to `answer`."""
     with open(job, "rb") as fh:
         specs, frames, docs_dir = pickle.load(fh)   # written by _start_child
+    os.unlink(job)   # not left in the temporary folder if the caller is killed and cannot remove it
     results = _validate_frames(specs, frames, docs_dir)
     with open(answer, "wb") as fh:
         pickle.dump(results, fh, protocol=pickle.HIGHEST_PROTOCOL)
