@@ -308,6 +308,12 @@ def test_csv_safe_leaves_plain_numbers_and_text_alone(cell):
     assert csv_safe(pd.DataFrame({"quote": [cell]})).loc[0, "quote"] == cell
 
 
+def test_cells_alike_up_to_a_nul_are_each_neutralised():
+    cells = ["=a\0b", "=a\0c", "", "\0"]
+    assert csv_safe(pd.DataFrame({"quote": cells}))["quote"].tolist() == ["'=a\0b", "'=a\0c", "", "\0"]
+    assert to_csv_safe(pd.DataFrame({"quote": cells, "n": range(4)})).split("\r\n")[1:3] == ["'=a\0b,0", "'=a\0c,1"]
+
+
 def test_a_leading_plus_is_neutralised_even_on_a_number():
     assert escape_cell("+50%") == "'+50%" and unescape_cell("'+50%") == "+50%"
     assert escape_cell("+0") == "'+0"

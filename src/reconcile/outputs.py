@@ -103,8 +103,8 @@ def _escaped(column: pd.Series) -> pd.Series:
     if column.dtype != object:
         return column.map(escape_cell)
     values = column.to_numpy()
-    try:
-        distinct = pd.unique(values)
+    try:   # Python's own equality: pandas' hash table reads text only up to a NUL ('=a\0b' and '=a\0c' as one)
+        distinct = dict.fromkeys(values)
     except TypeError:   # an unhashable cell (a list, a dict): decide cell by cell
         return column.map(escape_cell)
     if not all(v is None or isinstance(v, str) for v in distinct):
