@@ -23,6 +23,7 @@ from reconcile.quality import (
     failures_markdown,
     load_suite_specs,
     validate_tables,
+    validating,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,6 +165,18 @@ def test_missing_column_in_nonempty_frame_is_reported_not_raised():
     assert claims.severity == "ERROR" and len(quote) == 2 and all("quote" in o.error for o in quote)
 
 
+
+def test_row_condition_may_name_a_column_no_expectation_names(tmp_path):
+    # GX is given only the columns a suite names, except when a row condition could name any other
+    suite = {"name": "gw_claims", "meta": {"table": "claims", "id_columns": ["claim_id"]}, "expectations": [
+        {"type": "expect_column_values_to_not_be_null", "meta": {"severity": "critical"},
+         "kwargs": {"column": "value", "row_condition": 'unit=="GW"', "condition_parser": "pandas"}}]}
+    (tmp_path / "gw_claims.json").write_text(json.dumps(suite))
+    [result] = validate_tables({"claims": valid_tables()["claims"]}, tmp_path, None)
+    [outcome] = result.outcomes
+    assert outcome.error is None and outcome.unexpected_count == 1
+    assert [row["claim_id"] for row in outcome.unexpected_rows] == ["c-000000000003"]
+
 # --- markdown -----------------------------------------------------------------------------------
 
 def test_failures_markdown_lists_unexpected_values(broken_run, valid_run):
@@ -243,3 +256,43 @@ def test_data_docs_index_lists_its_pages_without_scripts(valid_run, docs_dir):
     for href in links:
         assert (docs_dir / href).is_file(), href
     assert soup.find("script", src=True) is None
+
+
+# --- validation in a second process ---------------------------------------------------------------
+
+def _plain_results(results: list[SuiteResult]) -> list[tuple]:
+    return [(r.suite, r.severity, r.evaluated, r.failed, r.outcomes) for r in results]
+
+
+def _not_here(*args):
+    raise AssertionError("validated in this process")
+
+
+@pytest.mark.parametrize("child_python", ["own", "/bin/false"])
+def test_validating_gives_the_in_process_results_and_docs(tmp_path, monkeypatch, child_python):
+    tables = valid_tables()
+    tables["claims"].loc[0, "unit"] = "furlongs"
+    expected = _plain_results(validate_tables(tables, SUITES, None))
+    if child_python == "own":   # the second process does the work
+        monkeypatch.setattr("reconcile.quality._validate_frames", _not_here)
+    else:   # one that cannot run (an interpreter that only fails) leaves it to this one
+        monkeypatch.setattr("sys.executable", child_python)
+    with validating(tables, SUITES, tmp_path / "docs") as results:
+        got = results()
+    assert _plain_results(got) == expected
+    assert all(r.docs_index == tmp_path / "docs" / "index.html" for r in got)
+    assert len(list((tmp_path / "docs" / "validations").rglob("*.html"))) == 4
+
+
+def test_validating_raises_what_validate_tables_raises(tmp_path):
+    suite = {"name": "claims", "meta": {"table": "claims"}, "expectations": [
+        {"type": "expect_column_values_to_be_wonderful", "kwargs": {"column": "claim_id"}}]}
+    (tmp_path / "claims.json").write_text(json.dumps(suite))
+    with pytest.raises(UserError, match="claims.json.*wonderful"):
+        with validating(valid_tables(), tmp_path, None) as results:
+            results()
+
+
+def test_validating_nothing_reads_no_suites(tmp_path):
+    with validating({}, tmp_path / "no such folder", None) as results:
+        assert results() == []

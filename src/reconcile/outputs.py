@@ -46,6 +46,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
 from .errors import RunLockedError
@@ -102,8 +103,8 @@ def _escaped(column: pd.Series) -> pd.Series:
     if column.dtype != object:
         return column.map(escape_cell)
     values = column.to_numpy()
-    try:
-        distinct = pd.unique(values)
+    try:   # Python's own equality: pandas' hash table reads text only up to a NUL ('=a\0b' and '=a\0c' as one)
+        distinct = dict.fromkeys(values)
     except TypeError:   # an unhashable cell (a list, a dict): decide cell by cell
         return column.map(escape_cell)
     if not all(v is None or isinstance(v, str) for v in distinct):
@@ -128,12 +129,74 @@ def to_csv_safe(df: pd.DataFrame, path: Path | None = None, **to_csv_kwargs: Any
     # RFC 4180 CRLF: with pandas' default "\n" a lone CR inside a cell is left unquoted,
     # and readers then split the row in two.
     to_csv_kwargs.setdefault("lineterminator", "\r\n")
-    buf = io.StringIO()
-    csv_safe(df).to_csv(buf, **to_csv_kwargs)
-    text = buf.getvalue()
+    text = _plain_csv(df) if to_csv_kwargs == _PLAIN_CSV else None
+    if text is None:
+        buf = io.StringIO()
+        csv_safe(df).to_csv(buf, **to_csv_kwargs)
+        text = buf.getvalue()
     if path is not None:
         atomic_write_text(Path(path), text)
     return text
+
+
+# --------------------------------------------------- the common CSV, column by column
+
+# What pandas writes for to_csv_safe's defaults (no index, CRLF, minimal quoting, NA as ''), built one column at
+# a time from each column's distinct values: pandas' writer formats and quotes ~10M cells one by one for the
+# claims table of 1,000 documents, and csv_safe copies the table and reads its distinct values first.
+_PLAIN_CSV = {"index": False, "lineterminator": "\r\n"}
+_NEEDS_QUOTES = re.compile(r'[",\r\n]')
+
+
+def _plain_csv(df: pd.DataFrame) -> str | None:
+    """`csv_safe(df).to_csv(index=False, lineterminator="\r\n")`, byte for byte; None for a frame whose
+    columns are not all str/None text, floats, ints or bools (pandas writes those)."""
+    if len(df) == 0 or len(df.columns) < 2 or not all(isinstance(c, str) for c in df.columns) \
+            or df.columns.has_duplicates:
+        return None   # a one-column row of '' is written quoted; names and empty frames: pandas' way
+    columns = []
+    for name in df.columns:
+        cells = _csv_cells(df[name])
+        if cells is None:
+            return None
+        columns.append(cells.tolist())
+    header = ",".join(_quoted(c) for c in df.columns)
+    return header + "\r\n" + "\r\n".join(map(",".join, zip(*columns, strict=True))) + "\r\n"
+
+
+def _csv_cells(column: pd.Series) -> Any:
+    """One column's CSV cells (an object array), each distinct value formatted, escaped and quoted once."""
+    values = column.to_numpy()
+    kind = values.dtype.kind if column.dtype == values.dtype else "?"   # extension dtypes: pandas' way
+    if kind == "f" and values.dtype == np.float64:   # by bit pattern: -0.0 and 0.0 are written differently
+        codes, uniques = pd.factorize(np.ascontiguousarray(values).view(np.int64))
+        floats = uniques.view(np.float64)
+        texts = np.where(np.isnan(floats), "", floats.astype(str)).astype(object)
+    elif kind in ("i", "u", "b"):
+        codes, uniques = pd.factorize(values)
+        texts = uniques.astype(str).astype(object)
+    elif kind == "O":
+        try:
+            codes, uniques = pd.factorize(values)   # None and NaN: code -1, written as ''
+        except TypeError:   # an unhashable cell
+            return None
+        if not all(isinstance(v, str) for v in uniques):
+            return None
+        if len(uniques) and not ((uniques[codes] == values) | (codes == -1)).all():
+            return None   # pandas' hash table takes '' and '\0' (text up to a NUL) for one value
+        distinct = cast(list[str], uniques.tolist())
+        texts = np.array([_quoted(_ESCAPE + v if needs_escape(v) else v) for v in distinct] + [""], dtype=object)
+        return texts[codes]
+    else:
+        return None
+    return np.append(texts, "")[codes]   # code -1 (a missing value) takes the '' at the end
+
+
+def _quoted(text: str) -> str:
+    """A cell as the csv module's minimal quoting writes it (delimiter ',', quote '"', CRLF lines)."""
+    if not _NEEDS_QUOTES.search(text):
+        return text
+    return '"' + text.replace('"', '""') + '"'
 
 
 def read_csv_safe(path: Path | str | io.IOBase, **read_csv_kwargs: Any) -> pd.DataFrame:

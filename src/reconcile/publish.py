@@ -42,7 +42,7 @@ class RunTables:
 def write_outputs(out_dir: Path, expectations_dir: Path | str, run: RunTables, *, generated_at: dt.datetime,
                   validate: bool = True) -> Written:
     """Write CSVs, report.html, report.md and gx_docs/ into a staging folder, then swap it in as out/."""
-    from .quality import validate_tables
+    from .quality import validating
 
     documents, claims, unparsed, conflicts, resolved, decisions = (
         run.documents, run.claims, run.unparsed, run.conflicts, run.resolved, run.decisions)
@@ -55,17 +55,16 @@ def write_outputs(out_dir: Path, expectations_dir: Path | str, run: RunTables, *
         "orphaned_decisions.csv": orphans,
     }
     stamp = generated_at.strftime("%Y-%m-%d %H:%M UTC")
-    with output_set(out_dir) as staging:
+    checked = {"documents": documents, "claims": claims, "conflicts": conflicts, "resolved_claims": resolved}
+    with output_set(out_dir) as staging, \
+            validating(checked if validate else {}, Path(expectations_dir), staging / "gx_docs") as gx_results:
         for name, frame in tables.items():
             to_csv_safe(frame, staging / name, index=False)
-        results = []
-        if validate:
-            results = validate_tables({"documents": documents, "claims": claims, "conflicts": conflicts,
-                                       "resolved_claims": resolved}, Path(expectations_dir), staging / "gx_docs")
         for_report = report.ReportTables(documents, claims, conflicts, resolved, rejected, unparsed, orphans)
         markdown, page = report.render_both(for_report, generated_at=stamp)  # one build, two formats
         (staging / "report.md").write_text(markdown, encoding="utf-8")
         (staging / "report.html").write_text(page, encoding="utf-8")
+        results = gx_results()
         files = sorted(p.relative_to(staging).as_posix() for p in staging.iterdir())
     out_dir = Path(out_dir)
     return Written(out_dir=out_dir, report_html=out_dir / "report.html", gx_index=out_dir / "gx_docs" / "index.html",

@@ -13,7 +13,15 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -163,7 +171,16 @@ def frame_for(spec: dict[str, Any], tables: dict[str, pd.DataFrame]) -> pd.DataF
         relations = (spec.get("meta") or {}).get("relations", [])
         return build_references(tables, relations) if any(r["from_table"] in tables for r in relations) else None
     frame = tables.get(table)
-    return None if frame is None else _pad_empty(frame, spec)
+    return None if frame is None else _pad_empty(_suite_view(frame, spec), spec)
+
+
+def _suite_view(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
+    """Only the columns the suite names (id columns included): GX filters and copies its whole frame for
+    each expectation, and the claims table has ~50 columns the suite never reads. A suite with a row
+    condition (an expression that may name any column) gets every column."""
+    if any(exp["kwargs"].get("row_condition") for exp in spec["expectations"]):
+        return frame
+    return frame[[c for c in _suite_columns(spec) if c in frame.columns]]
 
 
 def _pad_empty(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
@@ -256,8 +273,77 @@ def validate_tables(tables: dict[str, pd.DataFrame], expectations_dir: Path,
 
     A suite whose table is absent is skipped; a reference relation is checked only when both of its
     tables are given. GX keeps `docs_dir` in step with this run: pages of earlier runs are removed."""
+    specs, frames = _suite_frames(tables, expectations_dir)
+    return _validate_frames(specs, frames, docs_dir)
+
+
+def _suite_frames(tables: dict[str, pd.DataFrame],
+                  expectations_dir: Path) -> tuple[dict[str, dict[str, Any]], dict[str, pd.DataFrame]]:
     specs = load_suite_specs(Path(expectations_dir))
-    frames = {name: f for name, spec in specs.items() if (f := frame_for(spec, tables)) is not None}
+    return specs, {name: f for name, spec in specs.items() if (f := frame_for(spec, tables)) is not None}
+
+
+@contextmanager
+def validating(tables: dict[str, pd.DataFrame], expectations_dir: Path,
+               docs_dir: Path | None = None) -> Iterator[Callable[[], list[SuiteResult]]]:
+    """validate_tables in a second process while the caller writes its other outputs; the yielded function
+    returns the results. Importing GX and running the suites take seconds of one CPU, so the run's other core
+    does them. The process is a fresh interpreter that imports only this module (a fork of a process with
+    threads, Dagster's, can deadlock; multiprocessing's spawn would import the caller's main script again).
+    When it cannot start or fails in any way, the suites run here again, so results, Data Docs and errors
+    (a suite GX rejects) are exactly the in-process ones. No tables: nothing is validated."""
+    specs, frames = _suite_frames(tables, expectations_dir) if tables else ({}, {})
+    if not frames:
+        yield list
+        return
+    with tempfile.TemporaryDirectory(prefix="reconcile-gx-") as work:
+        job, answer = Path(work) / "job.pkl", Path(work) / "results.pkl"
+        child = _start_child(job, answer, (specs, frames, docs_dir))
+
+        def results() -> list[SuiteResult]:
+            if child is not None and child.wait() == 0 and answer.exists():
+                with answer.open("rb") as fh:
+                    return cast(list[SuiteResult], pickle.load(fh))   # what _validate_job wrote
+            if docs_dir is not None:
+                shutil.rmtree(docs_dir, ignore_errors=True)   # pages the failed process may have left
+            return _validate_frames(specs, frames, docs_dir)
+
+        try:
+            yield results
+        finally:
+            if child is not None and child.poll() is None:   # the caller failed first: stop writing its pages
+                child.kill()
+                child.wait()
+
+
+_CHILD = "import sys; from reconcile.quality import _validate_job; _validate_job(sys.argv[1], sys.argv[2])"
+
+
+def _start_child(job: Path, answer: Path, payload: Any) -> subprocess.Popen[bytes] | None:
+    try:
+        with job.open("wb") as fh:
+            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        package_root = str(Path(__file__).resolve().parents[1])   # this very code, installed or not
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root,
+                                                                          os.environ.get("PYTHONPATH")]))}
+        return subprocess.Popen([sys.executable, "-c", _CHILD, str(job), str(answer)], env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except (OSError, pickle.PicklingError):
+        return None
+
+
+def _validate_job(job: str, answer: str) -> None:
+    """The second process: run the suites of `job`, pickle the results to `answer`."""
+    with open(job, "rb") as fh:
+        specs, frames, docs_dir = pickle.load(fh)   # written by _start_child
+    os.unlink(job)   # not left in the temporary folder if the caller is killed and cannot remove it
+    results = _validate_frames(specs, frames, docs_dir)
+    with open(answer, "wb") as fh:
+        pickle.dump(results, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _validate_frames(specs: dict[str, dict[str, Any]], frames: dict[str, pd.DataFrame],
+                     docs_dir: Path | None) -> list[SuiteResult]:
     if not frames:
         return []
     gx = _import_gx()
