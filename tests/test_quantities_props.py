@@ -216,3 +216,23 @@ def test_figure_found_in_context(fig, before, after):
     # a bare count can be shortened by context only in ways that keep offsets consistent
     if q.end == len(before) + len(text):
         assert_same(q, expect)
+
+
+# the words and symbols a figure's prefix is made of, glued and spaced in every way
+PREFIX_PIECES = ["about ", "between ", "up to ", "at least ", "more than ", "North of ", "xUSD ", "USD ", "EUR ",
+                 "GBP ", "US$", "$", "€", "£", "~", "≈", "≥", "≤", "±", "<=", ">", "+", "-", "−", " ", "\u00a0",
+                 "\t", "a", "B", "ſ", "K", "'", "."]
+
+
+@FAST
+@given(st.lists(st.sampled_from(PREFIX_PIECES), max_size=12), st.integers(min_value=0, max_value=40))
+def test_prefix_match_is_the_prefix_search(pieces, lo_cut):
+    """_prefix_match tries _PRE only where a prefix can start; it must find what _PRE.search finds."""
+    from reconcile.quantities.figures import _PRE, _prefix_match
+
+    text = "".join(pieces) + "5"
+    s = len(text) - 1
+    lo = min(lo_cut, s)
+    expected = _PRE.search(text, lo, s)
+    found = _prefix_match(text, lo, s)
+    assert expected is not None and (found.span(), found.groupdict()) == (expected.span(), expected.groupdict())
