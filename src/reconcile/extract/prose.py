@@ -27,6 +27,7 @@ from .periods import (
 from .segments import segment_metric
 from .tolerances import apply_tolerances
 from .words import (
+    TEXT_MEMO,
     clause_of,
     clause_spans,
     enumerations,
@@ -159,7 +160,7 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
     return _sentence_subject(first_subject, subjects)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=TEXT_MEMO)
 def _reads_nothing(text: str, event_matcher: AliasMatcher, cues: Cues) -> bool:
     """No figure (readable or not), event word or word multiple: a sentence that gives only its subject (most do,
     and boilerplate sentences recur across documents, so this is remembered per text)."""

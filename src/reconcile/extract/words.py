@@ -139,6 +139,11 @@ def figure_runs(cues: Cues, text: str, quantities: list[Quantity]) -> list[list[
     return runs
 
 
+# Memo size for what is read per text (figures, clauses, names): boilerplate sentences and cells recur across a
+# whole corpus, and a worker reads ~500 bench documents (~30,000 distinct texts), so 8,192 entries evicted most.
+TEXT_MEMO = 65536
+
+
 # --- clauses and distances -----------------------------------------------------------------------
 
 def clause_spans(sentence: str) -> list[tuple[int, int]]:
@@ -146,7 +151,7 @@ def clause_spans(sentence: str) -> list[tuple[int, int]]:
     return list(_clause_spans(sentence))
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=TEXT_MEMO)
 def _clause_spans(sentence: str) -> tuple[tuple[int, int], ...]:
     spans, start = [], 0
     for m in CLAUSE_SPLIT.finditer(sentence):
