@@ -50,3 +50,13 @@ def test_a_part_named_after_the_metric_word_scopes_it(vocab):
     claims = claims_frame(out.mentions, {"doc": AS_OF}, vocab)
     row = claims[claims["value_text"] == "$7.75 billion"].iloc[0]
     assert row["metric"] == "revenue" and row["scope"] == "cloud memory business"
+
+
+@pytest.mark.parametrize("text", [
+    "Meta does not launch products such as an Instagram app for users under 13.",
+    "The rules cover children aged 8 and teens over 16.",
+])
+def test_an_age_limit_is_no_figure(vocab, text):
+    """'users under 13' is an age limit, not a count of 13 users."""
+    out = extract_document([Block("paragraph", text, 1, ("News",))], "doc", AS_OF, vocab)
+    assert claims_frame(out.mentions, {"doc": AS_OF}, vocab).empty

@@ -22,3 +22,5 @@ def test_prose_figure_entity(reconcile_docs, case):
         assert row["entity_from"] == case["entity_from"], row[["quote", "entity", "entity_from"]].to_dict()
     if "metric" in case:
         assert row["metric"] == case["metric"], row[["quote", "metric", "metric_from"]].to_dict()
+    if "period" in case:
+        assert [row["period"], row["period_from"]] == case["period"], row[["quote", "period", "period_from"]].to_dict()

@@ -115,7 +115,7 @@ def extract_one(doc: SourceDoc, vocab: Vocabulary, budget: float | None = None) 
     budget = doc_budget() if budget is None else budget
     deadline = time.thread_time() + budget
     blocks = parse_document(doc.text, doc.format or "text")
-    topic = document_topic(vocab, doc.title, doc.publisher, doc.title_from)
+    topic = document_topic(vocab, doc.title, doc.publisher, doc.title_from, doc.published)
     try:
         found: Extraction = extract_document(blocks, doc.source_id, doc.published, vocab, topic=topic,
                                              deadline=deadline)

@@ -96,7 +96,7 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, A
         # Analysts' consensus EPS is the adjusted one: named after the base metric, so consensus figures compare.
         measured = vocab.measured(m.metric) or m.metric
         m = replace(m, relation=None, metric=CONSENSUS_NAME.format(base=measured) if measured else None)
-        metric_def = vocab.metrics.get(m.metric or "")
+        metric_def = vocab.metrics.get(m.metric or "") or vocab.definition(measured)  # dated like the actual
     measure = metric_def or vocab.definition(m.metric)  # "non_gaap_eps" is dated like eps
     unit = q.unit
     granularity = m.granularity
@@ -225,7 +225,7 @@ def _as_of_day(m: Mention, metric_def: Metric | None, period: Period | None, gra
         return m, period, granularity  # a granularity the text gives ("Cumulative Users") stands
     if as_of == "period_end" and m.period_from in ("title", "heading") and _planned(m, cues):
         return replace(m, period_from="assumed"), _day(published), "point"  # a deal the release announces
-    if as_of == "period_end" and m.period_from in ("title", "heading", "clause"):
+    if as_of == "period_end" and m.period_from in ("title", "heading", "clause", "previous sentence"):
         return m, _day(period.end), "point"  # "backlog of $55.6B in the third quarter": as of its end
     if as_of in ("published", "trading_day") and m.period_from == "title":
         return replace(m, period_from="assumed"), _day(published), "point"

@@ -69,6 +69,7 @@ class Metric:
     # The business segment it is the family's figure of, by the names a results release heads its section with
     # ('Data Center', 'Gaming'): an unqualified 'revenue' under such a heading is this metric.
     segments: tuple[str, ...] = ()
+    per_share: str | None = None   # the metric its amount per share is: net income's is EPS
 
 
 # Names a metric's own variants take ("Adjusted EBITDA", a non-GAAP section's rows, "adjusted EPS").
@@ -282,6 +283,10 @@ class Vocabulary:
             if calendar is not None:
                 return calendar
         return CALENDAR_YEAR
+
+    def is_per_share(self, metric: str) -> bool:
+        """EPS: a metric that is another's amount per share."""
+        return any(m.per_share == metric for m in self.metrics.values())
 
     def measured(self, metric: str | None) -> str | None:
         """The vocabulary metric a name measures: itself, or the metric an adjusted or non-GAAP variant
@@ -526,7 +531,7 @@ def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict[str, Any]) -> tu
     metrics: dict[str, Metric] = {}
     aliases: dict[str, str] = {}
     allowed = {"unit", "granularity", "family", "scope", "relational", "aliases", "as_of", "implied_by_unit",
-               "signed", "segment"}
+               "signed", "segment", "per_share"}
     segment_owners: dict[tuple[str, str], str] = {}  # (segment name, family) → the metric that reports it
     for key, body in _mapping(_section(root, "metrics", path), path, "metrics"):
         name = str(key.value).strip()
@@ -556,9 +561,14 @@ def _read_metrics(root: yaml.Node, path: Path, unit_kinds: dict[str, Any]) -> tu
                                implied_by_unit=bool(_py(f["implied_by_unit"], path))
                                if "implied_by_unit" in f else False,
                                signed=bool(_py(f["signed"], path)) if "signed" in f else False,
-                               segments=_segment_names(f.get("segment"), path, name, family, segment_owners))
+                               segments=_segment_names(f.get("segment"), path, name, family, segment_owners),
+                               per_share=str(_py(f["per_share"], path)) if "per_share" in f else None)
         for alias, line in _str_list(f.get("aliases"), path, f"aliases of '{name}'"):
             _add_alias(aliases, alias, name, path, line, "metric")
+    for name, metric in metrics.items():
+        if metric.per_share is not None and metric.per_share not in metrics:
+            raise UserError(f"metric '{name}' names unknown per_share metric '{metric.per_share}'", file=path,
+                            hint="per_share must name another metric here, e.g. 'per_share: eps'")
     return metrics, aliases
 
 

@@ -25,7 +25,7 @@ from ..quantities import Period, find_periods
 from ..vocab import Vocabulary
 from .filing import form_lines, registrant_topic
 from .model import Context, Extraction, FigureSite, Mention, Reading, TooComplex, Topic, UnparsedFigure
-from .periods import find_quantities
+from .periods import find_quantities, year_before
 from .prose import fiscal_year_of, read_prose
 from .segments import Sections
 from .tables import CaptionLine, read_table, table_scale
@@ -99,7 +99,8 @@ def extract_document(blocks: list[Block], source_id: str, published: dt.date, vo
             # a headline-like line (a title, no end punctuation) is no paragraph a next one continues
             last_subject = (block.headings, subject if block.text.rstrip()[-1:] in ".!?\"”'’)" else None)
         caption.see(block)
-    _date_by_reporting_quarter(out.mentions, published, vocab)
+    _date_by_reporting_quarter(out.mentions, published, vocab, topic)
+    _date_year_ago(out.mentions, vocab)
     return out
 
 
@@ -109,10 +110,14 @@ REPORTED_RELATIONS = (None, "growth", "consensus")
 FORWARD_SCOPES = ("target", "guidance")  # an outlook is for a period of its own, never the one reported
 
 
-def _date_by_reporting_quarter(mentions: list[Mention], published: dt.date, vocab: Vocabulary) -> None:
-    """An undated flow of a company whose document dates its other figures by one past quarter is that quarter's
-    (assumed): the quarter a results release or an earnings story is about, in the company's own calendar."""
+def _date_by_reporting_quarter(mentions: list[Mention], published: dt.date, vocab: Vocabulary,
+                               topic: Topic | None) -> None:
+    """An undated flow of a company whose document dates its other figures, or whose title dates the document, by
+    one past quarter is that quarter's (assumed): the quarter a results release or an earnings story is about, in
+    the company's own calendar."""
     sentences: dict[str, dict[Period, set[str]]] = {}
+    if topic is not None and topic.reported is not None:
+        sentences[topic.entity] = {topic.reported: {"(title)"}}
     for m in mentions:
         p = m.period
         if m.entity and p is not None and m.period_from == "clause" and p.granularity == "quarter" \
@@ -134,6 +139,20 @@ def _date_by_reporting_quarter(mentions: list[Mention], published: dt.date, voca
         if vocab.cues.full_year.search(m.quote):
             quarter = fiscal_year_of(quarter, vocab.fiscal_year_end(m.entity))  # "Full-year revenue rose 68%"
         mentions[n] = replace(m, period=quarter, period_from="assumed")
+
+
+def _date_year_ago(mentions: list[Mention], vocab: Vocabulary) -> None:
+    """'Net income rose to $9.4 billion from $1.58 billion a year ago': the earlier figure is the same span a year
+    before the one its sentence or document gives; so dated, it is a claim of its own, not a replaced one."""
+    for n, m in enumerate(mentions):
+        if not m.year_ago:
+            continue
+        later = next((o for o in reversed(mentions[:n]) if o.quote == m.quote and o.location == m.location
+                      and not o.year_ago and o.period is not None and o.metric == m.metric), None)
+        said = later or m  # the figure it is compared with
+        earlier = year_before(said.period, vocab.fiscal_year_end(m.entity)) if said.period is not None else None
+        if earlier is not None:
+            mentions[n] = replace(m, period=earlier, period_from=said.period_from, superseded=False)
 
 
 def heading_context(headings: tuple[str, ...], published: dt.date, vocab: Vocabulary, label_of: Callable[[str], str],

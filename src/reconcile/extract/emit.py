@@ -52,7 +52,11 @@ def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
         metric, relation = _change_metric(q, site.metric, site.change)
     base = base_period(cues, after, r.published, vocab.fiscal_year_end(site.entity)) \
         if relation in ("growth", "multiple") else None
-    own_gran = granularity_of_figure(cues, q, after) or granularity_before(cues, before) or site.granularity
+    year_ago = site.context == "prose" and bool(cues.year_ago_after.match(after)) and \
+        bool(cues.comparative_before.search(before[-30:]))
+    # "a year ago" says when, not "a year" of revenue
+    own_gran = granularity_of_figure(cues, q, "" if year_ago else after) or granularity_before(cues, before) \
+        or site.granularity
     metric_def = vocab.metrics.get(metric or "")
     if own_gran is None and site.context == "prose" and cues.this_quarter.match(after[:60]) and \
             not (metric_def is not None and metric_def.granularity == "point"):
@@ -71,12 +75,12 @@ def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
           expected_granularity=site.expected, metric_imposed=site.imposed, stated_metric=site.stated_metric,
           stated_entity=stated_entity, scope=site.scope, counterparty=site.counterparty,
           relation=relation or ("annualised" if _annualised(cues, q, before, after) else None), base_period=base,
-          members=tuple(site.members), superseded=superseded, **provenance(site, metric))
+          members=tuple(site.members), superseded=superseded, year_ago=year_ago, **provenance(site, metric))
 
 
 def is_consensus(cues: Cues, text: str, q: Quantity) -> bool:
     """'above estimates of $66.21 billion', '$1.53 forecast from analysts': an analysts' figure."""
-    return bool(cues.consensus_before.search(text[max(0, q.start - 40):q.start]) or
+    return bool(cues.consensus_before.search(text[max(0, q.start - 60):q.start]) or
                 cues.consensus_after.match(text[q.end:q.end + 40]))
 
 
@@ -125,7 +129,7 @@ def _metric_for_unit(r: Reading, q: Quantity, metric: str | None, relation: str 
     """The site's metric, unless the figure cannot measure it."""
     vocab = r.vocab
     if q.per and q.per not in ("quarter", "month", "year") and metric in vocab.metrics \
-            and "price" not in vocab.metrics[metric].units:
+            and "price" not in vocab.metrics[metric].units and not (q.per == "share" and vocab.is_per_share(metric)):
         return None  # "$187/share" is a price per share, not the market cap it sits beside
     base = vocab.measured(metric)
     if base is not None and relation is None and not vocab.accepts(base, q.unit):

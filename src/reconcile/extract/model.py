@@ -33,6 +33,7 @@ class Mention:
     base_period: Period | None = None
     members: tuple[str, ...] = ()
     superseded: bool = False
+    year_ago: bool = False            # 'from $1.58 billion a year ago': the same span a year before
     event: str | None = None
     entity_from: str = ""              # one of schemas.FIELD_SOURCES, '' when the field is empty
     metric_from: str = ""
@@ -75,6 +76,7 @@ class Topic:
     entity: str
     read_from: str                     # title | front matter
     issuer: bool = False               # the company issued the document: "we", "our" and unnamed figures are its own
+    reported: Period | None = None     # the past quarter its title reports on ('… after fiscal second-quarter results')
 
 
 @dataclass(frozen=True)

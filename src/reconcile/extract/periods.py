@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from functools import lru_cache
 
-from ..calendars import FiscalCalendar
+from ..calendars import CALENDAR_YEAR, FiscalCalendar
 from ..quantities import (
     Period,
     Quantity,
@@ -163,3 +164,24 @@ def _in_expression(text: str, q: Quantity) -> bool:
 def is_bare_small(q: Quantity) -> bool:
     """A bare small integer ("3 sites", "7 players") is too ambiguous to be a claim on its own."""
     return _BARE_SMALL.fullmatch(q.text.strip()) is not None
+
+
+def year_before(p: Period, cal: FiscalCalendar) -> Period | None:
+    """The same quarter, half, year or day one (fiscal) year earlier, as said ('at the end of'); None for
+    other spans."""
+    fiscal = p.label.startswith("FY")
+    cal = cal if fiscal else CALENDAR_YEAR  # "Q4 2025" is a calendar quarter, whoever's figure it is
+    fy = cal.year_of(p.end)
+    prefix = "FY" if fiscal else ""
+    kind = p.granularity
+    if kind in ("quarter", "half") and p.label[-2:-1] in ("Q", "H"):
+        index = int(p.label[-1])
+        start, end = cal.part(fy - 1, index, 3 if kind == "quarter" else 6)
+        return replace(p, label=f"{prefix}{fy - 1}-{p.label[-2:]}", start=start, end=end)
+    if kind == "fiscal_year":
+        start, end = cal.year_span(fy - 1)
+        return replace(p, label=f"{prefix}{fy - 1}", start=start, end=end)
+    if kind in ("year", "day") and not (p.end.month == 2 and p.end.day == 29):
+        start, end = p.start.replace(year=p.start.year - 1), p.end.replace(year=p.end.year - 1)
+        return replace(p, label=str(start.year) if kind == "year" else start.isoformat(), start=start, end=end)
+    return None

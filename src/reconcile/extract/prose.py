@@ -14,7 +14,7 @@ from ..vocab import VARIANT_PREFIXES, AliasMatcher, Cues, Match
 from .emit import figure, is_consensus, word_multiples
 from .events import clause_events
 from .lexicon import ANAPHORA_KINDS, LEAD_DATE, NEUTRAL_WORDS, PARENTHESES, SCOPE_STOP, SENTENCE_SPLIT
-from .model import Context, FigureSite, Reading, Sentence
+from .model import Context, FigureSite, Mention, Reading, Sentence
 from .periods import (
     find_quantities,
     is_bare_small,
@@ -142,7 +142,8 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
         return _sentence_subject(None, subjects)
     if subjects and subjects[0].start < 25:
         topic = (subjects[0].name, "clause")
-    s = Sentence(text, where, ctx, entities, clause_spans(text), topic[0], lead_date, topic[1])
+    whole = entities + metrics_beside_entities(r.vocab, text, entities)
+    s = Sentence(text, where, ctx, entities, clause_spans(text, whole), topic[0], lead_date, topic[1])
     if r.vocab.event_matcher.find(text):  # a clause's event words are the sentence's: most sentences have none
         for span in s.clauses:
             clause_events(r, s, span)
@@ -178,7 +179,8 @@ def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
     # "Google Cloud revenue": the entity's own words are not a metric ("cloud revenue").
     metrics = metrics_beside_entities(r.vocab, s.text, s.entities)
     found = apply_tolerances(r.cues, s.text, outside_periods(find_quantities(s.text), s.text, r.published))
-    quantities = [q for q in found if isinstance(q, Quantity) and not is_bare_small(q)]
+    quantities = [q for q in found if isinstance(q, Quantity) and not is_bare_small(q)
+                  and not r.cues.age_bound.search(s.text[max(0, q.start - 30):q.end])]
     for bad in found:
         if isinstance(bad, Unparsed):
             r.unparsed(bad, s.text, s.where)
@@ -190,12 +192,19 @@ def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
     measurable = [m for m in metrics if any(r.vocab.accepts(m.name, q.unit) for q in levels)]
     chosen.update(_assign_aliases(levels, measurable, s.clauses, accepts=r.vocab.accepts,
                                   bound=lambda q, m: m.start >= q.end and bool(
-                                      r.cues.metric_after_figure.match(s.text[q.end:m.start]))))
-    _share_parallel_metrics(r.cues, s.text, levels, chosen, s.entities)
+                                      r.cues.metric_after_figure.match(s.text[q.end:m.start])),
+                                  owned=lambda q, m: m.start >= q.end and bool(
+                                      r.cues.metric_after_name.match(s.text[q.end:m.start]))))
+    # "rose to $9.4 billion, or $8.21 per share, from $1.58 billion": the per-share aside is read last
+    alternates = _per_share_asides(r.cues, s.text, levels)
+    plain = [q for q in levels if q not in alternates]
+    text = _masked(s.text, alternates)
+    _share_parallel_metrics(r.cues, text, plain, chosen, s.entities)
     _share_parallel_changes(r.cues, s.text, quantities, chosen, metrics, s.entities)
     _quarter_behind_annualised(r.cues, s.text, levels, chosen)
     _base_of_multiples(r.cues, s.text, quantities, chosen)
-    _share_with_previous_level(r, s.text, levels, chosen, s.entities)
+    _share_with_previous_level(r, text, plain, chosen, s.entities)
+    _per_share_alternates(r, alternates, levels, chosen)
     respective = _respective_owners(r.cues, s.text, s.entities, quantities)
     return _Figures(metrics, quantities, levels, chosen, members, sum_word, respective=respective,
                     gaap_pairs=_gaap_pairs(r.cues, s.text, quantities))
@@ -237,6 +246,9 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     if metric is None and not f.metrics and s.ctx.metric and r.vocab.accepts(s.ctx.metric, q.unit):
         metric, metric_from = s.ctx.metric, "heading"  # a bullet under a metric heading ("Infrastructure Investment")
     entity, counterparty, entity_from = _prose_entity(r, s, q, clause, metric)
+    named = _name_before_noun(r, s, q, metric_m)
+    if named is not None:
+        entity, counterparty, entity_from = named or None, None, "clause" if named else ""
     q = _in_index_points(r, q, entity) if entity_from == "clause" else q  # the sentence names the index
     move = _market_move(r, s, q, clause) if metric is None and q.unit in ("percent", "points") else None
     if move is not None:
@@ -270,6 +282,13 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
         period, period_from = f.periods_of[actual.start], "clause"
         if metric is None and actual.start in f.chosen:
             metric, metric_from = f.chosen[actual.start].name, "clause"
+    elif period_from != "clause" and is_consensus(r.cues, s.text, q) and \
+            (said := _previous_actual(r, s, q, entity, metric)) is not None:
+        # "CoreWeave sees $12 billion to $13 billion in revenue for 2026. Analysts polled by LSEG had anticipated
+        # $12.09 billion.": the analysts' figure for what the sentence before stated
+        metric, metric_from = said.metric, metric_from or "previous sentence"
+        if said.period is not None:
+            period, period_from = said.period, "previous sentence"
     elif period is not None:
         f.periods_of[q.start] = period
     if period is None and s.lead_date is not None and metric and \
@@ -284,9 +303,11 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     if pair is not None and first is not None:  # named last: the vocabulary knows no non-GAAP variant by name
         metric, metric_from = (f"non_gaap_{first.name}" if pair[0] else first.name), "clause"
     elif metric_m and metric == metric_m.name and not metric.startswith(VARIANT_PREFIXES) and \
-            r.cues.adjusted_before.search(s.text[max(0, metric_m.start - 12):metric_m.start]) and \
+            (r.cues.adjusted_before.search(s.text[max(0, metric_m.start - 12):metric_m.start])
+             or r.cues.adjusted_after.match(s.text[q.end:q.end + 25])) and \
             not r.cues.gaap_pair.search(s.text[:metric_m.start]):
-        metric = f"non_gaap_{metric}"  # "adjusted earnings per share": GAAP and non-GAAP never compare
+        # "adjusted earnings per share", "Earnings per share: $1.90 adjusted": GAAP and non-GAAP never compare
+        metric = f"non_gaap_{metric}"
     scope = target_scope(r.cues, s.text, q) or (_prose_scope(r, s.text, metric_m) if metric_m and not pair else None)
     in_segment = segment_metric(r.vocab, s.ctx.segment, metric) if s.ctx.segment else None
     if in_segment and not (metric_m and _prose_scope(r, s.text, metric_m)):
@@ -422,6 +443,37 @@ def _listed_subject(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int
         names = tuple(sorted({top_company(r.vocab, e.name) for e in known}))
         return names if len(names) >= 2 else ()
     return ()
+
+
+def _previous_actual(r: Reading, s: Sentence, q: Quantity, entity: str | None,
+                     metric: str | None) -> Mention | None:
+    """The last named figure of the sentence before, in the same passage, that an analysts' figure can be the
+    estimate of: same subject, unit and (when the estimate names one) metric, itself no estimate or earlier value."""
+    before = None
+    for m in reversed(r.out.mentions):
+        if m.location != s.where or m.quote == s.text:
+            continue
+        before = before or m.quote
+        if m.quote != before:
+            return None  # only the sentence right before
+        if m.quantity is not None and m.metric is not None and m.metric in (metric or m.metric,) and \
+                m.relation is None and not m.superseded and not m.year_ago and m.entity == entity and \
+                m.quantity.unit == q.unit:
+            return m
+    return None
+
+
+def _name_before_noun(r: Reading, s: Sentence, q: Quantity, metric_m: Match | None) -> str | None:
+    """'481 million Instagram users, 403 million Facebook users': the name between a figure and the audience it
+    counts owns it; '' when that name is one the vocabulary lacks ('213 million Snapchat users'), None when no name
+    stands there."""
+    if metric_m is None or metric_m.start < q.end or not r.cues.audience_noun.search(metric_m.text):
+        return None
+    between = s.text[q.end:metric_m.start]
+    if not r.cues.metric_after_name.match(between):
+        return None
+    names = [e for e in s.entities if q.end <= e.start and e.end <= metric_m.start]
+    return names[-1].name if names else ("" if unknown_name(between, r.vocab) else None)
 
 
 def _prose_entity(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
@@ -577,17 +629,20 @@ def _clause_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]
 
 def _assign_aliases(quantities: list[Quantity], metrics: list[Match], clauses: list[tuple[int, int]],
                     accepts: Callable[[str, str], bool] | None = None,
-                    bound: Callable[[Quantity, Match], bool] | None = None) -> dict[int, Match]:
+                    bound: Callable[[Quantity, Match], bool] | None = None,
+                    owned: Callable[[Quantity, Match], bool] | None = None) -> dict[int, Match]:
     """Each metric word names at most one figure: the closest one in its clause (or sentence) it can measure,
     or the one it is `bound` to ('$1.9 billion to $2 billion in first-quarter revenue')."""
     best: dict[int, tuple[float, Quantity]] = {}
     for q in quantities:
         usable = [m for m in metrics if accepts is None or accepts(m.name, q.unit)]
         c_start, c_end = clause_of(clauses, q.start)
-        m = nearest(usable, q, c_start, c_end, window=70) or nearest(usable, q, 0, 10 ** 9, window=50)
+        named = [m for m in usable if owned is not None and owned(q, m)]  # "481 million Instagram users"
+        m = named[0] if named else \
+            nearest(usable, q, c_start, c_end, window=70) or nearest(usable, q, 0, 10 ** 9, window=50)
         if m is None:
             continue
-        d = 0 if bound is not None and bound(q, m) else \
+        d = 0 if named or (bound is not None and bound(q, m)) else \
             abs((m.start - q.end) if m.start >= q.end else (q.start - m.end))
         if m.start not in best or d < best[m.start][0]:
             best[m.start] = (d, q)
@@ -603,12 +658,37 @@ def _share_parallel_metrics(cues: Cues, sentence: str, levels: list[Quantity], c
     """'$39.5 billion in the fourth quarter and $125 billion for the full year': one metric word, two figures."""
     ordered = sorted(levels, key=lambda q: q.start)
     for prev, q in zip(ordered, ordered[1:], strict=False):
-        if q.start in chosen or prev.start not in chosen or prev.unit != q.unit:
+        if q.start in chosen or prev.start not in chosen or prev.unit != q.unit or \
+                (prev.per == "share") != (q.per == "share"):
             continue
         if any(prev.end <= e.start < q.start for e in entities):
             continue  # "OpenAI's $100B Round, Big Tech's $505B Bet": a new subject, a new figure
         if cues.parallel.match(sentence[prev.end:q.start]):
             chosen[q.start] = chosen[prev.start]
+
+
+def _per_share_asides(cues: Cues, sentence: str, levels: list[Quantity]) -> dict[Quantity, Quantity]:
+    """'$9.4 billion, or $8.21 per share': each amount per share written as an aside to the figure before it."""
+    ordered = sorted(levels, key=lambda q: q.start)
+    return {q: prev for prev, q in zip(ordered, ordered[1:], strict=False)
+            if q.per == "share" and prev.per is None and cues.per_share_alternate.match(sentence[prev.end:q.start])}
+
+
+def _masked(sentence: str, asides: dict[Quantity, Quantity]) -> str:
+    """The sentence with each aside (', or $8.21 per share') blanked, offsets kept."""
+    for q, prev in asides.items():
+        sentence = sentence[:prev.end] + " " * (q.end - prev.end) + sentence[q.end:]
+    return sentence
+
+
+def _per_share_alternates(r: Reading, asides: dict[Quantity, Quantity], levels: list[Quantity],
+                          chosen: dict[int, Match]) -> None:
+    """'net income of $9.4 billion, or $8.21 per share': the aside is that metric's per-share measure (EPS), when
+    the vocabulary names one."""
+    for q, prev in asides.items():
+        named = r.vocab.metrics.get(chosen[prev.start].name) if prev.start in chosen else None
+        if q.start not in chosen and named is not None and named.per_share:
+            chosen[q.start] = Match(q.start, q.end, q.text, named.per_share)
 
 
 def _share_parallel_changes(cues: Cues, sentence: str, quantities: list[Quantity], chosen: dict[int, Match],
@@ -643,16 +723,19 @@ def _share_with_previous_level(r: Reading, sentence: str, levels: list[Quantity]
     """A level with no metric word of its own measures what the level before it does when it is that level's
     analysts' figure ('EBITDA, at $898 million, came in below StreetAccount's $929 million consensus', named
     `<metric>_consensus`) or its earlier value with a date of its own ('swelled to $66.8 billion from $55.6 billion
-    at the end of the third quarter'; without one it would take the later value's period, and clash with it)."""
+    at the end of the third quarter'; without one it would take the later value's period, and clash with it;
+    "a year ago" is such a date)."""
     cues = r.cues
     ordered = sorted(levels, key=lambda q: q.start)
     for prev, q in zip(ordered, ordered[1:], strict=False):
-        if q.start in chosen or prev.start not in chosen or prev.unit != q.unit:
+        if q.start in chosen or prev.start not in chosen or prev.unit != q.unit or \
+                (prev.per == "share") != (q.per == "share"):
             continue
         if is_consensus(cues, sentence, q) or \
                 (cues.from_level.match(sentence[prev.end:q.start])
                  and not any(prev.end <= e.start < q.start for e in entities)
-                 and find_periods(sentence[q.end:q.end + 45], r.published)):
+                 and (find_periods(sentence[q.end:q.end + 45], r.published)
+                      or cues.year_ago_after.match(sentence[q.end:q.end + 45]))):
             chosen[q.start] = chosen[prev.start]
 
 

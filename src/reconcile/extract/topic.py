@@ -7,6 +7,10 @@ points at nothing is *assumed* to be about it, while "the company" in it refers 
 """
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
+
+from ..quantities import Period, find_periods
 from ..vocab import Vocabulary
 from .model import Topic
 from .words import prepositional, top_company
@@ -14,8 +18,17 @@ from .words import prepositional, top_company
 TITLE_SUBJECT_CHARS = 25   # a headline's subject opens it: "CoreWeave shares slip …", not "… as Nvidia earnings …"
 
 
-def document_topic(vocab: Vocabulary, title: str, publisher: str, title_from: str = "title") -> Topic | None:
-    """The issuer (from the publisher or a title that opens with a company), else the headline's subject."""
+def document_topic(vocab: Vocabulary, title: str, publisher: str, title_from: str = "title",
+                   published: dt.date | None = None) -> Topic | None:
+    """The issuer (from the publisher or a title that opens with a company), else the headline's subject; with
+    the past quarter the title reports on, when it names one."""
+    topic = _topic(vocab, title, publisher, title_from)
+    if topic is None or published is None or not title_from:
+        return topic
+    return replace(topic, reported=_reported_quarter(vocab, title, published, topic.entity))
+
+
+def _topic(vocab: Vocabulary, title: str, publisher: str, title_from: str) -> Topic | None:
     publisher_company = _company_in(vocab, publisher)
     if publisher_company is not None:
         return Topic(publisher_company, title_from or "title", issuer=True)
@@ -28,6 +41,15 @@ def document_topic(vocab: Vocabulary, title: str, publisher: str, title_from: st
     announces = bool(vocab.cues.issuer_verb.match(title[_end_of(vocab, title, subject):]))
     issuer = announces and entity is not None and entity.kind == "company"
     return Topic(subject, title_from, issuer=issuer)
+
+
+def _reported_quarter(vocab: Vocabulary, title: str, published: dt.date, entity: str) -> Period | None:
+    """'Micron stock rises after fiscal second-quarter results': the one past quarter a headline names, in the
+    company's own calendar."""
+    quarters = {replace(p, text="", start_offset=0, end_offset=0)
+                for p in find_periods(title, published, vocab.fiscal_year_end(entity))
+                if p.granularity == "quarter" and p.relation == "in" and p.end < published}
+    return quarters.pop() if len(quarters) == 1 else None
 
 
 def _company_in(vocab: Vocabulary, publisher: str) -> str | None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -139,26 +140,23 @@ def figure_runs(cues: Cues, text: str, quantities: list[Quantity]) -> list[list[
     return runs
 
 
-# Memo size for what is read per text (figures, clauses, names): boilerplate sentences and cells recur across a
-# whole corpus, and a worker reads ~500 bench documents (~30,000 distinct texts), so 8,192 entries evicted most.
+# Memo size for what is read per text (its figures, whether a sentence reads nothing): boilerplate sentences and
+# cells recur across a corpus, and a worker reads ~500 bench documents (~30,000 distinct texts); 8,192 evicted most.
 TEXT_MEMO = 65536
 
 
 # --- clauses and distances -----------------------------------------------------------------------
 
-def clause_spans(sentence: str) -> list[tuple[int, int]]:
-    """The (start, end) of each clause; memoised, as boilerplate sentences recur across documents."""
-    return list(_clause_spans(sentence))
-
-
-@lru_cache(maxsize=TEXT_MEMO)
-def _clause_spans(sentence: str) -> tuple[tuple[int, int], ...]:
+def clause_spans(sentence: str, whole: Sequence[Match] = ()) -> list[tuple[int, int]]:
+    """The sentence's clauses; a name or metric word in `whole` ('Other income and expense') is never split."""
     spans, start = [], 0
     for m in CLAUSE_SPLIT.finditer(sentence):
+        if any(w.start < m.start() and m.end() < w.end for w in whole):
+            continue
         spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(sentence)))
-    return tuple(spans)
+    return spans
 
 
 def clause_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
