@@ -492,3 +492,14 @@ def test_a_companys_own_release_disagreeing_with_itself_needs_checking(reconcile
           - {id: b, path: b.md, publisher: Evening Post, published: 2025-10-30}
         """).of_kind("value")
     assert len(wires) == 1 and wires.iloc[0]["severity"] == "error"
+
+
+def test_a_vague_magnitude_is_recorded_but_never_compared(reconcile_docs):
+    """'tens of billions of dollars' is a claim (its range kept) but states no figure to disagree with."""
+    result = reconcile_docs({
+        "a.md": "# Google\n\nIn October 2025 Anthropic signed a cloud contract with Google worth tens of billions of dollars.\n",
+        "b.md": "# Google\n\nIn October 2025 Anthropic signed a cloud contract with Google worth $5 billion.\n",
+    })
+    vague = result.claims[result.claims["qualifier"] == "vague"]
+    assert len(vague) == 1 and vague.iloc[0]["value_low"] == 10e9 and vague.iloc[0]["group_key"] is None
+    assert result.of_kind("value").empty

@@ -564,4 +564,8 @@ def test_figures_written_in_words(case):
     found = [q for q in find_quantities(case["text"]) if isinstance(q, Quantity) and q.text == case["span"]]
     assert found, find_quantities(case["text"])
     q = found[0]
-    assert close(q.value, float(case["value"])) and (q.unit, q.qualifier) == (case["unit"], case["qualifier"]), q
+    if "range" in case:  # a magnitude or a range: its two ends, no single value
+        assert q.value is None and close(q.low, float(case["range"][0])) and close(q.high, float(case["range"][1])), q
+    else:
+        assert close(q.value, float(case["value"])), q
+    assert (q.unit, q.qualifier) == (case["unit"], case["qualifier"]), q

@@ -268,10 +268,14 @@ def _date_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, An
     return row
 
 
+# A replaced figure ('raised from $5B') and a magnitude ('tens of billions of dollars') are recorded, never compared.
+NOT_COMPARED = ("superseded", "vague")
+
+
 def _group_key(row: dict[str, Any], m: Mention, vocab: Vocabulary) -> str | None:
     """Claims with the same key state the same thing and must agree."""
-    if not row["entity"] or not row["metric"] or row["qualifier"] == "superseded" or not row["period_start"]:
-        return None  # an undated growth rate or an unnamed figure has nothing to be compared with
+    if not row["entity"] or not row["metric"] or row["qualifier"] in NOT_COMPARED or not row["period_start"]:
+        return None  # an undated growth rate, an unnamed or a vague figure has nothing to be compared with
     if row["stated_family"] and row["stated_family"] != row["metric_family"]:
         return None  # its own words say it measures something else: the category check reports it
     subject = row["entity"]

@@ -286,7 +286,7 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
             (said := _previous_actual(r, s, q, entity, metric)) is not None:
         # "CoreWeave sees $12 billion to $13 billion in revenue for 2026. Analysts polled by LSEG had anticipated
         # $12.09 billion.": the analysts' figure for what the sentence before stated
-        metric, metric_from = said.metric, metric_from or "previous sentence"
+        metric, metric_from = r.vocab.measured(said.metric), metric_from or "previous sentence"  # eps of non_gaap_eps
         if said.period is not None:
             period, period_from = said.period, "previous sentence"
     elif period is not None:

@@ -28,7 +28,8 @@ Conventions
 - Qualifiers: exact | approx (`~`, `≈`, about, roughly ...) | at_least
   (trailing `+`, over, more than, at least ...; high=inf) | at_most (up to,
   under, below ...; low=0.0 for amounts/counts/physical units, -inf for
-  percent/pp) | range | approx_range | change (leading sign: `+50%`, `-10%`).
+  percent/pp) | range | approx_range | vague ('tens of billions': a range never compared) | change (leading sign:
+  `+50%`, `-10%`).
 - `sig` is half a unit in the last stated digit, in value scale.
 - Numbers inside names are not figures: a digit glued to letters on its left
   (`H100`, `v7`, `GPT-5.1`), a bare number right after a capitalised word

@@ -18,7 +18,9 @@ from .lexicon import (
     AT_MOST_WORDS,
     CAP_OK,
     CURRENCY,
+    DECADE_PARTS,
     FLOPS_UNITS,
+    FRACTION_WORDS,
     MAG_EXP,
     MONTH_AFTER,
     NUMBER_WORDS,
@@ -30,6 +32,8 @@ from .lexicon import (
     SPELLED_SCALES,
     SUBUNITS,
     TIME_UNITS,
+    VAGUE_COUNTS,
+    VAGUE_SCALES,
     WORD_UNITS,
     alt,
 )
@@ -706,6 +710,42 @@ _SPELLED_HINT = re.compile(r"(?i)[\s-](?:" + "|".join(SPELLED_SCALES) + r")\b")
 _SPELLED_FOLD_HINT = re.compile(r"(?i)fold\b")
 
 
+_VAGUE = re.compile(r"(?i)(?<![\w-])(?:(tens|hundreds)\s+of\s+)?(" + "|".join(VAGUE_SCALES)
+                    + r")(?=\s+of\b)(\s+of\s+dollars\b)?")
+_FRACTION = re.compile(r"(?i)(?<![\w-])(?:an?\s+)?(?:(" + "|".join(FRACTION_WORDS)
+                       + r")[- ](?:an?\s+)?|(half)\s+an?\s+)(million|billion|trillion)\b")
+_DECADE_PART = re.compile(r"(?i)(?<![\w-])(" + "|".join(DECADE_PARTS) + r")[- ]?(\d)0s?(?=\s*(?:%|percent\b))")
+_SCALE_DOWN = {"million": "thousand", "billion": "million", "trillion": "billion"}
+# what a text needs to hold one of them (most hold none)
+_VAGUE_HINT = re.compile(r"(?i)(?:thousands|millions|billions|trillions)\s+of\b|quarter[- ]|\bhalf\b"
+                         r"|(?:low|mid|high)[- ]?\d0")
+
+
+_VAGUE_WORD = re.compile(r"(?i)\b(?:" + "|".join(VAGUE_SCALES) + r")\b")
+_DIGIT = re.compile(r"\d")
+
+
+def is_vague(text: str) -> bool:
+    """'tens of billions of dollars', 'millions of GPUs': a magnitude, not a figure to compare."""
+    return _VAGUE_WORD.search(text) is not None and _DIGIT.search(text) is None
+
+
+def _vague(text: str) -> list[tuple[int, int, str]]:
+    """Vague magnitudes and fractions of a scale, written as the figures they stand for."""
+    found = []
+    for m in _VAGUE.finditer(text):
+        lo, hi = VAGUE_COUNTS[(m.group(1) or "").lower()]
+        found.append((m.start(), m.end(), f"{'$' if m.group(3) else ''}{lo}-{hi} {VAGUE_SCALES[m.group(2).lower()]}"))
+    for m in _FRACTION.finditer(text):
+        part = FRACTION_WORDS[(m.group(1) or m.group(2)).lower()]
+        found.append((m.start(), m.end(), f"{part * 1000:g} {_SCALE_DOWN[m.group(3).lower()]}"))
+    for m in _DECADE_PART.finditer(text):
+        lo, hi = DECADE_PARTS[m.group(1).lower()]
+        tens = int(m.group(2)) * 10
+        found.append((m.start(), m.end(), f"{tens + lo}-{tens + hi}"))
+    return found
+
+
 # '89 cents', '99¢': a hundredth of a currency, read as '$0.89'
 _SUBUNIT = re.compile(r"(?<![\w.,$€£])(\d{1,3}(?:\.\d+)?)\s?(" + "|".join(sorted(SUBUNITS, key=len, reverse=True))
                       + r")(?![\w])")
@@ -725,7 +765,18 @@ def _spelled(text: str) -> list[tuple[int, int, str]]:
     if _SPELLED_FOLD_HINT.search(text):
         for m in _SPELLED_FOLD.finditer(text):
             found.append((m.start(), m.end(), f"{NUMBER_WORDS[m.group(1).lower()]}x"))
-    return sorted(found)
+    if _VAGUE_HINT.search(text):
+        found.extend(_vague(text))
+    return _apart(sorted(found))
+
+
+def _apart(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The first of overlapping rewrites ('one hundred' inside 'hundreds of …' cannot both stand)."""
+    kept: list[tuple[int, int, str]] = []
+    for item in found:
+        if not kept or item[0] >= kept[-1][1]:
+            kept.append(item)
+    return kept
 
 
 def _reading_form(text: str) -> tuple[str, tuple[list[int], list[int]] | None]:
@@ -778,7 +829,11 @@ def _scan_original(text: str, whole: bool) -> list[Quantity | Unparsed]:
     """_scan on the reading form of `text`; spans and quotes stay those of `text` (quotes are exact substrings)."""
     reading, where = _reading_form(text)
     items = _scan(reading, whole)
-    return items if where is None else [_in_original(item, text, where) for item in items]
+    if where is None:
+        return items
+    items = [_in_original(item, text, where) for item in items]
+    return [replace(q, qualifier="vague") if isinstance(q, Quantity) and q.qualifier == "range" and is_vague(q.text)
+            else q for q in items]
 
 
 def find_quantities(text: str) -> list[Quantity | Unparsed]:

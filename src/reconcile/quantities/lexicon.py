@@ -136,5 +136,13 @@ NUMBER_WORDS = {
     "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
 }
 SPELLED_SCALES = ("hundred", "thousand", "million", "billion", "trillion", "gigawatts?", "megawatts?", "percent")
+# Vague magnitudes ('tens of billions of dollars', 'millions of GPUs', 'hundreds of thousands of chips'): the span of
+# counts each word stands for, read as a range of the scale after it ('millions' alone: 1-10 million).
+VAGUE_COUNTS = {"tens": (10, 100), "hundreds": (100, 1000), "": (1, 10)}
+VAGUE_SCALES = {"thousands": "thousand", "millions": "million", "billions": "billion", "trillions": "trillion"}
+# A fraction of a scale ('a quarter-million', 'half a billion') is that many of the next scale down.
+FRACTION_WORDS = {"quarter": 0.25, "half": 0.5}
+# 'in the mid-70% range': low is x0-x3, mid x4-x6, high x7-x9
+DECADE_PARTS = {"low": (0, 3), "mid": (4, 6), "high": (7, 9)}
 # Amounts written in a currency's hundredth ("89 cents", "99¢", "45 pence"): the currency sign they are read with.
 SUBUNITS = {"cents": "$", "cent": "$", "¢": "$", "pence": "£"}
