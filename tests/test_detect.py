@@ -497,7 +497,8 @@ def test_a_companys_own_release_disagreeing_with_itself_needs_checking(reconcile
 def test_a_vague_magnitude_is_recorded_but_never_compared(reconcile_docs):
     """'tens of billions of dollars' is a claim (its range kept) but states no figure to disagree with."""
     result = reconcile_docs({
-        "a.md": "# Google\n\nIn October 2025 Anthropic signed a cloud contract with Google worth tens of billions of dollars.\n",
+        "a.md": "# Google\n\nIn October 2025 Anthropic signed a cloud contract with Google worth tens of billions of"
+                " dollars.\n",
         "b.md": "# Google\n\nIn October 2025 Anthropic signed a cloud contract with Google worth $5 billion.\n",
     })
     vague = result.claims[result.claims["qualifier"] == "vague"]

@@ -1,25 +1,27 @@
 """Detect stage: the claims table → conflicts, through named pandera checks.
 
-`ClaimConflicts` is a pandera model holding one dataframe check per conflict
-kind. Each check marks the claims that break its rule; running the model
-lazily collects every failure, and the failure cases (claim indices per check)
-are grouped into conflict rows: one conflict per group of disagreeing claims,
-never one per pair. The column checks of the claims schema run separately (the
-blocking `claims_schema` asset check); this model does not coerce or re-check
-columns, so detection pays only for the rules.
+`ClaimConflicts` is a pandera model holding one named check per conflict
+kind. Each rule is a pure function of the claims frame marking the claims that
+break it; its verdicts are a column of the frame the model validates, one
+column check per rule. Running the model lazily collects every failure, and the
+failure cases (claim indices per check) are grouped into conflict rows: one
+conflict per group of disagreeing claims, never one per pair. The column checks
+of the claims schema run separately (the blocking `claims_schema` asset check);
+this model does not coerce or re-check columns, so detection pays only for the
+rules.
 
-All checks are vectorised (sort + group-wise cumulative max) or use hash
+All rules are vectorised (sort + group-wise cumulative max) or use hash
 indexes built once per call, so detection grows as n log n in the number of
 claims. The arithmetic rule runs once per `detect_conflicts` call: its findings
-become a column of the frame pandera checks (so every check is a pure function
-of its frame) and are reused for the conflict rows.
+give its verdict column and are reused for the conflict rows.
 """
 from __future__ import annotations
 
 import hashlib
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -27,7 +29,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
-from pandera.typing.pandas import DataFrame
+from pandera.typing.pandas import DataFrame, Series
 
 from .quantities import date_of_code, render_value
 from .schemas import ClaimsSchema, ConflictsSchema, DetectClaimsSchema, DocumentsSchema, columns_of
@@ -48,13 +50,30 @@ def _widened(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 def interval_clusters(df: pd.DataFrame, key: str) -> pd.Series:
     """Cluster number of each row within its `key` group: rows whose widened intervals chain-overlap share one."""
     lo, hi = _widened(df)
-    work = pd.DataFrame({"key": df[key], "lo": lo, "hi": hi}, index=df.index).sort_values(["key", "lo"],
-                                                                                       kind="mergesort")
-    running_max = work.groupby("key", sort=False)["hi"].cummax()
-    prev_max = running_max.groupby(work["key"], sort=False).shift()
-    starts = (work["lo"] > prev_max).astype(int)
-    clusters = starts.groupby(work["key"], sort=False).cumsum()
-    return clusters.reindex(df.index)
+    codes, _ = pd.factorize(df[key], use_na_sentinel=False)
+    return pd.Series(_cluster_numbers(codes, lo.to_numpy(), hi.to_numpy()), index=df.index)
+
+
+def _cluster_numbers(codes: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """interval_clusters on arrays, the groups given as integer codes (a million string keys are factorised
+    once, not by every sort and groupby step): rows sorted by group then low end (stably); a row starts a new
+    cluster when its low end lies above every high end before it in its group (a missing one compares false)."""
+    order = np.lexsort((lo, codes))
+    k, low = codes[order], lo[order]
+    first = np.ones(len(k), dtype=bool)
+    first[1:] = k[1:] != k[:-1]
+    reach = pd.Series(hi[order]).groupby(k, sort=False).cummax().to_numpy()   # a missing high end stays missing
+    before = np.empty(len(k))
+    before[0:1] = np.nan
+    before[1:] = reach[:-1]
+    before[first] = np.nan
+    with np.errstate(invalid="ignore"):
+        starts = low > before
+    counted = np.cumsum(starts)
+    numbers = counted - counted[first][np.cumsum(first) - 1]
+    out = np.empty(len(k), dtype=np.int64)
+    out[order] = numbers
+    return out
 
 
 def _comparable(df: pd.DataFrame, dates: bool) -> pd.Series:
@@ -65,14 +84,15 @@ def _comparable(df: pd.DataFrame, dates: bool) -> pd.Series:
 
 def value_failures(df: pd.DataFrame, dates: bool = False) -> pd.Series:
     """True where a claim's group splits into intervals that do not overlap."""
-    ok = pd.Series(True, index=df.index)
-    sub = df[_comparable(df, dates)]
-    if sub.empty:
-        return ok
-    clusters = interval_clusters(sub, "group_key")
-    n = clusters.groupby(sub["group_key"]).transform("max")
-    ok.loc[sub.index] = n.eq(0)
-    return ok
+    rows = np.flatnonzero(_comparable(df, dates).to_numpy())
+    ok = np.ones(len(df), dtype=bool)
+    if len(rows):
+        codes, _ = pd.factorize(df["group_key"].to_numpy()[rows])
+        lo, hi = _widened(pd.DataFrame({c: df[c].to_numpy()[rows] for c in ("value_low", "value_high", "tolerance")}))
+        split = np.zeros(codes.max() + 1, dtype=bool)
+        split[codes[_cluster_numbers(codes, lo.to_numpy(), hi.to_numpy()) > 0]] = True
+        ok[rows] = ~split[codes]
+    return pd.Series(ok, index=df.index)
 
 
 def category_failures(df: pd.DataFrame) -> pd.Series:
@@ -95,28 +115,9 @@ def period_failures(df: pd.DataFrame) -> pd.Series:
     return ~(both & differs & (df["qualifier"] != "superseded"))
 
 
-# The arithmetic verdict per claim, added by `detect_conflicts` (which needs the findings themselves too).
-ARITHMETIC_HOLDS = "_arithmetic_holds"
-
-
-def arithmetic_failures(df: pd.DataFrame) -> pd.Series:
-    """False where a stated total, growth, multiple or annualisation does not follow from its parts."""
-    if ARITHMETIC_HOLDS in df.columns:
-        return df[ARITHMETIC_HOLDS].astype(bool)
-    return pd.Series([r is None for r in arithmetic_findings(df)], index=df.index, dtype=bool) \
-        if len(df) else pd.Series(dtype=bool)
-
-
-# `detect_conflicts` computes every rule's verdict once and hands pandera a frame of the verdicts alone:
-# pandera reshapes a failing dataframe check's rows over every column of the frame it validates, which on
-# a million claims cost more than the rules themselves. A check reads its verdict column when there is one.
+# Each rule's verdict per claim is a column of the frame pandera validates (see `_verdicts`).
 _VERDICTS = {"value": "_value_holds", "category": "_category_holds", "period": "_period_holds",
-             "date": "_date_holds"}
-
-
-def _verdict(df: pd.DataFrame, check: str, rule: Callable[[pd.DataFrame], pd.Series]) -> pd.Series:
-    column = _VERDICTS[check]
-    return df[column].astype(bool) if column in df.columns else rule(df)
+             "date": "_date_holds", "arithmetic": "_arithmetic_holds"}
 
 
 def _event_date_failures(df: pd.DataFrame) -> pd.Series:
@@ -146,7 +147,7 @@ _GROUP_KEYS = ["entity", "metric", "scope", "period", "granularity", "unit"]
 # plain figures grouped by _GROUP_KEYS: (entity, metric, scope, period, granularity, unit) → their rows. A growth
 # rate, a total or a multiple is computed from parts of its own scope only: 'networking revenue rose 20%' says
 # nothing about total revenue (scope '' is none stated).
-_GroupIndex = dict[tuple[Any, ...], pd.DataFrame]
+_GroupIndex = Mapping[tuple[Any, ...], pd.DataFrame]
 
 
 def _compute_findings(df: pd.DataFrame) -> list[Finding | None]:
@@ -159,13 +160,12 @@ def _compute_findings(df: pd.DataFrame) -> list[Finding | None]:
         if "stated_family" in df else pd.Series(True, index=df.index)
     keep = (df["relation"].isna() | (df["relation"] == "annualised")) & df["entity"].notna() & df["metric"].notna() \
         & (df["qualifier"] != "superseded") & (df["unit"] != "date") & own_metric
-    # the rows and columns first, then the scope key: assigning to the whole frame copies every column of it
-    plain = df.loc[keep, [c for c in _GROUP_KEYS if c != "scope"] + ["claim_id", "value_low", "value_high",
-                                                                     "tolerance"]]
-    plain.insert(_GROUP_KEYS.index("scope"), "scope", _scope_keys(df.loc[keep]))
+    # the rows and columns first, then the scope key: taking every column of 1M rows costs seconds
+    plain = df.loc[keep, [c for c in _GROUP_KEYS if c in df] + ["claim_id", "value_low", "value_high", "tolerance"]]
     lo, hi = _widened(plain)
-    plain = plain.assign(_lo=lo, _hi=hi)
-    index = {k: g for k, g in plain.groupby(_GROUP_KEYS, dropna=False)}
+    # beside, not assigned: assigning copies every column of the million rows
+    plain = pd.concat([plain, lo.rename("_lo"), hi.rename("_hi")], axis="columns", copy=False)
+    index = _LazyGroups(plain, _scope_keys(plain))
     rows = df if _is_range(df.index) else df.reset_index(drop=True)
     candidates = np.flatnonzero(((rows["relation"].notna() | rows["members"].notna())
                                  & (rows["qualifier"] != "superseded")).to_numpy())
@@ -195,6 +195,39 @@ def _scope_key(r: pd.Series) -> str:
     return scope if isinstance(scope, str) and scope not in FORWARD_SCOPES else ""
 
 
+class _LazyGroups(Mapping[tuple[Any, ...], pd.DataFrame]):
+    """`plain` grouped by _GROUP_KEYS (its scope column replaced by `scopes`), as {key: its rows} in groupby's
+    order. A group's frame and spans are computed on first use: at a million claims,
+    taking every group's frame cost seconds, and the rules read a few groups, many times over."""
+
+    def __init__(self, plain: pd.DataFrame, scopes: pd.Series):
+        self._plain = plain
+        keys = [scopes if c == "scope" else plain[c] for c in _GROUP_KEYS]
+        self._positions = plain.groupby(keys, dropna=False).indices
+        self._frames: dict[tuple[Any, ...], pd.DataFrame] = {}
+        self._parts: dict[tuple[Any, ...], tuple[tuple[float, float, list[str]], tuple[float, float]] | None] = {}
+
+    def __getitem__(self, key: tuple[Any, ...]) -> pd.DataFrame:
+        frame = self._frames.get(key)
+        if frame is None:
+            frame = self._frames[key] = self._plain.iloc[self._positions[key]]
+        return frame
+
+    def part(self, key: tuple[Any, ...]) -> tuple[tuple[float, float, list[str]], tuple[float, float]] | None:
+        """A sum's part: its span and its span before tolerances; None when no figure states it."""
+        if key not in self._parts:
+            group = self.get(key)
+            span = _span(group)
+            self._parts[key] = None if span is None or group is None else (span, _raw_span(group))
+        return self._parts[key]
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+
 def _is_range(index: pd.Index) -> bool:
     return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 
@@ -205,18 +238,20 @@ class _Lookups:
 
     def __init__(self, rows: pd.DataFrame, index: _GroupIndex):
         self.rows, self.index = rows, index
-        self._pick: dict[tuple[Any, ...], pd.DataFrame] | None = None
+        self._pick: dict[tuple[Any, ...], tuple[Any, ...]] | None = None   # (entity, metric, scope, period) → key
         self._annual: dict[tuple[Any, Any, Any], np.integer[Any]] | None = None
 
     def pick(self, key: tuple[Any, ...], period: object) -> tuple[float, float, list[str]] | None:
         if self._pick is None:
             self._pick = {}
-            for (entity, metric, scope, p, gran, unit), group in self.index.items():
+            for group_key in self.index:   # the keys alone: a lazy index takes only the groups asked for
+                entity, metric, scope, p, gran, unit = group_key
                 if unit in ("USD", "count") and gran not in ("quarterly", "monthly") and p == p:
-                    self._pick.setdefault((entity, metric, scope, p), group)
+                    self._pick.setdefault((entity, metric, scope, p), group_key)
         if period is None or (isinstance(period, float) and math.isnan(period)):
             return None  # `p == period` never holds for a missing period
-        return _span(self._pick.get((*key, period)))
+        found = self._pick.get((*key, period))
+        return None if found is None else _span(self.index[found])
 
     def period_figure(self, r: pd.Series) -> pd.Series | None:
         """The first quarterly or monthly plain figure with the same source, quote and metric."""
@@ -261,19 +296,18 @@ def _overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
-def _check_sum(r: pd.Series, index: _GroupIndex) -> Finding | None:
+def _check_sum(r: pd.Series, index: _LazyGroups) -> Finding | None:
     members = [m for m in str(r["members"]).split(";") if m]
     if len(members) < 2 or r["unit"] == "date":
         return None
     total_lo = total_hi = raw_lo = raw_hi = 0.0
     support: list[str] = []
     for member in members:
-        group = index.get((member, r["metric"], _scope_key(r), r["period"], r["granularity"], r["unit"]))
-        span = _span(group)
-        if span is None or group is None:
+        part = index.part((member, r["metric"], _scope_key(r), r["period"], r["granularity"], r["unit"]))
+        if part is None:
             return None  # a missing part: nothing to check against
+        span, raw = part
         total_lo, total_hi = total_lo + span[0], total_hi + span[1]
-        raw = _raw_span(group)
         raw_lo, raw_hi = raw_lo + raw[0], raw_hi + raw[1]
         support += span[2]
     if _overlaps(_stated(r), (total_lo, total_hi)):
@@ -332,32 +366,39 @@ def _pick(index: _GroupIndex, key: tuple[Any, ...], period: str) -> tuple[float,
 # --- the pandera model ---------------------------------------------------------------------------
 
 class ClaimConflicts(pa.DataFrameModel):
-    """One named check per conflict kind (the claims schema's column checks run separately)."""
+    """One named check per conflict kind, on the column of its rule's verdicts (`_verdicts` computes them once,
+    as pure functions of the claims frame; the claims schema's column checks run separately).
 
-    @pa.dataframe_check(name="value", ignore_na=False,
-                        description="same entity, metric and period: intervals must overlap")
-    def value_intervals_overlap(cls, df: pd.DataFrame) -> pd.Series[bool]:
-        return _verdict(df, "value", value_failures)
+    Column checks, not dataframe checks: pandera reshapes a dataframe check's every failing row over the
+    frame's columns, one row at a time (a second or more for the few thousand failing rows of a million claims);
+    a column check's failure cases are its failing rows as they are."""
 
-    @pa.dataframe_check(name="category", ignore_na=False,
-                        description="a figure's own words must not name another scope")
-    def metric_matches_stated_scope(cls, df: pd.DataFrame) -> pd.Series[bool]:
-        return _verdict(df, "category", category_failures)
+    value: Series[bool] | None = pa.Field(alias=_VERDICTS["value"])
+    category: Series[bool] | None = pa.Field(alias=_VERDICTS["category"])
+    period: Series[bool] | None = pa.Field(alias=_VERDICTS["period"])
+    date: Series[bool] | None = pa.Field(alias=_VERDICTS["date"])
+    arithmetic: Series[bool] | None = pa.Field(alias=_VERDICTS["arithmetic"])
 
-    @pa.dataframe_check(name="period", ignore_na=False,
-                        description="a figure's granularity must match its column's")
-    def granularity_matches_column(cls, df: pd.DataFrame) -> pd.Series[bool]:
-        return _verdict(df, "period", period_failures)
+    @pa.check(_VERDICTS["value"], name="value", description="same entity, metric and period: intervals must overlap")
+    def value_intervals_overlap(cls, holds: pd.Series) -> pd.Series[bool]:
+        return holds
 
-    @pa.dataframe_check(name="date", ignore_na=False,
-                        description="the same event must carry overlapping dates")
-    def event_dates_agree(cls, df: pd.DataFrame) -> pd.Series[bool]:
-        return _verdict(df, "date", _event_date_failures)
+    @pa.check(_VERDICTS["category"], name="category", description="a figure's own words must not name another scope")
+    def metric_matches_stated_scope(cls, holds: pd.Series) -> pd.Series[bool]:
+        return holds
 
-    @pa.dataframe_check(name="arithmetic", ignore_na=False,
-                        description="totals, growth and multiples must follow from components")
-    def arithmetic_holds(cls, df: pd.DataFrame) -> pd.Series[bool]:
-        return arithmetic_failures(df)
+    @pa.check(_VERDICTS["period"], name="period", description="a figure's granularity must match its column's")
+    def granularity_matches_column(cls, holds: pd.Series) -> pd.Series[bool]:
+        return holds
+
+    @pa.check(_VERDICTS["date"], name="date", description="the same event must carry overlapping dates")
+    def event_dates_agree(cls, holds: pd.Series) -> pd.Series[bool]:
+        return holds
+
+    @pa.check(_VERDICTS["arithmetic"], name="arithmetic",
+              description="totals, growth and multiples must follow from components")
+    def arithmetic_holds(cls, holds: pd.Series) -> pd.Series[bool]:
+        return holds
 
     class Config:
         strict = False
@@ -496,32 +537,36 @@ def _numeric(claims: pd.DataFrame) -> pd.DataFrame:
     return claims.astype({c: np.float64 for c in wrong}) if wrong else claims
 
 
-def _verdicts(checked: pd.DataFrame, findings: list[Finding | None]) -> pd.DataFrame:
-    """What pandera validates: the claim ids and each rule's verdict per claim, computed once here.
-
-    Only the failing row indices are used, and pandera's failure-case bookkeeping is per column, so the frame
-    is kept this narrow. A rule that cannot run on these claims gets no column: its check then runs (and
-    fails) inside pandera as it always did, reporting no conflict row."""
-    columns: dict[str, Any] = {"claim_id": checked["claim_id"]} if "claim_id" in checked.columns else {}
+def _verdicts(checked: pd.DataFrame, findings: list[Finding | None] | None = None) -> pd.DataFrame:
+    """What pandera validates: each rule's verdict per claim, computed once here (the arithmetic one from
+    `findings` when given). A rule that cannot run on these claims gets no column, and so no failing row."""
+    columns: dict[str, pd.Series] = {}
     for check, rule in _RULES.items():
         try:
-            columns[_VERDICTS[check]] = rule(checked)
-        except Exception:  # noqa: BLE001 - pandera reports it, as before
+            columns[_VERDICTS[check]] = rule(checked).astype(bool)
+        except Exception:  # noqa: BLE001 - no verdict, no conflict row, as when pandera ran the rule itself
             continue
-    columns[ARITHMETIC_HOLDS] = [f is None for f in findings]
+    try:
+        findings = findings if findings is not None else _compute_findings(checked)
+        columns[_VERDICTS["arithmetic"]] = pd.Series([f is None for f in findings], index=checked.index, dtype=bool)
+    except Exception:  # noqa: BLE001 - as above
+        pass
     return pd.DataFrame(columns, index=checked.index)
 
 
 def failing_rows_by_check(claims: pd.DataFrame, full: pd.DataFrame | None = None) -> dict[str, list[int]]:
-    """Validate lazily; map each conflict check name to the claim indices it failed.
+    """Validate lazily; map each conflict check name to the claim indices it failed. `claims` is the claims
+    frame, or the frame of their verdicts (`_verdicts`) with `full`, the claims frame, beside it.
 
-    A row whose every cell (of `full`, the whole claims frame, when `claims` holds some of its columns) is
-    missing never fails: pandera's `ignore_na` for dataframe checks, done here once instead of per check."""
+    A row whose every cell (of the claims frame) is missing never fails: pandera's `ignore_na`, done here once
+    instead of per check."""
+    if not any(column in claims.columns for column in _VERDICTS.values()):
+        claims, full = _verdicts(claims), claims
     try:
         ClaimConflicts.validate(claims, lazy=True, inplace=True)
     except SchemaErrors as errors:
         cases = errors.failure_cases
-        cases = cases[cases["check"].isin(["value", "category", "period", "date", "arithmetic"])]
+        cases = cases[cases["check"].isin(list(_VERDICTS))]
         blank = _blank_rows(full if full is not None else claims)
         out = {check: sorted(i for i in (int(i) for i in group["index"].dropna().unique()) if i not in blank)
                for check, group in cases.groupby("check")}
@@ -548,19 +593,36 @@ def fingerprint(group: pd.DataFrame) -> str:
     return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
+def _groups_in_order(keys: pd.Series) -> list[tuple[Any, np.ndarray]]:
+    """(key, row positions) per distinct non-missing key, keys sorted as `groupby` sorts them, rows in order."""
+    codes, uniques = pd.factorize(keys, sort=True)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return [(uniques[g], order[bounds[g]:bounds[g + 1]]) for g in range(len(uniques))]
+
+
 def _cite_side(part: pd.DataFrame) -> str:
     """One side of a conflict in a few words: each value once, with where it is stated."""
+    values: dict[tuple[Any, Any], list[tuple[Any, Any, Any]]] = {}   # in order of first appearance, as groupby
+    for low, high, text, src, where in zip(part["value_low"].tolist(), part["value_high"].tolist(),
+                                           part["value_text"].tolist(), part["source_id"].tolist(),
+                                           part["location"].tolist(), strict=True):
+        values.setdefault((_missing_as_none(low), _missing_as_none(high)), []).append((text, src, where))
     pieces = []
-    for _, group in part.groupby(["value_low", "value_high"], sort=False, dropna=False):
-        first = group.iloc[0]
-        text = str(first["value_text"]).strip()
-        if len(group) == 1:
-            where = f"{first['source_id']}, {first['location']}"
+    for stated in values.values():
+        text, src, where = stated[0]
+        if len(stated) > 1:
+            counts = Counter(s for _, s, _ in stated)
+            where = "; ".join(f"{s} ×{counts[s]}" for s in sorted(counts))
         else:
-            counts = group["source_id"].value_counts(dropna=False)  # once, not a comparison per source
-            where = "; ".join(f"{src} ×{int(counts[src])}" for src in sorted(counts.index))
-        pieces.append(f"{text} ({where})")
+            where = f"{src}, {where}"
+        pieces.append(f"{str(text).strip()} ({where})")
     return ", ".join(pieces)
+
+
+def _missing_as_none(x: Any) -> Any:
+    """A missing value as one key (NaN never equals itself; groupby with dropna=False puts them together)."""
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
 
 
 def _base_row(kind: str, key: str, group: pd.DataFrame, severity: str, explanation: str, rule: str,
@@ -579,10 +641,11 @@ def _value_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[di
     if not idx:
         return []
     sub = claims.loc[idx]
+    clusters = interval_clusters(sub, "group_key").to_numpy()   # numbered within each group: once for all
     rows = []
-    for key, group in sub.groupby("group_key"):
-        clusters = interval_clusters(group, "group_key")
-        parts = [group[clusters == c] for c in sorted(clusters.unique())]
+    for key, positions in _groups_in_order(sub["group_key"]):
+        group, numbers = sub.iloc[positions], clusters[positions]
+        parts = [group.iloc[np.flatnonzero(numbers == c)] for c in np.unique(numbers)]
         gap = _relative_gap(parts) if kind == "value" else _days_gap(parts)
         if kind == "value":
             severity = "error" if gap >= 0.10 else "warning"
@@ -680,20 +743,23 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
     if not idx:
         return []
     findings = findings if findings is not None else arithmetic_findings(claims)
-    ids = pd.Index(claims["claim_id"])   # one hash table for every finding's support lookup
+    # the claims any finding cites, then one hash table of their ids (not of a million) for every look-up
+    cited = claims[claims["claim_id"].isin({c for i in idx if (f := findings[i]) is not None for c in f.support})]
+    ids = pd.Index(cited["claim_id"])
     rows = []
     by_key: dict[str, list[int]] = {}
-    for i in idx:
-        r = cast(pd.Series, claims.loc[i])  # a single label: one row (the stubs also allow a frame)
-        key = "|".join(str(_about(r) if c == "metric" else r[c])
-                       for c in ("entity", "metric", "period", "relation", "members", "unit"))
+    key_cols = ["entity", "metric", "period", "relation", "members", "unit"]
+    # plain records: a row of the million-row frame per failing claim costs a millisecond
+    stated_rows = claims.loc[idx, key_cols + [c for c in ("base_metric",) if c in claims.columns]]
+    for i, r in zip(idx, stated_rows.to_dict("records"), strict=True):
+        key = "|".join(str(_about(r) if c == "metric" else r[c]) for c in key_cols)
         by_key.setdefault(key, []).append(i)
     for key, members in by_key.items():
         stated = claims.loc[members]
         finding = findings[members[0]]
         if finding is None:
             continue
-        support = _rows_of(claims, finding.support, ids)
+        support = _rows_of(cited, finding.support, ids)
         group = pd.concat([stated, support]).drop_duplicates("claim_id")
         first = stated.iloc[0]
         unit = first["unit"]
@@ -712,7 +778,7 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
     return rows
 
 
-def _about(r: pd.Series) -> Any:
+def _about(r: pd.Series | Mapping[Any, Any]) -> Any:
     """The metric an arithmetic finding is about: a growth rate's or multiple's base metric (its parts' metric)."""
     base = r.get("base_metric")
     return base if isinstance(base, str) else r["metric"]

@@ -627,6 +627,10 @@ def _clause_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]
 
 # --- which metric word names which figure --------------------------------------------------------
 
+# "its 162,000-strong workforce that thousands of people …": a stated figure wins a metric word over a magnitude
+VAGUE_PENALTY = 20
+
+
 def _assign_aliases(quantities: list[Quantity], metrics: list[Match], clauses: list[tuple[int, int]],
                     accepts: Callable[[str, str], bool] | None = None,
                     bound: Callable[[Quantity, Match], bool] | None = None,
@@ -643,7 +647,7 @@ def _assign_aliases(quantities: list[Quantity], metrics: list[Match], clauses: l
         if m is None:
             continue
         d = 0 if named or (bound is not None and bound(q, m)) else \
-            abs((m.start - q.end) if m.start >= q.end else (q.start - m.end))
+            abs((m.start - q.end) if m.start >= q.end else (q.start - m.end)) + VAGUE_PENALTY * (q.qualifier == "vague")
         if m.start not in best or d < best[m.start][0]:
             best[m.start] = (d, q)
     chosen: dict[int, Match] = {}
