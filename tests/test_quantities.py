@@ -569,3 +569,8 @@ def test_figures_written_in_words(case):
     else:
         assert close(q.value, float(case["value"])), q
     assert (q.unit, q.qualifier) == (case["unit"], case["qualifier"]), q
+
+
+@pytest.mark.parametrize("text", ["The company sells flat screens.", "Shares were flat on Tuesday."])
+def test_flat_without_a_base_is_no_figure(text):
+    assert find_quantities(text) == []

@@ -716,9 +716,12 @@ _FRACTION = re.compile(r"(?i)(?<![\w-])(?:an?\s+)?(?:(" + "|".join(FRACTION_WORD
                        + r")[- ](?:an?\s+)?|(half)\s+an?\s+)(million|billion|trillion)\b")
 _DECADE_PART = re.compile(r"(?i)(?<![\w-])(" + "|".join(DECADE_PARTS) + r")[- ]?(\d)0s?(?=\s*(?:%|percent\b))")
 _SCALE_DOWN = {"million": "thousand", "billion": "million", "trillion": "billion"}
+# "flat with the previous quarter", "roughly flat year over year": a change of zero against a stated base
+_FLAT = re.compile(r"(?i)(?<![\w-])flat(?=\s+(?:with|from|compared|versus|vs\.?|year[- ]over[- ]year|"
+                   r"quarter[- ]over[- ]quarter|sequentially|on\s+the\s+(?:year|quarter))\b)")
 # what a text needs to hold one of them (most hold none)
 _VAGUE_HINT = re.compile(r"(?i)(?:thousands|millions|billions|trillions)\s+of\b|quarter[- ]|\bhalf\b"
-                         r"|(?:low|mid|high)[- ]?\d0")
+                         r"|(?:low|mid|high)[- ]?\d0|\bflat\s")
 
 
 _VAGUE_WORD = re.compile(r"(?i)\b(?:" + "|".join(VAGUE_SCALES) + r")\b")
@@ -739,6 +742,8 @@ def _vague(text: str) -> list[tuple[int, int, str]]:
     for m in _FRACTION.finditer(text):
         part = FRACTION_WORDS[(m.group(1) or m.group(2)).lower()]
         found.append((m.start(), m.end(), f"{part * 1000:g} {_SCALE_DOWN[m.group(3).lower()]}"))
+    for m in _FLAT.finditer(text):
+        found.append((m.start(), m.end(), "+0%"))
     for m in _DECADE_PART.finditer(text):
         lo, hi = DECADE_PARTS[m.group(1).lower()]
         tens = int(m.group(2)) * 10
