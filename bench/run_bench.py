@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import os
 import platform
@@ -96,6 +97,8 @@ _STAGE_VOCAB = None
 def _stage_init(vocab) -> None:
     global _STAGE_VOCAB
     _STAGE_VOCAB = vocab
+    from reconcile.engine import READING_GC_THRESHOLD
+    gc.set_threshold(*READING_GC_THRESHOLD)  # as the engine's pool workers do
 
 
 def _staged_one(d, vocab=None) -> tuple:

@@ -298,6 +298,24 @@ def test_html_table_spans_and_caption(html_blocks):
     assert _find(html_blocks, "paragraph", "2026 guidance").line == 15
 
 
+def test_html_row_sources_are_each_rows_markup():
+    """A table's row quotes are rendered only when read, yet equal the rows' markup (the merged header rows' joined),
+    compare and pickle as the tuple of those strings."""
+    import pickle
+
+    from bs4 import BeautifulSoup
+
+    html = ("<table><thead><tr><th>Company</th><th colspan=2>CapEx</th></tr><tr><th></th><th>2025</th>"
+            "<th>2026 &amp; later</th></tr></thead><tr><td>Meta</td><td>$72B</td><td>$115B</td></tr>"
+            "<tr><td>Amazon</td><td>~$200B</td><td>&lt;$250B</td></tr></table>")
+    t = _kinds(parse_html(html), "table")[0]
+    trs = [str(tr) for tr in BeautifulSoup(html, "lxml").find_all("tr")]
+    expected = (trs[0] + trs[1], trs[2], trs[3])
+    assert len(t.row_sources) == 3 and t.row_sources[1] == trs[2] and "&lt;$250B" in t.row_sources[2]
+    assert t.row_sources == expected and tuple(t.row_sources) == expected and t.row_sources[1:] == expected[1:]
+    assert pickle.loads(pickle.dumps(t)) == t and pickle.loads(pickle.dumps(t)).row_sources == expected
+
+
 def test_html_lists_divs_and_unicode(html_blocks):
     bullets = [b.text for b in _kinds(html_blocks, "bullet")]
     assert bullets == ["Figures in USD × 10^9", "Source: company filings", "Nested: 10-K & 10-Q"]

@@ -216,3 +216,44 @@ def test_figure_found_in_context(fig, before, after):
     # a bare count can be shortened by context only in ways that keep offsets consistent
     if q.end == len(before) + len(text):
         assert_same(q, expect)
+
+
+# the words and symbols a figure's prefix is made of, glued and spaced in every way
+PREFIX_PIECES = ["about ", "between ", "up to ", "at least ", "more than ", "North of ", "xUSD ", "USD ", "EUR ",
+                 "GBP ", "US$", "$", "€", "£", "~", "≈", "≥", "≤", "±", "<=", ">", "+", "-", "−", " ", "\u00a0",
+                 "\t", "a", "B", "ſ", "K", "'", "."]
+
+
+@FAST
+@given(st.lists(st.sampled_from(PREFIX_PIECES), max_size=12), st.integers(min_value=0, max_value=40))
+def test_prefix_match_is_the_prefix_search(pieces, lo_cut):
+    """_prefix_match tries _PRE only where a prefix can start; it must find what _PRE.search finds."""
+    from reconcile.quantities.figures import _PRE, _prefix_match
+
+    text = "".join(pieces) + "5"
+    s = len(text) - 1
+    lo = min(lo_cut, s)
+    expected = _PRE.search(text, lo, s)
+    found = _prefix_match(text, lo, s)
+    assert expected is not None and (found.span(), found.groupdict()) == (expected.span(), expected.groupdict())
+
+
+# the words periods are made of (stated, relative, counted from the as-of date), glued and spaced in every way
+PERIOD_PIECES = ["2025", "1999", "25", "3", "Q3", "H2", "FY", "fiscal ", "year", "quarter", "third", "first-", "month",
+                 "ago", "so far", "YTD", "to-date", "past ", "trailing ", "next ", "coming ", "last ", "this ",
+                 "in ", "by ", "since ", "until ", "through ", "the ", "end of ", "January", "Sept.", "Oct",
+                 "Thursday", "monday's close", "'s", "’", "/", "-", " ", ", ", ".", "a", "x", "$", "%", "B"]
+
+
+@FAST
+@given(st.lists(st.sampled_from(PERIOD_PIECES), max_size=10), dates, st.integers(min_value=1, max_value=12))
+def test_periodless_text_has_no_period_on_any_date(pieces, as_of, fye):
+    """find_periods answers [] without reading a text _periodless clears (known per text, whatever the date):
+    no pass of _periods may find a period in such a text, on any as-of date or calendar."""
+    from reconcile.quantities.periods import _periodless, _periods
+    from reconcile.calendars import as_calendar
+
+    text = "".join(pieces)
+    if _periodless(text):
+        assert _periods(text, as_of, as_calendar(fye)) == []
+    assert (find_periods(text, as_of, fye) == []) or not _periodless(text)

@@ -110,7 +110,7 @@ class Match:
     name: str                    # canonical name the alias maps to
 
 
-_FIND_MEMO_MAX = 16384
+_FIND_MEMO_MAX = 65536  # texts; a bench worker reads ~30,000 distinct ones
 
 
 class AliasMatcher:

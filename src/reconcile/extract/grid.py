@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..calendars import FiscalCalendar
@@ -56,17 +57,16 @@ class Grid:
 
 
 def read_grid(cues: Cues, rows: list[list[str]], published: dt.date, fye: FiscalCalendar,
-              sources: tuple[str, ...] = ()) -> Grid | None:
+              sources: Sequence[str] = ()) -> Grid | None:
     """The comparative reading of a table, or None when its header names no period or change column.
     `sources`, when given, is each row's own markup: a row's quote is then its exact text in the document."""
-    sources = tuple(sources) if len(sources) == len(rows) else ("",) * len(rows)
-    pairs = [([c.strip() for c in row], src) for row, src in zip(rows, sources, strict=True)
-             if any(c.strip() for c in row)]
+    sources = sources if len(sources) == len(rows) else ("",) * len(rows)  # read only for the rows kept
+    pairs = [([c.strip() for c in row], i) for i, row in enumerate(rows) if any(c.strip() for c in row)]
     columns: list[Column] | None = None
     pending_header: list[list[str]] = []
     label_header, notes, out = "", [], []
     non_gaap, caption, caption_gran, lead, group = False, None, None, "", 0
-    for row, source in pairs:
+    for row, i in pairs:
         if _is_banner(row) and (row[0] or header_cell(cues, row[-1] or next(c for c in row if c), published, fye)
                                 is None):
             text = next(c for c in row if c)
@@ -95,7 +95,7 @@ def read_grid(cues: Cues, rows: list[list[str]], published: dt.date, fye: Fiscal
             return None  # the first row under the banners is no header of periods: not a comparative table
         values = value_cells(row)
         out.append(GridRow(row[0], tuple(zip([v for _, v in values], align(values, columns), strict=False)),
-                           source or " | ".join(c for c in row if c), non_gaap, caption, lead, caption_gran, group))
+                           sources[i] or " | ".join(c for c in row if c), non_gaap, caption, lead, caption_gran, group))
     if not out or not any(c.period or c.change or row.caption_period for row in out for _, c in row.values if c):
         return None
     return Grid(label_header, tuple(out), tuple(notes))

@@ -17,7 +17,7 @@ from ..quantities import (
 from ..quantities import find_quantities as _find_quantities
 from ..vocab import Cues
 from .lexicon import RANGE_JOIN
-from .words import gap
+from .words import TEXT_MEMO, gap
 
 # what joins a figure to the period that dates it: "in the", "for its fiscal", "during"
 PREPOSITION_LINK = re.compile(r"(?i)\s*(?:in|for|during|over|of)(?:\s+(?:the|its|their|fiscal))*\s*")
@@ -31,7 +31,7 @@ def find_quantities(text: str) -> list[Quantity | Unparsed]:
     return list(_quantities_memo(text)) if isinstance(text, str) else _find_quantities(text)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=TEXT_MEMO)
 def _quantities_memo(text: str) -> tuple[Quantity | Unparsed, ...]:
     return tuple(_find_quantities(text))
 

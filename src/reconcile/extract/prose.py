@@ -6,10 +6,11 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from ..calendars import FiscalCalendar
 from ..quantities import Period, Quantity, Unparsed, find_periods
-from ..vocab import VARIANT_PREFIXES, Cues, Match
+from ..vocab import VARIANT_PREFIXES, AliasMatcher, Cues, Match
 from .emit import figure, is_consensus, word_multiples
 from .events import clause_events
 from .lexicon import ANAPHORA_KINDS, LEAD_DATE, NEUTRAL_WORDS, PARENTHESES, SCOPE_STOP, SENTENCE_SPLIT
@@ -26,6 +27,7 @@ from .periods import (
 from .segments import segment_metric
 from .tolerances import apply_tolerances
 from .words import (
+    TEXT_MEMO,
     clause_of,
     clause_spans,
     enumerations,
@@ -93,6 +95,9 @@ def _sentences(text: str) -> Iterator[str]:
     """The sentences of a passage; one too long or with too many numbers is cut, at a space where it can be,
     before the number that would make a piece too long or too full."""
     for sentence in SENTENCE_SPLIT.split(text):
+        if _surely_short(sentence):
+            yield sentence  # most sentences: no number needs counting
+            continue
         start, count = 0, 0
         for m in _NUMBER.finditer(sentence):
             count += 1
@@ -103,6 +108,12 @@ def _sentences(text: str) -> Iterator[str]:
                     yield sentence[start:cut]
                     start, count = cut, len(_NUMBER.findall(sentence, cut, m.end()))
         yield sentence[start:] if start else sentence
+
+
+def _surely_short(sentence: str) -> bool:
+    """Too short to be cut: within MAX_SENTENCE, and with no more digits (each number has one) than MAX_FIGURES."""
+    return len(sentence) <= MAX_SENTENCE and (len(sentence) <= MAX_FIGURES or sentence.isascii() and sum(
+        map(sentence.count, "0123456789")) <= MAX_FIGURES)
 
 
 def _topic(r: Reading, text: str, ctx: Context) -> tuple[str | None, str]:
@@ -127,6 +138,8 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
     if r.cues.shopping_deal.search(text):
         entities, topic = [], (None, "")  # a deal's prices are a gadget's, not the store's or the brand's
     subjects = [e for e in entities if not not_a_subject(r.cues, text, e, entities)]
+    if _reads_nothing(text, r.vocab.event_matcher, r.cues):
+        return _sentence_subject(None, subjects)
     if subjects and subjects[0].start < 25:
         topic = (subjects[0].name, "clause")
     whole = entities + metrics_beside_entities(r.vocab, text, entities)
@@ -145,6 +158,17 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
                                            entity_from=s.topic_from, metric_from="clause" if f.metrics else "heading",
                                            period_from="heading"),
                        levels=f.levels, periods_of=f.periods_of)
+    return _sentence_subject(first_subject, subjects)
+
+
+@lru_cache(maxsize=TEXT_MEMO)
+def _reads_nothing(text: str, event_matcher: AliasMatcher, cues: Cues) -> bool:
+    """No figure (readable or not), event word or word multiple: a sentence that gives only its subject (most do,
+    and boilerplate sentences recur across documents, so this is remembered per text)."""
+    return not find_quantities(text) and not event_matcher.find(text) and not cues.word_multiple.search(text)
+
+
+def _sentence_subject(first_subject: str | None, subjects: list[Match]) -> str | None:
     if first_subject is None and len({e.name for e in subjects}) > 1:
         return None  # "Microsoft, NVIDIA and Anthropic sign …": no one name for a next "the company"
     return first_subject or (subjects[0].name if subjects else None)

@@ -2,9 +2,9 @@
 `Paragraph` collector that gathers a paragraph or bullet line by line (markdown and text)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, overload
 
 from .hygiene import tidy
 
@@ -19,7 +19,50 @@ class Block:
     headings: tuple[str, ...] = ()              # enclosing heading path, outermost first
     level: int = 0                              # heading level (1 = top) for heading blocks
     rows: tuple[tuple[str, ...], ...] = ()      # tables only: header row first
-    row_sources: tuple[str, ...] = ()           # tables from HTML: each row's own markup, the exact quote
+    row_sources: Sequence[str] = ()             # tables from HTML: each row's own markup, the exact quote
+
+
+class RowSources(Sequence[str]):
+    """Each table row's own markup, rendered when first read: a row is a tuple of parts (HTML elements, whose
+    str() is their markup, or strings) joined. Rendering every row of every table cost ~15% of HTML parsing,
+    and only a table read as comparative quotes its rows. Equal to, and pickled as, the tuple of its strings."""
+
+    __slots__ = ("_parts", "_text")
+
+    def __init__(self, parts: Iterable[tuple[Any, ...]]) -> None:
+        self._parts = tuple(parts)
+        self._text: list[str | None] = [None] * len(self._parts)
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[str, ...]: ...
+
+    def __getitem__(self, i: int | slice) -> str | tuple[str, ...]:
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self))))
+        text = self._text[i]
+        if text is None:
+            text = self._text[i] = "".join(map(str, self._parts[i]))
+        return text
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RowSources):
+            return tuple(self) == tuple(other)
+        return isinstance(other, tuple) and tuple(self) == other
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return tuple, (tuple(self),)
 
 
 class Builder:
@@ -51,7 +94,9 @@ class Builder:
         if text:
             self.blocks.append(Block(kind, text, max(1, line), self.path))
 
-    def table(self, rows: list[list[str]], line: int, widest: bool = False, sources: Sequence[str] = ()) -> None:
+    def table(self, rows: list[list[str]], line: int, widest: bool = False,
+              sources: Sequence[tuple[Any, ...]] = ()) -> None:
+        """A table block; `sources` (from HTML) gives each row's markup as the parts RowSources joins."""
         kept = [i for i, r in enumerate(rows) if r is not None]
         sources = [sources[i] for i in kept] if len(sources) == len(rows) else []
         rows = [rows[i] for i in kept]
@@ -61,7 +106,7 @@ class Builder:
         if width <= 0:
             return
         out: list[tuple[str, ...]] = []
-        out_sources: list[str] = []
+        out_sources: list[tuple[Any, ...]] = []
         for i, r in enumerate(rows):
             r = [tidy(c) for c in r[:width]]
             if len(r) < width:
@@ -72,7 +117,8 @@ class Builder:
             out_sources += sources[i:i + 1]
         if not any(any(r) for r in out):
             return
-        self.blocks.append(Block("table", "", max(1, line), self.path, 0, tuple(out), tuple(out_sources)))
+        self.blocks.append(Block("table", "", max(1, line), self.path, 0, tuple(out),
+                                 RowSources(out_sources) if out_sources else ()))
 
     def level_below(self, skip_styles: tuple[str, ...]) -> int:
         """Level one below the innermost open heading whose style is not in skip_styles."""

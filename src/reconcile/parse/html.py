@@ -186,12 +186,12 @@ def _is_data_grid(tbl: Tag, grid: list[list[str]]) -> bool:
     return True
 
 
-def _table_rows(rows: list[tuple[Tag, bool]]) -> tuple[list[list[str]], list[str]]:
-    """The table's text grid (merged header first) and each grid row's own markup."""
+def _table_rows(rows: list[tuple[Tag, bool]]) -> tuple[list[list[str]], list[tuple[Tag, ...]]]:
+    """The table's text grid (merged header first) and each grid row's elements (their markup is its quote)."""
     from bs4.element import Tag
 
     grid: list[list[str]] = []
-    sources: list[str] = []
+    sources: list[tuple[Tag, ...]] = []      # each grid row's elements; RowSources renders their markup if asked
     header_rows = 0
     all_th_prefix = True
     pending: dict[int, list[Any]] = {}          # column → [text, rows remaining]
@@ -236,10 +236,10 @@ def _table_rows(rows: list[tuple[Tag, bool]]) -> tuple[list[list[str]], list[str
         else:
             all_th_prefix = False
         grid.append(row)
-        sources.append(str(tr))
+        sources.append((tr,))
     if header_rows > 1 and header_rows < len(grid):
         grid = [_merged_header(grid[:header_rows])] + grid[header_rows:]
-        sources = ["".join(sources[:header_rows])] + sources[header_rows:]
+        sources = [tuple(tr for row in sources[:header_rows] for tr in row)] + sources[header_rows:]
     return grid, sources
 
 
@@ -360,7 +360,7 @@ class _Walker:
     def data_table(self, node: Any) -> bool:
         """Emit `node` as a table block (and its caption) when it holds data; False for layout."""
         grid: list[list[str]] = []
-        sources: list[str] = []
+        sources: list[tuple[Tag, ...]] = []
         if self.tdepth < 4:                     # deeper nesting: treat as layout, keeps the walk linear
             rows = _own_rows(node)
             if len(rows) >= 2 and not _layout_markers(node):

@@ -68,6 +68,8 @@ def find_periods(text: str, as_of: dt.date, fiscal: FiscalCalendar | int = CALEN
     results are frozen Periods, and each call gets its own list.
     """
     fiscal = as_calendar(fiscal)
+    if isinstance(text, str) and _periodless(text):
+        return []  # most sentences and cells: nothing any as-of date or calendar could date (known per text)
     try:
         return list(_periods_memo(text, as_of, fiscal))
     except TypeError:   # an unhashable argument: no memo
@@ -828,3 +830,17 @@ def _period_at(text: str, s: int, e: int, n: int, last: int, as_of: dt.date, fy:
             p0 = m.end("rel_between")
         return Period(text[p0:span_end], p0, span_end, label, a, b, gran, rel)
     return None
+
+
+# What each pass of _periods starts from: a digit run that may be part of a period, or a phrase that a pass reads
+# without one. A text with neither gives no period whatever its as-of date or calendar, so that is known per text
+# (the same sentences and cells recur under many publication dates, which the periods memo cannot share).
+_PASS_STARTS = (POSSESSIVE_YEAR, YEARLESS_QUARTER, *_COUNTED_SPANS, BARE_MONTH, YEAR_END, WEEKDAY, RELATIVE)
+
+
+@functools.lru_cache(maxsize=65536)
+def _periodless(text: str) -> bool:
+    n = len(text)
+    if any(_period_candidate(text, a.start(), a.end(), n) for a in _DIGITS.finditer(text)):
+        return False
+    return not any(rx.search(text) for rx in _PASS_STARTS)
