@@ -250,8 +250,8 @@ PERIOD_PIECES = ["2025", "1999", "25", "3", "Q3", "H2", "FY", "fiscal ", "year",
 def test_periodless_text_has_no_period_on_any_date(pieces, as_of, fye):
     """find_periods answers [] without reading a text _periodless clears (known per text, whatever the date):
     no pass of _periods may find a period in such a text, on any as-of date or calendar."""
-    from reconcile.quantities.periods import _periodless, _periods
     from reconcile.calendars import as_calendar
+    from reconcile.quantities.periods import _periodless, _periods
 
     text = "".join(pieces)
     if _periodless(text):
