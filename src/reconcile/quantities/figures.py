@@ -714,6 +714,9 @@ _VAGUE = re.compile(r"(?i)(?<![\w-])(?:(tens|hundreds)\s+of\s+)?(" + "|".join(VA
                     + r")(?=\s+of\b)(\s+of\s+dollars\b)?")
 _FRACTION = re.compile(r"(?i)(?<![\w-])(?:an?\s+)?(?:(" + "|".join(FRACTION_WORDS)
                        + r")[- ](?:an?\s+)?|(half)\s+an?\s+)(million|billion|trillion)\b")
+# "a quarter-percentage point", "half a percentage point": a fraction of a point of percent
+_POINT_FRACTION = re.compile(r"(?i)(?<![\w-])(?:an?\s+)?(?:(" + "|".join(FRACTION_WORDS)
+                             + r")[- ](?:of\s+an?\s+)?|(half)\s+an?\s+)percentage[- ]points?\b")
 _DECADE_PART = re.compile(r"(?i)(?<![\w-])(" + "|".join(DECADE_PARTS) + r")[- ]?(\d)0s?(?=\s*(?:%|percent\b))")
 _SCALE_DOWN = {"million": "thousand", "billion": "million", "trillion": "billion"}
 # "flat with the previous quarter", "roughly flat year over year": a change of zero against a stated base
@@ -742,6 +745,8 @@ def _vague(text: str) -> list[tuple[int, int, str]]:
     for m in _FRACTION.finditer(text):
         part = FRACTION_WORDS[(m.group(1) or m.group(2)).lower()]
         found.append((m.start(), m.end(), f"{part * 1000:g} {_SCALE_DOWN[m.group(3).lower()]}"))
+    for m in _POINT_FRACTION.finditer(text):
+        found.append((m.start(), m.end(), f"{FRACTION_WORDS[(m.group(1) or m.group(2)).lower()]:g} percentage point"))
     for m in _FLAT.finditer(text):
         found.append((m.start(), m.end(), "+0%"))
     for m in _DECADE_PART.finditer(text):
