@@ -123,7 +123,7 @@ class AliasMatcher:
         self._by_key: dict[str, str] = {}
         exact, folded = [], []
         for alias, name in aliases.items():
-            if _is_acronym(alias):
+            if _is_acronym(alias) or alias != alias.casefold():  # a key kept as written matches as written
                 exact.append(alias)
                 self._by_key[alias] = name
             else:
@@ -461,8 +461,10 @@ def _alias_key(alias: str) -> str:
     return alias if _is_acronym(alias) else alias.casefold()
 
 
-def _add_alias(aliases: dict[str, str], alias: str, name: str, path: Path, line: int, kind: str) -> None:
-    key = _alias_key(alias)
+def _add_alias(aliases: dict[str, str], alias: str, name: str, path: Path, line: int, kind: str,
+               as_written: bool = False) -> None:
+    """`as_written`: the alias matches only with its own capitals ('Figure' the company, not 'that figure')."""
+    key = alias if as_written else _alias_key(alias)
     owner = aliases.get(key)
     if owner is not None and owner != name:
         raise UserError(f"duplicate {kind} alias '{alias}': already maps to '{owner}', here to '{name}'",
@@ -486,7 +488,12 @@ def _read_entities(root: yaml.Node, path: Path) -> tuple[dict[str, Entity], dict
     parent_lines: dict[str, int] = {}
     for key, body in _mapping(_section(root, "entities", path), path, "entities"):
         name = str(key.value).strip()
-        f = _fields(body, path, f"entity '{name}'", {"kind", "parent", "aliases", "fiscal_year_end", "scope"})
+        f = _fields(body, path, f"entity '{name}'",
+                    {"kind", "parent", "aliases", "fiscal_year_end", "scope", "match_case"})
+        match_case = _py(f["match_case"], path) if "match_case" in f else False
+        if not isinstance(match_case, bool):
+            raise UserError(f"entity '{name}': 'match_case' must be true or false", file=path,
+                            line=f["match_case"].start_mark.line + 1)
         kind = _py(f["kind"], path) if "kind" in f else "company"
         if not isinstance(kind, str) or kind not in ENTITY_KINDS:
             raise UserError(f"entity '{name}' has unknown kind '{kind}'", file=path, line=f["kind"].start_mark.line + 1,
@@ -503,9 +510,9 @@ def _read_entities(root: yaml.Node, path: Path) -> tuple[dict[str, Entity], dict
             raise UserError(f"entity '{name}' has scope {scope!r}, not a word", file=path,
                             line=f["scope"].start_mark.line + 1, hint="use a metric scope such as cloud or ai")
         entities[name] = Entity(name=name, kind=kind, parent=parent, fiscal_year_end=fye, scope=scope)
-        _add_alias(aliases, name, name, path, key.start_mark.line + 1, "entity")
+        _add_alias(aliases, name, name, path, key.start_mark.line + 1, "entity", as_written=match_case)
         for alias, line in _str_list(f.get("aliases"), path, f"aliases of '{name}'"):
-            _add_alias(aliases, alias, name, path, line, "entity")
+            _add_alias(aliases, alias, name, path, line, "entity", as_written=match_case)
     for name, line in parent_lines.items():
         if entities[name].parent not in entities:
             raise UserError(f"entity '{name}' names unknown parent '{entities[name].parent}'", file=path, line=line,

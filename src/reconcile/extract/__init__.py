@@ -120,10 +120,11 @@ def _date_by_reporting_quarter(mentions: list[Mention], published: dt.date, voca
         sentences[topic.entity] = {topic.reported: {"(title)"}}
     for m in mentions:
         p = m.period
-        if m.entity and p is not None and m.period_from == "clause" and p.granularity == "quarter" \
+        if p is not None and m.period_from == "clause" and p.granularity == "quarter" \
                 and p.relation == "in" and p.end < published:
             key = replace(p, text="", start_offset=0, end_offset=0)
-            sentences.setdefault(m.entity, {}).setdefault(key, set()).add(m.quote)
+            # a company the vocabulary lacks ('Pinterest') has no name here: its story's figures share ''
+            sentences.setdefault(m.entity or "", {}).setdefault(key, set()).add(m.quote)
     # each sentence names its quarter once, however many figures it has
     stated = {entity: Counter({p: len(quotes) for p, quotes in by.items()}) for entity, by in sentences.items()}
     if not stated:
