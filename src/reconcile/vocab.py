@@ -284,9 +284,13 @@ class Vocabulary:
                 return calendar
         return CALENDAR_YEAR
 
+    @cached_property
+    def _per_share_metrics(self) -> frozenset[str]:
+        return frozenset(m.per_share for m in self.metrics.values() if m.per_share)
+
     def is_per_share(self, metric: str) -> bool:
         """EPS: a metric that is another's amount per share."""
-        return any(m.per_share == metric for m in self.metrics.values())
+        return metric in self._per_share_metrics
 
     def measured(self, metric: str | None) -> str | None:
         """The vocabulary metric a name measures: itself, or the metric an adjusted or non-GAAP variant

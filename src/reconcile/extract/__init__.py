@@ -25,7 +25,7 @@ from ..quantities import Period, find_periods
 from ..vocab import Vocabulary
 from .filing import form_lines, registrant_topic
 from .model import Context, Extraction, FigureSite, Mention, Reading, TooComplex, Topic, UnparsedFigure
-from .periods import find_quantities, year_before
+from .periods import find_quantities, unplaced, year_before
 from .prose import fiscal_year_of, read_prose
 from .segments import Sections
 from .tables import CaptionLine, read_table, table_scale
@@ -122,9 +122,8 @@ def _date_by_reporting_quarter(mentions: list[Mention], published: dt.date, voca
         p = m.period
         if p is not None and m.period_from == "clause" and p.granularity == "quarter" \
                 and p.relation == "in" and p.end < published:
-            key = replace(p, text="", start_offset=0, end_offset=0)
             # a company the vocabulary lacks ('Pinterest') has no name here: its story's figures share ''
-            sentences.setdefault(m.entity or "", {}).setdefault(key, set()).add(m.quote)
+            sentences.setdefault(m.entity or "", {}).setdefault(unplaced(p), set()).add(m.quote)
     # each sentence names its quarter once, however many figures it has
     stated = {entity: Counter({p: len(quotes) for p, quotes in by.items()}) for entity, by in sentences.items()}
     if not stated:

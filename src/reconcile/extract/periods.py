@@ -166,6 +166,11 @@ def is_bare_small(q: Quantity) -> bool:
     return _BARE_SMALL.fullmatch(q.text.strip()) is not None
 
 
+def unplaced(p: Period) -> Period:
+    """The period itself, without where a text said it: two sentences' 'Q3 2025' are one quarter."""
+    return replace(p, text="", start_offset=0, end_offset=0)
+
+
 def year_before(p: Period, cal: FiscalCalendar) -> Period | None:
     """The same quarter, half, year or day one (fiscal) year earlier, as said ('at the end of'); None for
     other spans."""

@@ -192,10 +192,8 @@ def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
     levels = [q for q in quantities if q.unit not in ("percent", "multiple")]
     measurable = [m for m in metrics if any(r.vocab.accepts(m.name, q.unit) for q in levels)]
     chosen.update(_assign_aliases(levels, measurable, s.clauses, accepts=r.vocab.accepts,
-                                  bound=lambda q, m: m.start >= q.end and bool(
-                                      r.cues.metric_after_figure.match(s.text[q.end:m.start])),
-                                  owned=lambda q, m: m.start >= q.end and bool(
-                                      r.cues.metric_after_name.match(s.text[q.end:m.start]))))
+                                  bound=lambda q, m: _between(r.cues.metric_after_figure, s.text, q, m),
+                                  owned=lambda q, m: _between(r.cues.metric_after_name, s.text, q, m)))
     # "rose to $9.4 billion, or $8.21 per share, from $1.58 billion": the per-share aside is read last
     alternates = _per_share_asides(r.cues, s.text, levels)
     plain = [q for q in levels if q not in alternates]
@@ -209,6 +207,11 @@ def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
     respective = _respective_owners(r.cues, s.text, s.entities, quantities)
     return _Figures(metrics, quantities, levels, chosen, members, sum_word, respective=respective,
                     gaap_pairs=_gaap_pairs(r.cues, s.text, quantities))
+
+
+def _between(cue: re.Pattern[str], sentence: str, q: Quantity, metric_m: Match) -> bool:
+    """The metric word follows the figure with only what `cue` allows between them ('in first-quarter', 'Instagram')."""
+    return metric_m.start >= q.end and cue.match(sentence[q.end:metric_m.start]) is not None
 
 
 _BARE_INTEGER = re.compile(r"[-‑]?\d+")
@@ -281,19 +284,19 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     elif entity and r.vocab.entities.get(entity) and r.vocab.entities[entity].kind == "group":
         grp = r.vocab.entities[entity].members
     period, period_from = _prose_period(r, s, q, clause, entity)
-    if q.unit in ("percent", "multiple"):
+    rate = q.unit in ("percent", "multiple")
+    estimate = not rate and period_from != "clause" and is_consensus(r.cues, s.text, q)
+    if rate:
         level = level_before(q, f.levels, f.periods_of) or \
             (level_before(q, f.levels, f.periods_of, SPAN_SAID_REACH) if _span_said(r.cues, s.text, q) else None)
         if level is not None:
             period, period_from = f.periods_of[level.start], "clause"  # "$125B in 2026, up 50% YoY": the $125B's
-    elif period_from != "clause" and is_consensus(r.cues, s.text, q) and \
-            (actual := level_before(q, f.levels, f.periods_of, SPAN_SAID_REACH)) is not None:
+    elif estimate and (actual := level_before(q, f.levels, f.periods_of, SPAN_SAID_REACH)) is not None:
         # "revenue for its fiscal fourth quarter climbed to $68.13B, beating estimates for $66.21B": the actual's
         period, period_from = f.periods_of[actual.start], "clause"
         if metric is None and actual.start in f.chosen:
             metric, metric_from = f.chosen[actual.start].name, "clause"
-    elif period_from != "clause" and is_consensus(r.cues, s.text, q) and \
-            (said := _previous_actual(r, s, q, entity, metric)) is not None:
+    elif estimate and (said := _previous_actual(r, s, q, entity, metric)) is not None:
         # "CoreWeave sees $12 billion to $13 billion in revenue for 2026. Analysts polled by LSEG had anticipated
         # $12.09 billion.": the analysts' figure for what the sentence before stated
         metric, metric_from = r.vocab.measured(said.metric), metric_from or "previous sentence"  # eps of non_gaap_eps
@@ -466,7 +469,7 @@ def _previous_actual(r: Reading, s: Sentence, q: Quantity, entity: str | None,
         before = before or m.quote
         if m.quote != before:
             return None  # only the sentence right before
-        if m.quantity is not None and m.metric is not None and m.metric in (metric or m.metric,) and \
+        if m.quantity is not None and m.metric is not None and metric in (None, m.metric) and \
                 m.relation is None and not m.superseded and not m.year_ago and m.entity == entity and \
                 m.quantity.unit == q.unit:
             return m
@@ -477,13 +480,11 @@ def _name_before_noun(r: Reading, s: Sentence, q: Quantity, metric_m: Match | No
     """'481 million Instagram users, 403 million Facebook users': the name between a figure and the audience it
     counts owns it; '' when that name is one the vocabulary lacks ('213 million Snapchat users'), None when no name
     stands there."""
-    if metric_m is None or metric_m.start < q.end or not r.cues.audience_noun.search(metric_m.text):
-        return None
-    between = s.text[q.end:metric_m.start]
-    if not r.cues.metric_after_name.match(between):
+    if metric_m is None or not r.cues.audience_noun.search(metric_m.text) or \
+            not _between(r.cues.metric_after_name, s.text, q, metric_m):
         return None
     names = [e for e in s.entities if q.end <= e.start and e.end <= metric_m.start]
-    return names[-1].name if names else ("" if unknown_name(between, r.vocab) else None)
+    return names[-1].name if names else ("" if unknown_name(s.text[q.end:metric_m.start], r.vocab) else None)
 
 
 def _prose_entity(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
@@ -672,13 +673,17 @@ def _share_parallel_metrics(cues: Cues, sentence: str, levels: list[Quantity], c
     """'$39.5 billion in the fourth quarter and $125 billion for the full year': one metric word, two figures."""
     ordered = sorted(levels, key=lambda q: q.start)
     for prev, q in zip(ordered, ordered[1:], strict=False):
-        if q.start in chosen or prev.start not in chosen or prev.unit != q.unit or \
-                (prev.per == "share") != (q.per == "share"):
+        if q.start in chosen or prev.start not in chosen or not _alike(prev, q):
             continue
         if any(prev.end <= e.start < q.start for e in entities):
             continue  # "OpenAI's $100B Round, Big Tech's $505B Bet": a new subject, a new figure
         if cues.parallel.match(sentence[prev.end:q.start]):
             chosen[q.start] = chosen[prev.start]
+
+
+def _alike(prev: Quantity, q: Quantity) -> bool:
+    """Two levels one metric word can name: the same unit, and both or neither an amount per share."""
+    return prev.unit == q.unit and (prev.per == "share") == (q.per == "share")
 
 
 def _per_share_asides(cues: Cues, sentence: str, levels: list[Quantity]) -> dict[Quantity, Quantity]:
@@ -742,8 +747,7 @@ def _share_with_previous_level(r: Reading, sentence: str, levels: list[Quantity]
     cues = r.cues
     ordered = sorted(levels, key=lambda q: q.start)
     for prev, q in zip(ordered, ordered[1:], strict=False):
-        if q.start in chosen or prev.start not in chosen or prev.unit != q.unit or \
-                (prev.per == "share") != (q.per == "share"):
+        if q.start in chosen or prev.start not in chosen or not _alike(prev, q):
             continue
         if is_consensus(cues, sentence, q) or \
                 (cues.from_level.match(sentence[prev.end:q.start])

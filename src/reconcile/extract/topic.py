@@ -13,6 +13,7 @@ from dataclasses import replace
 from ..quantities import Period, find_periods
 from ..vocab import Vocabulary
 from .model import Topic
+from .periods import unplaced
 from .words import prepositional, top_company
 
 TITLE_SUBJECT_CHARS = 25   # a headline's subject opens it: "CoreWeave shares slip …", not "… as Nvidia earnings …"
@@ -46,8 +47,7 @@ def _topic(vocab: Vocabulary, title: str, publisher: str, title_from: str) -> To
 def _reported_quarter(vocab: Vocabulary, title: str, published: dt.date, entity: str) -> Period | None:
     """'Micron stock rises after fiscal second-quarter results': the one past quarter a headline names, in the
     company's own calendar."""
-    quarters = {replace(p, text="", start_offset=0, end_offset=0)
-                for p in find_periods(title, published, vocab.fiscal_year_end(entity))
+    quarters = {unplaced(p) for p in find_periods(title, published, vocab.fiscal_year_end(entity))
                 if p.granularity == "quarter" and p.relation == "in" and p.end < published}
     return quarters.pop() if len(quarters) == 1 else None
 

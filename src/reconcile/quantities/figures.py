@@ -736,6 +736,11 @@ def is_vague(text: str) -> bool:
     return _VAGUE_WORD.search(text) is not None and _DIGIT.search(text) is None
 
 
+def _fraction(m: re.Match[str]) -> float:
+    """The fraction a 'quarter' / 'half' match (group 1, or 'half a' in group 2) says."""
+    return FRACTION_WORDS[(m.group(1) or m.group(2)).lower()]
+
+
 def _vague(text: str) -> list[tuple[int, int, str]]:
     """Vague magnitudes and fractions of a scale, written as the figures they stand for."""
     found = []
@@ -743,10 +748,9 @@ def _vague(text: str) -> list[tuple[int, int, str]]:
         lo, hi = VAGUE_COUNTS[(m.group(1) or "").lower()]
         found.append((m.start(), m.end(), f"{'$' if m.group(3) else ''}{lo}-{hi} {VAGUE_SCALES[m.group(2).lower()]}"))
     for m in _FRACTION.finditer(text):
-        part = FRACTION_WORDS[(m.group(1) or m.group(2)).lower()]
-        found.append((m.start(), m.end(), f"{part * 1000:g} {_SCALE_DOWN[m.group(3).lower()]}"))
+        found.append((m.start(), m.end(), f"{_fraction(m) * 1000:g} {_SCALE_DOWN[m.group(3).lower()]}"))
     for m in _POINT_FRACTION.finditer(text):
-        found.append((m.start(), m.end(), f"{FRACTION_WORDS[(m.group(1) or m.group(2)).lower()]:g} percentage point"))
+        found.append((m.start(), m.end(), f"{_fraction(m):g} percentage point"))
     for m in _FLAT.finditer(text):
         found.append((m.start(), m.end(), "+0%"))
     for m in _DECADE_PART.finditer(text):
