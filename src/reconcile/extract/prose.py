@@ -15,6 +15,7 @@ from .emit import figure, is_consensus, word_multiples
 from .events import clause_events
 from .lexicon import ANAPHORA_KINDS, LEAD_DATE, NEUTRAL_WORDS, PARENTHESES, SCOPE_STOP, SENTENCE_SPLIT
 from .model import Context, FigureSite, Mention, Reading, Sentence
+from .orgs import organisation_names
 from .periods import (
     find_quantities,
     is_bare_small,
@@ -266,6 +267,9 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     move = _market_move(r, s, q, clause) if metric is None and q.unit in ("percent", "points") else None
     if move is not None:
         (entity, metric), entity_from, metric_from = move, "clause", "clause"
+    if entity is None and named is None:
+        entity, entity_from = _unknown_owner(r, s, q, clause, metric), "clause"
+        entity_from = entity_from if entity else ""
     if q.start in f.respective:
         entity, entity_from = f.respective[q.start], "clause"
         counterparty = counterparty if counterparty != entity else None
@@ -484,7 +488,31 @@ def _name_before_noun(r: Reading, s: Sentence, q: Quantity, metric_m: Match | No
             not _between(r.cues.metric_after_name, s.text, q, metric_m):
         return None
     names = [e for e in s.entities if q.end <= e.start and e.end <= metric_m.start]
-    return names[-1].name if names else ("" if unknown_name(s.text[q.end:metric_m.start], r.vocab) else None)
+    if names:
+        return names[-1].name
+    if not unknown_name(s.text[q.end:metric_m.start], r.vocab):
+        return None
+    unknown = [o for o in _unknown_names(r, s) if q.end <= o.start and o.end <= metric_m.start]
+    return unknown[-1].name if unknown else ""
+
+
+def _unknown_names(r: Reading, s: Sentence) -> list[Match]:
+    """The organisations the sentence names that the vocabulary lacks; none in a shopping deal, whose prices are a
+    gadget's."""
+    return [] if r.cues.shopping_deal.search(s.text) else organisation_names(r.vocab, s.text)
+
+
+def _unknown_owner(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int], metric: str | None) -> str | None:
+    """A figure no known entity owns: the unknown organisation standing where the engine reads an owner (the
+    clause's subject, 'Rivian's net loss'), read by the same rules as a known name; never the topic or a known name."""
+    unknown = _unknown_names(r, s)
+    if not unknown:
+        return None
+    merged = sorted(s.entities + unknown, key=lambda m: m.start)
+    opener = next((o for o in unknown if not not_a_subject(r.cues, s.text, o, merged)), None)
+    topic = opener.name if opener is not None and opener.start < 25 else None  # "BP set its … budget at $13B"
+    subject, _ = _subject_and_party(r, replace(s, entities=merged, topic=topic), q, clause, metric)
+    return subject if any(o.name == subject for o in unknown) else None
 
 
 def _prose_entity(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],

@@ -13,6 +13,7 @@ from dataclasses import replace
 from ..quantities import Period, find_periods
 from ..vocab import Vocabulary
 from .model import Topic
+from .orgs import headline_organisation
 from .periods import unplaced
 from .words import prepositional, top_company
 
@@ -37,7 +38,8 @@ def _topic(vocab: Vocabulary, title: str, publisher: str, title_from: str) -> To
         return None  # the "title" is only the file's name
     subject = _title_subject(vocab, title)
     if subject is None:
-        return None
+        unknown = headline_organisation(vocab, title)  # "Pinterest shares fall after third-quarter results"
+        return Topic(unknown, title_from) if unknown is not None else None
     entity = vocab.entities.get(subject)
     announces = bool(vocab.cues.issuer_verb.match(title[_end_of(vocab, title, subject):]))
     issuer = announces and entity is not None and entity.kind == "company"
