@@ -19,7 +19,8 @@ _WORD = r"(?:[A-Z][\w&'’.-]*|[a-z]{1,2}[A-Z][\w-]*)(?![¥$€£\d])"  # 'CN¥1
 _RUN = re.compile(rf"(?<![\w&'’.-]){_WORD}(?:\s+(?:&\s+)?{_WORD})*")
 _TOKEN = re.compile(r"[^\s&]+")
 _POSSESSIVE_END = re.compile(r"['’]s?$")
-_SENTENCE_LEAD = re.compile(r"^[\s\"“‘'*•(\[#>-]*$")
+# What may stand before a sentence's first word; after a colon or a separator a new phrase opens ('Sponsored: Save')
+_SENTENCE_LEAD = re.compile(r"(?:^|[:·|•—–]\s)[\s\"“‘'*•(\[#>-]*$")
 _TITLE_WORDS = 3   # a headline's organisation is named by its first one to three words: "Rocket Mortgage shares fall"
 
 
@@ -38,7 +39,7 @@ def _organisation_names(text: str, entity_matcher: AliasMatcher, metric_matcher:
     found = []
     for run in _RUN.finditer(text):
         for piece in _pieces(cues, text, run, taken):
-            name = _organisation(cues, text, piece, at_start=bool(_SENTENCE_LEAD.match(text[:piece[0][0]])))
+            name = _organisation(cues, text, piece, at_start=bool(_SENTENCE_LEAD.search(text[:piece[0][0]])))
             if name is not None:
                 found.append(name)
     return found
