@@ -15,7 +15,8 @@ from functools import lru_cache
 from ..vocab import AliasMatcher, Cues, Match, Vocabulary
 
 # A capitalised word ('Pinterest', 'Rivian’s', 'U.S.', 'Co-op') or a lower-case brand ('eBay', 'xAI'); '&' joins words
-_WORD = r"(?:[A-Z][\w&'’.-]*|[a-z]{1,2}[A-Z][\w-]*)(?![¥$€£\d])"  # 'CN¥150' is an amount
+# Latin letters only: a name runs into no word of another script ('Franceschi-Bicchierai安全信号')
+_WORD = r"(?:[A-Z][A-Za-z0-9À-ÿ&'’.-]*|[a-z]{1,2}[A-Z][A-Za-z0-9À-ÿ-]*)(?![¥$€£\dA-Za-z0-9À-ÿ])"
 _RUN = re.compile(rf"(?<![\w&'’.-]){_WORD}(?:\s+(?:&\s+)?{_WORD})*")
 _TOKEN = re.compile(r"[^\s&]+")
 _POSSESSIVE_END = re.compile(r"['’]s?$")
@@ -47,7 +48,7 @@ def _organisation_names(text: str, entity_matcher: AliasMatcher, metric_matcher:
 
 def headline_organisation(vocab: Vocabulary, title: str) -> str | None:
     """'Pinterest shares fall after third-quarter results', 'Wayfair Q4 Earnings Beat': the unknown organisation a
-    headline opens with, when the words after it are an organisation's (org_opener)."""
+    headline opens with, when the words after it are an organisation's (headline_org_opener)."""
     cues = vocab.cues
     run = _RUN.match(title, len(title) - len(title.lstrip(" \"“‘'")))
     if run is None or vocab.entity_matcher.find(title[:run.end()]):
@@ -55,7 +56,7 @@ def headline_organisation(vocab: Vocabulary, title: str) -> str | None:
     tokens = [(run.start() + t.start(), run.start() + t.end()) for t in _TOKEN.finditer(run.group())]
     for k in range(1, min(_TITLE_WORDS, len(tokens)) + 1):
         piece = tokens[:k]
-        if cues.org_opener.match(title, _tail(title, piece)):
+        if cues.headline_org_opener.match(title, _tail(title, piece)):
             if any(cues.not_an_org.match(_clean(title[s:e])) for s, e in piece):
                 return None
             named = _organisation(cues, title, piece, at_start=True)
@@ -69,10 +70,15 @@ def _pieces(cues: Cues, text: str, run: re.Match[str], taken: list[tuple[int, in
     pieces: list[list[tuple[int, int]]] = [[]]
     for t in _TOKEN.finditer(run.group()):
         start, end = run.start() + t.start(), run.start() + t.end()
-        if cues.not_an_org.match(_clean(text[start:end])) or any(s < end and start < e for s, e in taken):
+        word = _clean(text[start:end])
+        hyphen = word.find("-")
+        if cues.not_an_org.match(word) or any(s < end and start < e for s, e in taken) or \
+                (hyphen > 0 and cues.name_modifier.match(word[hyphen:])):  # "Abu Dhabi-based Acme"
             pieces.append([])
         else:
             pieces[-1].append((start, end))
+            if _POSSESSIVE_END.search(text[start:end]):
+                pieces.append([])  # "Block's Jack Dorsey": the owner's name ends at its possessive
     return [p for p in pieces if p]
 
 

@@ -267,9 +267,12 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     move = _market_move(r, s, q, clause) if metric is None and q.unit in ("percent", "points") else None
     if move is not None:
         (entity, metric), entity_from, metric_from = move, "clause", "clause"
-    if entity is None and named is None:
-        entity, entity_from = _unknown_owner(r, s, q, clause, metric), "clause"
-        entity_from = entity_from if entity else ""
+    if named is None and metric is not None and not _named_before(s, entity, clause, q):
+        # no known name owns the figure (it has none, or only the topic's): an unknown organisation where an owner
+        # stands does; a figure of no known kind has no owner to read
+        unknown = _unknown_owner(r, s, q, clause, metric)
+        if unknown is not None:
+            entity, entity_from = unknown, "clause"
     if q.start in f.respective:
         entity, entity_from = f.respective[q.start], "clause"
         counterparty = counterparty if counterparty != entity else None
@@ -496,6 +499,12 @@ def _name_before_noun(r: Reading, s: Sentence, q: Quantity, metric_m: Match | No
     return unknown[-1].name if unknown else ""
 
 
+def _named_before(s: Sentence, entity: str | None, clause: tuple[int, int], q: Quantity) -> bool:
+    """The figure's entity is a known name its clause states before it (not only the document's or sentence's topic)."""
+    return entity is not None and (entity != s.topic or any(
+        e.name == entity and clause[0] <= e.start and e.end <= q.start for e in s.entities))
+
+
 def _unknown_names(r: Reading, s: Sentence) -> list[Match]:
     """The organisations the sentence names that the vocabulary lacks; none in a shopping deal, whose prices are a
     gadget's."""
@@ -512,7 +521,8 @@ def _unknown_owner(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]
     opener = next((o for o in unknown if not not_a_subject(r.cues, s.text, o, merged)), None)
     topic = opener.name if opener is not None and opener.start < 25 else None  # "BP set its … budget at $13B"
     subject, _ = _subject_and_party(r, replace(s, entities=merged, topic=topic), q, clause, metric)
-    return subject if any(o.name == subject for o in unknown) else None
+    # only a name before the figure: one after it ('the $59,485 R2 Performance') is more often a product's
+    return subject if any(o.name == subject and o.end <= q.start for o in unknown) else None
 
 
 def _prose_entity(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
