@@ -68,6 +68,7 @@ def _pieces(cues: Cues, text: str, run: re.Match[str], taken: list[tuple[int, in
     """The run's words split at every word that is never part of an organisation's name, or part of a known name or
     a metric word."""
     pieces: list[list[tuple[int, int]]] = [[]]
+    fragment = False  # after a word of a longer name ("West Texas Intermediate"), the rest is no name of its own
     for t in _TOKEN.finditer(run.group()):
         start, end = run.start() + t.start(), run.start() + t.end()
         word = _clean(text[start:end])
@@ -75,6 +76,9 @@ def _pieces(cues: Cues, text: str, run: re.Match[str], taken: list[tuple[int, in
         if cues.not_an_org.match(word) or any(s < end and start < e for s, e in taken) or \
                 (hyphen > 0 and cues.name_modifier.match(word[hyphen:])):  # "Abu Dhabi-based Acme"
             pieces.append([])
+            fragment = fragment or (cues.not_an_org.match(word) is not None and not cues.name_lead.match(word))
+        elif fragment:
+            continue
         else:
             pieces[-1].append((start, end))
             if _POSSESSIVE_END.search(text[start:end]):

@@ -267,9 +267,9 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     move = _market_move(r, s, q, clause) if metric is None and q.unit in ("percent", "points") else None
     if move is not None:
         (entity, metric), entity_from, metric_from = move, "clause", "clause"
-    if named is None and metric is not None and not _named_before(s, entity, clause, q):
-        # no known name owns the figure (it has none, or only the topic's): an unknown organisation where an owner
-        # stands does; a figure of no known kind has no owner to read
+    if named is None and metric is not None and (entity is None or _unknown_topic(r, s, entity)):
+        # no known name owns the figure: an unknown organisation where an owner stands does; a figure of no known
+        # kind has no owner to read
         unknown = _unknown_owner(r, s, q, clause, metric)
         if unknown is not None:
             entity, entity_from = unknown, "clause"
@@ -499,10 +499,10 @@ def _name_before_noun(r: Reading, s: Sentence, q: Quantity, metric_m: Match | No
     return unknown[-1].name if unknown else ""
 
 
-def _named_before(s: Sentence, entity: str | None, clause: tuple[int, int], q: Quantity) -> bool:
-    """The figure's entity is a known name its clause states before it (not only the document's or sentence's topic)."""
-    return entity is not None and (entity != s.topic or any(
-        e.name == entity and clause[0] <= e.start and e.end <= q.start for e in s.entities))
+def _unknown_topic(r: Reading, s: Sentence, entity: str) -> bool:
+    """The figure's entity is only the topic, an organisation the vocabulary lacks that the sentence does not name
+    (a headline's 'Etsy' for 'eBay said it expects …')."""
+    return entity == s.topic and entity not in r.vocab.entities and entity not in s.text
 
 
 def _unknown_names(r: Reading, s: Sentence) -> list[Match]:
