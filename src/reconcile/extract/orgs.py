@@ -73,8 +73,10 @@ def _pieces(cues: Cues, text: str, run: re.Match[str], taken: list[tuple[int, in
         start, end = run.start() + t.start(), run.start() + t.end()
         word = _clean(text[start:end])
         hyphen = word.find("-")
-        if cues.not_an_org.match(word) or any(s < end and start < e for s, e in taken) or \
-                (hyphen > 0 and cues.name_modifier.match(word[hyphen:])):  # "Abu Dhabi-based Acme"
+        if hyphen > 0 and cues.name_modifier.match(word[hyphen:]):
+            pieces.append([])  # "Abu Dhabi-based Acme", "Paris-listed": a new name may follow the modifier
+            fragment = False
+        elif cues.not_an_org.match(word) or any(s < end and start < e for s, e in taken):
             pieces.append([])
             fragment = fragment or (cues.not_an_org.match(word) is not None and not cues.name_lead.match(word))
         elif fragment:
@@ -100,6 +102,8 @@ def _organisation(cues: Cues, text: str, piece: list[tuple[int, int]], at_start:
     if not is_org and (cues.given_name.match(words[0]) or cues.person_before.search(text[max(0, start - 40):start])
                        or (len(words) > 1 and cues.person_after.match(text[end:end + 60]))):
         return None  # "Jefferies analyst Lloyd Byrne", "Phoenix Peng told TechCrunch": a person
+    if cues.owned_before.search(text[max(0, start - 40):start]):
+        return None  # "Apple’s Mac Mini", "its original Switch": a product or part of an owner
     if at_start and not is_org and not cues.org_opener.match(text, _tail(text, piece)):
         return None  # "Likewise, …", "Following a meeting …": a sentence's first word
     return Match(start, start + len(name), raw[:len(name)], name)
@@ -122,9 +126,7 @@ def _tail(text: str, piece: list[tuple[int, int]]) -> int:
 
 
 def _clean(word: str) -> str:
-    """A word without its possessive or the full stop after it ('Rivian’s' → 'Rivian', 'Wayfair.' → 'Wayfair'),
-    keeping an abbreviation's stops ('Inc.', 'U.S.')."""
-    stripped = re.sub(r"['’]s?$", "", word)
-    if stripped.endswith(".") and stripped.count(".") == 1 and not re.fullmatch(r"[A-Z][a-z]{0,3}\.", stripped):
-        stripped = stripped[:-1]
-    return stripped.rstrip(",")
+    """A word without its possessive or the full stop after it ('Rivian’s' → 'Rivian', 'Wayfair.' → 'Wayfair',
+    'Inc.' → 'Inc'), keeping an abbreviation's stops ('U.S.', 'E.l.f.')."""
+    stripped = _POSSESSIVE_END.sub("", word).rstrip(",")
+    return stripped[:-1] if stripped.endswith(".") and stripped.count(".") == 1 else stripped

@@ -521,8 +521,12 @@ def _unknown_owner(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]
     opener = next((o for o in unknown if not not_a_subject(r.cues, s.text, o, merged)), None)
     topic = opener.name if opener is not None and opener.start < 25 else None  # "BP set its … budget at $13B"
     subject, _ = _subject_and_party(r, replace(s, entities=merged, topic=topic), q, clause, metric)
-    # only a name before the figure: one after it ('the $59,485 R2 Performance') is more often a product's
-    return subject if any(o.name == subject and o.end <= q.start for o in unknown) else None
+    # only a name before the figure (one after it, 'the $59,485 R2 Performance', is more often a product's), and none
+    # past another name nearer the figure ('Coinbase surged, while shares of JPMorgan Chase fell 1%')
+    chosen = [o for o in unknown if o.name == subject and o.end <= q.start]
+    if not chosen or any(chosen[-1].end <= e.start < q.start for e in merged):
+        return None
+    return subject
 
 
 def _prose_entity(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int],
