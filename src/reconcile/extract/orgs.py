@@ -4,8 +4,9 @@ Most companies in news articles and releases are not in vocab/entities.yaml. A r
 where the engine reads an owner (a clause's subject, "Rivian's net loss", "213 million Snapchat users", a headline's
 opening name) is read as an organisation, named as written, when no known entity owns the figure. Whether a
 capitalised run is something else (a person, a place, a month, a publication, a job title, a sentence's first word)
-is said by cues in vocab/cues.yaml: org_suffix, legal_form, not_an_org, given_name, person_before, person_after and
-org_opener. Precision first: a run any of them doubts is not read as an organisation.
+is said by cues in vocab/cues.yaml: org_suffix, legal_form, not_an_org, name_lead, given_name, person_before,
+person_after, person_pronoun_after, owned_before, org_opener and headline_org_opener. Precision first: a run any
+of them doubts is not read as an organisation.
 """
 from __future__ import annotations
 
@@ -100,7 +101,8 @@ def _organisation(cues: Cues, text: str, piece: list[tuple[int, int]], at_start:
     written = _clean(raw).split()
     is_org = len(written) > 1 and cues.org_suffix.match(written[-1]) is not None
     if not is_org and (cues.given_name.match(words[0]) or cues.person_before.search(text[max(0, start - 40):start])
-                       or (len(words) > 1 and cues.person_after.match(text[end:end + 60]))):
+                       or (len(words) > 1 and cues.person_after.match(text[end:end + 60]))
+                       or cues.person_pronoun_after.match(text[end:end + 40])):
         return None  # "Jefferies analyst Lloyd Byrne", "Phoenix Peng told TechCrunch": a person
     if cues.owned_before.search(text[max(0, start - 40):start]):
         return None  # "Apple’s Mac Mini", "its original Switch": a product or part of an owner

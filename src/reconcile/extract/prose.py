@@ -309,6 +309,8 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
         metric, metric_from = r.vocab.measured(said.metric), metric_from or "previous sentence"  # eps of non_gaap_eps
         if said.period is not None:
             period, period_from = said.period, "previous sentence"
+        if entity is None and said.entity is not None:  # "Wall Street was expecting that figure to be 613 million"
+            entity, entity_from = said.entity, "previous sentence"
     elif period is not None:
         f.periods_of[q.start] = period
     if period is None and s.lead_date is not None and metric and \
@@ -468,7 +470,8 @@ def _listed_subject(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int
 def _previous_actual(r: Reading, s: Sentence, q: Quantity, entity: str | None,
                      metric: str | None) -> Mention | None:
     """The last named figure of the sentence before, in the same passage, that an analysts' figure can be the
-    estimate of: same subject, unit and (when the estimate names one) metric, itself no estimate or earlier value."""
+    estimate of: same subject (any, when the estimate's sentence names none), unit and (when the estimate names one)
+    metric, itself no estimate or earlier value."""
     before = None
     for m in reversed(r.out.mentions):
         if m.location != s.where or m.quote == s.text:
@@ -477,7 +480,7 @@ def _previous_actual(r: Reading, s: Sentence, q: Quantity, entity: str | None,
         if m.quote != before:
             return None  # only the sentence right before
         if m.quantity is not None and m.metric is not None and metric in (None, m.metric) and \
-                m.relation is None and not m.superseded and not m.year_ago and m.entity == entity and \
+                m.relation is None and not m.superseded and not m.year_ago and entity in (None, m.entity) and \
                 m.quantity.unit == q.unit:
             return m
     return None
