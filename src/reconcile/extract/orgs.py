@@ -106,6 +106,8 @@ def _organisation(cues: Cues, text: str, piece: list[tuple[int, int]], at_start:
         return None  # "Jefferies analyst Lloyd Byrne", "Phoenix Peng told TechCrunch": a person
     if cues.owned_before.search(text[max(0, start - 40):start]):
         return None  # "Apple’s Mac Mini", "its original Switch": a product or part of an owner
+    if text[start - 1:start] == "(" and text[end:end + 1] == ")":
+        return None  # "gross transaction value (GTV)", "(NASDAQ: PINS)": an abbreviation or a ticker
     if at_start and not is_org and not cues.org_opener.match(text, _tail(text, piece)):
         return None  # "Likewise, …", "Following a meeting …": a sentence's first word
     return Match(start, start + len(name), raw[:len(name)], name)

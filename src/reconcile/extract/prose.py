@@ -72,7 +72,8 @@ def read_prose(r: Reading, text: str, ctx: Context, where: str, previous: str | 
             continue
         r.on_time(where)
         starts_with_pronoun = bool(r.cues.leading_pronoun.match(sentence))
-        if previous and (starts_with_pronoun or (topic is None and not unknown_name(sentence, r.vocab))):
+        if previous and (starts_with_pronoun or (topic is None and not unknown_name(sentence, r.vocab)
+                                                 and not organisation_names(r.vocab, sentence))):
             given: tuple[str | None, str] = (previous, "previous sentence")
         else:
             given = (topic, "previous sentence" if n and topic_from == "clause" else topic_from)
