@@ -77,7 +77,11 @@ def _pieces(cues: Cues, text: str, run: re.Match[str], taken: list[tuple[int, in
         if hyphen > 0 and cues.name_modifier.match(word[hyphen:]):
             pieces.append([])  # "Abu Dhabi-based Acme", "Paris-listed": a new name may follow the modifier
             fragment = False
+        elif pieces[-1] and cues.org_suffix.match(word) and not any(s < end and start < e for s, e in taken):
+            pieces[-1].append((start, end))  # "Shield AI", "Mistral AI": a suffix is part of the name before it
         elif cues.not_an_org.match(word) or any(s < end and start < e for s, e in taken):
+            if cues.product_word.match(word):
+                pieces[-1] = []  # "Mac Mini", "Galaxy S25 Ultra": the name before is a product's
             pieces.append([])
             fragment = fragment or (cues.not_an_org.match(word) is not None and not cues.name_lead.match(word))
         elif fragment:
