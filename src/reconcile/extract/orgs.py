@@ -37,10 +37,11 @@ def _organisation_names(text: str, entity_matcher: AliasMatcher, metric_matcher:
                         cues: Cues) -> list[Match]:
     if _title_case(text):
         return []  # "Pinterest Revenue Rose 12%": in a title-case heading every word is capitalised
-    taken = [(m.start, m.end) for m in entity_matcher.find(text) + metric_matcher.find(text)]
+    named = [(m.start, m.end) for m in entity_matcher.find(text)]
+    measures = [(m.start, m.end) for m in metric_matcher.find(text)]
     found = []
     for run in _RUN.finditer(text):
-        for piece in _pieces(cues, text, run, taken):
+        for piece in _pieces(cues, text, run, named, measures):
             name = _organisation(cues, text, piece, at_start=bool(_SENTENCE_LEAD.search(text[:piece[0][0]])))
             if name is not None:
                 found.append(name)
@@ -65,11 +66,14 @@ def headline_organisation(vocab: Vocabulary, title: str) -> str | None:
     return None
 
 
-def _pieces(cues: Cues, text: str, run: re.Match[str], taken: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+def _pieces(cues: Cues, text: str, run: re.Match[str], named: list[tuple[int, int]],
+            measures: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
     """The run's words split at every word that is never part of an organisation's name, or part of a known name or
-    a metric word."""
+    a metric word (after which the rest is a piece of a longer name: 'Rad Power Bikes', 'Elliott Investment
+    Management')."""
     pieces: list[list[tuple[int, int]]] = [[]]
     fragment = False  # after a word of a longer name ("West Texas Intermediate"), the rest is no name of its own
+    measured: int | None = None  # the first piece after a metric word ('Pinterest Revenue', 'Rad Power Bikes')
     for t in _TOKEN.finditer(run.group()):
         start, end = run.start() + t.start(), run.start() + t.end()
         word = _clean(text[start:end])
@@ -77,9 +81,13 @@ def _pieces(cues: Cues, text: str, run: re.Match[str], taken: list[tuple[int, in
         if hyphen > 0 and cues.name_modifier.match(word[hyphen:]):
             pieces.append([])  # "Abu Dhabi-based Acme", "Paris-listed": a new name may follow the modifier
             fragment = False
-        elif pieces[-1] and cues.org_suffix.match(word) and not any(s < end and start < e for s, e in taken):
+        elif _overlaps(start, end, measures):
+            if measured is None:
+                measured = len(pieces)
+            pieces.append([])
+        elif pieces[-1] and cues.org_suffix.match(word) and not _overlaps(start, end, named):
             pieces[-1].append((start, end))  # "Shield AI", "Mistral AI": a suffix is part of the name before it
-        elif cues.not_an_org.match(word) or any(s < end and start < e for s, e in taken):
+        elif cues.not_an_org.match(word) or _overlaps(start, end, named):
             if cues.product_word.match(word):
                 pieces[-1] = []  # "Mac Mini", "Galaxy S25 Ultra": the name before is a product's
             pieces.append([])
@@ -90,7 +98,13 @@ def _pieces(cues: Cues, text: str, run: re.Match[str], taken: list[tuple[int, in
             pieces[-1].append((start, end))
             if _POSSESSIVE_END.search(text[start:end]):
                 pieces.append([])  # "Block's Jack Dorsey": the owner's name ends at its possessive
+    if measured is not None and any(pieces[measured:]):
+        return []  # a name goes on after the metric word: the metric word is part of it
     return [p for p in pieces if p]
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in spans)
 
 
 def _organisation(cues: Cues, text: str, piece: list[tuple[int, int]], at_start: bool) -> Match | None:
