@@ -5,8 +5,8 @@ where the engine reads an owner (a clause's subject, "Rivian's net loss", "213 m
 opening name) is read as an organisation, named as written, when no known entity owns the figure. Whether a
 capitalised run is something else (a person, a place, a month, a publication, a job title, a sentence's first word)
 is said by cues in vocab/cues.yaml: org_suffix, legal_form, not_an_org, name_lead, given_name, person_before,
-person_after, person_pronoun_after, owned_before, org_opener and headline_org_opener. Precision first: a run any
-of them doubts is not read as an organisation.
+person_after, person_pronoun_after, owned_before, name_tail, org_opener and headline_org_opener. Precision first: a
+run any of them doubts is not read as an organisation.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from ..vocab import AliasMatcher, Cues, Match, Vocabulary
 # Latin letters only: a name runs into no word of another script ('Franceschi-Bicchierai安全信号')
 _WORD = r"(?:[A-Z][A-Za-z0-9À-ÿ&'’.-]*|[a-z]{1,2}[A-Z][A-Za-z0-9À-ÿ-]*)(?![¥$€£\dA-Za-z0-9À-ÿ])"
 _RUN = re.compile(rf"(?<![\w&'’.-]){_WORD}(?:\s+(?:&\s+)?{_WORD})*")
-_TOKEN = re.compile(r"[^\s&]+")
+_TOKEN = re.compile(r"\S+")  # '&' alone joins a name ('Johnson & Johnson'); 'R&D' is one word
 _POSSESSIVE_END = re.compile(r"['’]s?$")
 # What may stand before a sentence's first word; after a colon or a separator a new phrase opens ('Sponsored: Save')
 _SENTENCE_LEAD = re.compile(r"(?:^|[:·|•—–]\s)[\s\"“‘'*•(\[#>-]*$")
@@ -88,8 +88,8 @@ def _pieces(cues: Cues, text: str, run: re.Match[str], named: list[tuple[int, in
         elif pieces[-1] and cues.org_suffix.match(word) and not _overlaps(start, end, named):
             pieces[-1].append((start, end))  # "Shield AI", "Mistral AI": a suffix is part of the name before it
         elif cues.not_an_org.match(word) or _overlaps(start, end, named):
-            if cues.product_word.match(word):
-                pieces[-1] = []  # "Mac Mini", "Galaxy S25 Ultra": the name before is a product's
+            if cues.name_tail.match(word):
+                pieces[-1] = []  # "Mac Mini", "Commerce Department": the name before is a product's or a body's
             pieces.append([])
             fragment = fragment or (cues.not_an_org.match(word) is not None and not cues.name_lead.match(word))
         elif fragment:
