@@ -161,6 +161,8 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, A
 # How a change of a metric is named (real-dev README, conventions 4 and 6): a growth rate in percent is
 # `<base>_growth_qoq|yoy`, a move in points of a percentage metric `<base>_change_qoq|yoy`.
 CHANGE_NAMES = {"percent": "{base}_growth_{span}", "pp": "{base}_change_{span}"}
+# A move in points of a level set on a day (a central bank's rate) has no span: it is that day's change.
+DAY_CHANGE_NAME = "{base}_change"
 CONSENSUS_NAME = "{base}_consensus"
 
 
@@ -177,8 +179,15 @@ def _stated_kind(m: Mention, vocab: Vocabulary, period: Period | None, base: Per
     measures_itself = vocab.accepts(m.metric, "percent")  # "shares fell 8%": the change is the metric
     if q.unit == "pp" and measures_itself or q.unit == "percent" and m.relation == "growth" and not measures_itself:
         span = _span_of_change(m, vocab, period, base)
-        return CHANGE_NAMES[q.unit].format(base=m.metric, span=span) if span else None
+        if span:
+            return CHANGE_NAMES[q.unit].format(base=m.metric, span=span)
+        return DAY_CHANGE_NAME.format(base=m.metric) if q.unit == "pp" and _set_on_a_day(m.metric, vocab) else None
     return m.metric
+
+
+def _set_on_a_day(metric: str, vocab: Vocabulary) -> bool:
+    """A level that holds from the day it is set (a rate decision), not a quarter's or a year's measure."""
+    return vocab.metrics[metric].granularity == "point"
 
 
 def _span_of_change(m: Mention, vocab: Vocabulary, period: Period | None, base: Period | None) -> str | None:

@@ -21,6 +21,7 @@ from .lexicon import (
     DECADE_PARTS,
     FLOPS_UNITS,
     FRACTION_WORDS,
+    HELD_WORDS,
     MAG_EXP,
     MONTH_AFTER,
     NUMBER_WORDS,
@@ -722,9 +723,11 @@ _SCALE_DOWN = {"million": "thousand", "billion": "million", "trillion": "billion
 # "flat with the previous quarter", "roughly flat year over year": a change of zero against a stated base
 _FLAT = re.compile(r"(?i)(?<![\w-])flat(?=\s+(?:with|from|compared|versus|vs\.?|year[- ]over[- ]year|"
                    r"quarter[- ]over[- ]quarter|sequentially|on\s+the\s+(?:year|quarter))\b)")
+# "left its base rate unchanged at 2.5%": the level is the figure after it, the word a change of zero points
+_HELD = re.compile(r"(?i)(?<![\w-])(?:" + "|".join(HELD_WORDS) + r")(?=\s+at\s+[-+]?\d[\d.,]*\s*(?:%|percent\b))")
 # what a text needs to hold one of them (most hold none)
 _VAGUE_HINT = re.compile(r"(?i)(?:thousands|millions|billions|trillions)\s+of\b|quarter[- ]|\bhalf\b"
-                         r"|(?:low|mid|high)[- ]?\d0|\bflat\s")
+                         r"|(?:low|mid|high)[- ]?\d0|\bflat\s|(?:" + "|".join(HELD_WORDS) + r")\s+at\s")
 
 
 _VAGUE_WORD = re.compile(r"(?i)\b(?:" + "|".join(VAGUE_SCALES) + r")\b")
@@ -753,6 +756,8 @@ def _vague(text: str) -> list[tuple[int, int, str]]:
         found.append((m.start(), m.end(), f"{_fraction(m):g} percentage point"))
     for m in _FLAT.finditer(text):
         found.append((m.start(), m.end(), "+0%"))
+    for m in _HELD.finditer(text):
+        found.append((m.start(), m.end(), "+0 percentage point"))
     for m in _DECADE_PART.finditer(text):
         lo, hi = DECADE_PARTS[m.group(1).lower()]
         tens = int(m.group(2)) * 10

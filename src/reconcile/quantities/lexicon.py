@@ -144,5 +144,7 @@ VAGUE_SCALES = {"thousands": "thousand", "millions": "million", "billions": "bil
 FRACTION_WORDS = {"quarter": 0.25, "half": 0.5}
 # 'in the mid-70% range': low is x0-x3, mid x4-x6, high x7-x9
 DECADE_PARTS = {"low": (0, 3), "mid": (4, 6), "high": (7, 9)}
+# A rate left where it was ('left its base rate unchanged at 2.5%', 'held steady at 4%'): a change of zero points.
+HELD_WORDS = ("unchanged", "steady")
 # Amounts written in a currency's hundredth ("89 cents", "99¢", "45 pence"): the currency sign they are read with.
 SUBUNITS = {"cents": "$", "cent": "$", "¢": "$", "pence": "£"}
