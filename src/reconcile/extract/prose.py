@@ -614,7 +614,7 @@ def fiscal_year_of(part: Period, cal: FiscalCalendar) -> Period:
 def _clause_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int], entity: str | None) -> Period | None:
     sentence, (c_start, c_end) = s.text, clause
     events = r.vocab.event_matcher.find(sentence)
-    best, best_d = None, 45
+    best, best_d = None, 45.0
     others = levels_in(sentence, q)  # a growth rate's base year still dates its level
     for p in find_periods(sentence, r.published, r.vocab.fiscal_year_end(entity)):
         if owned_by_other(p, q, others, sentence):
@@ -628,9 +628,11 @@ def _clause_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]
             continue  # "… in February, and its run-rate is now about $14 billion": now, not February
         if any(0 <= e.start - p.end_offset <= 2 for e in events):
             continue  # "a Q4 2026 IPO": the period dates the event, not the figure
-        d = p.start_offset - q.end if p.start_offset >= q.end else q.start - p.end_offset
+        d: float = p.start_offset - q.end if p.start_offset >= q.end else q.start - p.end_offset
         if lead_in:
             d = min(d, 44)  # "Full-year 2025 capital expenditures ... were $72.2 billion"
+        # at the same distance the period after the figure is its own: "51% this year and 27% for next year"
+        d += 0.5 * (p.start_offset < q.start)
         if d < best_d:
             best, best_d = p, d
     return best
