@@ -91,7 +91,8 @@ def prepositional(cues: Cues, sentence: str, m: Match, entities: list[Match] | N
     """'in Big Tech', 'among hyperscalers', 'via Stargate': a name in a prepositional phrase is not the subject.
     Given the sentence's names, a name later in a list shares the list's preposition ('at Amazon and Apple')."""
     if cues.preposition.search(sentence[max(0, m.start - 16):m.start]):
-        return True
+        # searched in place: '^' is the sentence's start, never the window's
+        return not cues.owner_of.search(sentence, max(0, m.start - 40), m.start)
     earlier = [e for e in entities or () if e.end <= m.start]
     if POSSESSIVE.match(sentence[m.end:m.end + 2]):
         return False  # "an investment in CoreWeave and ASML's record orders": an owner opens a new phrase
