@@ -124,24 +124,29 @@ class _Target:
         self.stack[-1].contents.append(STRINGS[kind](text))
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
-        self.flush()
-        attrs = {}
-        for k, v in attrib.items():
-            attrs[_local(k)] = v
-        name = _local(tag)
-        node = Node(name, attrs, self.stack[-1])
-        self.stack[-1].contents.append(node)
+        if self.parts:
+            self.flush()
+        attrs = {(_local(k) if k[0] == "{" else k): v for k, v in attrib.items()} if attrib else {}
+        name = _local(tag) if tag[0] == "{" else tag
+        parent = self.stack[-1]
+        node = Node(name, attrs, parent)
+        parent.contents.append(node)
         self.stack.append(node)
-        self.open[name] += 1
+        if name != ROOT:
+            self.open[name] += 1
         if name in _KEEP_SPACE:
             self.keep_space.append(node)
         if name in _CONTAINERS:
             self.containers.append(node)
 
     def end(self, tag: str) -> None:
-        self.flush()
-        name = _local(tag)
-        if name == ROOT:
+        if self.parts:
+            self.flush()
+        name = _local(tag) if tag[0] == "{" else tag
+        if name == ROOT:                      # an element named like the root is never closed (as in bs4)
+            return
+        if len(self.stack) > 1 and self.stack[-1].name == name:   # the usual case: the innermost element ends
+            self.pop()
             return
         for i in range(len(self.stack) - 1, 0, -1):   # pop to the innermost open element of that name
             if not self.open.get(name):
