@@ -129,7 +129,7 @@ def _inline_text(node: Node) -> str:
 def _own_rows(tbl: Node) -> list[tuple[Node, bool]]:
     rows: list[tuple[Node, bool]] = []
     for child in tbl.children:
-        if not type(child) is Node:
+        if type(child) is not Node:
             continue
         if child.name == "tr":
             rows.append((child, False))

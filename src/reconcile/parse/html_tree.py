@@ -14,8 +14,6 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from lxml import etree
-
 ROOT = "[document]"
 _ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"
 _KEEP_SPACE = frozenset({"pre", "textarea"})
@@ -88,7 +86,7 @@ class Node:
         return p
 
     def get_text(self) -> str:
-        return "".join(d for d in self.descendants if type(d) is not Node and d.plain)  # type: ignore[union-attr]
+        return "".join(d for d in self.descendants if isinstance(d, _String) and d.plain)
 
     def __str__(self) -> str:
         if self.origin is None:
@@ -195,6 +193,8 @@ def _lxml_variants(markup: str) -> Iterator[tuple[str | bytes, str | None]]:
 
 
 def _lxml_tree(markup: str) -> Node:
+    from lxml import etree  # type: ignore[import-untyped]  # imported on first use, as bs4 imported it
+
     for variant, encoding in _lxml_variants(markup):
         target = _Target()
         try:
@@ -230,10 +230,11 @@ def _from_bs4(soup: Any) -> Node:
             if isinstance(child, Tag):
                 kid = Node(child.name, dict(child.attrs), node, child.sourceline, child)
                 todo.append((child, kid))
+                node.contents.append(kid)
             else:
-                kid = _string_of(child)
-                kid.line = tag.sourceline
-            node.contents.append(kid)
+                text = _string_of(child)
+                text.line = tag.sourceline
+                node.contents.append(text)
     return root
 
 
@@ -247,7 +248,7 @@ def _string_of(s: Any) -> _String:
 def _as_bs4(top: Node) -> Any:
     """The BeautifulSoup Tag for `top` and what is below it, made as its lxml builder makes one."""
     import bs4.element as bs4el
-    from bs4.builder import LXMLTreeBuilder
+    from bs4.builder import LXMLTreeBuilder  # type: ignore[attr-defined]  # registered by bs4 when lxml is there
 
     builder = LXMLTreeBuilder()
 
@@ -262,10 +263,10 @@ def _as_bs4(top: Node) -> Any:
     while todo:
         node, tag = todo.pop()
         for child in node.contents:
-            if type(child) is Node:
+            if isinstance(child, _String):
+                tag.append(getattr(bs4el, child.kind)(str(child)))
+            else:
                 kid = tag_of(child)
                 tag.append(kid)
                 todo.append((child, kid))
-            else:
-                tag.append(getattr(bs4el, child.kind)(str(child)))
     return made
