@@ -118,6 +118,14 @@ SPAN_ENDED_BEFORE = re.compile(r"(?i)\b(" + "|".join(sorted(SPAN_ENDED, key=len,
 PAST_TENSE_BEFORE = re.compile(r"(?i)\b(?!(?:expected|scheduled|slated|planned|targeted|set|due|anticipated)\b)"
                                r"(?:[a-z]+ed|said|began|won|rose|fell|grew|made|sold|paid|took|was|were|had)"
                                r"[ \u00a0]+(?:[a-z]+[ \u00a0]+)?\Z")
+# "signed a $200 million contract with the Pentagon in July": the clause's verb, further back, is past tense too
+# unless a present or coming verb stands between ("shared issues it's working to fix before the release in April")
+# or the sentence speaks of expectations ("market anticipation had been for a cut in June")
+PAST_CLAUSE_BEFORE = re.compile(r"(?i)\b(?!(?:expected|scheduled|slated|planned|targeted|set|due|anticipated)\b)"
+                                r"(?:[a-z]{3,}ed|said|began|won|rose|fell|grew|made|sold|paid|took|was|were|had)"
+                                r"[ \u00a0](?:(?!\b(?:is|are|will|before|ahead|until|upcoming|coming|next|[a-z]+ing)\b)"
+                                r"[^;:,.!?])*\Z")
+EXPECTATION_WORD = re.compile(r"(?i)\b(?:anticipat|expect|forecast|predict|project|plan|hope|aim)")
 # "expected in November", "will close in March": the next such month
 FUTURE_BEFORE = re.compile(r"(?i)\b(?:expected|scheduled|slated|planned|targeted|due|anticipated"
                            r"|will(?:[ \u00a0]+[a-z]+)?|set[ \u00a0]+to[ \u00a0]+[a-z]+)"
