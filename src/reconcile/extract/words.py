@@ -104,7 +104,8 @@ def prepositional(cues: Cues, sentence: str, m: Match, entities: list[Match] | N
 def not_a_subject(cues: Cues, sentence: str, m: Match, entities: list[Match] | None = None) -> bool:
     """A name that cannot be what a clause is about: in a prepositional phrase, or a modifier of another
     subject ('the Alphabet-owned autonomous vehicle company')."""
-    return prepositional(cues, sentence, m, entities) or bool(cues.name_modifier.match(sentence[m.end:]))
+    return prepositional(cues, sentence, m, entities) or bool(cues.name_modifier.match(sentence[m.end:])) or \
+        bool(cues.former_before.search(sentence[max(0, m.start - 12):m.start]))
 
 
 def target_scope(cues: Cues, text: str, q: Quantity) -> str | None:
