@@ -32,6 +32,7 @@ from .words import (
     clause_spans,
     enumerations,
     figure_runs,
+    makers_as_parents,
     metrics_beside_entities,
     nearest,
     not_a_subject,
@@ -134,7 +135,7 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
     `topic` is the subject a clause that names none falls back on, with where it was read."""
     if lead_date is not None:
         text = LEAD_DATE.sub("", text, count=1)
-    entities = r.vocab.entity_matcher.find(text)
+    entities = makers_as_parents(r.vocab, text, r.vocab.entity_matcher.find(text))
     if r.cues.shopping_deal.search(text):
         entities, topic = [], (None, "")  # a deal's prices are a gadget's, not the store's or the brand's
     subjects = [e for e in entities if not not_a_subject(r.cues, text, e, entities)]

@@ -101,6 +101,17 @@ def prepositional(cues: Cues, sentence: str, m: Match, entities: list[Match] | N
     return False
 
 
+def makers_as_parents(vocab: Vocabulary, sentence: str, entities: list[Match]) -> list[Match]:
+    """'The Claude maker received $5 billion': a product followed by 'maker' names its parent company."""
+    out = []
+    for e in entities:
+        known = vocab.entities.get(e.name)
+        if known is not None and known.parent and vocab.cues.maker_after.match(sentence, e.end):
+            e = Match(e.start, e.end, e.text, known.parent)
+        out.append(e)
+    return out
+
+
 def not_a_subject(cues: Cues, sentence: str, m: Match, entities: list[Match] | None = None) -> bool:
     """A name that cannot be what a clause is about: in a prepositional phrase, or a modifier of another
     subject ('the Alphabet-owned autonomous vehicle company')."""
