@@ -190,6 +190,8 @@ def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
         return _Figures(metrics, quantities, [], {})  # most sentences state no figure: nothing to name or pair
     if r.cues.shopping_deal.search(s.text):
         metrics = [m for m in metrics if r.vocab.metrics[m.name].family == "price"]  # "Speaker deals": no contract
+    # a figure's own words name no metric: "points" in "25 basis points" is no index move
+    metrics = [m for m in metrics if not any(q.start <= m.start < q.end for q in quantities)]
     members, sum_word = _members(r, s.text, s.entities)
     chosen = _assign_aliases([q for q in quantities if q.unit in ("percent", "multiple")], metrics, s.clauses)
     levels = [q for q in quantities if q.unit not in ("percent", "multiple")]

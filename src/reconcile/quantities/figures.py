@@ -635,9 +635,15 @@ def _range_interval(c: _Candidate, vals: list[tuple[float, float]], unit: str, n
     return _mk(c, None, (lo, hi), unit, "approx_range" if approx else "range", max(s1, s2))
 
 
+def _hundredths(value: float | None, low: float, high: float, sig: float) -> tuple[float | None, float, float, float]:
+    return (None if value is None else value / 100), low / 100, high / 100, sig / 100
+
+
 def _mk(c: _Candidate, value: float | None, bounds: tuple[float, float], unit: str, qual: str,
         sig: float) -> tuple[Quantity | Unparsed, int]:
     low, high = bounds
+    if unit == "bps":  # basis points are hundredths of a point: a rate's move is kept in points, as written in pp
+        value, low, high, sig, unit = *_hundredths(value, low, high, sig), "pp"
     ok = not (math.isnan(low) or math.isnan(high)) and low <= high and \
         (value is None or (math.isfinite(value) and low <= value <= high))
     if not ok:
