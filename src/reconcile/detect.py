@@ -625,10 +625,11 @@ def _conflict_id(kind: str, key: str) -> str:
     return "k-" + hashlib.sha1(f"{kind}\x1f{key}".encode()).hexdigest()[:12]
 
 
-def fingerprint(group: pd.DataFrame) -> str:
-    """Hash of the evidence a decision is made on: claim ids, their values and quotes."""
-    parts = sorted(f"{cid}|{low}|{high}|{quote}" for cid, low, high, quote in
-                   zip(group["claim_id"], group["value_low"], group["value_high"], group["quote"], strict=False))
+def fingerprint(group: pd.DataFrame | Mapping[str, np.ndarray]) -> str:
+    """Hash of the evidence a decision is made on: claim ids, their values and quotes (a frame's or arrays'
+    cells as Python scalars, as iterating a Series gives them)."""
+    columns = [group[c].tolist() for c in ("claim_id", "value_low", "value_high", "quote")]
+    parts = sorted(f"{cid}|{low}|{high}|{quote}" for cid, low, high, quote in zip(*columns, strict=False))
     return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
@@ -640,7 +641,7 @@ def _groups_in_order(keys: pd.Series) -> list[tuple[Any, np.ndarray]]:
     return [(uniques[g], order[bounds[g]:bounds[g + 1]]) for g in range(len(uniques))]
 
 
-def _cite_side(part: pd.DataFrame) -> str:
+def _cite_side(part: pd.DataFrame | _Rows) -> str:
     """One side of a conflict in a few words: each value once, with where it is stated."""
     values: dict[tuple[Any, Any], list[tuple[Any, Any, Any]]] = {}   # in order of first appearance, as groupby
     for low, high, text, src, where in zip(part["value_low"].tolist(), part["value_high"].tolist(),
@@ -664,10 +665,10 @@ def _missing_as_none(x: Any) -> Any:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
 
 
-def _base_row(kind: str, key: str, group: pd.DataFrame, severity: str, explanation: str, rule: str,
+def _base_row(kind: str, key: str, group: pd.DataFrame | _Rows, severity: str, explanation: str, rule: str,
               subject: Mapping[str, Any] | pd.Series[Any] | None = None) -> dict[str, Any]:
     """A conflict row; `subject` names its entity, metric and period when the first claim of `group` does not."""
-    named = subject if subject is not None else group.iloc[0]
+    named = subject if subject is not None else cast(pd.DataFrame, group).iloc[0]
     return {
         "conflict_id": _conflict_id(kind, key), "kind": kind, "severity": severity,
         "entity": named["entity"], "metric": named["metric"], "period": named["period"],
@@ -676,23 +677,30 @@ def _base_row(kind: str, key: str, group: pd.DataFrame, severity: str, explanati
     }
 
 
+# What a value or date conflict row reads of its claims: a few columns of the failing rows, not all forty
+_VALUE_COLUMNS = ["claim_id", "source_id", "location", "quote", "entity", "metric", "period", "value_low", "value_high",
+                  "tolerance", "value_text", "group_key"]
+
+
 def _value_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[dict[str, Any]]:
     if not idx:
         return []
-    sub = claims.loc[idx]
+    sub = claims.loc[idx, [c for c in _VALUE_COLUMNS if c in claims.columns]]
     clusters = interval_clusters(sub, "group_key").to_numpy()   # numbered within each group: once for all
+    columns = {c: sub[c].to_numpy() for c in sub.columns}   # a group's rows as arrays: a frame each cost more
     rows = []
     for key, positions in _groups_in_order(sub["group_key"]):
-        group, numbers = sub.iloc[positions], clusters[positions]
-        parts = [group.iloc[np.flatnonzero(numbers == c)] for c in np.unique(numbers)]
+        group, numbers = _rows_at(columns, positions), clusters[positions]
+        parts = [_rows_at(group, np.flatnonzero(numbers == c)) for c in np.unique(numbers)]
         gap = _relative_gap(parts) if kind == "value" else _days_gap(parts)
         if kind == "value":
             severity = "error" if gap >= 0.10 else "warning"
         else:
             severity = "error" if gap >= 180 else "warning"
         sides = " vs ".join(_cite_side(part) for part in parts)
-        where = "within one source" if group["source_id"].nunique() == 1 else "across sources"
-        first = group.iloc[0]
+        sources = {s for s in group["source_id"].tolist() if _missing_as_none(s) is not None}   # as nunique()
+        where = "within one source" if len(sources) == 1 else "across sources"
+        first = {c: values[0] for c, values in group.items()}
         what = f"{first['entity']} {first['metric']}" + (
             f" ({first['period']})" if kind == "value" and first["period"] else "")
         if kind == "value":
@@ -702,18 +710,25 @@ def _value_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[di
         else:
             rule = "same-event-same-date"
             explanation = f"{what}: the same event is dated differently {where}: {sides} (rule: same event, same date)."
-        rows.append(_base_row(kind, str(key), group, severity, explanation, rule))
+        rows.append(_base_row(kind, str(key), group, severity, explanation, rule, first))
     return rows
 
 
-def _tol_text(group: pd.DataFrame) -> str:
-    tol = float(group["tolerance"].max() or 0.0)
+_Rows = Mapping[str, np.ndarray]   # some claims' columns, as arrays
+
+
+def _rows_at(columns: _Rows, positions: np.ndarray) -> dict[str, np.ndarray]:
+    return {c: values[positions] for c, values in columns.items()}
+
+
+def _tol_text(group: _Rows) -> str:
+    tol = float(_nan_max(group["tolerance"].astype(float)) or 0.0)
     return f"±{tol * 100:.0f}%" if tol >= 0.01 else "rounding"
 
 
-def _relative_gap(parts: list[pd.DataFrame]) -> float:
-    highs = [float(p["value_high"].max()) for p in parts]
-    lows = [float(p["value_low"].min()) for p in parts]
+def _relative_gap(parts: list[_Rows]) -> float:
+    highs = [_nan_max(p["value_high"]) for p in parts]
+    lows = [_nan_min(p["value_low"]) for p in parts]
     gaps = []
     for a in range(len(parts) - 1):
         hi, lo = highs[a], lows[a + 1]
@@ -722,12 +737,12 @@ def _relative_gap(parts: list[pd.DataFrame]) -> float:
     return max(gaps) if gaps else 0.0
 
 
-def _days_gap(parts: list[pd.DataFrame]) -> float:
+def _days_gap(parts: list[_Rows]) -> float:
     def to_date(x: float) -> pd.Timestamp:
         return pd.Timestamp(date_of_code(x))  # type: ignore[arg-type]  # stubs omit None, which gives NaT
     gaps = []
     for a in range(len(parts) - 1):
-        gaps.append((to_date(parts[a + 1]["value_low"].min()) - to_date(parts[a]["value_high"].max())).days)
+        gaps.append((to_date(_nan_min(parts[a + 1]["value_low"])) - to_date(_nan_max(parts[a]["value_high"]))).days)
     return max(gaps) if gaps else 0.0
 
 
