@@ -798,7 +798,8 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
         return []
     findings = findings if findings is not None else arithmetic_findings(claims)
     # the claims any finding cites, then one hash table of their ids (not of a million) for every look-up
-    cited = claims[claims["claim_id"].isin({c for i in idx if (f := findings[i]) is not None for c in f.support})]
+    cited = claims.loc[claims["claim_id"].isin({c for i in idx if (f := findings[i]) is not None for c in f.support})
+                       .to_numpy(), _EVIDENCE_COLUMNS]
     ids = pd.Index(cited["claim_id"])
     rows = []
     by_key: dict[str, list[int]] = {}
@@ -808,13 +809,13 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
     for i, r in zip(idx, stated_rows.to_dict("records"), strict=True):
         key = "|".join(str(_about(r) if c == "metric" else r[c]) for c in key_cols)
         by_key.setdefault(key, []).append(i)
+    failing = claims.loc[idx, [c for c in _EVIDENCE_COLUMNS + _STATED_COLUMNS if c in claims.columns]]
     for key, members in by_key.items():
-        stated = claims.loc[members]
+        stated = failing.loc[members]
         finding = findings[members[0]]
         if finding is None:
             continue
-        support = _rows_of(cited, finding.support, ids)
-        group = pd.concat([stated, support]).drop_duplicates("claim_id")
+        group = _first_of_each_claim([stated, _rows_of(cited, finding.support, ids)])
         first = stated.iloc[0]
         unit = first["unit"]
         exp = _interval_text(finding, unit)
@@ -830,6 +831,22 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
         rows.append(_base_row("arithmetic", key, group, "error" if gap >= 0.10 else "warning", explanation,
                               finding.rule, subject))
     return rows
+
+
+# what a conflict's fingerprint and ids read of its evidence; what an arithmetic one's text reads of the stated figure
+_EVIDENCE_COLUMNS = ["claim_id", "source_id", "value_low", "value_high", "quote"]
+_STATED_COLUMNS = ["entity", "metric", "period", "base_period", "members", "unit", "value_text", "location",
+                   "base_metric"]
+
+
+def _first_of_each_claim(frames: list[pd.DataFrame]) -> dict[str, np.ndarray]:
+    """The evidence columns of `frames` one after the other, each claim id once (its first row), as arrays:
+    `pd.concat(frames).drop_duplicates("claim_id")` without building either frame."""
+    columns = {c: np.concatenate([f[c].to_numpy() for f in frames]) for c in _EVIDENCE_COLUMNS}
+    seen: set[Any] = set()
+    first = [i for i, cid in enumerate(columns["claim_id"].tolist())
+             if (key := _missing_as_none(cid)) not in seen and not seen.add(key)]   # missing ids are one id
+    return _rows_at(columns, np.array(first, dtype=np.intp))
 
 
 def _about(r: pd.Series | Mapping[Any, Any]) -> Any:
