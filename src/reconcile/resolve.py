@@ -485,9 +485,9 @@ def _conflicts_by_claim(conflicts: pd.DataFrame | None) -> dict[str, list[dict[s
     index: dict[str, list[dict[str, Any]]] = {}
     if conflicts is None or conflicts.empty:
         return index
-    for _, conflict in conflicts.sort_values("conflict_id").iterrows():
-        record = cast(dict[str, Any], conflict.to_dict())   # string labels; one per conflict, shared, never changed
-        for claim_id in str(conflict["claim_ids"]).split(";"):
+    # one record per conflict (string labels), shared by its claims and never changed
+    for record in cast(list[dict[str, Any]], conflicts.sort_values("conflict_id").to_dict("records")):
+        for claim_id in str(record["claim_ids"]).split(";"):
             index.setdefault(claim_id, []).append(record)
     return index
 
