@@ -21,7 +21,7 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -726,7 +726,7 @@ def _tol_text(group: _Rows) -> str:
     return f"±{tol * 100:.0f}%" if tol >= 0.01 else "rounding"
 
 
-def _relative_gap(parts: list[_Rows]) -> float:
+def _relative_gap(parts: Sequence[_Rows]) -> float:
     highs = [_nan_max(p["value_high"]) for p in parts]
     lows = [_nan_min(p["value_low"]) for p in parts]
     gaps = []
@@ -737,7 +737,7 @@ def _relative_gap(parts: list[_Rows]) -> float:
     return max(gaps) if gaps else 0.0
 
 
-def _days_gap(parts: list[_Rows]) -> float:
+def _days_gap(parts: Sequence[_Rows]) -> float:
     def to_date(x: float) -> pd.Timestamp:
         return pd.Timestamp(date_of_code(x))  # type: ignore[arg-type]  # stubs omit None, which gives NaT
     gaps = []
@@ -843,10 +843,10 @@ def _first_of_each_claim(frames: list[pd.DataFrame]) -> dict[str, np.ndarray]:
     """The evidence columns of `frames` one after the other, each claim id once (its first row), as arrays:
     `pd.concat(frames).drop_duplicates("claim_id")` without building either frame."""
     columns = {c: np.concatenate([f[c].to_numpy() for f in frames]) for c in _EVIDENCE_COLUMNS}
-    seen: set[Any] = set()
-    first = [i for i, cid in enumerate(columns["claim_id"].tolist())
-             if (key := _missing_as_none(cid)) not in seen and not seen.add(key)]   # missing ids are one id
-    return _rows_at(columns, np.array(first, dtype=np.intp))
+    first: dict[Any, int] = {}
+    for i, cid in enumerate(columns["claim_id"].tolist()):
+        first.setdefault(_missing_as_none(cid), i)   # missing ids count as one id, as drop_duplicates has it
+    return _rows_at(columns, np.array(list(first.values()), dtype=np.intp))
 
 
 def _about(r: pd.Series | Mapping[Any, Any]) -> Any:

@@ -83,7 +83,8 @@ def apply_decisions(conflicts: DataFrame[ConflictsSchema], decisions: pd.DataFra
     """
     out = conflicts.drop(columns=[c for c in ADDED_COLUMNS if c in conflicts.columns]).copy()
     latest = _latest_by_conflict(decisions)
-    records = out.to_dict("records")   # plain rows: a Series per conflict cost more than the rules it feeds
+    # plain rows: a Series per conflict cost more than the rules it feeds
+    records = cast(list[dict[str, Any]], out.to_dict("records"))
     views = [_decision_view(row, latest.get(row["conflict_id"])) for row in records]
     view = pd.DataFrame(views, index=out.index, columns=["status"] + DECISION_VIEW_COLUMNS)
     out["status"] = view["status"] if len(out) else pd.Series(dtype=str)
@@ -168,7 +169,7 @@ def claims_of(conflict_row: pd.Series | dict[str, Any], claims: pd.DataFrame) ->
     known = [c for c in ids if c in indexed.index]
     if not indexed.index.is_unique:   # a repeated claim id: every row of it
         return indexed.loc[known].reset_index(drop=True)
-    return indexed.iloc[indexed.index.get_indexer(known)].reset_index(drop=True)
+    return indexed.iloc[indexed.index.get_indexer(pd.Index(known, dtype=object))].reset_index(drop=True)
 
 
 @overload
