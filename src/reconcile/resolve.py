@@ -287,36 +287,39 @@ def _recompute(involved: pd.DataFrame) -> Suggestion | None:
 
 def _derived_claim(involved: pd.DataFrame) -> pd.Series | None:
     """The figure computed from others: a total naming its members, else a growth/multiple/run-rate."""
+    # the first such row, read from the column's cells: the conflict has a few claims, pandas' steps cost more
     if "members" in involved:
-        totals = involved[involved["members"].fillna("").astype(str).str.strip() != ""]
-        if not totals.empty:
-            return totals.iloc[0]
+        for at, members in enumerate(involved["members"].tolist()):
+            if ("" if pd.isna(members) else str(members)).strip() != "":
+                return involved.iloc[at]
     if "relation" in involved:
-        related = involved[involved["relation"].isin(["growth", "multiple", "annualised", "sum"])]
-        if not related.empty:
-            return related.iloc[0]
+        for at, relation in enumerate(involved["relation"].tolist()):
+            if isinstance(relation, str) and relation in ("growth", "multiple", "annualised", "sum"):
+                return involved.iloc[at]
     return None
 
 
 def _recompute_sum(derived: pd.Series, inputs: pd.DataFrame) -> Any:
     unit = _text(derived.get("unit")) or None
     members = [m for m in _text(derived.get("members")).split(";") if m]
-    parts = [(m, inputs[inputs["entity"] == m]) for m in members] if members \
-        else [(c["entity"], inputs.loc[[i]]) for i, c in inputs.iterrows()]
-    if not parts or any(p.empty for _, p in parts):
+    entities, claim_ids = inputs["entity"].tolist(), inputs["claim_id"].tolist()
+    # each part: its name and its rows' positions (the inputs stating that member, else each input alone)
+    parts = [(m, [at for at, entity in enumerate(entities) if isinstance(entity, str) and entity == m])
+             for m in members] if members else [(entity, [at]) for at, entity in enumerate(entities)]
+    if not parts or any(not rows for _, rows in parts):
         return None
-    spans = [(name, *_member_span(p)) for name, p in parts]
+    lows, highs = _bounds(inputs)   # elementwise: a part's bounds are these at its rows
+    spans = [(name, *_member_span(lows[rows], highs[rows])) for name, rows in parts]
     if any(math.isnan(lo) or math.isnan(hi) for _, lo, hi in spans):
         return None
     low, high = sum(lo for _, lo, _ in spans), sum(hi for _, _, hi in spans)
     how = " + ".join(f"{name} {format_interval(lo, hi, unit)}" for name, lo, hi in spans)
-    used = [cid for _, p in parts for cid in p["claim_id"]]
+    used = [claim_ids[at] for _, rows in parts for at in rows]
     return (low, low if low == high else None, high), used, how
 
 
-def _member_span(claims: pd.DataFrame) -> tuple[float, float]:
-    """What one member's claims allow together; their whole spread when they disagree."""
-    lows, highs = _bounds(claims)
+def _member_span(lows: np.ndarray, highs: np.ndarray) -> tuple[float, float]:
+    """What one member's claims (their bounds) allow together; their whole spread when they disagree."""
     low, high = _overlap(lows, highs)
     if low <= high:
         return low, high
