@@ -786,16 +786,22 @@ def _row_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[dict
 def _echoes(claims: pd.DataFrame, group: pd.DataFrame) -> pd.DataFrame:
     """Claims elsewhere that state the same figure under the entity or metric the words name."""
     first = group.iloc[0]
-    claims = claims[(claims["value_low"] == first["value_low"]).to_numpy()]  # narrow first: cheap float compare
-    same_value = (claims["value_high"] == first["value_high"]) \
-        & (claims["unit"] == first["unit"]) & ~claims["claim_id"].isin(group["claim_id"])
-    named = pd.Series(False, index=claims.index)
-    if isinstance(first["stated_entity"], str):
-        named |= claims["entity"] == first["stated_entity"]
-    if isinstance(first["stated_metric"], str):
-        named |= claims["metric"] == first["stated_metric"]
-    echoes: pd.DataFrame = claims[same_value & named]
-    return echoes
+    # narrow first (a cheap float compare), then test the few candidates' cells: pandas' steps on them cost more
+    at = np.flatnonzero((claims["value_low"] == first["value_low"]).to_numpy())
+    cells = {c: claims[c].to_numpy()[at].tolist() for c in ("value_high", "unit", "claim_id", "entity", "metric")}
+    ids = {_missing_as_none(c) for c in group["claim_id"].tolist()}
+    named = [(column, first[stated]) for column, stated in (("entity", "stated_entity"), ("metric", "stated_metric"))
+             if isinstance(first[stated], str)]
+    echoes = [at[k] for k in range(len(at))
+              if _equal(cells["value_high"][k], first["value_high"]) and _equal(cells["unit"][k], first["unit"])
+              and _missing_as_none(cells["claim_id"][k]) not in ids
+              and any(_equal(cells[column][k], name) for column, name in named)]
+    return claims.iloc[echoes]
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """`a == b` as a pandas comparison has it: never true when either is missing."""
+    return _missing_as_none(a) is not None and _missing_as_none(b) is not None and bool(a == b)
 
 
 def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
