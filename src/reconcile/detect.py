@@ -98,21 +98,37 @@ def value_failures(df: pd.DataFrame, dates: bool = False) -> pd.Series:
 def category_failures(df: pd.DataFrame) -> pd.Series:
     """False where a header gives a figure a metric its own words contradict (another scope or sub-entity)."""
     imposed = df["metric_imposed"].astype(bool) & df["metric"].notna() & (df["qualifier"] != "superseded")
-    other_scope = (df["stated_family"].notna() & (df["stated_family"] == df["metric_family"])
-                   & (df["stated_scope"] != df["metric_scope"]) & (df["stated_scope"] != SCOPE_ANY)
-                   & (df["metric_scope"] != SCOPE_ANY))
-    other_family = df["stated_family"].notna() & (df["stated_family"] != df["metric_family"])
-    other_entity = df["stated_entity"].notna() & (df["stated_entity"] != df["entity"])
-    return ~(imposed & (other_scope | other_family | other_entity))
+
+    def contradicted(d: Callable[[str], pd.Series]) -> pd.Series:
+        other_scope = ((d("stated_family").notna() & (d("stated_family") == d("metric_family"))
+                        & (d("stated_scope") != d("metric_scope")) & (d("stated_scope") != SCOPE_ANY)
+                        & (d("metric_scope") != SCOPE_ANY)))
+        other_family = d("stated_family").notna() & (d("stated_family") != d("metric_family"))
+        other_entity = d("stated_entity").notna() & (d("stated_entity") != d("entity"))
+        return other_scope | other_family | other_entity
+    return _holds_unless(imposed, contradicted, df)
 
 
 def period_failures(df: pd.DataFrame) -> pd.Series:
     """False where a figure's own granularity (e.g. per quarter) differs from its column's (annual)."""
     both = df["granularity"].notna() & df["expected_granularity"].notna() & df["relation"].isna()
-    g, e = df["granularity"], df["expected_granularity"]
-    compatible = ((g == "annual") & (e == "run_rate")) | ((g == "run_rate") & (e == "annual"))
-    differs = (g != e) & ~compatible
-    return ~(both & differs & (df["qualifier"] != "superseded"))
+
+    def differs(d: Callable[[str], pd.Series]) -> pd.Series:
+        g, e = d("granularity"), d("expected_granularity")
+        compatible = ((g == "annual") & (e == "run_rate")) | ((g == "run_rate") & (e == "annual"))
+        return (g != e) & ~compatible & (d("qualifier") != "superseded")
+    return _holds_unless(both, differs, df)
+
+
+def _holds_unless(suspect: pd.Series, breaks: Callable[[Callable[[str], pd.Series]], pd.Series],
+                  df: pd.DataFrame) -> pd.Series:
+    """~(suspect & breaks) with `breaks` worked out on the suspect rows' columns alone (elementwise, the same
+    verdicts): a rule's comparisons of string columns over every claim cost more than its few suspects."""
+    rows = np.flatnonzero(suspect.to_numpy(dtype=bool))
+    holds = np.ones(len(df), dtype=bool)
+    if len(rows):
+        holds[rows] = ~breaks(lambda column: df[column].iloc[rows]).to_numpy(dtype=bool)
+    return pd.Series(holds, index=df.index)
 
 
 # Each rule's verdict per claim is a column of the frame pandera validates (see `_verdicts`).
