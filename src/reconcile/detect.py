@@ -100,9 +100,9 @@ def category_failures(df: pd.DataFrame) -> pd.Series:
     imposed = df["metric_imposed"].astype(bool) & df["metric"].notna() & (df["qualifier"] != "superseded")
 
     def contradicted(d: Callable[[str], pd.Series]) -> pd.Series:
-        other_scope = ((d("stated_family").notna() & (d("stated_family") == d("metric_family"))
-                        & (d("stated_scope") != d("metric_scope")) & (d("stated_scope") != SCOPE_ANY)
-                        & (d("metric_scope") != SCOPE_ANY)))
+        other_scope = (d("stated_family").notna() & (d("stated_family") == d("metric_family"))
+                       & (d("stated_scope") != d("metric_scope")) & (d("stated_scope") != SCOPE_ANY)
+                       & (d("metric_scope") != SCOPE_ANY))
         other_family = d("stated_family").notna() & (d("stated_family") != d("metric_family"))
         other_entity = d("stated_entity").notna() & (d("stated_entity") != d("entity"))
         return other_scope | other_family | other_entity
