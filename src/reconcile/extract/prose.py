@@ -182,7 +182,7 @@ def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
     found = apply_tolerances(r.cues, s.text, outside_periods(find_quantities(s.text), s.text, r.published))
     quantities = [q for q in found if isinstance(q, Quantity) and not is_bare_small(q)
                   and not r.cues.age_bound.search(s.text[max(0, q.start - 30):q.end])
-                  and not _model_number(r, s.text, q)]
+                  and not _model_number(r, s.text, q) and not _maturity(r, s.text, q)]
     for bad in found:
         if isinstance(bad, Unparsed):
             r.unparsed(bad, s.text, s.where)
@@ -226,6 +226,11 @@ def _model_number(r: Reading, sentence: str, q: Quantity) -> bool:
     """'GeForce RTX 5070', 'BlueField®-4': a bare integer right after a product's name is its model number."""
     return q.unit == "count" and _BARE_INTEGER.fullmatch(q.text) is not None and \
         r.cues.model_before.search(sentence[max(0, q.start - 25):q.start]) is not None
+
+
+def _maturity(r: Reading, sentence: str, q: Quantity) -> bool:
+    """'the 10-year Treasury yield': a bond's maturity is part of its name."""
+    return q.unit in ("years", "months") and r.cues.maturity_after.match(sentence, q.end) is not None
 
 
 def _gaap_pairs(cues: Cues, text: str, quantities: list[Quantity]) -> dict[int, tuple[bool, int]]:
