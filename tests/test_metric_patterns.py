@@ -57,8 +57,10 @@ def test_a_part_named_after_the_metric_word_scopes_it(vocab):
     "The rules cover children aged 8 and teens over 16.",
     "Announced the GeForce RTX™ 5070 and RTX 5060, bringing new graphics to gamers.",
     "The BlueField®-4 data processor powers the platform.",
+    "The 10-year Treasury and the 2-year gilts led the bond market.",
 ])
-def test_an_age_limit_or_a_model_number_is_no_figure(vocab, text):
-    """'users under 13' is an age limit, not a count of 13 users; 'RTX 5070' a model, not 5,070 of anything."""
+def test_an_age_limit_a_model_number_or_a_maturity_is_no_figure(vocab, text):
+    """'users under 13' is an age limit, not a count of 13 users; 'RTX 5070' a model, not 5,070 of anything;
+    'the 10-year Treasury' a bond's name."""
     out = extract_document([Block("paragraph", text, 1, ("News",))], "doc", AS_OF, vocab)
     assert claims_frame(out.mentions, {"doc": AS_OF}, vocab).empty

@@ -21,7 +21,7 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -98,21 +98,37 @@ def value_failures(df: pd.DataFrame, dates: bool = False) -> pd.Series:
 def category_failures(df: pd.DataFrame) -> pd.Series:
     """False where a header gives a figure a metric its own words contradict (another scope or sub-entity)."""
     imposed = df["metric_imposed"].astype(bool) & df["metric"].notna() & (df["qualifier"] != "superseded")
-    other_scope = (df["stated_family"].notna() & (df["stated_family"] == df["metric_family"])
-                   & (df["stated_scope"] != df["metric_scope"]) & (df["stated_scope"] != SCOPE_ANY)
-                   & (df["metric_scope"] != SCOPE_ANY))
-    other_family = df["stated_family"].notna() & (df["stated_family"] != df["metric_family"])
-    other_entity = df["stated_entity"].notna() & (df["stated_entity"] != df["entity"])
-    return ~(imposed & (other_scope | other_family | other_entity))
+
+    def contradicted(d: Callable[[str], pd.Series]) -> pd.Series:
+        other_scope = (d("stated_family").notna() & (d("stated_family") == d("metric_family"))
+                       & (d("stated_scope") != d("metric_scope")) & (d("stated_scope") != SCOPE_ANY)
+                       & (d("metric_scope") != SCOPE_ANY))
+        other_family = d("stated_family").notna() & (d("stated_family") != d("metric_family"))
+        other_entity = d("stated_entity").notna() & (d("stated_entity") != d("entity"))
+        return other_scope | other_family | other_entity
+    return _holds_unless(imposed, contradicted, df)
 
 
 def period_failures(df: pd.DataFrame) -> pd.Series:
     """False where a figure's own granularity (e.g. per quarter) differs from its column's (annual)."""
     both = df["granularity"].notna() & df["expected_granularity"].notna() & df["relation"].isna()
-    g, e = df["granularity"], df["expected_granularity"]
-    compatible = ((g == "annual") & (e == "run_rate")) | ((g == "run_rate") & (e == "annual"))
-    differs = (g != e) & ~compatible
-    return ~(both & differs & (df["qualifier"] != "superseded"))
+
+    def differs(d: Callable[[str], pd.Series]) -> pd.Series:
+        g, e = d("granularity"), d("expected_granularity")
+        compatible = ((g == "annual") & (e == "run_rate")) | ((g == "run_rate") & (e == "annual"))
+        return (g != e) & ~compatible & (d("qualifier") != "superseded")
+    return _holds_unless(both, differs, df)
+
+
+def _holds_unless(suspect: pd.Series, breaks: Callable[[Callable[[str], pd.Series]], pd.Series],
+                  df: pd.DataFrame) -> pd.Series:
+    """~(suspect & breaks) with `breaks` worked out on the suspect rows' columns alone (elementwise, the same
+    verdicts): a rule's comparisons of string columns over every claim cost more than its few suspects."""
+    rows = np.flatnonzero(suspect.to_numpy(dtype=bool))
+    holds = np.ones(len(df), dtype=bool)
+    if len(rows):
+        holds[rows] = ~breaks(lambda column: df[column].iloc[rows]).to_numpy(dtype=bool)
+    return pd.Series(holds, index=df.index)
 
 
 # Each rule's verdict per claim is a column of the frame pandera validates (see `_verdicts`).
@@ -204,6 +220,10 @@ class _LazyGroups(Mapping[tuple[Any, ...], pd.DataFrame]):
         self._plain = plain
         keys = [scopes if c == "scope" else plain[c] for c in _GROUP_KEYS]
         self._positions = plain.groupby(keys, dropna=False).indices
+        # the columns a span reads, as arrays: a group's frame and four pandas reductions cost a millisecond
+        self._columns = {c: plain[c].to_numpy(dtype=float, na_value=np.nan) for c in ("_lo", "_hi", "value_low",
+                                                                                      "value_high")}
+        self._claim_ids = plain["claim_id"].to_numpy(dtype=object)
         self._frames: dict[tuple[Any, ...], pd.DataFrame] = {}
         self._parts: dict[tuple[Any, ...], tuple[tuple[float, float, list[str]], tuple[float, float]] | None] = {}
 
@@ -216,16 +236,42 @@ class _LazyGroups(Mapping[tuple[Any, ...], pd.DataFrame]):
     def part(self, key: tuple[Any, ...]) -> tuple[tuple[float, float, list[str]], tuple[float, float]] | None:
         """A sum's part: its span and its span before tolerances; None when no figure states it."""
         if key not in self._parts:
-            group = self.get(key)
-            span = _span(group)
-            self._parts[key] = None if span is None or group is None else (span, _raw_span(group))
+            span = self.span(key)
+            self._parts[key] = None if span is None else (span, self._bounds(key, "value_low", "value_high", raw=True))
         return self._parts[key]
+
+    def span(self, key: tuple[Any, ...]) -> tuple[float, float, list[str]] | None:
+        """`_span` of the group `key`, None when there is none."""
+        if key not in self._positions:
+            return None
+        lo, hi = self._bounds(key, "_lo", "_hi", raw=False)
+        return lo, hi, self._claim_ids[self._positions[key]].tolist()
+
+    def _bounds(self, key: tuple[Any, ...], low: str, high: str, raw: bool) -> tuple[float, float]:
+        """The group's common ground of [low, high] when there is one, else all it allows: `_raw_span` when
+        `raw`, else `_span`'s bounds (they differ only in what a missing bound gives)."""
+        positions = self._positions[key]
+        lows, highs = self._columns[low][positions], self._columns[high][positions]
+        lo, hi = _nan_max(lows), _nan_min(highs)
+        common = lo <= hi if raw else not lo > hi
+        return (lo, hi) if common else (_nan_min(lows), _nan_max(highs))
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         return iter(self._positions)
 
     def __len__(self) -> int:
         return len(self._positions)
+
+
+def _nan_max(values: np.ndarray) -> float:
+    """Series.max(): the largest figure stated, NaN when none is."""
+    stated = values[~np.isnan(values)]
+    return float(stated.max()) if len(stated) else math.nan
+
+
+def _nan_min(values: np.ndarray) -> float:
+    stated = values[~np.isnan(values)]
+    return float(stated.min()) if len(stated) else math.nan
 
 
 def _is_range(index: pd.Index) -> bool:
@@ -251,7 +297,9 @@ class _Lookups:
         if period is None or (isinstance(period, float) and math.isnan(period)):
             return None  # `p == period` never holds for a missing period
         found = self._pick.get((*key, period))
-        return None if found is None else _span(self.index[found])
+        if found is None:
+            return None
+        return self.index.span(found) if isinstance(self.index, _LazyGroups) else _span(self.index[found])
 
     def period_figure(self, r: pd.Series) -> pd.Series | None:
         """The first quarterly or monthly plain figure with the same source, quote and metric."""
@@ -454,14 +502,18 @@ def _at_most_info_when_assumed(frame: pd.DataFrame, claims: pd.DataFrame) -> pd.
     lo, hi = _widened(cited)
     intervals = {cid: (a, b) for cid, a, b in zip(cited["claim_id"], lo, hi, strict=True) if a == a and b == b}
     notes: list[str | None] = []
+    assumed_ids = set(assumed_of.index)
     for i, row in frame.iterrows():
         ids = str(row["claim_ids"]).split(";")
+        if assumed_ids.isdisjoint(ids):   # most conflicts: every field stated, nothing to note
+            notes.append(None)
+            continue
         hits = assumed_of[assumed_of.index.isin(ids)]
         fields = [PROVENANCE[c] for c in present if c in hits and hits[c].any()]
         notes.append(";".join(fields) or None)
-        assumed_ids = set(hits.index)
+        assumed_here = set(hits.index)
         if fields and row["kind"] == "value" and \
-                _split([intervals[c] for c in ids if c in intervals and c not in assumed_ids]):
+                _split([intervals[c] for c in ids if c in intervals and c not in assumed_here]):
             # the claims that state every field disagree by themselves: the assumed ones only add to it
             frame.at[i, "explanation"] = (f"{row['explanation']} The claims that state every field disagree by "
                                           f"themselves; the {' and '.join(fields)} of {', '.join(hits.index)} is "
@@ -503,15 +555,18 @@ def _own_figures_need_checking(frame: pd.DataFrame, documents: pd.DataFrame | No
     for src, publisher in publishers.items():
         sources_of.setdefault(publisher, []).append(src)
     own_by_entity: dict[str, set[str]] = {}
-    values = claims[claims["claim_id"].isin(_cited_ids(frame))].set_index("claim_id")[["source_id", "value"]]
+    cited = claims[claims["claim_id"].isin(_cited_ids(frame)).to_numpy()][["claim_id", "source_id", "value"]]
+    stated_by: dict[str, list[tuple[Any, float]]] = {}   # claim id → (source, value) of each of its rows
+    for cid, src, value in zip(cited["claim_id"], cited["source_id"], cited["value"].astype(float), strict=True):
+        stated_by.setdefault(cid, []).append((src, value))
     for i, row in frame[frame["kind"] == "value"].iterrows():
         entity = str(row["entity"] or "").casefold()
         if entity not in own_by_entity:
             own_by_entity[entity] = _sources_published_by(entity, sources_of)
         own = own_by_entity[entity]
-        stated = values[values.index.isin(str(row["claim_ids"]).split(";"))]
-        own_values = stated.loc[stated["source_id"].isin(own), "value"].dropna().round(6)
-        if own_values.nunique() < 2:
+        own_values = [value for cid in set(str(row["claim_ids"]).split(";")) for src, value in stated_by.get(cid, [])
+                      if src in own and not math.isnan(value)]
+        if len(set(np.round(np.array(own_values, dtype=float), 6).tolist())) < 2:
             continue  # the company's own releases do not disagree among themselves here
         if row["severity"] != "info":
             frame.at[i, "severity"] = "info"
@@ -586,10 +641,11 @@ def _conflict_id(kind: str, key: str) -> str:
     return "k-" + hashlib.sha1(f"{kind}\x1f{key}".encode()).hexdigest()[:12]
 
 
-def fingerprint(group: pd.DataFrame) -> str:
-    """Hash of the evidence a decision is made on: claim ids, their values and quotes."""
-    parts = sorted(f"{cid}|{low}|{high}|{quote}" for cid, low, high, quote in
-                   zip(group["claim_id"], group["value_low"], group["value_high"], group["quote"], strict=False))
+def fingerprint(group: pd.DataFrame | Mapping[str, np.ndarray]) -> str:
+    """Hash of the evidence a decision is made on: claim ids, their values and quotes (a frame's or arrays'
+    cells as Python scalars, as iterating a Series gives them)."""
+    columns = [group[c].tolist() for c in ("claim_id", "value_low", "value_high", "quote")]
+    parts = sorted(f"{cid}|{low}|{high}|{quote}" for cid, low, high, quote in zip(*columns, strict=False))
     return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
@@ -601,7 +657,7 @@ def _groups_in_order(keys: pd.Series) -> list[tuple[Any, np.ndarray]]:
     return [(uniques[g], order[bounds[g]:bounds[g + 1]]) for g in range(len(uniques))]
 
 
-def _cite_side(part: pd.DataFrame) -> str:
+def _cite_side(part: pd.DataFrame | _Rows) -> str:
     """One side of a conflict in a few words: each value once, with where it is stated."""
     values: dict[tuple[Any, Any], list[tuple[Any, Any, Any]]] = {}   # in order of first appearance, as groupby
     for low, high, text, src, where in zip(part["value_low"].tolist(), part["value_high"].tolist(),
@@ -625,10 +681,10 @@ def _missing_as_none(x: Any) -> Any:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
 
 
-def _base_row(kind: str, key: str, group: pd.DataFrame, severity: str, explanation: str, rule: str,
+def _base_row(kind: str, key: str, group: pd.DataFrame | _Rows, severity: str, explanation: str, rule: str,
               subject: Mapping[str, Any] | pd.Series[Any] | None = None) -> dict[str, Any]:
     """A conflict row; `subject` names its entity, metric and period when the first claim of `group` does not."""
-    named = subject if subject is not None else group.iloc[0]
+    named = subject if subject is not None else cast(pd.DataFrame, group).iloc[0]
     return {
         "conflict_id": _conflict_id(kind, key), "kind": kind, "severity": severity,
         "entity": named["entity"], "metric": named["metric"], "period": named["period"],
@@ -637,23 +693,30 @@ def _base_row(kind: str, key: str, group: pd.DataFrame, severity: str, explanati
     }
 
 
+# What a value or date conflict row reads of its claims: a few columns of the failing rows, not all forty
+_VALUE_COLUMNS = ["claim_id", "source_id", "location", "quote", "entity", "metric", "period", "value_low", "value_high",
+                  "tolerance", "value_text", "group_key"]
+
+
 def _value_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[dict[str, Any]]:
     if not idx:
         return []
-    sub = claims.loc[idx]
+    sub = _narrow(claims.loc[idx], _VALUE_COLUMNS)
     clusters = interval_clusters(sub, "group_key").to_numpy()   # numbered within each group: once for all
+    columns = {c: sub[c].to_numpy() for c in sub.columns}   # a group's rows as arrays: a frame each cost more
     rows = []
     for key, positions in _groups_in_order(sub["group_key"]):
-        group, numbers = sub.iloc[positions], clusters[positions]
-        parts = [group.iloc[np.flatnonzero(numbers == c)] for c in np.unique(numbers)]
+        group, numbers = _rows_at(columns, positions), clusters[positions]
+        parts = [_rows_at(group, np.flatnonzero(numbers == c)) for c in np.unique(numbers)]
         gap = _relative_gap(parts) if kind == "value" else _days_gap(parts)
         if kind == "value":
             severity = "error" if gap >= 0.10 else "warning"
         else:
             severity = "error" if gap >= 180 else "warning"
         sides = " vs ".join(_cite_side(part) for part in parts)
-        where = "within one source" if group["source_id"].nunique() == 1 else "across sources"
-        first = group.iloc[0]
+        sources = {s for s in group["source_id"].tolist() if _missing_as_none(s) is not None}   # as nunique()
+        where = "within one source" if len(sources) == 1 else "across sources"
+        first = {c: values[0] for c, values in group.items()}
         what = f"{first['entity']} {first['metric']}" + (
             f" ({first['period']})" if kind == "value" and first["period"] else "")
         if kind == "value":
@@ -663,18 +726,31 @@ def _value_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[di
         else:
             rule = "same-event-same-date"
             explanation = f"{what}: the same event is dated differently {where}: {sides} (rule: same event, same date)."
-        rows.append(_base_row(kind, str(key), group, severity, explanation, rule))
+        rows.append(_base_row(kind, str(key), group, severity, explanation, rule, first))
     return rows
 
 
-def _tol_text(group: pd.DataFrame) -> str:
-    tol = float(group["tolerance"].max() or 0.0)
+_Rows = Mapping[str, np.ndarray]   # some claims' columns, as arrays
+
+
+def _narrow(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """`rows` with only those of `columns` it has. Rows first, then columns: `loc[rows, columns]` on the whole
+    claims table copies every row of those columns first (~40 ms a call at 200k claims)."""
+    return rows[[c for c in columns if c in rows.columns]]
+
+
+def _rows_at(columns: _Rows, positions: np.ndarray) -> dict[str, np.ndarray]:
+    return {c: values[positions] for c, values in columns.items()}
+
+
+def _tol_text(group: _Rows) -> str:
+    tol = float(_nan_max(group["tolerance"].astype(float)) or 0.0)
     return f"±{tol * 100:.0f}%" if tol >= 0.01 else "rounding"
 
 
-def _relative_gap(parts: list[pd.DataFrame]) -> float:
-    highs = [float(p["value_high"].max()) for p in parts]
-    lows = [float(p["value_low"].min()) for p in parts]
+def _relative_gap(parts: Sequence[_Rows]) -> float:
+    highs = [_nan_max(p["value_high"]) for p in parts]
+    lows = [_nan_min(p["value_low"]) for p in parts]
     gaps = []
     for a in range(len(parts) - 1):
         hi, lo = highs[a], lows[a + 1]
@@ -683,12 +759,12 @@ def _relative_gap(parts: list[pd.DataFrame]) -> float:
     return max(gaps) if gaps else 0.0
 
 
-def _days_gap(parts: list[pd.DataFrame]) -> float:
+def _days_gap(parts: Sequence[_Rows]) -> float:
     def to_date(x: float) -> pd.Timestamp:
         return pd.Timestamp(date_of_code(x))  # type: ignore[arg-type]  # stubs omit None, which gives NaT
     gaps = []
     for a in range(len(parts) - 1):
-        gaps.append((to_date(parts[a + 1]["value_low"].min()) - to_date(parts[a]["value_high"].max())).days)
+        gaps.append((to_date(_nan_min(parts[a + 1]["value_low"])) - to_date(_nan_max(parts[a]["value_high"]))).days)
     return max(gaps) if gaps else 0.0
 
 
@@ -726,16 +802,22 @@ def _row_conflicts(claims: pd.DataFrame, idx: list[int], kind: str) -> list[dict
 def _echoes(claims: pd.DataFrame, group: pd.DataFrame) -> pd.DataFrame:
     """Claims elsewhere that state the same figure under the entity or metric the words name."""
     first = group.iloc[0]
-    claims = claims[(claims["value_low"] == first["value_low"]).to_numpy()]  # narrow first: cheap float compare
-    same_value = (claims["value_high"] == first["value_high"]) \
-        & (claims["unit"] == first["unit"]) & ~claims["claim_id"].isin(group["claim_id"])
-    named = pd.Series(False, index=claims.index)
-    if isinstance(first["stated_entity"], str):
-        named |= claims["entity"] == first["stated_entity"]
-    if isinstance(first["stated_metric"], str):
-        named |= claims["metric"] == first["stated_metric"]
-    echoes: pd.DataFrame = claims[same_value & named]
-    return echoes
+    # narrow first (a cheap float compare), then test the few candidates' cells: pandas' steps on them cost more
+    at = np.flatnonzero((claims["value_low"] == first["value_low"]).to_numpy())
+    cells = {c: claims[c].to_numpy()[at].tolist() for c in ("value_high", "unit", "claim_id", "entity", "metric")}
+    ids = {_missing_as_none(c) for c in group["claim_id"].tolist()}
+    named = [(column, first[stated]) for column, stated in (("entity", "stated_entity"), ("metric", "stated_metric"))
+             if isinstance(first[stated], str)]
+    echoes = [at[k] for k in range(len(at))
+              if _equal(cells["value_high"][k], first["value_high"]) and _equal(cells["unit"][k], first["unit"])
+              and _missing_as_none(cells["claim_id"][k]) not in ids
+              and any(_equal(cells[column][k], name) for column, name in named)]
+    return claims.iloc[echoes]
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """`a == b` as a pandas comparison has it: never true when either is missing."""
+    return _missing_as_none(a) is not None and _missing_as_none(b) is not None and bool(a == b)
 
 
 def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
@@ -744,23 +826,25 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
         return []
     findings = findings if findings is not None else arithmetic_findings(claims)
     # the claims any finding cites, then one hash table of their ids (not of a million) for every look-up
-    cited = claims[claims["claim_id"].isin({c for i in idx if (f := findings[i]) is not None for c in f.support})]
+    cited = claims[claims["claim_id"].isin({c for i in idx if (f := findings[i]) is not None for c in f.support})
+                   .to_numpy()][_EVIDENCE_COLUMNS]
     ids = pd.Index(cited["claim_id"])
     rows = []
     by_key: dict[str, list[int]] = {}
     key_cols = ["entity", "metric", "period", "relation", "members", "unit"]
     # plain records: a row of the million-row frame per failing claim costs a millisecond
-    stated_rows = claims.loc[idx, key_cols + [c for c in ("base_metric",) if c in claims.columns]]
+    failing = claims.loc[idx]
+    stated_rows = _narrow(failing, key_cols + ["base_metric"])
     for i, r in zip(idx, stated_rows.to_dict("records"), strict=True):
         key = "|".join(str(_about(r) if c == "metric" else r[c]) for c in key_cols)
         by_key.setdefault(key, []).append(i)
+    failing = _narrow(failing, _EVIDENCE_COLUMNS + _STATED_COLUMNS)
     for key, members in by_key.items():
-        stated = claims.loc[members]
+        stated = failing.loc[members]
         finding = findings[members[0]]
         if finding is None:
             continue
-        support = _rows_of(cited, finding.support, ids)
-        group = pd.concat([stated, support]).drop_duplicates("claim_id")
+        group = _first_of_each_claim([stated, _rows_of(cited, finding.support, ids)])
         first = stated.iloc[0]
         unit = first["unit"]
         exp = _interval_text(finding, unit)
@@ -776,6 +860,22 @@ def _arithmetic_conflicts(claims: pd.DataFrame, idx: list[int],
         rows.append(_base_row("arithmetic", key, group, "error" if gap >= 0.10 else "warning", explanation,
                               finding.rule, subject))
     return rows
+
+
+# what a conflict's fingerprint and ids read of its evidence; what an arithmetic one's text reads of the stated figure
+_EVIDENCE_COLUMNS = ["claim_id", "source_id", "value_low", "value_high", "quote"]
+_STATED_COLUMNS = ["entity", "metric", "period", "base_period", "members", "unit", "value_text", "location",
+                   "base_metric"]
+
+
+def _first_of_each_claim(frames: list[pd.DataFrame]) -> dict[str, np.ndarray]:
+    """The evidence columns of `frames` one after the other, each claim id once (its first row), as arrays:
+    `pd.concat(frames).drop_duplicates("claim_id")` without building either frame."""
+    columns = {c: np.concatenate([f[c].to_numpy() for f in frames]) for c in _EVIDENCE_COLUMNS}
+    first: dict[Any, int] = {}
+    for i, cid in enumerate(columns["claim_id"].tolist()):
+        first.setdefault(_missing_as_none(cid), i)   # missing ids count as one id, as drop_duplicates has it
+    return _rows_at(columns, np.array(list(first.values()), dtype=np.intp))
 
 
 def _about(r: pd.Series | Mapping[Any, Any]) -> Any:

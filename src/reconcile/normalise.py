@@ -161,6 +161,8 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, A
 # How a change of a metric is named (real-dev README, conventions 4 and 6): a growth rate in percent is
 # `<base>_growth_qoq|yoy`, a move in points of a percentage metric `<base>_change_qoq|yoy`.
 CHANGE_NAMES = {"percent": "{base}_growth_{span}", "pp": "{base}_change_{span}"}
+# A move in points of a level set on a day (a central bank's rate) has no span: it is that day's change.
+DAY_CHANGE_NAME = "{base}_change"
 CONSENSUS_NAME = "{base}_consensus"
 
 
@@ -177,8 +179,15 @@ def _stated_kind(m: Mention, vocab: Vocabulary, period: Period | None, base: Per
     measures_itself = vocab.accepts(m.metric, "percent")  # "shares fell 8%": the change is the metric
     if q.unit == "pp" and measures_itself or q.unit == "percent" and m.relation == "growth" and not measures_itself:
         span = _span_of_change(m, vocab, period, base)
-        return CHANGE_NAMES[q.unit].format(base=m.metric, span=span) if span else None
+        if span:
+            return CHANGE_NAMES[q.unit].format(base=m.metric, span=span)
+        return DAY_CHANGE_NAME.format(base=m.metric) if q.unit == "pp" and _set_on_a_day(m.metric, vocab) else None
     return m.metric
+
+
+def _set_on_a_day(metric: str, vocab: Vocabulary) -> bool:
+    """A level that holds from the day it is set (a rate decision), not a quarter's or a year's measure."""
+    return vocab.metrics[metric].granularity == "point"
 
 
 def _span_of_change(m: Mention, vocab: Vocabulary, period: Period | None, base: Period | None) -> str | None:
@@ -290,9 +299,9 @@ def _group_key(row: dict[str, Any], m: Mention, vocab: Vocabulary) -> str | None
             not (metric_def and metric_def.as_of == "trading_day"):
         when = "as of " + row["period_end"][:7]  # "Q2 FY2026", "end of Q2 FY2026", "November 2025": one as-of month
     unit = f"{row['unit']}/{row['per']}" if row["per"] else row["unit"]
-    return "|".join(str(x) for x in (subject, row["metric"], when, row["granularity"], unit,
-                                      row["relation"] or "", row["base_period"] or "",
-                                      (row["scope"] if not (metric_def and metric_def.relational) else "") or ""))
+    return "|".join([str(subject), str(row["metric"]), when, str(row["granularity"]), str(unit),
+                     str(row["relation"] or ""), str(row["base_period"] or ""),
+                     str((row["scope"] if not (metric_def and metric_def.relational) else "") or "")])
 
 
 def _group_name(members: tuple[str, ...], vocab: Vocabulary) -> str | None:
@@ -321,8 +330,10 @@ def _top(name: str | None, vocab: Vocabulary) -> str:
 
 def _tolerance(q: Quantity, approx: float) -> float:
     """Relative slack: the approximation allowance for '~' figures, else half the last stated digit."""
-    scale = max(abs(x) for x in (q.low, q.high, q.value or 0.0) if math.isfinite(x)) if any(
-        math.isfinite(x) for x in (q.low, q.high)) else 0.0
+    low, high = q.low, q.high
+    isfinite = math.isfinite
+    scale = max([abs(x) for x in (low, high, q.value or 0.0) if isfinite(x)]) \
+        if isfinite(low) or isfinite(high) else 0.0
     # Half the last stated digit, capped: "1 million" is not a licence for ±50%.
     rounding = min((q.sig / scale) if scale and q.sig else 0.0, MAX_ROUNDING)
     allowance = approx if q.qualifier in ("approx", "approx_range") else 0.0
@@ -398,8 +409,8 @@ def _finite(x: float | None) -> float | None:
 
 
 def _claim_id(m: Mention, text: str, offset: int) -> str:
-    key = "\x1f".join(str(x) for x in (m.source_id, m.location, m.quote, text, offset, m.metric, m.relation,
-                                        m.entity))
+    key = "\x1f".join([str(m.source_id), str(m.location), str(m.quote), str(text), str(offset), str(m.metric),
+                       str(m.relation), str(m.entity)])
     return "c-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 

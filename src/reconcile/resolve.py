@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast, overload
@@ -82,7 +83,9 @@ def apply_decisions(conflicts: DataFrame[ConflictsSchema], decisions: pd.DataFra
     """
     out = conflicts.drop(columns=[c for c in ADDED_COLUMNS if c in conflicts.columns]).copy()
     latest = _latest_by_conflict(decisions)
-    views = [_decision_view(row, latest.get(row["conflict_id"])) for _, row in out.iterrows()]
+    # plain rows: a Series per conflict cost more than the rules it feeds
+    records = cast(list[dict[str, Any]], out.to_dict("records"))
+    views = [_decision_view(row, latest.get(row["conflict_id"])) for row in records]
     view = pd.DataFrame(views, index=out.index, columns=["status"] + DECISION_VIEW_COLUMNS)
     out["status"] = view["status"] if len(out) else pd.Series(dtype=str)
     for column in DECISION_VIEW_COLUMNS:
@@ -92,7 +95,7 @@ def apply_decisions(conflicts: DataFrame[ConflictsSchema], decisions: pd.DataFra
     if claims is not None:   # index once: suggest() looks claims and documents up per conflict
         claim_index, document_index = _cited_claims(claims, out), _indexed(documents, "source_id")
     suggestions = [suggest(row, claim_index, document_index) if claim_index is not None else None
-                   for _, row in out.iterrows()]
+                   for row in records]
     for column, values in zip(SUGGESTION_COLUMNS, zip(*[_suggestion_cells(s) for s in suggestions], strict=False)
                               if suggestions else [[]] * len(SUGGESTION_COLUMNS), strict=False):
         out[column] = list(values)
@@ -125,7 +128,7 @@ def _latest_by_conflict(decisions: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return cast(dict[str, dict[str, Any]], latest)  # conflict ids and column labels are strings
 
 
-def _decision_view(conflict: pd.Series, latest: dict[str, Any] | None) -> list[Any]:
+def _decision_view(conflict: dict[str, Any], latest: dict[str, Any] | None) -> list[Any]:
     status = conflict_status(conflict.get("fingerprint", ""), latest)
     if latest is None:
         return [status] + [None] * len(DECISION_VIEW_COLUMNS)
@@ -163,7 +166,12 @@ def claims_of(conflict_row: pd.Series | dict[str, Any], claims: pd.DataFrame) ->
     """The conflict's claims, in the order the conflict lists them."""
     ids = [c for c in str(conflict_row["claim_ids"]).split(";") if c]
     indexed = _indexed(claims, "claim_id")
-    return indexed.loc[[c for c in ids if c in indexed.index]].reset_index(drop=True)
+    if not indexed.index.is_unique:   # a repeated claim id: every row of it
+        return indexed.loc[[c for c in ids if c in indexed.index]].reset_index(drop=True)
+    positions = indexed.index.get_indexer(pd.Index(ids, dtype=object))
+    involved = indexed.iloc[positions[positions >= 0]]
+    involved.index = pd.RangeIndex(len(involved))   # reset_index(drop=True), without copying the frame again
+    return involved
 
 
 @overload
@@ -279,36 +287,39 @@ def _recompute(involved: pd.DataFrame) -> Suggestion | None:
 
 def _derived_claim(involved: pd.DataFrame) -> pd.Series | None:
     """The figure computed from others: a total naming its members, else a growth/multiple/run-rate."""
+    # the first such row, read from the column's cells: the conflict has a few claims, pandas' steps cost more
     if "members" in involved:
-        totals = involved[involved["members"].fillna("").astype(str).str.strip() != ""]
-        if not totals.empty:
-            return totals.iloc[0]
+        for at, members in enumerate(involved["members"].tolist()):
+            if ("" if pd.isna(members) else str(members)).strip() != "":
+                return involved.iloc[at]
     if "relation" in involved:
-        related = involved[involved["relation"].isin(["growth", "multiple", "annualised", "sum"])]
-        if not related.empty:
-            return related.iloc[0]
+        for at, relation in enumerate(involved["relation"].tolist()):
+            if isinstance(relation, str) and relation in ("growth", "multiple", "annualised", "sum"):
+                return involved.iloc[at]
     return None
 
 
 def _recompute_sum(derived: pd.Series, inputs: pd.DataFrame) -> Any:
     unit = _text(derived.get("unit")) or None
     members = [m for m in _text(derived.get("members")).split(";") if m]
-    parts = [(m, inputs[inputs["entity"] == m]) for m in members] if members \
-        else [(c["entity"], inputs.loc[[i]]) for i, c in inputs.iterrows()]
-    if not parts or any(p.empty for _, p in parts):
+    entities, claim_ids = inputs["entity"].tolist(), inputs["claim_id"].tolist()
+    # each part: its name and its rows' positions (the inputs stating that member, else each input alone)
+    parts = [(m, [at for at, entity in enumerate(entities) if isinstance(entity, str) and entity == m])
+             for m in members] if members else [(entity, [at]) for at, entity in enumerate(entities)]
+    if not parts or any(not rows for _, rows in parts):
         return None
-    spans = [(name, *_member_span(p)) for name, p in parts]
+    lows, highs = _bounds(inputs)   # elementwise: a part's bounds are these at its rows
+    spans = [(name, *_member_span(lows[rows], highs[rows])) for name, rows in parts]
     if any(math.isnan(lo) or math.isnan(hi) for _, lo, hi in spans):
         return None
     low, high = sum(lo for _, lo, _ in spans), sum(hi for _, _, hi in spans)
     how = " + ".join(f"{name} {format_interval(lo, hi, unit)}" for name, lo, hi in spans)
-    used = [cid for _, p in parts for cid in p["claim_id"]]
+    used = [claim_ids[at] for _, rows in parts for at in rows]
     return (low, low if low == high else None, high), used, how
 
 
-def _member_span(claims: pd.DataFrame) -> tuple[float, float]:
-    """What one member's claims allow together; their whole spread when they disagree."""
-    lows, highs = _bounds(claims)
+def _member_span(lows: np.ndarray, highs: np.ndarray) -> tuple[float, float]:
+    """What one member's claims (their bounds) allow together; their whole spread when they disagree."""
     low, high = _overlap(lows, highs)
     if low <= high:
         return low, high
@@ -376,19 +387,16 @@ def golden_record(claims: DataFrame[DetectClaimsSchema], conflicts: DataFrame[Co
     without decision columns every conflict counts as open.
     """
     columns = columns_of(ResolvedClaimsSchema) + GOLDEN_EXTRA_COLUMNS
-    usable = claims[claims["entity"].notna() & claims["metric"].notna()].copy()
-    if "qualifier" in usable:
-        usable = usable[usable["qualifier"] != "superseded"]
+    usable = _current_claims(claims)
     if usable.empty:
         return cast(DataFrame[ResolvedClaimsSchema], pd.DataFrame(columns=columns))
-    for column in GOLDEN_KEY:
-        if column not in usable:
-            usable[column] = None
     by_claim = _conflicts_by_claim(conflicts)
     claim_index, document_index = _cited_claims(claims, conflicts), _indexed(documents, "source_id")
+    figures = _GroupFigures(usable, by_claim)
     rows = []
-    for key, group in usable.groupby(GOLDEN_KEY, dropna=False, sort=True):
-        touching = _touching(group, by_claim)
+    for key, positions in _golden_groups(usable):
+        group = _Group(figures, positions)
+        touching = _touching(group.claim_ids, by_claim) if figures.cited[positions].any() else []
         row = _golden_row(group, touching, claim_index, document_index)
         row.update({column: _none_if_na(part) for column, part in zip(GOLDEN_KEY, key, strict=False)})
         row["conflict_ids"] = ";".join(c["conflict_id"] for c in touching) or None
@@ -400,25 +408,105 @@ def golden_record(claims: DataFrame[DetectClaimsSchema], conflicts: DataFrame[Co
     return cast(DataFrame[ResolvedClaimsSchema], frame)
 
 
+def _current_claims(claims: pd.DataFrame) -> pd.DataFrame:
+    """The claims the golden record is made of: entity and metric set, not superseded. Read, never changed: all
+    of them are `claims` itself (copying hundreds of thousands of rows cost most of a second)."""
+    keep = (claims["entity"].notna() & claims["metric"].notna()).to_numpy()
+    if "qualifier" in claims:
+        keep &= (claims["qualifier"] != "superseded").to_numpy()
+    usable = claims if keep.all() else claims.iloc[np.flatnonzero(keep)]
+    missing = [column for column in GOLDEN_KEY if column not in usable]
+    return usable.assign(**{column: None for column in missing}) if missing else usable
+
+
+def _golden_groups(usable: pd.DataFrame) -> list[tuple[tuple[Any, ...], np.ndarray]]:
+    """(key, row positions) per GOLDEN_KEY group, in the order and with the keys of
+    `groupby(GOLDEN_KEY, dropna=False, sort=True)`, rows in frame order, without a frame per group."""
+    grouped = usable.groupby(GOLDEN_KEY, dropna=False, sort=True)
+    codes = grouped.ngroup().to_numpy()
+    keys = grouped.size().index
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1))
+    return [(key, order[bounds[g]:bounds[g + 1]]) for g, key in enumerate(keys)]
+
+
+class _GroupFigures:
+    """The usable claims' columns as arrays, for what most groups need without a frame of their own: their claim
+    ids, whether a conflict cites them, and their figures (elementwise the same arithmetic as `_bounds`)."""
+
+    def __init__(self, usable: pd.DataFrame, by_claim: dict[str, list[dict[str, Any]]]):
+        self.usable = usable
+        self.claim_ids = usable["claim_id"].to_numpy(dtype=object)
+        self.cited = usable["claim_id"].isin(by_claim.keys()).to_numpy() if by_claim else \
+            np.zeros(len(usable), dtype=bool)
+        self.entities, self.metrics = usable["entity"].to_numpy(dtype=object), usable["metric"].to_numpy(dtype=object)
+        self.values = _numbers(usable, "value")
+        self.lows, self.highs = _bounds(usable)
+        self.wide_lows, self.wide_highs = _bounds(usable, widen=True)
+
+    def plain_row(self, positions: np.ndarray) -> dict[str, Any] | None:
+        """`_from_claims`' row when the group is single-source or agreed on one value; None when it is not
+        (then `_from_claims` weighs the sources)."""
+        ids = self.claim_ids[positions]
+        if len(positions) == 1:
+            i = positions[0]
+            value = self.values[i]
+            return _row("single-source", None if math.isnan(value) else float(value), float(self.lows[i]),
+                        float(self.highs[i]), tuple(ids), "single-source")
+        low, high = _overlap(self.wide_lows[positions], self.wide_highs[positions])
+        if not low <= high:
+            return None
+        values = self.values[positions]
+        values = values[~np.isnan(values)].tolist()
+        if len(set(values)) > 1:   # equal within tolerance only: the newest source's figure
+            return None
+        value = float(values[0]) if values else None
+        low, high = _overlap(self.lows[positions], self.highs[positions])
+        if not low <= high or (value is not None and not low <= value <= high):
+            return _row("agreed", value, value, value, tuple(ids), "agreement")
+        return _row("agreed", value, low, high, tuple(ids), "agreement")
+
+
+class _Group:
+    """One golden row's claims: positions in the usable claims; their frame only when a rule reads it."""
+
+    def __init__(self, figures: _GroupFigures, positions: np.ndarray):
+        self.figures, self.positions = figures, positions
+        self.claim_ids: tuple[str, ...] = tuple(figures.claim_ids[positions])
+
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        return self.figures.usable.iloc[self.positions]
+
+    def subject(self) -> tuple[Any, Any]:
+        """The (entity, metric) of its first claim."""
+        first = self.positions[0]
+        return self.figures.entities[first], self.figures.metrics[first]
+
+    def from_claims(self, documents: pd.DataFrame | None) -> dict[str, Any]:
+        return self.figures.plain_row(self.positions) or _from_claims(self.frame, documents)
+
+
 def _conflicts_by_claim(conflicts: pd.DataFrame | None) -> dict[str, list[dict[str, Any]]]:
     index: dict[str, list[dict[str, Any]]] = {}
     if conflicts is None or conflicts.empty:
         return index
-    for _, conflict in conflicts.sort_values("conflict_id").iterrows():
-        for claim_id in str(conflict["claim_ids"]).split(";"):
-            index.setdefault(claim_id, []).append(cast(dict[str, Any], conflict.to_dict()))  # string labels
+    # one record per conflict (string labels), shared by its claims and never changed
+    for record in cast(list[dict[str, Any]], conflicts.sort_values("conflict_id").to_dict("records")):
+        for claim_id in str(record["claim_ids"]).split(";"):
+            index.setdefault(claim_id, []).append(record)
     return index
 
 
-def _touching(group: pd.DataFrame, by_claim: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def _touching(claim_ids: Iterable[str], by_claim: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     seen: dict[str, dict[str, Any]] = {}
-    for claim_id in group["claim_id"]:
+    for claim_id in claim_ids:
         for conflict in by_claim.get(claim_id, []):
             seen.setdefault(conflict["conflict_id"], conflict)
     return [seen[k] for k in sorted(seen)]
 
 
-def _golden_row(group: pd.DataFrame, touching: list[dict[str, Any]], claims: pd.DataFrame,
+def _golden_row(group: _Group, touching: list[dict[str, Any]], claims: pd.DataFrame,
                 documents: pd.DataFrame | None) -> dict[str, Any]:
     binding = [c for c in touching if c["kind"] in BINDING_KINDS]
     live = [c for c in binding if _status(c) in LIVE_STATUSES]
@@ -426,28 +514,28 @@ def _golden_row(group: pd.DataFrame, touching: list[dict[str, Any]], claims: pd.
     stale = [c for c in live if _status(c) == "stale" and c.get("decision_action") == "approve"
              and _present(c.get("decision_id"))]
     if stale:   # until a steward decides again, the last approved value stands, marked stale
-        return _from_stale_decision(group, stale, live, claims, documents)
+        return _from_stale_decision(group.frame, stale, live, claims, documents)
     if live:
-        return _from_live_conflicts(group, live, claims, documents)
+        return _from_live_conflicts(group.claim_ids, live, claims, documents)
     if approved:
-        return _from_decision(group, max(approved, key=lambda c: c["decision_id"]), claims)
-    row = _from_claims(group, documents)
-    disputed = _disputing(group, touching)
+        return _from_decision(group.frame, max(approved, key=lambda c: c["decision_id"]), claims)
+    row = group.from_claims(documents)
+    disputed = _disputing(group.subject, touching)
     if disputed is not None:
         # A total that does not add up, or a figure of another scope, is not agreed until a steward says so.
         row.update(status="open", rule=f"disputed:{disputed['kind']}:{disputed['conflict_id']}")
     return row
 
 
-def _disputing(group: pd.DataFrame, touching: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """An open arithmetic, category or period conflict about this very row (not one citing it as a part)."""
-    subject = None   # the row's (entity, metric), read only when a conflict could dispute it
+def _disputing(subject_of: Callable[[], tuple[Any, Any]], touching: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """An open arithmetic, category or period conflict about this very row (not one citing it as a part);
+    `subject_of` gives the row's (entity, metric)."""
+    subject = None   # read only when a conflict could dispute it
     for conflict in touching:
         if conflict["kind"] in BINDING_KINDS or _status(conflict) not in LIVE_STATUSES:
             continue
         if subject is None:
-            first = group.iloc[0]
-            subject = (first["entity"], first["metric"])
+            subject = subject_of()
         if (conflict.get("entity"), conflict.get("metric")) == subject:
             return conflict
     return None
@@ -463,7 +551,7 @@ def _status(conflict: dict[str, Any]) -> str:
     return str(status)
 
 
-def _from_live_conflicts(group: pd.DataFrame, live: list[dict[str, Any]], claims: pd.DataFrame,
+def _from_live_conflicts(claim_ids: tuple[str, ...], live: list[dict[str, Any]], claims: pd.DataFrame,
                          documents: pd.DataFrame | None) -> dict[str, Any]:
     suggestions = [_suggestion_for(c, claims, documents) for c in live]
     distinct = {(s.value, s.low, s.high) for s in suggestions if s is not None and s.has_value}
@@ -471,8 +559,7 @@ def _from_live_conflicts(group: pd.DataFrame, live: list[dict[str, Any]], claims
     if chosen is not None and all(s is not None and s.has_value for s in suggestions) and len(distinct) == 1:
         return _row("suggested", chosen.value, chosen.low, chosen.high, chosen.claim_ids,
                     f"suggestion:{chosen.rule}")
-    ids = tuple(group["claim_id"])
-    return _row("open", None, None, None, ids, "conflict:" + ";".join(c["conflict_id"] for c in live))
+    return _row("open", None, None, None, claim_ids, "conflict:" + ";".join(c["conflict_id"] for c in live))
 
 
 def _suggestion_for(conflict: dict[str, Any], claims: pd.DataFrame,
@@ -507,7 +594,7 @@ def _from_decision(group: pd.DataFrame, conflict: dict[str, Any], claims: pd.Dat
 def _from_stale_decision(group: pd.DataFrame, stale: list[dict[str, Any]], live: list[dict[str, Any]],
                          claims: pd.DataFrame, documents: pd.DataFrame | None) -> dict[str, Any]:
     row = _from_decision(group, max(stale, key=lambda c: c["decision_id"]), claims)
-    now = _from_live_conflicts(group, live, claims, documents)
+    now = _from_live_conflicts(tuple(group["claim_id"]), live, claims, documents)
     said = "no suggestion"
     if now["status"] == "suggested":
         unit = _unit(group)
@@ -622,56 +709,77 @@ def _newest_claim(frame: pd.DataFrame, documents: pd.DataFrame | None) -> pd.Ser
     """The claim from the latest-published source, when it is unique in what it states."""
     if frame.empty:
         return None
-    dates = pd.Series([_published_date(c, documents) for _, c in frame.iterrows()], index=frame.index)
-    if dates.isna().all():
+    stated = frame["published"].tolist() if "published" in frame else [None] * len(frame)
+    # plain lists: a Series of a few dates and four pandas operations on it cost a millisecond per conflict
+    dates = [_date_of(_published_as(s, source, documents))
+             for s, source in zip(stated, frame["source_id"].tolist(), strict=True)]
+    known = [d for d in dates if d is not None]
+    if not known:
         return None
-    newest = frame[dates == dates.max()]
-    if newest["value"].nunique(dropna=False) > 1 or len(dates.dropna().unique()) < 2:
+    latest = max(known)
+    newest = [i for i, d in enumerate(dates) if d is not None and d == latest]
+    values = frame["value"].tolist()
+    if len({_missing_as_one(values[i]) for i in newest}) > 1 or len(set(known)) < 2:
         return None
-    first: pd.Series = newest.iloc[0]
+    first: pd.Series = frame.iloc[newest[0]]
     return first
 
 
+def _missing_as_one(value: Any) -> Any:
+    """A value as `nunique(dropna=False)` tells values apart: every missing one the same."""
+    return None if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else value
+
+
 def _published(claim: pd.Series, documents: pd.DataFrame | None) -> str:
-    stated = _text(claim.get("published"))
-    if stated:
-        return stated
-    document = _document(claim["source_id"], documents)
-    return _text(document.get("published")) if document is not None else ""
+    return _published_as(claim.get("published"), claim["source_id"], documents)
 
 
-def _published_date(claim: pd.Series, documents: pd.DataFrame | None) -> pd.Timestamp | None:
-    return _date_of(_published(claim, documents))
+def _published_as(stated: Any, source_id: str, documents: pd.DataFrame | None) -> str:
+    """A claim's own publication date, else its document's."""
+    if _text(stated):
+        return _text(stated)
+    return _text(_document_field(source_id, documents, "published"))
 
 
-@functools.lru_cache(maxsize=4096)   # a corpus has few distinct dates; parsing one costs ~1 ms
+_ISO_DAY_OR_MONTH = re.compile(r"\d{4}-\d{2}(?:-\d{2})?")
+
+
+@functools.lru_cache(maxsize=4096)   # a corpus has few distinct dates
 def _date_of(published: str) -> pd.Timestamp | None:
     # "2026-02" means some day in February: compare it by its first day.
+    if _ISO_DAY_OR_MONTH.fullmatch(published):
+        try:   # to_datetime's answer ~200 times faster: it guesses a format first (~0.6 ms)
+            return pd.Timestamp(published).as_unit("ns")
+        except (ValueError, OverflowError):   # no such day, or out of range: to_datetime says NaT
+            pass
     stamp = pd.to_datetime(published or None, errors="coerce")  # type: ignore[call-overload]  # None is NaT
     return None if pd.isna(stamp) else stamp
 
 
-def _document(source_id: str, documents: pd.DataFrame | None) -> pd.Series | None:
+def _document_field(source_id: str, documents: pd.DataFrame | None, field: str) -> Any:
+    """`field` of the (first) document `source_id`; None when there is no such document or field. One cell, not
+    the document's row: a row of a mixed frame costs ~0.1 ms, and suggestions read a few cells per claim."""
     if documents is None or documents.empty:
         return None
     indexed = _indexed(documents, "source_id")
-    if source_id not in indexed.index:
+    if source_id not in indexed.index or field not in indexed.columns:
         return None
-    match = indexed.loc[source_id]
-    return match.iloc[0] if isinstance(match, pd.DataFrame) else match
+    at = indexed.index.get_loc(source_id)
+    if isinstance(at, slice):   # a source id listed more than once
+        at = at.start
+    elif not isinstance(at, (int, np.integer)):
+        at = int(np.flatnonzero(at)[0])
+    return indexed[field].iloc[at]
 
 
 def _is_primary(source_id: str, documents: pd.DataFrame | None) -> bool:
-    document = _document(source_id, documents)
-    if document is None:
-        return False
-    flag = document.get("primary")
+    flag = _document_field(source_id, documents, "primary")
     return flag is True or str(flag).strip().lower() in ("true", "1", "yes")
 
 
 def _title(source_id: str, documents: pd.DataFrame | None) -> str:
-    document = _document(source_id, documents)
-    return f"“{document['title']}”" if document is not None and _text(document.get("title")) else source_id
+    title = _document_field(source_id, documents, "title")
+    return f"“{title}”" if _text(title) else source_id
 
 
 def _claim_suggestion(rule: str, claim: pd.Series, text: str) -> Suggestion:

@@ -33,6 +33,7 @@ from .words import (
     clause_spans,
     enumerations,
     figure_runs,
+    makers_as_parents,
     metrics_beside_entities,
     nearest,
     not_a_subject,
@@ -136,7 +137,7 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
     `topic` is the subject a clause that names none falls back on, with where it was read."""
     if lead_date is not None:
         text = LEAD_DATE.sub("", text, count=1)
-    entities = r.vocab.entity_matcher.find(text)
+    entities = makers_as_parents(r.vocab, text, r.vocab.entity_matcher.find(text))
     if r.cues.shopping_deal.search(text):
         entities, topic = [], (None, "")  # a deal's prices are a gadget's, not the store's or the brand's
     subjects = [e for e in entities if not not_a_subject(r.cues, text, e, entities)]
@@ -183,12 +184,16 @@ def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
     found = apply_tolerances(r.cues, s.text, outside_periods(find_quantities(s.text), s.text, r.published))
     quantities = [q for q in found if isinstance(q, Quantity) and not is_bare_small(q)
                   and not r.cues.age_bound.search(s.text[max(0, q.start - 30):q.end])
-                  and not _model_number(r, s.text, q)]
+                  and not _model_number(r, s.text, q) and not _maturity(r, s.text, q)]
     for bad in found:
         if isinstance(bad, Unparsed):
             r.unparsed(bad, s.text, s.where)
     if not quantities:
         return _Figures(metrics, quantities, [], {})  # most sentences state no figure: nothing to name or pair
+    if r.cues.shopping_deal.search(s.text):
+        metrics = [m for m in metrics if r.vocab.metrics[m.name].family == "price"]  # "Speaker deals": no contract
+    # a figure's own words name no metric: "points" in "25 basis points" is no index move
+    metrics = [m for m in metrics if not any(q.start <= m.start < q.end for q in quantities)]
     members, sum_word = _members(r, s.text, s.entities)
     chosen = _assign_aliases([q for q in quantities if q.unit in ("percent", "multiple")], metrics, s.clauses)
     levels = [q for q in quantities if q.unit not in ("percent", "multiple")]
@@ -223,6 +228,11 @@ def _model_number(r: Reading, sentence: str, q: Quantity) -> bool:
     """'GeForce RTX 5070', 'BlueField®-4': a bare integer right after a product's name is its model number."""
     return q.unit == "count" and _BARE_INTEGER.fullmatch(q.text) is not None and \
         r.cues.model_before.search(sentence[max(0, q.start - 25):q.start]) is not None
+
+
+def _maturity(r: Reading, sentence: str, q: Quantity) -> bool:
+    """'the 10-year Treasury yield': a bond's maturity is part of its name."""
+    return q.unit in ("years", "months") and r.cues.maturity_after.match(sentence, q.end) is not None
 
 
 def _gaap_pairs(cues: Cues, text: str, quantities: list[Quantity]) -> dict[int, tuple[bool, int]]:
@@ -660,7 +670,7 @@ def fiscal_year_of(part: Period, cal: FiscalCalendar) -> Period:
 def _clause_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int], entity: str | None) -> Period | None:
     sentence, (c_start, c_end) = s.text, clause
     events = r.vocab.event_matcher.find(sentence)
-    best, best_d = None, 45
+    best, best_d = None, 45.0
     others = levels_in(sentence, q)  # a growth rate's base year still dates its level
     for p in find_periods(sentence, r.published, r.vocab.fiscal_year_end(entity)):
         if owned_by_other(p, q, others, sentence):
@@ -674,9 +684,11 @@ def _clause_period(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int]
             continue  # "… in February, and its run-rate is now about $14 billion": now, not February
         if any(0 <= e.start - p.end_offset <= 2 for e in events):
             continue  # "a Q4 2026 IPO": the period dates the event, not the figure
-        d = p.start_offset - q.end if p.start_offset >= q.end else q.start - p.end_offset
+        d: float = p.start_offset - q.end if p.start_offset >= q.end else q.start - p.end_offset
         if lead_in:
             d = min(d, 44)  # "Full-year 2025 capital expenditures ... were $72.2 billion"
+        # at the same distance the period after the figure is its own: "51% this year and 27% for next year"
+        d += 0.5 * (p.start_offset < q.start)
         if d < best_d:
             best, best_d = p, d
     return best

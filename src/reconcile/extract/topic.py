@@ -15,7 +15,7 @@ from ..vocab import Vocabulary
 from .model import Topic
 from .orgs import headline_organisation
 from .periods import unplaced
-from .words import prepositional, top_company
+from .words import not_a_subject, top_company
 
 TITLE_SUBJECT_CHARS = 25   # a headline's subject opens it: "CoreWeave shares slip …", not "… as Nvidia earnings …"
 
@@ -68,12 +68,10 @@ def _title_subject(vocab: Vocabulary, title: str) -> str | None:
     """The one name a headline opens with; a list of names ('Microsoft, NVIDIA, and Anthropic announce') has no
     single subject."""
     found = vocab.entity_matcher.find(title)
-    if not found or found[0].start >= TITLE_SUBJECT_CHARS or prepositional(vocab.cues, title, found[0]):
-        return None
+    if not found or found[0].start >= TITLE_SUBJECT_CHARS or not_a_subject(vocab.cues, title, found[0]):
+        return None  # "in …", "Alphabet-owned Waymo …", "Former GitHub CEO …": the name describes another subject
     if len(found) > 1 and vocab.cues.name_list_join.match(title[found[0].end:found[1].start]):
         return None
-    if vocab.cues.name_modifier.match(title[found[0].end:]):
-        return None  # "Alphabet-owned Waymo …": the name describes another subject
     entity = vocab.entities.get(found[0].name)
     if entity is not None and entity.kind == "index":
         return None  # "Japan's Nikkei 225 crosses 59,000": a market report, about no one company

@@ -91,7 +91,8 @@ def prepositional(cues: Cues, sentence: str, m: Match, entities: list[Match] | N
     """'in Big Tech', 'among hyperscalers', 'via Stargate': a name in a prepositional phrase is not the subject.
     Given the sentence's names, a name later in a list shares the list's preposition ('at Amazon and Apple')."""
     if cues.preposition.search(sentence[max(0, m.start - 16):m.start]):
-        return True
+        # searched in place: '^' is the sentence's start, never the window's
+        return not cues.owner_of.search(sentence, max(0, m.start - 40), m.start)
     earlier = [e for e in entities or () if e.end <= m.start]
     if POSSESSIVE.match(sentence[m.end:m.end + 2]):
         return False  # "an investment in CoreWeave and ASML's record orders": an owner opens a new phrase
@@ -100,10 +101,22 @@ def prepositional(cues: Cues, sentence: str, m: Match, entities: list[Match] | N
     return False
 
 
+def makers_as_parents(vocab: Vocabulary, sentence: str, entities: list[Match]) -> list[Match]:
+    """'The Claude maker received $5 billion': a product followed by 'maker' names its parent company."""
+    out = []
+    for e in entities:
+        known = vocab.entities.get(e.name)
+        if known is not None and known.parent and vocab.cues.maker_after.match(sentence, e.end):
+            e = Match(e.start, e.end, e.text, known.parent)
+        out.append(e)
+    return out
+
+
 def not_a_subject(cues: Cues, sentence: str, m: Match, entities: list[Match] | None = None) -> bool:
     """A name that cannot be what a clause is about: in a prepositional phrase, or a modifier of another
     subject ('the Alphabet-owned autonomous vehicle company')."""
-    return prepositional(cues, sentence, m, entities) or bool(cues.name_modifier.match(sentence[m.end:]))
+    return prepositional(cues, sentence, m, entities) or bool(cues.name_modifier.match(sentence[m.end:])) or \
+        bool(cues.former_before.search(sentence[max(0, m.start - 12):m.start]))
 
 
 def target_scope(cues: Cues, text: str, q: Quantity) -> str | None:

@@ -1,4 +1,4 @@
-"""HTML → blocks via BeautifulSoup (lxml, falling back to html.parser).
+"""HTML → blocks, walking the tree BeautifulSoup would build (lxml, falling back to html.parser): see html_tree.
 
 `walk_html` is also used by the markdown parser for raw HTML blocks. Data tables become table
 blocks (spans expanded, multi-row headers merged); layout tables are walked as ordinary content.
@@ -6,15 +6,11 @@ blocks (spans expanded, multi-row headers merged); layout tables are walked as o
 from __future__ import annotations
 
 import re
-import warnings
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .builder import Block, BlockKind, Builder
+from .html_tree import Node, build_tree
 from .hygiene import collapse, normalize_text
-
-if TYPE_CHECKING:
-    from bs4 import BeautifulSoup
-    from bs4.element import PageElement, Tag
 
 _DROP_TAGS = frozenset({
     "script", "style", "noscript", "template", "svg", "head", "iframe", "object", "embed",
@@ -40,23 +36,12 @@ _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*display\s*:\s*none\b", re.I)
 _HIDDEN_TAGS = frozenset({"ix:header", "ix:hidden", "ix:references", "ix:resources"})
 
 
-def _hidden(node: Tag) -> bool:
+def _hidden(node: Node) -> bool:
     """An element the page does not show: `hidden`, style display:none, or an inline-XBRL header."""
     attrs = node.attrs
     if attrs and ("hidden" in attrs or _HIDDEN_STYLE.search(str(attrs.get("style", "")))):
         return True
     return node.name in _HIDDEN_TAGS
-
-
-def _soup(markup: str) -> BeautifulSoup:
-    from bs4 import BeautifulSoup
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return BeautifulSoup(markup, "lxml")
-        except Exception:
-            return BeautifulSoup(markup, "html.parser")
 
 
 class _LineFinder:
@@ -87,7 +72,7 @@ class _LineFinder:
         return self.line + self.offset
 
 
-def _span(tag: Tag, attr: str) -> int:
+def _span(tag: Node, attr: str) -> int:
     v = tag.get(attr)
     if v is None:
         return 1
@@ -110,22 +95,18 @@ def _sup_text(t: str, prev: str) -> str:
     return t
 
 
-def _inline_text(node: PageElement) -> str:
+def _inline_text(node: Node) -> str:
     """Text of an element (heading, table cell): br/blocks → spaces, dropped tags skipped."""
-    from bs4.element import NavigableString, PreformattedString, Tag
-
     out: list[str] = []
-    stack: list[PageElement | str] = [node]
+    stack: list[Any] = [node]
     while stack:
         cur = stack.pop()
         if type(cur) is str:
             out.append(cur)
             continue
-        if isinstance(cur, NavigableString):
-            if not isinstance(cur, PreformattedString):
-                out.append(str(cur))
-            continue
-        if not isinstance(cur, Tag):
+        if type(cur) is not Node:
+            if cur.shown:
+                out.append(cur)
             continue
         name = cur.name
         if name in _DROP_TAGS or (cur is not node and _hidden(cur)):
@@ -145,25 +126,23 @@ def _inline_text(node: PageElement) -> str:
     return collapse("".join(out))
 
 
-def _own_rows(tbl: Tag) -> list[tuple[Tag, bool]]:
-    from bs4.element import Tag
-
-    rows: list[tuple[Tag, bool]] = []
+def _own_rows(tbl: Node) -> list[tuple[Node, bool]]:
+    rows: list[tuple[Node, bool]] = []
     for child in tbl.children:
-        if not isinstance(child, Tag):
+        if type(child) is not Node:
             continue
         if child.name == "tr":
             rows.append((child, False))
         elif child.name in ("thead", "tbody", "tfoot"):
             for tr in child.children:
-                if isinstance(tr, Tag) and tr.name == "tr":
+                if type(tr) is Node and tr.name == "tr":
                     rows.append((tr, child.name == "thead"))
     if not rows:
         rows = [(tr, False) for tr in tbl.find_all("tr") if tr.find_parent("table") is tbl]
     return rows
 
 
-def _layout_markers(tbl: Tag) -> bool:
+def _layout_markers(tbl: Node) -> bool:
     """True when a table is used for page layout: role=presentation or headings inside."""
     if str(tbl.get("role", "")).lower() in ("presentation", "none"):
         return True
@@ -173,7 +152,7 @@ def _layout_markers(tbl: Tag) -> bool:
     return False
 
 
-def _is_data_grid(tbl: Tag, grid: list[list[str]]) -> bool:
+def _is_data_grid(tbl: Node, grid: list[list[str]]) -> bool:
     if len(grid) < 2 or max(len(r) for r in grid) < 2:
         return False
     longest = max((len(c) for r in grid for c in r), default=0)
@@ -186,17 +165,16 @@ def _is_data_grid(tbl: Tag, grid: list[list[str]]) -> bool:
     return True
 
 
-def _table_rows(rows: list[tuple[Tag, bool]]) -> tuple[list[list[str]], list[tuple[Tag, ...]]]:
+def _table_rows(rows: list[tuple[Node, bool]]) -> tuple[list[list[str]], list[tuple[Node, ...]]]:
     """The table's text grid (merged header first) and each grid row's elements (their markup is its quote)."""
-    from bs4.element import Tag
 
     grid: list[list[str]] = []
-    sources: list[tuple[Tag, ...]] = []      # each grid row's elements; RowSources renders their markup if asked
+    sources: list[tuple[Node, ...]] = []      # each grid row's elements; RowSources renders their markup if asked
     header_rows = 0
     all_th_prefix = True
     pending: dict[int, list[Any]] = {}          # column → [text, rows remaining]
     for tr, in_thead in rows:
-        cells = [c for c in tr.children if isinstance(c, Tag) and c.name in ("td", "th")]
+        cells = [c for c in tr.children if type(c) is Node and c.name in ("td", "th")]
         row: list[str] = []
         col = 0
 
@@ -276,10 +254,8 @@ class _Walker:
         self.tdepth = 0                         # layout tables we are inside
         self.stack: list[Any] = []
 
-    def run(self, soup: Any) -> None:
-        from bs4.element import NavigableString, Tag
-
-        self.stack = [soup]
+    def run(self, root: Node) -> None:
+        self.stack = [root]
         while self.stack:
             node = self.stack.pop()
             if node is _EXIT:
@@ -287,10 +263,10 @@ class _Walker:
                 self.ctx.pop()
             elif node is _EXIT_TABLE:
                 self.tdepth -= 1
-            elif isinstance(node, NavigableString):
-                self.text(node)
-            elif isinstance(node, Tag):
+            elif type(node) is Node:
                 self.element(node)
+            else:
+                self.text(node)
         self.flush()
 
     def flush(self) -> None:
@@ -302,16 +278,13 @@ class _Walker:
         self.buf_hint = None
 
     def text(self, node: Any) -> None:
-        from bs4.element import PreformattedString
-
-        if isinstance(node, PreformattedString):
+        if not node.shown:
             return
-        s = str(node)
-        if s.strip():
+        if node.strip():
             if not any(x.strip() for x in self.buf):
-                self.buf_hint = getattr(node.parent, "sourceline", None)
+                self.buf_hint = node.line
             self.last_br = False
-        self.buf.append(s)
+        self.buf.append(node)
 
     def element(self, node: Any) -> None:
         name = node.name
@@ -329,7 +302,7 @@ class _Walker:
             self.flush()
             t = _inline_text(node)
             if t:
-                self.b.heading(t, _HEAD_TAGS[name], self.find_line(t, getattr(node, "sourceline", None)), "html")
+                self.b.heading(t, _HEAD_TAGS[name], self.find_line(t, node.sourceline), "html")
             return
         if name == "sup":
             prev = next((x for x in reversed(self.buf) if x.strip()), "")
@@ -360,7 +333,7 @@ class _Walker:
     def data_table(self, node: Any) -> bool:
         """Emit `node` as a table block (and its caption) when it holds data; False for layout."""
         grid: list[list[str]] = []
-        sources: list[tuple[Tag, ...]] = []
+        sources: list[tuple[Node, ...]] = []
         if self.tdepth < 4:                     # deeper nesting: treat as layout, keeps the walk linear
             rows = _own_rows(node)
             if len(rows) >= 2 and not _layout_markers(node):
@@ -372,9 +345,9 @@ class _Walker:
         if cap is not None and cap.find_parent("table") is node:
             ct = _inline_text(cap)
             if ct:
-                self.b.add("paragraph", ct, self.find_line(ct, getattr(cap, "sourceline", None)))
+                self.b.add("paragraph", ct, self.find_line(ct, cap.sourceline))
         first = next((c for r in grid for c in r if c), "")
-        self.b.table(grid, self.find_line(first, getattr(node, "sourceline", None)), widest=True, sources=sources)
+        self.b.table(grid, self.find_line(first, node.sourceline), widest=True, sources=sources)
         return True
 
 
@@ -397,12 +370,11 @@ def _without_ix_header(markup: str) -> str:
 def walk_html(markup: str, b: Builder, line_offset: int = 0) -> None:
     """Add the blocks of `markup` to `b`; line numbers are shifted by `line_offset`."""
     markup = _without_ix_header(markup)
-    soup = _soup(markup)
-    _Walker(markup, b, line_offset).run(soup)
+    _Walker(markup, b, line_offset).run(build_tree(markup))
 
 
 def parse_html(text: str) -> list[Block]:
-    """HTML → blocks via BeautifulSoup (lxml, falling back to html.parser)."""
+    """HTML → blocks (lxml, falling back to html.parser)."""
     b = Builder()
     walk_html(normalize_text(text), b, 0)
     return b.blocks

@@ -21,6 +21,7 @@ from .lexicon import (
     DECADE_PARTS,
     FLOPS_UNITS,
     FRACTION_WORDS,
+    HELD_WORDS,
     MAG_EXP,
     MONTH_AFTER,
     NUMBER_WORDS,
@@ -634,9 +635,15 @@ def _range_interval(c: _Candidate, vals: list[tuple[float, float]], unit: str, n
     return _mk(c, None, (lo, hi), unit, "approx_range" if approx else "range", max(s1, s2))
 
 
+def _hundredths(value: float | None, low: float, high: float, sig: float) -> tuple[float | None, float, float, float]:
+    return (None if value is None else value / 100), low / 100, high / 100, sig / 100
+
+
 def _mk(c: _Candidate, value: float | None, bounds: tuple[float, float], unit: str, qual: str,
         sig: float) -> tuple[Quantity | Unparsed, int]:
     low, high = bounds
+    if unit == "bps":  # basis points are hundredths of a point: a rate's move is kept in points, as written in pp
+        value, low, high, sig, unit = *_hundredths(value, low, high, sig), "pp"
     ok = not (math.isnan(low) or math.isnan(high)) and low <= high and \
         (value is None or (math.isfinite(value) and low <= value <= high))
     if not ok:
@@ -722,9 +729,11 @@ _SCALE_DOWN = {"million": "thousand", "billion": "million", "trillion": "billion
 # "flat with the previous quarter", "roughly flat year over year": a change of zero against a stated base
 _FLAT = re.compile(r"(?i)(?<![\w-])flat(?=\s+(?:with|from|compared|versus|vs\.?|year[- ]over[- ]year|"
                    r"quarter[- ]over[- ]quarter|sequentially|on\s+the\s+(?:year|quarter))\b)")
+# "left its base rate unchanged at 2.5%": the level is the figure after it, the word a change of zero points
+_HELD = re.compile(r"(?i)(?<![\w-])(?:" + "|".join(HELD_WORDS) + r")(?=\s+at\s+[-+]?\d[\d.,]*\s*(?:%|percent\b))")
 # what a text needs to hold one of them (most hold none)
 _VAGUE_HINT = re.compile(r"(?i)(?:thousands|millions|billions|trillions)\s+of\b|quarter[- ]|\bhalf\b"
-                         r"|(?:low|mid|high)[- ]?\d0|\bflat\s")
+                         r"|(?:low|mid|high)[- ]?\d0|\bflat\s|(?:" + "|".join(HELD_WORDS) + r")\s+at\s")
 
 
 _VAGUE_WORD = re.compile(r"(?i)\b(?:" + "|".join(VAGUE_SCALES) + r")\b")
@@ -753,6 +762,8 @@ def _vague(text: str) -> list[tuple[int, int, str]]:
         found.append((m.start(), m.end(), f"{_fraction(m):g} percentage point"))
     for m in _FLAT.finditer(text):
         found.append((m.start(), m.end(), "+0%"))
+    for m in _HELD.finditer(text):
+        found.append((m.start(), m.end(), "+0 percentage point"))
     for m in _DECADE_PART.finditer(text):
         lo, hi = DECADE_PARTS[m.group(1).lower()]
         tens = int(m.group(2)) * 10

@@ -118,6 +118,14 @@ SPAN_ENDED_BEFORE = re.compile(r"(?i)\b(" + "|".join(sorted(SPAN_ENDED, key=len,
 PAST_TENSE_BEFORE = re.compile(r"(?i)\b(?!(?:expected|scheduled|slated|planned|targeted|set|due|anticipated)\b)"
                                r"(?:[a-z]+ed|said|began|won|rose|fell|grew|made|sold|paid|took|was|were|had)"
                                r"[ \u00a0]+(?:[a-z]+[ \u00a0]+)?\Z")
+# "signed a $200 million contract with the Pentagon in July": the clause's verb, further back, is past tense too
+# unless a present or coming verb stands between ("shared issues it's working to fix before the release in April")
+# or the sentence speaks of expectations ("market anticipation had been for a cut in June")
+PAST_CLAUSE_BEFORE = re.compile(r"(?i)\b(?!(?:expected|scheduled|slated|planned|targeted|set|due|anticipated)\b)"
+                                r"(?:[a-z]{3,}ed|said|began|won|rose|fell|grew|made|sold|paid|took|was|were|had)"
+                                r"[ \u00a0](?:(?!\b(?:is|are|will|before|ahead|until|upcoming|coming|next|[a-z]+ing)\b)"
+                                r"[^;:,.!?])*\Z")
+EXPECTATION_WORD = re.compile(r"(?i)\b(?:anticipat|expect|forecast|predict|project|plan|hope|aim)")
 # "expected in November", "will close in March": the next such month
 FUTURE_BEFORE = re.compile(r"(?i)\b(?:expected|scheduled|slated|planned|targeted|due|anticipated"
                            r"|will(?:[ \u00a0]+[a-z]+)?|set[ \u00a0]+to[ \u00a0]+[a-z]+)"
@@ -144,5 +152,7 @@ VAGUE_SCALES = {"thousands": "thousand", "millions": "million", "billions": "bil
 FRACTION_WORDS = {"quarter": 0.25, "half": 0.5}
 # 'in the mid-70% range': low is x0-x3, mid x4-x6, high x7-x9
 DECADE_PARTS = {"low": (0, 3), "mid": (4, 6), "high": (7, 9)}
+# A rate left where it was ('left its base rate unchanged at 2.5%', 'held steady at 4%'): a change of zero points.
+HELD_WORDS = ("unchanged", "steady")
 # Amounts written in a currency's hundredth ("89 cents", "99¢", "45 pence"): the currency sign they are read with.
 SUBUNITS = {"cents": "$", "cent": "$", "¢": "$", "pence": "£"}

@@ -15,6 +15,7 @@ from typing import Any, Literal, ParamSpec, TypeVar
 
 from ..calendars import CALENDAR_YEAR, FiscalCalendar, as_calendar
 from .lexicon import (
+    EXPECTATION_WORD,
     FLOPS_UNITS,
     FUTURE_BEFORE,
     FUTURE_WORD,
@@ -22,6 +23,7 @@ from .lexicon import (
     MONTH_NAMES,
     MONTH_RE,
     NUMBER_WORDS,
+    PAST_CLAUSE_BEFORE,
     PAST_TENSE_BEFORE,
     PHYS_UNITS,
     SP,
@@ -227,7 +229,7 @@ def _with_bare_months(text: str, periods: list[Period], as_of: dt.date) -> list[
         if any(p.start_offset <= m.start("m") < p.end_offset for p in periods):
             continue
         mo = month_of(m["m"])
-        y = _bare_month_year(text[max(0, m.start() - 30):m.start()], mo, as_of)
+        y = _bare_month_year(text[max(0, m.start() - 80):m.start()], mo, as_of)
         a, b = _months_span(y, mo, 1)
         rel = m["rel"].lower()
         relation = "end" if rel.endswith("end of") else rel if rel in ("by", "since", "through") else \
@@ -241,9 +243,11 @@ def _with_bare_months(text: str, periods: list[Period], as_of: dt.date) -> list[
 def _bare_month_year(before: str, mo: int, as_of: dt.date) -> int:
     """The year of a month named without one: the last such month after a past-tense verb, the next after a
     future one, else the nearest."""
-    if FUTURE_BEFORE.search(before):
+    near = before[-30:]
+    if FUTURE_BEFORE.search(near):
         return as_of.year + (mo < as_of.month)
-    if PAST_TENSE_BEFORE.search(before):
+    if PAST_TENSE_BEFORE.search(near) or PAST_CLAUSE_BEFORE.search(before) and \
+            not FUTURE_WORD.search(before) and not EXPECTATION_WORD.search(before):
         return as_of.year - (mo > as_of.month)
     return min((as_of.year - 1, as_of.year, as_of.year + 1), key=lambda y: abs((dt.date(y, mo, 15) - as_of).days))
 
