@@ -58,6 +58,7 @@ def test_a_part_named_after_the_metric_word_scopes_it(vocab):
     "Announced the GeForce RTX™ 5070 and RTX 5060, bringing new graphics to gamers.",
     "The BlueField®-4 data processor powers the platform.",
     "The 10-year Treasury and the 2-year gilts led the bond market.",
+    "Micron Reports Results for the Fiscal Year 2026 Second Quarter",
 ])
 def test_an_age_limit_a_model_number_or_a_maturity_is_no_figure(vocab, text):
     """'users under 13' is an age limit, not a count of 13 users; 'RTX 5070' a model, not 5,070 of anything;

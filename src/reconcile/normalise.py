@@ -163,6 +163,8 @@ def _claim_row(m: Mention, published: dt.date, vocab: Vocabulary) -> dict[str, A
 CHANGE_NAMES = {"percent": "{base}_growth_{span}", "pp": "{base}_change_{span}"}
 # A move in points of a level set on a day (a central bank's rate) has no span: it is that day's change.
 DAY_CHANGE_NAME = "{base}_change"
+# Unit kinds that only a physical unit says (gigawatts, petaflops, terabytes): a growth rate cannot show them.
+MEASURED_IN_UNITS = frozenset({"power", "device_power", "compute", "memory"})
 CONSENSUS_NAME = "{base}_consensus"
 
 
@@ -178,6 +180,8 @@ def _stated_kind(m: Mention, vocab: Vocabulary, period: Period | None, base: Per
         return None
     measures_itself = vocab.accepts(m.metric, "percent")  # "shares fell 8%": the change is the metric
     if q.unit == "pp" and measures_itself or q.unit == "percent" and m.relation == "growth" and not measures_itself:
+        if set(vocab.metrics[m.metric].units) <= MEASURED_IN_UNITS:
+            return None  # "domestic capacity is up 2.1%": a word like 'capacity' names power only beside a power unit
         span = _span_of_change(m, vocab, period, base)
         if span:
             return CHANGE_NAMES[q.unit].format(base=m.metric, span=span)
@@ -205,6 +209,8 @@ def _span_of_change(m: Mention, vocab: Vocabulary, period: Period | None, base: 
     if base is not None and period is not None:
         months = (period.start.year - base.start.year) * 12 + period.start.month - base.start.month
         return "qoq" if 2 <= months <= 4 else "yoy" if 11 <= months <= 13 else None
+    if period is not None and period.granularity == "quarter" and m.period is not None:
+        return "yoy"  # "quarterly revenues were up 14%": a stated quarter's growth, unqualified, is on the year before
     return None
 
 

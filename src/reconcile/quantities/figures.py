@@ -96,6 +96,7 @@ _TAIL = (
     r"|" + SP + r"?(?P<unit>" + alt(PHYS_UNITS) + r")(?![A-Za-z0-9])"
     r"|[ \u00a0-]?(?P<wunit>(?i:" + alt(WORD_UNITS) + r"))(?![A-Za-z0-9])"
     r"|[ \u00a0-]?(?P<tunit>(?i:" + alt(TIME_UNITS) + r"))(?![A-Za-z0-9])"
+    r"(?![ \u00a0-]+(?i:quarter|half|largest|biggest|straight|consecutive)\b)"  # "2026 Second Quarter": ordinal
     r"|" + SP + r"(?P<curw>USD|US[ ]dollars|dollars|EUR|euros|GBP)(?![A-Za-z0-9]))?")
 _ATOM = re.compile(r"(?P<num>" + _NUM + r")(?P<exp>[eE][+-]?[0-9]+)?" + _TAIL)
 # a magnitude or unit after a trailing plus: "4+ million", "2+ GW", "3.5+ TB/s"

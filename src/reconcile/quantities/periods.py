@@ -94,7 +94,7 @@ def _periods(text: str, as_of: dt.date, fiscal: FiscalCalendar) -> list[Period]:
             periods.append(Period(m.group(0), m.start(), m.end(), str(year), dt.date(year, 1, 1),
                                   dt.date(year, 12, 31), "year"))
             periods.sort(key=lambda p: p.start_offset)
-    periods = _with_yearless_quarters(text, periods, as_of, fiscal)
+    periods = _fiscal_year_quarters(text, _with_yearless_quarters(text, periods, as_of, fiscal), fiscal)
     periods = _with_spans_to_date(text, periods, as_of)
     periods = _with_bare_months(text, periods, as_of)
     periods = _with_year_ends(text, periods, as_of, fiscal)
@@ -110,6 +110,27 @@ def _periods(text: str, as_of: dt.date, fiscal: FiscalCalendar) -> list[Period]:
         if p is not None:
             periods.append(p)
     return sorted(periods, key=lambda p: p.start_offset)
+
+
+_QUARTER_LABEL = re.compile(r"(?:FY)?\d{4}-Q([1-4])")
+_YEAR_DIGITS = re.compile(r"\d{4}")
+
+
+def _fiscal_year_quarters(text: str, periods: list[Period], fiscal: FiscalCalendar) -> list[Period]:
+    """'Fiscal Year 2026 Second Quarter', 'fiscal 2026 first quarter': the quarter of that fiscal year, one period."""
+    out: list[Period] = []
+    for p in periods:
+        prev = out[-1] if out else None
+        q = _QUARTER_LABEL.fullmatch(p.label) if p.granularity == "quarter" else None
+        if prev is None or q is None or prev.granularity != "fiscal_year" or _YEAR_DIGITS.search(p.text) or \
+                text[prev.end_offset:p.start_offset].strip() or not prev.label.startswith("FY"):
+            out.append(p)
+            continue
+        year, n = int(prev.label[2:]), int(q.group(1))
+        a, b = _fy_part(year, fiscal, n, 3)
+        out[-1] = Period(text[prev.start_offset:p.end_offset], prev.start_offset, p.end_offset, f"FY{year}-Q{n}", a, b,
+                         "quarter", p.relation)
+    return out
 
 
 def _with_yearless_quarters(text: str, periods: list[Period], as_of: dt.date,
