@@ -5,8 +5,8 @@ where the engine reads an owner (a clause's subject, "Rivian's net loss", "213 m
 opening name) is read as an organisation, named as written, when no known entity owns the figure. Whether a
 capitalised run is something else (a person, a place, a month, a publication, a job title, a sentence's first word)
 is said by cues in vocab/cues.yaml: org_suffix, legal_form, not_an_org, name_lead, given_name, person_before,
-person_after, person_pronoun_after, owned_before, determiner_before, subordinate_before, name_tail, org_opener and
-headline_org_opener. Precision first: a run any of them doubts is not read as an organisation.
+person_after, person_pronoun_after, owned_before, determiner_before, object_before, subordinate_before, name_tail,
+org_opener and headline_org_opener. Precision first: a run any of them doubts is not read as an organisation.
 """
 from __future__ import annotations
 
@@ -127,6 +127,8 @@ def _organisation(cues: Cues, text: str, piece: list[tuple[int, int]], at_start:
         return None  # "Apple’s Mac Mini", "its original Switch": a product or part of an owner
     if _ABBREVIATION.fullmatch(name) and cues.determiner_before.search(text[max(0, start - 30):start]):
         return None  # "the existing CBA", "The MEHKO program": a thing's abbreviation
+    if cues.object_before.search(text[max(0, start - 50):start]):
+        return None  # "Allegiant to buy rival airline Sun Country in a $1.5 billion deal": the deal's object
     if cues.subordinate_before.search(text[max(0, start - 12):start]):
         return None  # "the stores that Macy's plans to keep open": a subordinate clause's subject
     if text[start - 1:start] == "(" and text[end:end + 1] == ")":
