@@ -119,12 +119,19 @@ def _surely_short(sentence: str) -> bool:
 def _topic(r: Reading, text: str, ctx: Context) -> tuple[str | None, str]:
     """The entity a passage is about, and where it was read: its lead-in before a colon, else its first words,
     else the heading."""
-    lead = text.split(":", 1)[0] if ":" in text[:120] else text[:60]
-    ents = r.vocab.entity_matcher.find(lead)
-    subjects = [e for e in ents if not not_a_subject(r.cues, lead, e, ents)]
-    if subjects and not r.cues.shopping_deal.search(text[:200]):
-        return subjects[0].name, "clause"
+    subject = _lead_subject(text, r.vocab.entity_matcher, r.cues)
+    if subject is not None:
+        return subject, "clause"
     return ctx.entity, ctx.entity_from if ctx.entity else ""
+
+
+@lru_cache(maxsize=TEXT_MEMO)
+def _lead_subject(text: str, entity_matcher: AliasMatcher, cues: Cues) -> str | None:
+    """The first subject named in a passage's lead-in (remembered per text: boilerplate passages recur)."""
+    lead = text.split(":", 1)[0] if ":" in text[:120] else text[:60]
+    ents = entity_matcher.find(lead)
+    subjects = [e for e in ents if not not_a_subject(cues, lead, e, ents)]
+    return subjects[0].name if subjects and not cues.shopping_deal.search(text[:200]) else None
 
 
 def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[str | None, str],
@@ -134,12 +141,12 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
     `topic` is the subject a clause that names none falls back on, with where it was read."""
     if lead_date is not None:
         text = LEAD_DATE.sub("", text, count=1)
-    entities = r.vocab.entity_matcher.find(text)
-    if r.cues.shopping_deal.search(text):
-        entities, topic = [], (None, "")  # a deal's prices are a gadget's, not the store's or the brand's
-    subjects = [e for e in entities if not not_a_subject(r.cues, text, e, entities)]
-    if _reads_nothing(text, r.vocab.event_matcher, r.cues):
+    named, can_lead, deal, nothing = _sentence_head(text, r.vocab.entity_matcher, r.vocab.event_matcher, r.cues)
+    entities, subjects = list(named), list(can_lead)
+    if nothing:
         return _sentence_subject(None, subjects)
+    if deal:
+        topic = (None, "")
     if subjects and subjects[0].start < 25:
         topic = (subjects[0].name, "clause")
     whole = entities + metrics_beside_entities(r.vocab, text, entities)
@@ -159,6 +166,19 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
                                            period_from="heading"),
                        levels=f.levels, periods_of=f.periods_of)
     return _sentence_subject(first_subject, subjects)
+
+
+@lru_cache(maxsize=TEXT_MEMO)
+def _sentence_head(text: str, entity_matcher: AliasMatcher, event_matcher: AliasMatcher,
+                   cues: Cues) -> tuple[tuple[Match, ...], tuple[Match, ...], bool, bool]:
+    """What a sentence's text alone tells, remembered per text (boilerplate sentences recur across documents):
+    its names, those that can be its subject, whether it is a retail deal and whether it reads nothing."""
+    entities = entity_matcher.find(text)
+    deal = cues.shopping_deal.search(text) is not None
+    if deal:
+        entities = []  # a deal's prices are a gadget's, not the store's or the brand's
+    subjects = tuple(e for e in entities if not not_a_subject(cues, text, e, entities))
+    return tuple(entities), subjects, deal, _reads_nothing(text, event_matcher, cues)
 
 
 @lru_cache(maxsize=TEXT_MEMO)

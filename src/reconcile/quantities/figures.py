@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
+from ..prefilter import prefiltered
 from .lexicon import (
     APPROX_WORDS,
     AT_LEAST_WORDS,
@@ -723,8 +724,8 @@ _SCALE_DOWN = {"million": "thousand", "billion": "million", "trillion": "billion
 _FLAT = re.compile(r"(?i)(?<![\w-])flat(?=\s+(?:with|from|compared|versus|vs\.?|year[- ]over[- ]year|"
                    r"quarter[- ]over[- ]quarter|sequentially|on\s+the\s+(?:year|quarter))\b)")
 # what a text needs to hold one of them (most hold none)
-_VAGUE_HINT = re.compile(r"(?i)(?:thousands|millions|billions|trillions)\s+of\b|quarter[- ]|\bhalf\b"
-                         r"|(?:low|mid|high)[- ]?\d0|\bflat\s")
+_VAGUE_HINT = prefiltered(re.compile(r"(?i)(?:thousands|millions|billions|trillions)\s+of\b|quarter[- ]|\bhalf\b"
+                                     r"|(?:low|mid|high)[- ]?\d0|\bflat\s"))  # the words first: ~3x faster
 
 
 _VAGUE_WORD = re.compile(r"(?i)\b(?:" + "|".join(VAGUE_SCALES) + r")\b")
