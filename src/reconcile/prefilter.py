@@ -7,13 +7,15 @@ the words off the compiled pattern itself (so a cue's words need not be listed t
 """
 from __future__ import annotations
 
+import importlib
 import re
 import sys
 from collections.abc import Iterator
 from typing import Any
 
-from re import _constants as C  # noqa: N812 - the parser's node kinds (Python 3.11)
-from re import _parser
+# The regex parser's tree and node kinds (Python 3.11's re._parser and re._constants; typeshed has no stubs).
+_parser: Any = importlib.import_module("re._parser")
+C: Any = importlib.import_module("re._constants")
 
 # Letters a case-insensitive regex matches for an ASCII letter but that lower() does not turn into it
 # (dotted and dotless i, long s): a text with one is always given to the regex.

@@ -149,12 +149,13 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
         topic = (None, "")
     if subjects and subjects[0].start < 25:
         topic = (subjects[0].name, "clause")
-    whole = entities + metrics_beside_entities(r.vocab, text, entities)
+    metrics = metrics_beside_entities(r.vocab, text, entities)
+    whole = entities + metrics
     s = Sentence(text, where, ctx, entities, clause_spans(text, whole), topic[0], lead_date, topic[1])
     if r.vocab.event_matcher.find(text):  # a clause's event words are the sentence's: most sentences have none
         for span in s.clauses:
             clause_events(r, s, span)
-    f = _sentence_figures(r, s)
+    f = _sentence_figures(r, s, metrics)
     first_subject = None
     for q in f.quantities:
         entity = _prose_figure(r, s, f, q)
@@ -194,10 +195,9 @@ def _sentence_subject(first_subject: str | None, subjects: list[Match]) -> str |
     return first_subject or (subjects[0].name if subjects else None)
 
 
-def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
-    """The sentence's figures (unreadable ones recorded), each given the metric word that names it."""
-    # "Google Cloud revenue": the entity's own words are not a metric ("cloud revenue").
-    metrics = metrics_beside_entities(r.vocab, s.text, s.entities)
+def _sentence_figures(r: Reading, s: Sentence, metrics: list[Match]) -> _Figures:
+    """The sentence's figures (unreadable ones recorded), each given the metric word that names it (`metrics`:
+    the sentence's metric words outside its names: 'Google Cloud revenue' is no 'cloud revenue')."""
     found = apply_tolerances(r.cues, s.text, outside_periods(find_quantities(s.text), s.text, r.published))
     quantities = [q for q in found if isinstance(q, Quantity) and not is_bare_small(q)
                   and not r.cues.age_bound.search(s.text[max(0, q.start - 30):q.end])

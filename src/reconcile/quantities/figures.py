@@ -696,8 +696,9 @@ def _scan(text: str, whole: bool) -> list[Quantity | Unparsed]:
 # Characters a reader does not see (zero-width space, non-joiner and joiner, direction marks, word joiner and
 # invisible operators, byte-order mark, soft hyphen): '$7\u200d30B' reads as '$730B'.
 _INVISIBLE = frozenset("\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff")
-# What the lexer would misread: invisible characters, full-width forms ('＄７３０Ｂ') and non-ASCII decimal digits.
-_TO_NORMALISE = re.compile("[" + "".join(sorted(_INVISIBLE)) + "\uff01-\uff5e]|(?![0-9])\\d")
+# What the lexer would misread: invisible characters, full-width forms ('＄７３０Ｂ') and non-ASCII decimal digits
+# ([^\D0-9]: a digit that is not 0-9, one class test per character instead of a look-ahead and a test).
+_TO_NORMALISE = re.compile("[" + "".join(sorted(_INVISIBLE)) + "\uff01-\uff5e]|[^\\D0-9]")
 
 
 _NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
