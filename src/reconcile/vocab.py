@@ -176,7 +176,7 @@ def _is_acronym(alias: str) -> bool:
     return len(letters) <= 5 and all(c.isupper() for c in letters) and bool(letters)
 
 
-def _trie_pattern(words: list[str]) -> str:
+def trie_pattern(words: list[str]) -> str:
     """A regex alternation shaped as a trie, so matching cost does not grow with the alias count."""
     trie: dict[str, Any] = {}
     for word in words:
@@ -202,7 +202,7 @@ def _compile_alternation(words: list[str], flags: int, end: str = r"(?![\w])") -
     # Lookarounds instead of \b: aliases may start or end with punctuation (x.AI, Character.AI). The look-ahead
     # of the letters an alias can start with fails most positions at once, before the look-behind and the trie.
     firsts = "".join(sorted({re.escape(w[0]) for w in words}))
-    return re.compile(r"(?=[" + firsts + r"])(?<![\w])(" + _trie_pattern(sorted(set(words))) + r")" + end, flags)
+    return re.compile(r"(?=[" + firsts + r"])(?<![\w])(" + trie_pattern(sorted(set(words))) + r")" + end, flags)
 
 
 def _drop_overlaps(matches: list[Match]) -> list[Match]:

@@ -141,10 +141,10 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
     `topic` is the subject a clause that names none falls back on, with where it was read."""
     if lead_date is not None:
         text = LEAD_DATE.sub("", text, count=1)
-    named, can_lead, deal, nothing = _sentence_head(text, r.vocab.entity_matcher, r.vocab.event_matcher, r.cues)
-    entities, subjects = list(named), list(can_lead)
+    deal, nothing, quiet_subject = _sentence_head(text, r.vocab.entity_matcher, r.vocab.event_matcher, r.cues)
     if nothing:
-        return _sentence_subject(None, subjects)
+        return quiet_subject
+    entities, subjects = _names(text, r.vocab.entity_matcher, r.cues, deal)
     if deal:
         topic = (None, "")
     if subjects and subjects[0].start < 25:
@@ -171,22 +171,20 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
 
 @lru_cache(maxsize=TEXT_MEMO)
 def _sentence_head(text: str, entity_matcher: AliasMatcher, event_matcher: AliasMatcher,
-                   cues: Cues) -> tuple[tuple[Match, ...], tuple[Match, ...], bool, bool]:
+                   cues: Cues) -> tuple[bool, bool, str | None]:
     """What a sentence's text alone tells, remembered per text (boilerplate sentences recur across documents):
-    its names, those that can be its subject, whether it is a retail deal and whether it reads nothing."""
-    entities = entity_matcher.find(text)
+    whether it is a retail deal, whether it reads nothing (no figure, readable or not, event word or word
+    multiple: most sentences give only their subject), and that subject when it reads nothing."""
     deal = cues.shopping_deal.search(text) is not None
-    if deal:
-        entities = []  # a deal's prices are a gadget's, not the store's or the brand's
-    subjects = tuple(e for e in entities if not not_a_subject(cues, text, e, entities))
-    return tuple(entities), subjects, deal, _reads_nothing(text, event_matcher, cues)
+    nothing = not find_quantities(text) and not event_matcher.find(text) and not cues.word_multiple.search(text)
+    return deal, nothing, _sentence_subject(None, _names(text, entity_matcher, cues, deal)[1]) if nothing else None
 
 
-@lru_cache(maxsize=TEXT_MEMO)
-def _reads_nothing(text: str, event_matcher: AliasMatcher, cues: Cues) -> bool:
-    """No figure (readable or not), event word or word multiple: a sentence that gives only its subject (most do,
-    and boilerplate sentences recur across documents, so this is remembered per text)."""
-    return not find_quantities(text) and not event_matcher.find(text) and not cues.word_multiple.search(text)
+def _names(text: str, entity_matcher: AliasMatcher, cues: Cues, deal: bool) -> tuple[list[Match], list[Match]]:
+    """The sentence's names, and those that can be its subject (a deal's prices are a gadget's, not the store's
+    or the brand's: it has none)."""
+    entities = [] if deal else entity_matcher.find(text)
+    return entities, [e for e in entities if not not_a_subject(cues, text, e, entities)]
 
 
 def _sentence_subject(first_subject: str | None, subjects: list[Match]) -> str | None:
