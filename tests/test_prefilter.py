@@ -15,6 +15,7 @@ import yaml
 
 from reconcile.prefilter import _ODD_FOLDS, Prefiltered, needed_words, prefiltered
 from reconcile.quantities.figures import _VAGUE_HINT
+from reconcile.quantities.periods import _PASS_STARTS
 from reconcile.vocab import BUNDLED_CUES
 
 CUES = yaml.safe_load(BUNDLED_CUES.read_text(encoding="utf-8"))["cues"]
@@ -64,6 +65,17 @@ def test_only_cues_marked_prefilter_are_prefiltered(vocab):
     marked = {name for name, body in CUES.items() if body.get("prefilter")}
     assert marked and all(isinstance(getattr(vocab.cues, n), Prefiltered) for n in marked)
     assert isinstance(vocab.cues.growth, re.Pattern)
+
+
+@pytest.mark.parametrize("regex", _PASS_STARTS, ids=lambda rx: rx.pattern[:30])
+def test_the_period_passes_start_where_their_words_are(regex):
+    """_periodless looks for each pass's words before searching (the passes' own phrases as examples)."""
+    words = needed_words(regex.pattern, regex.flags)
+    assert words is not None
+    examples = ["the 1990's", "in the third quarter", "five months ago", "over the next two years", "so far this year",
+                "by March", "the end of this year", "on Thursday", "last year", "revenue rose 5%", "a \u017fo far"]
+    for text in texts_for(regex, examples, seed=len(regex.pattern)):
+        agrees(Prefiltered(regex, words), regex, text)
 
 
 @pytest.mark.parametrize("text", ["thousands of GPUs", "a QUARTER-point cut", "flat with", "mid-30s", "high 20s",

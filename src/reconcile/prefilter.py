@@ -78,6 +78,17 @@ def _node(op: Any, arg: Any) -> frozenset[str] | None:
     return None  # anchors, look-arounds, classes, any character: nothing a match must hold
 
 
+def may_hold(words: tuple[str, ...] | None, text: str, low: str) -> bool:
+    """Whether `text` (`low`: its lower-case form, made once for several tests) can hold a match that needs one of
+    `words` (None: any text can)."""
+    if words is None:
+        return True
+    for word in words:
+        if word in low:
+            return True
+    return not text.isascii() and _ODD_FOLDS.search(text) is not None
+
+
 class Prefiltered:
     """A compiled regex behind its needed words: search and finditer say 'nothing' at once for a text that holds
     none of them. match, fullmatch (tried at one place, they fail fast) and everything else are the regex's own."""
@@ -91,11 +102,7 @@ class Prefiltered:
         self.fullmatch = regex.fullmatch
 
     def _absent(self, text: str) -> bool:
-        low = text.lower()
-        for word in self.words:
-            if word in low:
-                return False
-        return text.isascii() or _ODD_FOLDS.search(text) is None
+        return not may_hold(self.words, text, text.lower())
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         if self._absent(text):
