@@ -164,11 +164,11 @@ class AliasMatcher:
             if regex is None:
                 continue
             for m in regex.finditer(text):
-                key = m.group(1).casefold() if fold else m.group(1)
-                name = self._by_key.get(key)
+                alias = m.group(1)
+                name = self._by_key.get(alias.casefold() if fold else alias)
                 if name is not None:
-                    found.append(Match(m.start(1), m.end(1), m.group(1), name))
-        return _drop_overlaps(found)
+                    found.append(Match(*m.span(1), alias, name))
+        return _drop_overlaps(found) if len(found) > 1 else found
 
 
 def _is_acronym(alias: str) -> bool:
