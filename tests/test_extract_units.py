@@ -68,6 +68,8 @@ def test_a_cue_is_written_once_and_named_where_it_is_reused(vocab):
     (("match: ['$60B annualized',", "match: ['$60B per year',"), "does not find its example"),
     (("no_match: ['unannualized']", "no_match: ['$1B annualized']"), "listed under no_match"),
     (("pattern: '{annualised_word}", "pattern: '{annualized_word}"), "names unknown cue"),
+    (("  growth:\n", "  growth:\n    prefilter: true\n"), "no short list of words is in its every match"),
+    (("    prefilter: true\n", "    prefilter: often\n"), "'prefilter' must be true or false"),
 ])
 def test_a_broken_cue_names_the_file_line_and_fix(tmp_path, edit, message):
     folder = tmp_path / "vocab"

@@ -13,12 +13,13 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any, Literal, cast, overload
 
 import yaml
 
 from .calendars import CALENDAR_YEAR, FiscalCalendar, parse_calendar
 from .errors import UserError
+from .prefilter import needed_words, prefiltered
 from .safe_yaml import compose_file
 
 ENTITY_KINDS = {"company", "division", "product", "project", "cluster", "fund", "person", "group", "index",
@@ -83,6 +84,7 @@ class Cue:
     regex: re.Pattern[str]
     match: tuple[str, ...]       # examples it must find
     no_match: tuple[str, ...]    # examples it must not find
+    prefilter: bool = False      # searched for the words it needs first (prefilter.py): whole sentences, rare hits
 
 
 class Cues:
@@ -98,8 +100,11 @@ class Cues:
             raise AttributeError(name) from None
         # Kept as an attribute: extraction reads cues hundreds of thousands of times per corpus, and an
         # instance attribute is found without calling __getattr__ again.
-        self.__dict__[name] = regex
-        return regex
+        found = self.__dict__[name] = prefiltered(regex) if self.__dict__["by_name"][name].prefilter else regex
+        return cast(re.Pattern[str], found)  # a Prefiltered answers what a pattern does
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"by_name": self.by_name}  # a worker builds its own prefilters
 
 
 @dataclass(frozen=True)
@@ -159,11 +164,11 @@ class AliasMatcher:
             if regex is None:
                 continue
             for m in regex.finditer(text):
-                key = m.group(1).casefold() if fold else m.group(1)
-                name = self._by_key.get(key)
+                alias = m.group(1)
+                name = self._by_key.get(alias.casefold() if fold else alias)
                 if name is not None:
-                    found.append(Match(m.start(1), m.end(1), m.group(1), name))
-        return _drop_overlaps(found)
+                    found.append(Match(*m.span(1), alias, name))
+        return _drop_overlaps(found) if len(found) > 1 else found
 
 
 def _is_acronym(alias: str) -> bool:
@@ -171,7 +176,7 @@ def _is_acronym(alias: str) -> bool:
     return len(letters) <= 5 and all(c.isupper() for c in letters) and bool(letters)
 
 
-def _trie_pattern(words: list[str]) -> str:
+def trie_pattern(words: list[str]) -> str:
     """A regex alternation shaped as a trie, so matching cost does not grow with the alias count."""
     trie: dict[str, Any] = {}
     for word in words:
@@ -197,7 +202,7 @@ def _compile_alternation(words: list[str], flags: int, end: str = r"(?![\w])") -
     # Lookarounds instead of \b: aliases may start or end with punctuation (x.AI, Character.AI). The look-ahead
     # of the letters an alias can start with fails most positions at once, before the look-behind and the trie.
     firsts = "".join(sorted({re.escape(w[0]) for w in words}))
-    return re.compile(r"(?=[" + firsts + r"])(?<![\w])(" + _trie_pattern(sorted(set(words))) + r")" + end, flags)
+    return re.compile(r"(?=[" + firsts + r"])(?<![\w])(" + trie_pattern(sorted(set(words))) + r")" + end, flags)
 
 
 def _drop_overlaps(matches: list[Match]) -> list[Match]:
@@ -230,6 +235,7 @@ class Vocabulary:
     fingerprint: str = ""
     _accepts: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False, compare=False)
     _calendars: dict[str | None, FiscalCalendar] = field(default_factory=dict, repr=False, compare=False)
+    _implied: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def entity_matcher(self) -> AliasMatcher:
@@ -322,8 +328,10 @@ class Vocabulary:
 
     def implied_metric(self, unit: str) -> str | None:
         """The metric a figure in this unit is when no metric word names it ('10 gigawatts' is power capacity)."""
-        implied = [name for name, m in self.metrics.items() if m.implied_by_unit and self.accepts(name, unit)]
-        return implied[0] if len(implied) == 1 else None
+        if unit not in self._implied:  # remembered per unit: asked for most figures of prose
+            implied = [name for name, m in self.metrics.items() if m.implied_by_unit and self.accepts(name, unit)]
+            self._implied[unit] = implied[0] if len(implied) == 1 else None
+        return self._implied[unit]
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -636,13 +644,14 @@ def _read_units(root: yaml.Node, path: Path) -> tuple[dict[str, tuple[str, ...]]
 
 def _read_cues(root: yaml.Node, path: Path) -> Cues:
     raw: dict[str, tuple[str, bool, int]] = {}
+    flagged: dict[str, tuple[object, int]] = {}
     examples: dict[str, tuple[list[tuple[str, int]], list[tuple[str, int]]]] = {}
     for key, body in _mapping(_section(root, "cues", path), path, "cues"):
         name, line = str(key.value).strip(), key.start_mark.line + 1
         if not CUE_REFERENCE.fullmatch("{" + name + "}"):
             raise UserError(f"cue name '{name}' is not a lower-case word", file=path, line=line,
                             hint="name cues like growth or annualised_before (a-z, 0-9, _)")
-        f = _fields(body, path, f"cue '{name}'", {"pattern", "case_sensitive", "match", "no_match"})
+        f = _fields(body, path, f"cue '{name}'", {"pattern", "case_sensitive", "match", "no_match", "prefilter"})
         pattern = _py(f["pattern"], path) if "pattern" in f else None
         if not isinstance(pattern, str) or not pattern:
             raise UserError(f"cue '{name}' has no pattern", file=path, line=line,
@@ -657,6 +666,8 @@ def _read_cues(root: yaml.Node, path: Path) -> Cues:
                             hint="add match: ['a sentence the cue must find']")
         raw[name] = (pattern, case, f["pattern"].start_mark.line + 1)
         examples[name] = (found, _str_list(f.get("no_match"), path, f"no_match examples of '{name}'", strip=False))
+        if "prefilter" in f:
+            flagged[name] = (_py(f["prefilter"], path), f["prefilter"].start_mark.line + 1)
     by_name: dict[str, Cue] = {}
     for name, (_, case, line) in raw.items():
         pattern = _resolve_cue(name, raw, path, ())
@@ -667,8 +678,21 @@ def _read_cues(root: yaml.Node, path: Path) -> Cues:
                             hint="escape ( ) [ ] { } . ? + * with a backslash where they are meant literally") from None
         found, missed = examples[name]
         _check_examples(name, regex, found, missed, path)
-        by_name[name] = Cue(name, pattern, regex, tuple(t for t, _ in found), tuple(t for t, _ in missed))
+        by_name[name] = Cue(name, pattern, regex, tuple(t for t, _ in found), tuple(t for t, _ in missed),
+                            _prefilter_flag(name, regex, *flagged.get(name, (False, line)), path))
     return Cues(by_name)
+
+
+def _prefilter_flag(name: str, regex: re.Pattern[str], flag: object, line: int, path: Path) -> bool:
+    """A cue's `prefilter: true` holds only when its pattern names words every match needs."""
+    if not isinstance(flag, bool):
+        raise UserError(f"cue '{name}': 'prefilter' must be true or false", file=path, line=line,
+                        hint="write prefilter: true, or leave it out")
+    if flag and needed_words(regex.pattern, regex.flags) is None:
+        raise UserError(f"cue '{name}' has prefilter: true, but no short list of words is in its every match",
+                        file=path, line=line, hint="remove prefilter (it only helps a cue whose every match holds "
+                                                    "one of a few words)")
+    return flag
 
 
 def _resolve_cue(name: str, raw: dict[str, tuple[str, bool, int]], path: Path, seen: tuple[str, ...]) -> str:

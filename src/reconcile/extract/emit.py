@@ -43,7 +43,7 @@ def figure(r: Reading, q: Quantity, text: str, site: FigureSite) -> None:
     implied = vocab.implied_metric(q.unit) if site.metric is None and relation is None and site.context == "prose" \
         else None
     if implied is not None:  # '10 gigawatts of systems': the unit says what it measures, no word does (assumed)
-        site = replace(site, metric=implied, metric_from="assumed")
+        site = site.but(metric=implied, metric_from="assumed")
     metric = _metric_for_unit(r, q, site.metric, relation)
     if metric in vocab.metrics and vocab.metrics[metric].granularity == "point" and \
             q.unit not in ("percent", "pp", "multiple") and cues.increment_before.search(before):
@@ -169,7 +169,7 @@ def cell_figures(r: Reading, cell: str, site: FigureSite) -> None:
         if not primary_done:
             primary_done = True
             entity, metric, stated = _refine(r, cell, q, site, own_metric)
-            figure(r, q, cell, replace(site, entity=entity, metric=metric, period=own_period or site.period,
+            figure(r, q, cell, site.but(entity=entity, metric=metric, period=own_period or site.period,
                                        imposed=site.imposed and metric is not None and metric == site.metric,
                                        scope=scope, stated_metric=stated, members=group_members(r.vocab, entity),
                                        entity_from=site.entity_from if entity == site.entity else "row",
@@ -177,7 +177,7 @@ def cell_figures(r: Reading, cell: str, site: FigureSite) -> None:
                                        period_from="row" if own_period else site.period_from))
         else:
             # Secondary figures in a cell ("(+50% YoY)", "(11.5% stake)") carry their own words.
-            figure(r, q, cell, replace(site, metric=own_metric or site.metric, period=own_period or site.period,
+            figure(r, q, cell, site.but(metric=own_metric or site.metric, period=own_period or site.period,
                                        expected=None, imposed=False, scope=scope, members=(), secondary=True,
                                        metric_from="row" if own_metric else site.metric_from,
                                        period_from="row" if own_period else site.period_from))

@@ -105,6 +105,13 @@ class FigureSite:
     per_share: bool = False            # a per-share row: a table's scale note does not apply
     share_count: bool = False          # a row of share counts: scaled by the table's note, but never money
 
+    def but(self, **changes: Any) -> FigureSite:
+        """dataclasses.replace, without its walk over every field (it ran for every cell's figure): the site is a
+        plain frozen record, with no __post_init__ and no field outside __init__."""
+        site = object.__new__(FigureSite)
+        site.__dict__.update(self.__dict__, **changes)
+        return site
+
 
 class TooComplex(Exception):
     """A document whose reading used up its time budget: it is quarantined, at the place reading had reached."""

@@ -122,12 +122,19 @@ def _surely_short(sentence: str) -> bool:
 def _topic(r: Reading, text: str, ctx: Context) -> tuple[str | None, str]:
     """The entity a passage is about, and where it was read: its lead-in before a colon, else its first words,
     else the heading."""
-    lead = text.split(":", 1)[0] if ":" in text[:120] else text[:60]
-    ents = r.vocab.entity_matcher.find(lead)
-    subjects = [e for e in ents if not not_a_subject(r.cues, lead, e, ents)]
-    if subjects and not r.cues.shopping_deal.search(text[:200]):
-        return subjects[0].name, "clause"
+    subject = _lead_subject(text, r.vocab.entity_matcher, r.cues)
+    if subject is not None:
+        return subject, "clause"
     return ctx.entity, ctx.entity_from if ctx.entity else ""
+
+
+@lru_cache(maxsize=TEXT_MEMO)
+def _lead_subject(text: str, entity_matcher: AliasMatcher, cues: Cues) -> str | None:
+    """The first subject named in a passage's lead-in (remembered per text: boilerplate passages recur)."""
+    lead = text.split(":", 1)[0] if ":" in text[:120] else text[:60]
+    ents = entity_matcher.find(lead)
+    subjects = [e for e in ents if not not_a_subject(cues, lead, e, ents)]
+    return subjects[0].name if subjects and not cues.shopping_deal.search(text[:200]) else None
 
 
 def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[str | None, str],
@@ -137,20 +144,22 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
     `topic` is the subject a clause that names none falls back on, with where it was read."""
     if lead_date is not None:
         text = LEAD_DATE.sub("", text, count=1)
-    entities = makers_as_parents(r.vocab, text, r.vocab.entity_matcher.find(text))
-    if r.cues.shopping_deal.search(text):
-        entities, topic = [], (None, "")  # a deal's prices are a gadget's, not the store's or the brand's
-    subjects = [e for e in entities if not not_a_subject(r.cues, text, e, entities)]
-    if _reads_nothing(text, r.vocab.event_matcher, r.cues):
-        return _sentence_subject(None, subjects)
+    deal, nothing, quiet_subject = _sentence_head(text, r.vocab.entity_matcher, r.vocab.event_matcher, r.cues)
+    if nothing:
+        return quiet_subject
+    entities, subjects = (makers_as_parents(r.vocab, text, found)
+                          for found in _names(text, r.vocab.entity_matcher, r.cues, deal))
+    if deal:
+        topic = (None, "")
     if subjects and subjects[0].start < 25:
         topic = (subjects[0].name, "clause")
-    whole = entities + metrics_beside_entities(r.vocab, text, entities)
+    metrics = metrics_beside_entities(r.vocab, text, entities)
+    whole = entities + metrics
     s = Sentence(text, where, ctx, entities, clause_spans(text, whole), topic[0], lead_date, topic[1])
     if r.vocab.event_matcher.find(text):  # a clause's event words are the sentence's: most sentences have none
         for span in s.clauses:
             clause_events(r, s, span)
-    f = _sentence_figures(r, s)
+    f = _sentence_figures(r, s, metrics)
     first_subject = None
     for q in f.quantities:
         entity = _prose_figure(r, s, f, q)
@@ -165,10 +174,21 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
 
 
 @lru_cache(maxsize=TEXT_MEMO)
-def _reads_nothing(text: str, event_matcher: AliasMatcher, cues: Cues) -> bool:
-    """No figure (readable or not), event word or word multiple: a sentence that gives only its subject (most do,
-    and boilerplate sentences recur across documents, so this is remembered per text)."""
-    return not find_quantities(text) and not event_matcher.find(text) and not cues.word_multiple.search(text)
+def _sentence_head(text: str, entity_matcher: AliasMatcher, event_matcher: AliasMatcher,
+                   cues: Cues) -> tuple[bool, bool, str | None]:
+    """What a sentence's text alone tells, remembered per text (boilerplate sentences recur across documents):
+    whether it is a retail deal, whether it reads nothing (no figure, readable or not, event word or word
+    multiple: most sentences give only their subject), and that subject when it reads nothing."""
+    deal = cues.shopping_deal.search(text) is not None
+    nothing = not find_quantities(text) and not event_matcher.find(text) and not cues.word_multiple.search(text)
+    return deal, nothing, _sentence_subject(None, _names(text, entity_matcher, cues, deal)[1]) if nothing else None
+
+
+def _names(text: str, entity_matcher: AliasMatcher, cues: Cues, deal: bool) -> tuple[list[Match], list[Match]]:
+    """The sentence's names, and those that can be its subject (a deal's prices are a gadget's, not the store's
+    or the brand's: it has none)."""
+    entities = [] if deal else entity_matcher.find(text)
+    return entities, [e for e in entities if not not_a_subject(cues, text, e, entities)]
 
 
 def _sentence_subject(first_subject: str | None, subjects: list[Match]) -> str | None:
@@ -177,10 +197,9 @@ def _sentence_subject(first_subject: str | None, subjects: list[Match]) -> str |
     return first_subject or (subjects[0].name if subjects else None)
 
 
-def _sentence_figures(r: Reading, s: Sentence) -> _Figures:
-    """The sentence's figures (unreadable ones recorded), each given the metric word that names it."""
-    # "Google Cloud revenue": the entity's own words are not a metric ("cloud revenue").
-    metrics = metrics_beside_entities(r.vocab, s.text, s.entities)
+def _sentence_figures(r: Reading, s: Sentence, metrics: list[Match]) -> _Figures:
+    """The sentence's figures (unreadable ones recorded), each given the metric word that names it (`metrics`:
+    the sentence's metric words outside its names: 'Google Cloud revenue' is no 'cloud revenue')."""
     found = apply_tolerances(r.cues, s.text, outside_periods(find_quantities(s.text), s.text, r.published))
     quantities = [q for q in found if isinstance(q, Quantity) and not is_bare_small(q)
                   and not r.cues.age_bound.search(s.text[max(0, q.start - 30):q.end])

@@ -2,13 +2,16 @@
 entities in columns, a time series (periods in the first column), or key/value rows under an entity heading."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from ..calendars import FiscalCalendar
 from ..parse import Block
 from ..quantities import Period, find_periods
-from ..vocab import Cues, Match
+from ..vocab import AliasMatcher, Cues, Match
 from .emit import cell_figures
 from .events import cell_events
 from .grid import Column, Grid, attach_signs, read_grid
@@ -16,7 +19,17 @@ from .lexicon import ENTITY_HEADERS, KEY_VALUE_HEADERS, NEUTRAL_WORDS, PARENTHES
 from .model import Context, FigureSite, Reading
 from .periods import estimate_marks, granularity, is_relation_base
 from .segments import is_label_line, segment_metric, segment_named
-from .words import clean_label, entity_in_label, metric_in, metrics_beside_entities, norm, share, short, top_company
+from .words import (
+    clean_label,
+    entity_in_label,
+    longest_metric,
+    metric_in,
+    metrics_outside,
+    norm,
+    share,
+    short,
+    top_company,
+)
 
 
 @dataclass(frozen=True)
@@ -192,13 +205,8 @@ def table_shape(header: list[str], row_entities: list[Any], col_entities: list[A
 
 
 def read_cell(r: Reading, ctx: Context, cell: TableCell) -> None:
-    # a count of shares: by its row ('Weighted average shares'), unless its column is a money account
-    # ('Shares repurchased' under 'Retained Earnings'), or by its column ('Common Stock Outstanding Shares')
-    shares = bool(r.cues.share_count_row.search(cell.header)) or (
-        bool(r.cues.share_count_row.search(cell.label)) and not r.cues.statement_label.search(cell.header))
-    # 'Cost of revenue' is no revenue, 'Total Shareholders' Equity' no investment, 'Weighted average shares' no price
-    label_m = None if shares or r.cues.statement_label.search(cell.label) else metric_in(r.vocab, cell.label)
-    header_m = None if shares or r.cues.statement_label.search(cell.header) else metric_in(r.vocab, cell.header)
+    shares, label_m, header_m, growth_label, per_share = _cell_words(cell.label, cell.header, r.vocab.entity_matcher,
+                                                                     r.vocab.metric_matcher, r.cues)
     meaning = _SHAPES[cell.shape](r, ctx, cell, label_m, header_m)
     entity, metric = meaning.entity, meaning.metric
     counterparty = None
@@ -211,14 +219,32 @@ def read_cell(r: Reading, ctx: Context, cell: TableCell) -> None:
                       # Only a header or row label imposes a metric on a cell; a section heading only suggests one.
                       imposed=metric is not None and metric in (header_m, label_m), scope=meaning.scope,
                       counterparty=counterparty,
-                      growth_label=bool(r.cues.growth.search(cell.label)) or bool(r.cues.growth.search(cell.header)),
+                      growth_label=growth_label,
                       entity_from=meaning.entity_from, metric_from=meaning.metric_from,
                       period_from=meaning.period_from, change=meaning.change,
                       granularity=meaning.expected if cell.shape == "comparative" else None,
-                      per_share=not shares and bool(r.cues.per_share_row.search(cell.label)), share_count=shares)
+                      per_share=per_share, share_count=shares)
     cell_figures(r, cell.text, site)
     cell_events(r, f"{cell.label}: {cell.text}", FigureSite(cell.location, cell.quote, cell.shape, entity=entity,
                                                             entity_from=meaning.entity_from), ctx)
+
+
+@lru_cache(maxsize=8192)
+def _cell_words(label: str, header: str, entity_matcher: AliasMatcher, metric_matcher: AliasMatcher,
+                cues: Cues) -> tuple[bool, str | None, str | None, bool, bool]:
+    """What a cell's row label and column header say, whatever the cell holds (remembered: a header is asked
+    about for every row): a share count, the label's and header's metrics, growth, an amount per share."""
+    # a count of shares: by its row ('Weighted average shares'), unless its column is a money account
+    # ('Shares repurchased' under 'Retained Earnings'), or by its column ('Common Stock Outstanding Shares')
+    shares = bool(cues.share_count_row.search(header)) or (
+        bool(cues.share_count_row.search(label)) and not cues.statement_label.search(header))
+    # 'Cost of revenue' is no revenue, 'Total Shareholders' Equity' no investment, 'Weighted average shares' no price
+    label_m = None if shares or cues.statement_label.search(label) else \
+        longest_metric(label, entity_matcher, metric_matcher)
+    header_m = None if shares or cues.statement_label.search(header) else \
+        longest_metric(header, entity_matcher, metric_matcher)
+    growth = bool(cues.growth.search(label)) or bool(cues.growth.search(header))
+    return shares, label_m, header_m, growth, not shares and bool(cues.per_share_row.search(label))
 
 
 def _rows_cell(r: Reading, ctx: Context, cell: TableCell, label_m: str | None, header_m: str | None) -> CellMeaning:
@@ -341,9 +367,15 @@ _SHAPES = {"table_rows": _rows_cell, "table_columns": _columns_cell, "series": _
 
 
 def _period_in(r: Reading, text: str, entity: str | None) -> Period | None:
-    text = estimate_marks(r.cues, text)
-    periods = [p for p in find_periods(text, r.published, r.vocab.fiscal_year_end(entity))
-               if not is_relation_base(r.cues, text, p)]
+    return _first_period_in(text, r.published, r.vocab.fiscal_year_end(entity), r.cues)
+
+
+@lru_cache(maxsize=8192)
+def _first_period_in(text: str, published: dt.date, calendar: FiscalCalendar, cues: Cues) -> Period | None:
+    """The first period a label or header states (not a comparison base); remembered, as every cell of a table
+    asks about its row's label and its column's header."""
+    text = estimate_marks(cues, text)
+    periods = [p for p in find_periods(text, published, calendar) if not is_relation_base(cues, text, p)]
     return periods[0] if periods else None
 
 
@@ -374,10 +406,17 @@ _LABEL_WORD = re.compile(r"[\w.+-]+")
 
 def _residual(r: Reading, label: str, entity_m: Match | None, metric: str | None) -> str | None:
     """Words of a row label beyond its entity, metric and period: they narrow the scope (e.g. 'v1', 'peak')."""
+    return _label_residual(label, r.published, r.vocab.entity_matcher, r.vocab.metric_matcher)
+
+
+@lru_cache(maxsize=8192)
+def _label_residual(label: str, published: dt.date, entity_matcher: AliasMatcher,
+                    metric_matcher: AliasMatcher) -> str | None:
+    """_residual, remembered per label: a label is asked about for every cell of its row."""
     text = label
-    for m in r.vocab.entity_matcher.find(text) + metrics_beside_entities(r.vocab, text):
+    for m in entity_matcher.find(text) + metrics_outside(entity_matcher, metric_matcher, text):
         text = text.replace(m.text, " ")
-    for p in find_periods(text, r.published, 12):
+    for p in find_periods(text, published, 12):
         text = text.replace(p.text, " ")
     text = PARENTHESES.sub(" ", text)
     words = [w for w in _LABEL_WORD.findall(text.lower()) if w not in NEUTRAL_WORDS and not w.isdigit()]

@@ -21,15 +21,21 @@ from .lexicon import (
 
 def metrics_beside_entities(vocab: Vocabulary, text: str, entities: list[Match] | None = None) -> list[Match]:
     """Metric words outside entity names: 'Google Cloud revenue' is revenue of Google Cloud, not 'cloud revenue'."""
-    entities = vocab.entity_matcher.find(text) if entities is None else entities
-    found = vocab.metric_matcher.find(text)
+    return metrics_outside(vocab.entity_matcher, vocab.metric_matcher, text, entities)
+
+
+def metrics_outside(entity_matcher: AliasMatcher, metric_matcher: AliasMatcher, text: str,
+                    entities: list[Match] | None = None) -> list[Match]:
+    """metrics_beside_entities, given the vocabulary's two matchers (for memos keyed by them)."""
+    entities = entity_matcher.find(text) if entities is None else entities
+    found = metric_matcher.find(text)
     if not any(e.start < m.end and m.start < e.end for m in found for e in entities):
         return found
     chars = list(text)
     for e in entities:
         chars[e.start:e.end] = " " * (e.end - e.start)
     blanked = "".join(chars)  # same length: offsets still point into the original text
-    return [Match(m.start, m.end, text[m.start:m.end], m.name) for m in vocab.metric_matcher.find(blanked)]
+    return [Match(m.start, m.end, text[m.start:m.end], m.name) for m in metric_matcher.find(blanked)]
 
 
 def entity_in_label(vocab: Vocabulary, label: str) -> Match | None:
@@ -39,7 +45,13 @@ def entity_in_label(vocab: Vocabulary, label: str) -> Match | None:
 
 def metric_in(vocab: Vocabulary, text: str) -> str | None:
     """The longest metric word of a label or header."""
-    found = metrics_beside_entities(vocab, text)
+    return longest_metric(text, vocab.entity_matcher, vocab.metric_matcher)
+
+
+@lru_cache(maxsize=8192)
+def longest_metric(text: str, entity_matcher: AliasMatcher, metric_matcher: AliasMatcher) -> str | None:
+    """Remembered per text: every cell of a table asks about its row's label and its column's header."""
+    found = metrics_outside(entity_matcher, metric_matcher, text)
     if not found:
         return None
     return max(found, key=lambda m: m.end - m.start).name

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
+from ..prefilter import prefiltered
 from .lexicon import (
     APPROX_WORDS,
     AT_LEAST_WORDS,
@@ -703,8 +704,9 @@ def _scan(text: str, whole: bool) -> list[Quantity | Unparsed]:
 # Characters a reader does not see (zero-width space, non-joiner and joiner, direction marks, word joiner and
 # invisible operators, byte-order mark, soft hyphen): '$7\u200d30B' reads as '$730B'.
 _INVISIBLE = frozenset("\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff")
-# What the lexer would misread: invisible characters, full-width forms ('＄７３０Ｂ') and non-ASCII decimal digits.
-_TO_NORMALISE = re.compile("[" + "".join(sorted(_INVISIBLE)) + "\uff01-\uff5e]|(?![0-9])\\d")
+# What the lexer would misread: invisible characters, full-width forms ('＄７３０Ｂ') and non-ASCII decimal digits
+# ([^\D0-9]: a digit that is not 0-9, one class test per character instead of a look-ahead and a test).
+_TO_NORMALISE = re.compile("[" + "".join(sorted(_INVISIBLE)) + "\uff01-\uff5e]|[^\\D0-9]")
 
 
 _NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
@@ -733,8 +735,8 @@ _FLAT = re.compile(r"(?i)(?<![\w-])flat(?=\s+(?:with|from|compared|versus|vs\.?|
 # "left its base rate unchanged at 2.5%": the level is the figure after it, the word a change of zero points
 _HELD = re.compile(r"(?i)(?<![\w-])(?:" + "|".join(HELD_WORDS) + r")(?=\s+at\s+[-+]?\d[\d.,]*\s*(?:%|percent\b))")
 # what a text needs to hold one of them (most hold none)
-_VAGUE_HINT = re.compile(r"(?i)(?:thousands|millions|billions|trillions)\s+of\b|quarter[- ]|\bhalf\b"
-                         r"|(?:low|mid|high)[- ]?\d0|\bflat\s|(?:" + "|".join(HELD_WORDS) + r")\s+at\s")
+_VAGUE_HINT = prefiltered(re.compile(r"(?i)(?:thousands|millions|billions|trillions)\s+of\b|quarter[- ]|\bhalf\b"
+                                     r"|(?:low|mid|high)[- ]?\d0|\bflat\s|(?:" + "|".join(HELD_WORDS) + r")\s+at\s"))
 
 
 _VAGUE_WORD = re.compile(r"(?i)\b(?:" + "|".join(VAGUE_SCALES) + r")\b")

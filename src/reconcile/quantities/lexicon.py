@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 
 from ..config import default_vocab_dir
-from ..vocab import load_unit_spellings
+from ..vocab import load_unit_spellings, trie_pattern
 
 CURRENCY = {"$": "USD", "US$": "USD", "USD": "USD", "€": "EUR", "EUR": "EUR", "£": "GBP", "GBP": "GBP",
             "dollars": "USD", "US dollars": "USD", "euros": "EUR"}
@@ -93,8 +93,14 @@ MONTH_AFTER = re.compile(r"(?:st|nd|rd|th)?[ \u00a0]+(?:of[ ]+)?" + MONTH_RE)
 
 
 def alt(words: Iterable[str]) -> str:
-    """A regex alternation of `words`, longest first."""
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    """A regex alternation of `words`, longest first, written as a trie: a word that begins another is still tried
+    after it, so the matches are the same, but a position tries one branch per letter instead of every word (the
+    lexer tries these lists at every number). Words that only case-folding makes one the start of another keep
+    the plain alternation, whose order a case-insensitive trie could not keep."""
+    ordered = sorted(words, key=len, reverse=True)
+    folded_prefix = any(a != b and b.lower().startswith(a.lower()) and not b.startswith(a)
+                        for a in ordered for b in ordered)
+    return "|".join(re.escape(w) for w in ordered) if folded_prefix else trie_pattern(ordered)
 
 
 def month_of(word: str) -> int:

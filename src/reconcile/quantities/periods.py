@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, ParamSpec, TypeVar
 
 from ..calendars import CALENDAR_YEAR, FiscalCalendar, as_calendar
+from ..prefilter import may_hold, needed_words
 from .lexicon import (
     EXPECTATION_WORD,
     FLOPS_UNITS,
@@ -861,6 +862,8 @@ def _period_at(text: str, s: int, e: int, n: int, last: int, as_of: dt.date, fy:
 # without one. A text with neither gives no period whatever its as-of date or calendar, so that is known per text
 # (the same sentences and cells recur under many publication dates, which the periods memo cannot share).
 _PASS_STARTS = (POSSESSIVE_YEAR, YEARLESS_QUARTER, *_COUNTED_SPANS, BARE_MONTH, YEAR_END, WEEKDAY, RELATIVE)
+# each with the words a match of it needs (prefilter.py): most texts hold none, and looking costs less than a search
+_PASS_NEEDS = tuple((rx, needed_words(rx.pattern, rx.flags)) for rx in _PASS_STARTS)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -868,4 +871,5 @@ def _periodless(text: str) -> bool:
     n = len(text)
     if any(_period_candidate(text, a.start(), a.end(), n) for a in _DIGITS.finditer(text)):
         return False
-    return not any(rx.search(text) for rx in _PASS_STARTS)
+    low = text.lower()
+    return not any(may_hold(words, text, low) and rx.search(text) for rx, words in _PASS_NEEDS)
