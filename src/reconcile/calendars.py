@@ -5,9 +5,12 @@ A calendar is read from an entity's `fiscal_year_end` in `vocab/entities.yaml`:
 - a month number (`6`): the year ends on the last day of that month; quarters are three calendar months;
 - a retail-style 52/53-week year (`last Sunday of January`): the year ends on the last given weekday of
   that month and the next year starts the day after; quarters are 13 weeks, the fourth taking the
-  53rd week when there is one (as NVIDIA, Apple or Walmart report).
+  53rd week when there is one (as NVIDIA, Apple or Walmart report);
+- the same, ending on the weekday nearest the month's end (`Saturday nearest the end of January`: Macy's,
+  Target), which may fall a few days into the next month.
 
-Fiscal year N is the year that *ends* in calendar year N (NVIDIA's FY2026 ends on 2026-01-25).
+Fiscal year N is the year that *ends* in calendar year N (NVIDIA's FY2026 ends on 2026-01-25), unless the spec
+adds `, named by its start year`: many retailers call the year that ends in January 2026 "fiscal 2025".
 """
 from __future__ import annotations
 
@@ -19,13 +22,16 @@ from dataclasses import dataclass
 
 MONTH_NAMES = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 WEEKDAY_NAMES = {name.lower(): i for i, name in enumerate(calendar.day_name)}
-_WEEKLY_SPEC = re.compile(r"last\s+(?P<day>[a-z]+)\s+(?:of|in)\s+(?P<month>[a-z]+)", re.I)
+_WEEKLY_SPEC = re.compile(r"(?:last\s+(?P<day>[a-z]+)\s+(?:of|in)|(?P<near>[a-z]+)\s+nearest\s+the\s+end\s+of)"
+                          r"\s+(?P<month>[a-z]+)(?P<start>\s*,\s*named\s+by\s+its\s+start\s+year)?", re.I)
 
 
 @dataclass(frozen=True)
 class FiscalCalendar:
     end_month: int = 12
     end_weekday: int | None = None   # None: the year ends on the month's last day; else on its last such weekday
+    nearest: bool = False            # the weekday nearest the month's end, not the last one in it
+    named_by_start: bool = False     # fiscal year N ends in calendar year N + 1
 
     @property
     def is_calendar_year(self) -> bool:
@@ -33,12 +39,15 @@ class FiscalCalendar:
 
     def describe(self) -> str:
         month = calendar.month_name[self.end_month]
+        named = ", named by its start year" if self.named_by_start else ""
         if self.end_weekday is None:
-            return f"year ends on the last day of {month}"
-        return f"year ends on the last {calendar.day_name[self.end_weekday]} of {month} (52/53 weeks)"
+            return f"year ends on the last day of {month}{named}"
+        day = calendar.day_name[self.end_weekday]
+        where = f"the {day} nearest the end of {month}" if self.nearest else f"the last {day} of {month}"
+        return f"year ends on {where} (52/53 weeks){named}"
 
     def year_end(self, fy: int) -> dt.date:
-        return _year_end(self, fy)
+        return _year_end(self, fy + self.named_by_start)
 
     def year_span(self, fy: int) -> tuple[dt.date, dt.date]:
         return self.year_end(fy - 1) + dt.timedelta(days=1), self.year_end(fy)
@@ -80,9 +89,12 @@ def parse_calendar(spec: object) -> FiscalCalendar:
         if text.isdigit():
             return parse_calendar(int(text))
         m = _WEEKLY_SPEC.fullmatch(text)
-        if m and m["day"].lower() in WEEKDAY_NAMES and m["month"].lower() in MONTH_NAMES:
-            return FiscalCalendar(MONTH_NAMES[m["month"].lower()], WEEKDAY_NAMES[m["day"].lower()])
-    raise ValueError(f"{spec!r} is not a fiscal year end: write a month number (6) or 'last Sunday of January'")
+        day = (m["day"] or m["near"]).lower() if m else ""
+        if m and day in WEEKDAY_NAMES and m["month"].lower() in MONTH_NAMES:
+            return FiscalCalendar(MONTH_NAMES[m["month"].lower()], WEEKDAY_NAMES[day], nearest=bool(m["near"]),
+                                  named_by_start=bool(m["start"]))
+    raise ValueError(f"{spec!r} is not a fiscal year end: write a month number (6), 'last Sunday of January' or "
+                     "'Saturday nearest the end of January, named by its start year'")
 
 
 def as_calendar(value: object) -> FiscalCalendar:
@@ -100,7 +112,10 @@ def _year_end(cal: FiscalCalendar, fy: int) -> dt.date:
     last = dt.date(fy, cal.end_month, calendar.monthrange(fy, cal.end_month)[1])
     if cal.end_weekday is None:
         return last
-    return last - dt.timedelta(days=(last.weekday() - cal.end_weekday) % 7)
+    back = (last.weekday() - cal.end_weekday) % 7
+    if cal.nearest and back > 3:
+        return last + dt.timedelta(days=7 - back)  # "Saturday nearest the end of January": 2025-02-01
+    return last - dt.timedelta(days=back)
 
 
 @functools.lru_cache(maxsize=4096)

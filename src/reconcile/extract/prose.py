@@ -533,9 +533,9 @@ def _name_before_noun(r: Reading, s: Sentence, q: Quantity, metric_m: Match | No
 
 
 def _unknown_topic(r: Reading, s: Sentence, entity: str) -> bool:
-    """The figure's entity is only the topic, an organisation the vocabulary lacks that the sentence does not name
-    (a headline's 'Etsy' for 'eBay said it expects …')."""
-    return entity == s.topic and entity not in r.vocab.entities and entity not in s.text
+    """The figure's entity is only the topic carried in, which the sentence does not name (a headline's 'Etsy'
+    for 'eBay said it expects …', the sentence before's Walmart for 'Shares of Target … tumbled 40%')."""
+    return entity == s.topic and entity not in s.text and all(e.name != entity for e in s.entities)
 
 
 def _unknown_names(r: Reading, s: Sentence) -> list[Match]:
@@ -605,7 +605,7 @@ def _subject_and_party(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, 
     referent = _noun_referent(r, s, c_start, q)
     if referent is not None:
         return referent, None
-    if cues.unnamed_part.search(sentence[c_start:q.start]):
+    if cues.unnamed_part.search(sentence[c_start:q.start]) or cues.subset_of.search(sentence, 0, q.start):
         return None, None  # a part of the company we cannot name: not the company's own figure
     if relational:
         for e in after:
