@@ -63,7 +63,8 @@ def check_periods(text, ps):
         last = p.end_offset
         assert p.start <= p.end
         assert p.relation in ("in", "by", "through", "end", "since")
-        assert p.granularity in ("year", "fiscal_year", "half", "quarter", "month", "day")
+        assert p.granularity in ("year", "fiscal_year", "half", "quarter", "month", "day", "year_to_date", "to_date",
+                                 "ahead")  # Period's documented granularities
 
 
 # ---------------------------------------------------------------------------
