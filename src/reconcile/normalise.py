@@ -50,7 +50,7 @@ def claims_frame(mentions: list[Mention], published: dict[str, dt.date],
     rows = [_claim_row(m, published[m.source_id], vocab) for m in mentions]
     rows = _dedupe_ids(rows)
     # pandera's DataFrame[...] is a static marker: a plain frame of the model's columns is one
-    return cast(DataFrame[DetectClaimsSchema], _frame_of(rows))
+    return cast("DataFrame[DetectClaimsSchema]", _frame_of(rows))  # a string: no subscript made each call
 
 
 _FLOAT_COLUMNS = ("value", "value_low", "value_high", "tolerance")
@@ -351,12 +351,15 @@ def _top(name: str | None, vocab: Vocabulary) -> str:
 
 def _tolerance(q: Quantity, approx: float) -> float:
     """Relative slack: the approximation allowance for '~' figures, else half the last stated digit."""
-    low, high = q.low, q.high
-    isfinite = math.isfinite
-    scale = max([abs(x) for x in (low, high, q.value or 0.0) if isfinite(x)]) \
-        if isfinite(low) or isfinite(high) else 0.0
-    # Half the last stated digit, capped: "1 million" is not a licence for ±50%.
-    rounding = min((q.sig / scale) if scale and q.sig else 0.0, MAX_ROUNDING)
+    rounding = 0.0
+    if q.sig:  # else no rounding: the scale is not needed
+        low, high, value = q.low, q.high, q.value or 0.0
+        isfinite = math.isfinite
+        # the largest finite bound (a 0.0 in place of an infinite one changes no maximum of absolute values)
+        scale = max(abs(low) if isfinite(low) else 0.0, abs(high) if isfinite(high) else 0.0,
+                    abs(value) if isfinite(value) else 0.0) if isfinite(low) or isfinite(high) else 0.0
+        # Half the last stated digit, capped: "1 million" is not a licence for ±50%.
+        rounding = min((q.sig / scale) if scale else 0.0, MAX_ROUNDING)
     allowance = approx if q.qualifier in ("approx", "approx_range") else 0.0
     return float(max(rounding, allowance))
 
@@ -431,8 +434,8 @@ def _finite(x: float | None) -> float | None:
 
 
 def _claim_id(m: Mention, text: str, offset: int) -> str:
-    key = "\x1f".join([str(m.source_id), str(m.location), str(m.quote), str(text), str(offset), str(m.metric),
-                       str(m.relation), str(m.entity)])
+    key = (f"{m.source_id}\x1f{m.location}\x1f{m.quote}\x1f{text}\x1f{offset}\x1f{m.metric}\x1f{m.relation}"
+           f"\x1f{m.entity}")
     return "c-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
