@@ -181,3 +181,4 @@ class Sentence:
     topic: str | None                  # the subject when a clause names none
     lead_date: Period | None           # "Jan 28: ..." dates a timeline item
     topic_from: str = "clause"         # where the topic was read: clause, previous sentence, heading
+    deal: bool = False                 # a retail deal (cue shopping_deal), read once with the sentence's head
