@@ -83,15 +83,15 @@ class Topic:
 
 def filled_at_once(cls: type[_Record]) -> type[_Record]:
     """A frozen record whose __init__ fills its fields in one update of its __dict__, not one object.__setattr__
-    each (FigureSite with 15 named fields: 3.6 µs → 2.2 µs, and one is made for every figure). Same parameters and defaults; for
-    records with no __post_init__ and no default_factory."""
+    each (a FigureSite, made for every figure: 3.6 µs → 2.2 µs). Same parameters, defaults, equality, hash and
+    frozenness; for records with no __post_init__ and no default_factory."""
     own = fields(cls)  # type: ignore[arg-type]
     assert not hasattr(cls, "__post_init__") and all(f.default_factory is MISSING for f in own), cls
     params = ", ".join(f.name if f.default is MISSING else f"{f.name}=_default_{f.name}" for f in own)
     filled = ", ".join(f"{f.name}={f.name}" for f in own)
     scope = {f"_default_{f.name}": f.default for f in own if f.default is not MISSING}
     exec(f"def __init__(self, {params}):\n    self.__dict__.update({filled})", scope)  # as dataclasses writes one
-    cls.__init__ = scope["__init__"]  # type: ignore[misc]
+    cls.__init__ = scope["__init__"]  # type: ignore[method-assign]
     return cls
 
 
