@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, TypeVar
 
 from ..quantities import Period, Quantity, Unparsed
 from ..vocab import Cues, Match, Vocabulary
+
+_Record = TypeVar("_Record")
 
 
 @dataclass
@@ -79,6 +81,21 @@ class Topic:
     reported: Period | None = None     # the past quarter its title reports on ('… after fiscal second-quarter results')
 
 
+def filled_at_once(cls: type[_Record]) -> type[_Record]:
+    """A frozen record whose __init__ fills its fields in one update of its __dict__, not one object.__setattr__
+    each (a FigureSite, made for every figure: 3.6 µs → 2.2 µs). Same parameters, defaults, equality, hash and
+    frozenness; for records with no __post_init__ and no default_factory."""
+    own = fields(cls)  # type: ignore[arg-type]
+    assert not hasattr(cls, "__post_init__") and all(f.default_factory is MISSING for f in own), cls
+    params = ", ".join(f.name if f.default is MISSING else f"{f.name}=_default_{f.name}" for f in own)
+    filled = ", ".join(f"{f.name}={f.name}" for f in own)
+    scope = {f"_default_{f.name}": f.default for f in own if f.default is not MISSING}
+    exec(f"def __init__(self, {params}):\n    self.__dict__.update({filled})", scope)  # as dataclasses writes one
+    cls.__init__ = scope["__init__"]  # type: ignore[method-assign]
+    return cls
+
+
+@filled_at_once
 @dataclass(frozen=True)
 class FigureSite:
     """Where a figure sits and what its surroundings say about it: the block, the place within it, and the
@@ -164,3 +181,4 @@ class Sentence:
     topic: str | None                  # the subject when a clause names none
     lead_date: Period | None           # "Jan 28: ..." dates a timeline item
     topic_from: str = "clause"         # where the topic was read: clause, previous sentence, heading
+    deal: bool = False                 # a retail deal (cue shopping_deal), read once with the sentence's head

@@ -144,7 +144,8 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
     `topic` is the subject a clause that names none falls back on, with where it was read."""
     if lead_date is not None:
         text = LEAD_DATE.sub("", text, count=1)
-    deal, nothing, quiet_subject = _sentence_head(text, r.vocab.entity_matcher, r.vocab.event_matcher, r.cues)
+    deal, multiple, nothing, quiet_subject = _sentence_head(text, r.vocab.entity_matcher, r.vocab.event_matcher,
+                                                            r.cues)
     if nothing:
         return quiet_subject
     entities, subjects = (makers_as_parents(r.vocab, text, found)
@@ -155,7 +156,7 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
         topic = (subjects[0].name, "clause")
     metrics = metrics_beside_entities(r.vocab, text, entities)
     whole = entities + metrics
-    s = Sentence(text, where, ctx, entities, clause_spans(text, whole), topic[0], lead_date, topic[1])
+    s = Sentence(text, where, ctx, entities, clause_spans(text, whole), topic[0], lead_date, topic[1], deal)
     if r.vocab.event_matcher.find(text):  # a clause's event words are the sentence's: most sentences have none
         for span in s.clauses:
             clause_events(r, s, span)
@@ -164,7 +165,7 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
     for q in f.quantities:
         entity = _prose_figure(r, s, f, q)
         first_subject = first_subject or entity
-    if r.cues.word_multiple.search(text):  # most sentences have none: no site to build
+    if multiple:  # most sentences have none: no site to build
         word_multiples(r, text, FigureSite(where, text, "prose", entity=s.topic,
                                            metric=f.metrics[0].name if f.metrics else ctx.metric,
                                            entity_from=s.topic_from, metric_from="clause" if f.metrics else "heading",
@@ -175,13 +176,16 @@ def read_sentence(r: Reading, text: str, ctx: Context, where: str, topic: tuple[
 
 @lru_cache(maxsize=TEXT_MEMO)
 def _sentence_head(text: str, entity_matcher: AliasMatcher, event_matcher: AliasMatcher,
-                   cues: Cues) -> tuple[bool, bool, str | None]:
+                   cues: Cues) -> tuple[bool, bool, bool, str | None]:
     """What a sentence's text alone tells, remembered per text (boilerplate sentences recur across documents):
-    whether it is a retail deal, whether it reads nothing (no figure, readable or not, event word or word
-    multiple: most sentences give only their subject), and that subject when it reads nothing."""
+    whether it is a retail deal, whether it holds a word multiple ('doubled'), whether it reads nothing (no
+    figure, readable or not, event word or word multiple: most sentences give only their subject), and that
+    subject when it reads nothing."""
     deal = cues.shopping_deal.search(text) is not None
-    nothing = not find_quantities(text) and not event_matcher.find(text) and not cues.word_multiple.search(text)
-    return deal, nothing, _sentence_subject(None, _names(text, entity_matcher, cues, deal)[1]) if nothing else None
+    multiple = cues.word_multiple.search(text) is not None
+    nothing = not multiple and not find_quantities(text) and not event_matcher.find(text)
+    return deal, multiple, nothing, \
+        _sentence_subject(None, _names(text, entity_matcher, cues, deal)[1]) if nothing else None
 
 
 def _names(text: str, entity_matcher: AliasMatcher, cues: Cues, deal: bool) -> tuple[list[Match], list[Match]]:
@@ -209,7 +213,7 @@ def _sentence_figures(r: Reading, s: Sentence, metrics: list[Match]) -> _Figures
             r.unparsed(bad, s.text, s.where)
     if not quantities:
         return _Figures(metrics, quantities, [], {})  # most sentences state no figure: nothing to name or pair
-    if r.cues.shopping_deal.search(s.text):
+    if s.deal:
         metrics = [m for m in metrics if r.vocab.metrics[m.name].family == "price"]  # "Speaker deals": no contract
     # a figure's own words name no metric: "points" in "25 basis points" is no index move
     metrics = [m for m in metrics if not any(q.start <= m.start < q.end for q in quantities)]
@@ -541,7 +545,7 @@ def _unknown_topic(r: Reading, s: Sentence, entity: str) -> bool:
 def _unknown_names(r: Reading, s: Sentence) -> list[Match]:
     """The organisations the sentence names that the vocabulary lacks; none in a shopping deal, whose prices are a
     gadget's."""
-    return [] if r.cues.shopping_deal.search(s.text) else organisation_names(r.vocab, s.text)
+    return [] if s.deal else organisation_names(r.vocab, s.text)
 
 
 def _unknown_owner(r: Reading, s: Sentence, q: Quantity, clause: tuple[int, int], metric: str | None) -> str | None:

@@ -16,7 +16,7 @@ from .emit import cell_figures
 from .events import cell_events
 from .grid import Column, Grid, attach_signs, read_grid
 from .lexicon import ENTITY_HEADERS, KEY_VALUE_HEADERS, NEUTRAL_WORDS, PARENTHESES, PERIOD_HEADERS, SCALE_FACTORS
-from .model import Context, FigureSite, Reading
+from .model import Context, FigureSite, Reading, filled_at_once
 from .periods import estimate_marks, granularity, is_relation_base
 from .segments import is_label_line, segment_metric, segment_named
 from .words import (
@@ -32,6 +32,7 @@ from .words import (
 )
 
 
+@filled_at_once
 @dataclass(frozen=True)
 class TableCell:
     """One body cell and what its row and column say about it."""

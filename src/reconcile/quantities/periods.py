@@ -73,10 +73,16 @@ def find_periods(text: str, as_of: dt.date, fiscal: FiscalCalendar | int = CALEN
     fiscal = as_calendar(fiscal)
     if isinstance(text, str) and _periodless(text):
         return []  # most sentences and cells: nothing any as-of date or calendar could date (known per text)
+    if isinstance(text, str) and len(text) == 4 and text.isascii() and text.isdigit():
+        as_of = _ANY_DAY  # a table's year header ('2025') reads the same on any date: one memo entry for all
     try:
         return list(_periods_memo(text, as_of, fiscal))
     except TypeError:   # an unhashable argument: no memo
         return _periods(text, as_of, fiscal)
+
+
+# The as-of date a bare year is read with: only a yearless form ('Jan 28', 'last quarter') asks for one.
+_ANY_DAY = dt.date(2000, 1, 1)
 
 
 @functools.lru_cache(maxsize=8192)
