@@ -67,7 +67,7 @@ def _frame_of(rows: list[dict[str, Any]]) -> pd.DataFrame:
     if not rows:
         return _empty_claims().copy()
     try:
-        values = list(zip(*map(_ROW_VALUES, rows)))
+        values = list(zip(*map(_ROW_VALUES, rows), strict=True))
     except KeyError:
         return _frame_of_dicts(rows)
     columns: dict[str, Any] = {}
