@@ -71,7 +71,7 @@ def _frame_of(rows: list[dict[str, Any]]) -> pd.DataFrame:
     except KeyError:
         return _frame_of_dicts(rows)
     columns: dict[str, Any] = {}
-    for col, column in zip(CLAIM_COLUMNS, values):
+    for col, column in zip(CLAIM_COLUMNS, values, strict=True):
         typed = _TYPED_COLUMNS.get(col)
         if typed is not None:
             columns[col] = np.array(column, dtype=typed)   # None → NaN in a float column, as astype(float) gives
