@@ -151,7 +151,7 @@ def cell_figures(r: Reading, cell: str, site: FigureSite) -> None:
     items = outside_periods(find_quantities(cell), cell, r.published)
     if site.context == "comparative" or _ACCOUNTING_CELL.match(cell):
         # a results table's '(1,234)' and '(12.5) pts' are the accountant's, and so is any cell '$ (1,234)'
-        items = [accounting(r.cues, cell, q) if isinstance(q, Quantity) else q for q in items
+        items = [accounting(r.cues, cell, q, site.deduction) if isinstance(q, Quantity) else q for q in items
                  if not _sign_only(cell, q)]
     scale = None if site.per_share else (r.scale[0], False) if site.share_count and r.scale else r.scale
     items = [scaled(r.cues, q, scale) if isinstance(q, Quantity) else q for q in items]
@@ -187,9 +187,10 @@ def cell_figures(r: Reading, cell: str, site: FigureSite) -> None:
 _ACCOUNTING_CELL = re.compile(r"^\s*(?:[$€£]\s*)?\(\s*[$€£]?\s*\d[\d,]*(?:\.\d+)?\s*\)\s*$")
 
 
-def accounting(cues: Cues, cell: str, q: Quantity) -> Quantity:
-    """A table cell written the accountant's way: '(1,234)', '$ (310,555 )', '(10)%', '(12.5) pts' are negative;
-    'pts' after a figure is percentage points; a '$' in front of the parenthesis makes it money."""
+def accounting(cues: Cues, cell: str, q: Quantity, deduction: bool = False) -> Quantity:
+    """A table cell written the accountant's way: '(1,234)', '$ (310,555 )', '(10)%', '(12.5) pts' are negative,
+    except an expense deducted in money (`deduction`); 'pts' after a figure is percentage points; a '$' in front of
+    the parenthesis makes it money."""
     before, after = cell[:q.start].rstrip(), cell[q.end:]
     negative = before.endswith("(") and after.lstrip().startswith(")")
     unit = q.unit
@@ -200,7 +201,7 @@ def accounting(cues: Cues, cell: str, q: Quantity) -> Quantity:
             unit = "percent"
         elif re.search(r"[$€£]\s*\(?$", before):
             unit = {"$": "USD", "€": "EUR", "£": "GBP"}[before.rstrip("( ")[-1]]
-    if not negative:
+    if not negative or deduction and unit not in ("percent", "pp"):
         return q if unit == q.unit else replace(q, unit=unit)
 
     def neg(x: _Bound) -> _Bound:

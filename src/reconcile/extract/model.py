@@ -121,6 +121,7 @@ class FigureSite:
     granularity: str | None = None     # the granularity the cell's column states (a quarter, a year, as of)
     per_share: bool = False            # a per-share row: a table's scale note does not apply
     share_count: bool = False          # a row of share counts: scaled by the table's note, but never money
+    deduction: bool = False            # an expense's row: '(310,555)' is the amount deducted, not a negative one
 
     def but(self, **changes: Any) -> FigureSite:
         """dataclasses.replace, without its walk over every field (it ran for every cell's figure): the site is a

@@ -224,7 +224,8 @@ def read_cell(r: Reading, ctx: Context, cell: TableCell) -> None:
                       entity_from=meaning.entity_from, metric_from=meaning.metric_from,
                       period_from=meaning.period_from, change=meaning.change,
                       granularity=meaning.expected if cell.shape == "comparative" else None,
-                      per_share=per_share, share_count=shares)
+                      per_share=per_share, share_count=shares,
+                      deduction=bool(cell.label) and r.cues.deduction_row.search(cell.label) is not None)
     cell_figures(r, cell.text, site)
     cell_events(r, f"{cell.label}: {cell.text}", FigureSite(cell.location, cell.quote, cell.shape, entity=entity,
                                                             entity_from=meaning.entity_from), ctx)
