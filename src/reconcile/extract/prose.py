@@ -301,7 +301,7 @@ def _prose_figure(r: Reading, s: Sentence, f: _Figures, q: Quantity) -> str | No
     move = _market_move(r, s, q, clause) if metric is None and q.unit in ("percent", "points") else None
     if move is not None:
         (entity, metric), entity_from, metric_from = move, "clause", "clause"
-    if named is None and metric is not None and (entity is None or _unknown_topic(r, s, entity)):
+    if named is None and metric is not None and (entity is None or _unknown_topic(s, entity)):
         # no known name owns the figure: an unknown organisation where an owner stands does; a figure of no known
         # kind has no owner to read
         unknown = _unknown_owner(r, s, q, clause, metric)
@@ -536,7 +536,7 @@ def _name_before_noun(r: Reading, s: Sentence, q: Quantity, metric_m: Match | No
     return unknown[-1].name if unknown else ""
 
 
-def _unknown_topic(r: Reading, s: Sentence, entity: str) -> bool:
+def _unknown_topic(s: Sentence, entity: str) -> bool:
     """The figure's entity is only the topic carried in, which the sentence does not name (a headline's 'Etsy'
     for 'eBay said it expects …', the sentence before's Walmart for 'Shares of Target … tumbled 40%')."""
     return entity == s.topic and entity not in s.text and all(e.name != entity for e in s.entities)

@@ -121,14 +121,14 @@ SPAN_ENDED_BEFORE = re.compile(r"(?i)\b(" + "|".join(sorted(SPAN_ENDED, key=len,
 # "five months ago", "in the past year", "in just three months": the span words of a relative period, in months
 # "announced in January", "disclosed in November": a past-tense verb before a month named without its year makes it
 # the last such month (else it is the one nearest the as-of date: "terms expire in June"); "expected" is no past
-PAST_TENSE_BEFORE = re.compile(r"(?i)\b(?!(?:expected|scheduled|slated|planned|targeted|set|due|anticipated)\b)"
-                               r"(?:[a-z]+ed|said|began|won|rose|fell|grew|made|sold|paid|took|was|were|had)"
+_NOT_PAST = r"\b(?!(?:expected|scheduled|slated|planned|targeted|set|due|anticipated)\b)"
+_PAST_FORMS = r"said|began|won|rose|fell|grew|made|sold|paid|took|was|were|had"
+PAST_TENSE_BEFORE = re.compile(r"(?i)" + _NOT_PAST + r"(?:[a-z]+ed|" + _PAST_FORMS + r")"
                                r"[ \u00a0]+(?:[a-z]+[ \u00a0]+)?\Z")
 # "signed a $200 million contract with the Pentagon in July": the clause's verb, further back, is past tense too
 # unless a present or coming verb stands between ("shared issues it's working to fix before the release in April")
 # or the sentence speaks of expectations ("market anticipation had been for a cut in June")
-PAST_CLAUSE_BEFORE = re.compile(r"(?i)\b(?!(?:expected|scheduled|slated|planned|targeted|set|due|anticipated)\b)"
-                                r"(?:[a-z]{3,}ed|said|began|won|rose|fell|grew|made|sold|paid|took|was|were|had)"
+PAST_CLAUSE_BEFORE = re.compile(r"(?i)" + _NOT_PAST + r"(?:[a-z]{3,}ed|" + _PAST_FORMS + r")"
                                 r"[ \u00a0](?:(?!\b(?:is|are|will|before|ahead|until|upcoming|coming|next|[a-z]+ing)\b)"
                                 r"[^;:,.!?])*\Z")
 EXPECTATION_WORD = re.compile(r"(?i)\b(?:anticipat|expect|forecast|predict|project|plan|hope|aim)")
